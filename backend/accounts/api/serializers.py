@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from backend.accounts.models import Office, User
+
+
+class OfficeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Office
+        fields = ["id", "code", "name", "kind", "parent", "boundary", "address", "phone", "is_active"]
+        read_only_fields = fields
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    office_name = serializers.CharField(source="office.name", default=None, read_only=True)
+    display_name = serializers.SerializerMethodField()
+    bureau_wide = serializers.BooleanField(source="is_bureau_wide", read_only=True)
+    read_only = serializers.BooleanField(source="is_read_only", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "role", "office", "office_name", "bureau_wide", "read_only"]
+        read_only_fields = fields
+
+    def get_display_name(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class LoginResponseSerializer(serializers.Serializer):
+    user = StaffSerializer()
+    token = serializers.CharField(help_text="API token for scripts: send `Authorization: Token <token>`.")
+    csrf_token = serializers.CharField(help_text="For the console: send as X-CSRFToken with the session cookie.")

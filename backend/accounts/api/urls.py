@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from backend.accounts.api import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("offices", views.OfficeViewSet, basename="office")
+
+urlpatterns = [
+    path("auth/login", views.LoginView.as_view(), name="auth-login"),
+    path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/me", views.MeView.as_view(), name="auth-me"),
+    *router.urls,
+]

@@ -1,0 +1,61 @@
+"""Recording accesses to protected records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from backend.audit.models import AccessLog
+
+Outcome = AccessLog.Outcome
+Action = AccessLog.Action
+
+
+def outcome_for_status(status_code: int) -> str:
+    if status_code < 400:
+        return Outcome.OK
+    if status_code == 404:
+        return Outcome.NOT_FOUND
+    if status_code in (401, 403):
+        return Outcome.DENIED
+    if status_code < 500:
+        return Outcome.INVALID
+    return Outcome.ERROR
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR is what the server saw; behind the reverse proxy that is the proxy, which is
+    # told to overwrite (not append to) X-Real-IP, so that header is trusted only from it.
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or None
+
+
+def record_access(
+    request: HttpRequest | None,
+    *,
+    action: str,
+    resource: str,
+    object_id: object = "",
+    status_code: int | None = 200,
+    detail: dict[str, Any] | None = None,
+    actor: Any = None,
+) -> AccessLog:
+    """Append one access-log row for the staff member behind ``request`` (or ``actor``)."""
+    user = actor if actor is not None else getattr(request, "user", None)
+    staff = user if getattr(user, "is_authenticated", False) and hasattr(user, "role") else None
+    return AccessLog.objects.create(
+        actor=staff,
+        actor_username=getattr(staff, "username", "") or (detail or {}).get("username", ""),
+        actor_role=getattr(staff, "role", "") or "",
+        actor_office_id=getattr(staff, "office_id", None),
+        action=action,
+        resource=resource,
+        object_id=str(object_id or "")[:64],
+        detail=detail or {},
+        method=request.method or "" if request is not None else "",
+        path=(request.get_full_path() if request is not None else "")[:300],
+        ip=client_ip(request) if request is not None else None,
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
+        status_code=status_code,
+        outcome=outcome_for_status(status_code or 200),
+    )

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers and docker-compose health checks."""
+    return JsonResponse({"status": "ok"})
+
+
+api_v1 = [
+    path("", include("backend.accounts.api.urls")),
+    path("", include("backend.supervision.api.urls")),
+    path("", include("backend.audit.api.urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/console/", permanent=False)),
+    path("healthz", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+admin.site.site_header = admin.site.site_title = "corrections-monitor"
+if settings.DEBUG:
+    urlpatterns.append(path("console/", RedirectView.as_view(url="/admin/", permanent=False)))

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from backend.accounts.models import Office, Role, User
+from backend.accounts.scoping import may_see_office, visible_office_ids
+from backend.supervision.models import Device, PersonBase, ReleasedPerson, Subject
+
+
+def _staff(context: dict[str, Any]) -> User:
+    return context["request"].user  # type: ignore[no-any-return]
+
+
+class PersonSerializerBase(serializers.ModelSerializer):
+    """Shared rules: office within the caller's scope, officer of that office, ID masked unless allowed."""
+
+    office_name = serializers.CharField(source="office.name", read_only=True)
+    responsible_officer_name = serializers.SerializerMethodField()
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and isinstance(request.user, User):
+            office_ids = visible_office_ids(request.user)
+            offices = Office.objects.filter(kind=Office.Kind.OFFICE)
+            fields["office"].queryset = offices if office_ids is None else offices.filter(pk__in=office_ids)  # type: ignore[attr-defined]
+            officers = User.objects.filter(is_active=True)
+            fields["responsible_officer"].queryset = (  # type: ignore[attr-defined]
+                officers if office_ids is None else officers.filter(office_id__in=office_ids))
+        return fields
+
+    def get_responsible_officer_name(self, obj: PersonBase) -> str | None:
+        officer = obj.responsible_officer
+        return (officer.get_full_name() or officer.username) if officer else None
+
+    def to_representation(self, instance: PersonBase) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not getattr(request.user, "may_see_id_numbers", False):
+            data["id_number"] = instance.id_number_masked
+        return data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        office = attrs.get("office") or getattr(self.instance, "office", None)
+        officer = attrs.get("responsible_officer", getattr(self.instance, "responsible_officer", None))
+        if officer is not None and office is not None and officer.office_id != office.pk:
+            raise serializers.ValidationError(
+                {"responsible_officer": [_("The responsible officer must work in the person's office.")]})
+        if officer is not None and officer.role not in (Role.OFFICER, Role.OFFICE_HEAD):
+            raise serializers.ValidationError(
+                {"responsible_officer": [_("The responsible officer must be an office officer or head.")]})
+        lat, lon = attrs.get("home_lat"), attrs.get("home_lon")
+        if (lat is None) != (lon is None) and "home_lat" in attrs and "home_lon" in attrs:
+            raise serializers.ValidationError({"home_lat": [_("Give both latitude and longitude, or neither.")]})
+        if self.instance is not None and "office" in attrs and not may_see_office(_staff(self.context), office.pk):
+            raise serializers.ValidationError({"office": [_("You cannot move a person to that office.")]})
+        return attrs
+
+    def validate_home_lat(self, value: float | None) -> float | None:
+        if value is not None and not -90 <= value <= 90:
+            raise serializers.ValidationError(_("Latitude must be between -90 and 90."))
+        return value
+
+    def validate_home_lon(self, value: float | None) -> float | None:
+        if value is not None and not -180 <= value <= 180:
+            raise serializers.ValidationError(_("Longitude must be between -180 and 180."))
+        return value
+
+
+PERSON_FIELDS = ["id", "office", "office_name", "responsible_officer", "responsible_officer_name", "name", "gender",
+                 "id_number", "phone", "home_address", "home_lat", "home_lon", "notes", "created_at", "updated_at"]
+
+
+class SubjectSerializer(PersonSerializerBase):
+    active_device = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Subject
+        fields = [*PERSON_FIELDS, "case_number", "sentence_type", "crime", "supervision_start", "supervision_end",
+                  "supervision_level", "status", "ended_at", "active_device"]
+        read_only_fields = ["status", "ended_at", "created_at", "updated_at"]
+
+    def get_active_device(self, obj: Subject) -> dict[str, Any] | None:
+        devices = [d for d in obj.devices.all() if d.revoked_at is None]
+        return DeviceSerializer(devices[0]).data if devices else None
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        start = attrs.get("supervision_start", getattr(self.instance, "supervision_start", None))
+        end = attrs.get("supervision_end", getattr(self.instance, "supervision_end", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"supervision_end": [_("The supervision cannot end before it starts.")]})
+        return attrs
+
+
+class ReleasedPersonSerializer(PersonSerializerBase):
+    class Meta:
+        model = ReleasedPerson
+        fields = [*PERSON_FIELDS, "crime", "prison", "release_date", "resettlement_end", "handover_deadline",
+                  "received_at", "is_key_person", "status"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "platform", "model", "os_version", "app_version", "token_prefix", "enrolled_at",
+                  "last_seen_at", "revoked_at", "revoked_reason", "has_push_token"]
+        read_only_fields = fields
+
+    has_push_token = serializers.SerializerMethodField()
+
+    def get_has_push_token(self, obj: Device) -> bool:
+        return bool(obj.push_token)
+
+
+class EnrollmentCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Show once to the subject; only its hash is stored.")
+    expires_at = serializers.DateTimeField()
+    subject = serializers.IntegerField()
+
+
+class RevokeDeviceSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=100)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mobile API
+# ---------------------------------------------------------------------------------------------
+
+
+class DeviceInfoSerializer(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=Device.Platform.choices)
+    model = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    os_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    app_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    push_token = serializers.CharField(max_length=400, required=False, allow_blank=True, allow_null=True)
+
+
+class EnrollRequestSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32, help_text="The one-time code the officer gave (case and dashes ignored).")
+    device = DeviceInfoSerializer()
+
+
+class MobileOfficeSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    """What a phone may know about its own subject, and nothing about anyone else."""
+
+    subject_id = serializers.IntegerField(source="id")
+    name = serializers.CharField()
+    status = serializers.CharField()
+    supervision_level = serializers.CharField()
+    supervision_start = serializers.DateField()
+    supervision_end = serializers.DateField()
+    office = MobileOfficeSerializer()
+    responsible_officer = serializers.SerializerMethodField()
+    device_id = serializers.SerializerMethodField()
+
+    def get_responsible_officer(self, obj: Subject) -> dict[str, str] | None:
+        officer = obj.responsible_officer
+        if officer is None:
+            return None
+        return {"name": officer.get_full_name() or officer.username, "phone": officer.phone}
+
+    def get_device_id(self, obj: Subject) -> int | None:
+        device = self.context.get("device")
+        return device.pk if device is not None else None
+
+
+class EnrollResponseSerializer(serializers.Serializer):
+    device_token = serializers.CharField(help_text="Shown once. Send as `Authorization: Device <token>`.")
+    device_id = serializers.IntegerField()
+    me = MeSerializer()

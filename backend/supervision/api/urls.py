@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from backend.supervision.api import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("subjects", views.SubjectViewSet, basename="subject")
+router.register("released-persons", views.ReleasedPersonViewSet, basename="released-person")
+
+urlpatterns = [
+    path("mobile/enroll", views.EnrollView.as_view(), name="mobile-enroll"),
+    path("mobile/me", views.MeView.as_view(), name="mobile-me"),
+    *router.urls,
+]

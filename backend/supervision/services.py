@@ -1,0 +1,135 @@
+"""Domain actions on supervised people and their phones."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from backend.accounts.models import User
+from backend.supervision.models import Device, EnrollmentCode, Subject
+
+# Crockford-like alphabet: no 0/O, 1/I/L, so a code read aloud over the phone survives.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    expires_at: Any
+    record: EnrollmentCode
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    device: Device
+    device_token: str
+
+
+def issue_enrollment_code(subject: Subject, issued_by: User) -> IssuedCode:
+    """Make a fresh one-time code for ``subject``; earlier unused codes are withdrawn."""
+    if subject.status != Subject.Status.IN_SUPERVISION:
+        raise ValidationError({"subject": [_("This person's supervision has ended.")]}, code="ended")
+    now = timezone.now()
+    code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+    with transaction.atomic():
+        EnrollmentCode.objects.filter(subject=subject, used_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=now)
+        record = EnrollmentCode.objects.create(
+            subject=subject, code_hash=_digest(code), created_by=issued_by,
+            expires_at=now + timedelta(hours=settings.ENROLLMENT_CODE_TTL_HOURS),
+        )
+    return IssuedCode(code=code, expires_at=record.expires_at, record=record)
+
+
+def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
+    """Exchange a one-time code for a device token; the subject's previous phone is revoked.
+
+    The code is claimed with a conditional UPDATE, so two phones racing with the same code cannot
+    both win, on SQLite or PostgreSQL.
+    """
+    now = timezone.now()
+    record = EnrollmentCode.objects.select_related("subject").filter(code_hash=_digest(normalise_code(code))).first()
+    if record is None:
+        raise ValidationError({"code": [_("This enrollment code is not valid.")]}, code="invalid_code")
+    if record.used_at is not None:
+        raise ValidationError({"code": [_("This enrollment code has already been used.")]}, code="code_used")
+    if record.revoked_at is not None:
+        raise ValidationError({"code": [_("This enrollment code was replaced by a newer one.")]},
+                              code="code_replaced")
+    if record.expires_at <= now:
+        raise ValidationError({"code": [_("This enrollment code has expired; ask your officer for a new one.")]},
+                              code="code_expired")
+    subject = record.subject
+    if subject.status != Subject.Status.IN_SUPERVISION:
+        raise ValidationError({"code": [_("This person's supervision has ended.")]}, code="ended")
+    token = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            claimed = EnrollmentCode.objects.filter(pk=record.pk, used_at__isnull=True).update(used_at=now)
+            if not claimed:
+                raise ValidationError({"code": [_("This enrollment code has already been used.")]},
+                                      code="code_used")
+            Device.objects.filter(subject=subject, revoked_at__isnull=True).update(
+                revoked_at=now, revoked_reason="replaced by a newly enrolled phone")
+            phone = Device.objects.create(
+                subject=subject, token_hash=_digest(token), token_prefix=token[:8],
+                platform=device["platform"], model=device.get("model", ""),
+                os_version=device.get("os_version", ""), app_version=device.get("app_version", ""),
+                push_token=device.get("push_token") or "", last_seen_at=now,
+            )
+    except IntegrityError as exc:  # a concurrent enrollment for the same subject won the race
+        raise ValidationError({"code": [_("This enrollment code has already been used.")]},
+                              code="code_used") from exc
+    return Enrollment(device=phone, device_token=token)
+
+
+def authenticate_device_token(token: str) -> Device | None:
+    """The active phone holding ``token``, or ``None``. Marks it seen (at most once a minute)."""
+    device = (Device.objects.select_related("subject", "subject__office")
+              .filter(token_hash=_digest(token), revoked_at__isnull=True).first())
+    if device is None or device.subject.status != Subject.Status.IN_SUPERVISION:
+        return None
+    now = timezone.now()
+    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+        device.last_seen_at = now
+    return device
+
+
+def revoke_device(device: Device, reason: str) -> Device:
+    if device.revoked_at is None:
+        device.revoked_at = timezone.now()
+        device.revoked_reason = reason[:100]
+        device.save(update_fields=["revoked_at", "revoked_reason"])
+    return device
+
+
+def end_supervision(subject: Subject) -> Subject:
+    """Close a subject's supervision: phones are revoked so they can no longer upload."""
+    now = timezone.now()
+    with transaction.atomic():
+        subject.status = Subject.Status.ENDED
+        subject.ended_at = now
+        subject.save(update_fields=["status", "ended_at", "updated_at"])
+        Device.objects.filter(subject=subject, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_reason="supervision ended")
+    return subject
