@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from typing import TYPE_CHECKING
 
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class IsStaffMember(BasePermission):
 
     message = "Staff login required."
 
-    def has_permission(self, request: Request, view: "APIView") -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = _staff(request)
         if user is None:
             return False
@@ -38,7 +38,7 @@ class IsStaffMember(BasePermission):
 class IsAuditReader(BasePermission):
     """Who may read the access log: auditors, the bureau head, system administrators."""
 
-    def has_permission(self, request: Request, view: "APIView") -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = _staff(request)
         return bool(user and (user.is_superuser or user.role in {Role.AUDITOR, Role.BUREAU_HEAD, Role.SYSADMIN})
                     and request.method in SAFE_METHODS)
@@ -47,6 +47,6 @@ class IsAuditReader(BasePermission):
 class IsOfficeOrBureauWriter(BasePermission):
     """Writes to subjects and phones: any non-read-only staff (scope is checked by the queryset)."""
 
-    def has_permission(self, request: Request, view: "APIView") -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = _staff(request)
         return bool(user and (request.method in SAFE_METHODS or not user.is_read_only))

@@ -3,11 +3,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from backend.accounts.admin import RoleBasedAdmin
+from backend.accounts.models import Role
 from backend.audit.models import AccessLog
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(RoleBasedAdmin):
+    read_roles = frozenset({Role.AUDITOR, Role.BUREAU_HEAD, Role.SYSADMIN})
+    write_roles = frozenset()
+
     """Read-only: the log is append-only, not even a superuser edits it."""
 
     list_display = ["at", "actor_username", "actor_role", "action", "resource", "object_id", "outcome",

@@ -37,7 +37,7 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when DJANGO_ENV=production")
     # A development-only key: never used in production because of the check above.
-    SECRET_KEY = "dev-only-insecure-key-corrections-monitor-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-corrections-monitor-do-not-use-in-production"
 elif PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production")
 

@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from backend.accounts.admin import RoleBasedAdmin
 from backend.accounts.scoping import scope_to_offices
 from backend.supervision.models import Device, EnrollmentCode, ReleasedPerson, Subject
 
 
-class OfficeScopedAdmin(admin.ModelAdmin):
+class OfficeScopedAdmin(RoleBasedAdmin):
     """Admin pages show office staff only their own office's people, like the API does."""
 
     office_field = "office"

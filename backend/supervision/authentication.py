@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
-from typing import TYPE_CHECKING
-
 from rest_framework.request import Request
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class DeviceTokenAuthentication(BaseAuthentication):
 class IsEnrolledDevice(BasePermission):
     message = "A device token is required: Authorization: Device <token>."
 
-    def has_permission(self, request: Request, view: "APIView") -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return isinstance(request.auth, Device)
 
 

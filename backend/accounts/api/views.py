@@ -14,7 +14,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from backend.accounts.api.serializers import LoginResponseSerializer, LoginSerializer, OfficeSerializer, StaffSerializer
+from backend.accounts.api.serializers import (
+    LoginResponseSerializer,
+    LoginSerializer,
+    OfficeSerializer,
+    StaffSerializer,
+)
 from backend.accounts.models import Office, User
 from backend.accounts.scoping import visible_office_ids
 from backend.audit.models import AccessLog
