@@ -18,6 +18,7 @@ import json
 import socket
 import threading
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -203,24 +204,42 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
-@pytest.fixture
-def fake_google(monkeypatch: pytest.MonkeyPatch) -> FakeGoogle:
-    fake = FakeGoogle()
+# The fake that answers while a test runs; HTTP outside a test that asked for one is an error.
+_current_fake: list[FakeGoogle] = []
 
+
+@pytest.fixture(scope="module")
+def _google_http() -> Iterator[None]:
+    # Patched per module rather than per test so that one FCMTransport can serve a whole
+    # module: building one costs ~0.1 s (the SDK creates httpx clients and SSL contexts).
+    # Not per session, so that other test folders never see the fake.
     def send(adapter: requests.adapters.HTTPAdapter, request: requests.PreparedRequest, **kwargs: Any) -> Any:
-        return fake.handle(request)
+        if not _current_fake:
+            raise AssertionError(f"HTTP request outside a fake_google test: {request.method} {request.url}")
+        return _current_fake[-1].handle(request)
 
-    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
-    return fake
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(requests.adapters.HTTPAdapter, "send", send)
+        yield
+
+
+@pytest.fixture
+def fake_google(_google_http: None) -> Iterator[FakeGoogle]:
+    fake = FakeGoogle()
+    _current_fake.append(fake)
+    yield fake
+    _current_fake.remove(fake)
 
 
 @pytest.fixture(scope="session")
 def rsa_private_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    # 1024 bits: the SDK validates the key on every load, and at 2048 bits that alone costs
+    # 40 ms per transport. The tests need a key that signs, not one that resists attack.
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024)
 
 
-@pytest.fixture
-def service_account_file(tmp_path: Path, rsa_private_key: rsa.RSAPrivateKey) -> Path:
+@pytest.fixture(scope="session")
+def service_account_file(tmp_path_factory: pytest.TempPathFactory, rsa_private_key: rsa.RSAPrivateKey) -> Path:
     """A service-account JSON like the one downloaded from the Firebase console, with a fresh key."""
     pem = rsa_private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -238,21 +257,45 @@ def service_account_file(tmp_path: Path, rsa_private_key: rsa.RSAPrivateKey) -> 
         "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/push-sender",
         "universe_domain": "googleapis.com",
     }
-    path = tmp_path / "fcm-service-account.json"
+    path = tmp_path_factory.mktemp("fcm") / "fcm-service-account.json"
     path.write_text(json.dumps(info), encoding="utf-8")
     return path
 
 
-@pytest.fixture
-def app_name() -> str:
-    # A fresh firebase-admin app per test: the SDK's app registry is process-wide.
+def _unique_app_name() -> str:
+    # A fresh firebase-admin app each time: the SDK's app registry is process-wide.
     return f"test-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
-def fcm_transport(fake_google: FakeGoogle, service_account_file: Path, app_name: str) -> Any:
+def app_name() -> str:
+    return _unique_app_name()
+
+
+@pytest.fixture(scope="module")
+def fcm_transport(_google_http: None, service_account_file: Path) -> Iterator[Any]:
+    """One FCMTransport per test module, on a fixed clock; use it together with fake_google."""
     from notifications.fcm import FCMTransport
 
-    transport = FCMTransport(service_account_file, app_name=app_name, clock=lambda: 1_700_000_000.0)
+    transport = FCMTransport(service_account_file, app_name=_unique_app_name(), clock=lambda: 1_700_000_000.0)
     yield transport
     transport.close()
+
+
+@pytest.fixture
+def make_fcm_transport(fake_google: FakeGoogle, service_account_file: Path) -> Iterator[Callable[..., Any]]:
+    """Build a fresh FCMTransport with other options (closed after the test)."""
+    from notifications.fcm import FCMTransport
+
+    made: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        options.setdefault("app_name", _unique_app_name())
+        options.setdefault("clock", lambda: 1_700_000_000.0)
+        transport = FCMTransport(options.pop("credentials_file", service_account_file), **options)
+        made.append(transport)
+        return transport
+
+    yield make
+    for transport in made:
+        transport.close()

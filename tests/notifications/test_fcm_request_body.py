@@ -101,14 +101,10 @@ def test_chinese_text_arrives_byte_for_byte(fcm_transport, fake_google):
     assert raw.isascii()
 
 
-def test_dry_run_asks_fcm_to_validate_only(fake_google, service_account_file, app_name):
-    from notifications.fcm import FCMTransport
+def test_dry_run_asks_fcm_to_validate_only(make_fcm_transport, fake_google):
+    transport = make_fcm_transport(dry_run=True)
 
-    transport = FCMTransport(service_account_file, app_name=app_name, dry_run=True)
-    try:
-        [result] = transport.send(Message(tokens=("token-a",), title="t", body="b"))
-    finally:
-        transport.close()
+    [result] = transport.send(Message(tokens=("token-a",), title="t", body="b"))
 
     assert result.ok
     assert fake_google.fcm_requests[0].json()["validate_only"] is True
@@ -120,8 +116,8 @@ def test_normal_send_does_not_set_validate_only(fcm_transport, fake_google):
     assert "validate_only" not in fake_google.fcm_requests[0].json()
 
 
-def test_requests_carry_the_oauth_token_fetched_with_the_service_account(fcm_transport, fake_google):
-    fcm_transport.send(Message(tokens=("token-a",), title="t", body="b"))
+def test_requests_carry_the_oauth_token_fetched_with_the_service_account(make_fcm_transport, fake_google):
+    make_fcm_transport().send(Message(tokens=("token-a",), title="t", body="b"))
 
     assert fake_google.token_requests, "the OAuth token endpoint was never asked"
     headers = fake_google.fcm_requests[0].headers
