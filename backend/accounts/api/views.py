@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,7 +42,8 @@ class LoginView(APIView):
         if not isinstance(user, User):
             record_access(request, action=AccessLog.Action.LOGIN_FAILED, resource="session", status_code=401,
                           detail={"username": form.validated_data["username"][:150]})
-            raise AuthenticationFailed(_("Wrong username or password."), code="bad_credentials")
+            return Response({"detail": _("Wrong username or password."), "code": "bad_credentials"},
+                            status=status.HTTP_401_UNAUTHORIZED, headers={"WWW-Authenticate": 'Session realm="api"'})
         login(request._request, user)
         token, _created = Token.objects.get_or_create(user=user)
         record_access(request, action=AccessLog.Action.LOGIN, resource="session", actor=user)

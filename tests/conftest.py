@@ -1,0 +1,156 @@
+"""The small cast every backend test uses: two offices, staff of each role, a subject per office.
+
+``officer_a`` works in office A, ``officer_b`` in office B; ``bureau_head``, ``bureau_staff``,
+``auditor`` and ``sysadmin`` see all offices. Factories make the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+_counter = itertools.count(1)
+
+SQUARE_A = {"type": "Polygon", "coordinates": [[[122.30, 37.10], [122.40, 37.10], [122.40, 37.20],
+                                                [122.30, 37.20], [122.30, 37.10]]]}
+SQUARE_B = {"type": "Polygon", "coordinates": [[[122.40, 37.10], [122.50, 37.10], [122.50, 37.20],
+                                                [122.40, 37.20], [122.40, 37.10]]]}
+
+
+def valid_id_number(seq: int, birth: str = "19850312") -> str:
+    from backend.supervision.identity import check_digit
+
+    first17 = f"371082{birth}{seq % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+@pytest.fixture
+def bureau(db: Any) -> Any:
+    from backend.accounts.models import Office
+
+    return Office.objects.create(code="bureau", name="测试司法局", kind=Office.Kind.BUREAU)
+
+
+@pytest.fixture
+def office_a(bureau: Any) -> Any:
+    from backend.accounts.models import Office
+
+    return Office.objects.create(code="office-a", name="甲司法所", parent=bureau, boundary=SQUARE_A)
+
+
+@pytest.fixture
+def office_b(bureau: Any) -> Any:
+    from backend.accounts.models import Office
+
+    return Office.objects.create(code="office-b", name="乙司法所", parent=bureau, boundary=SQUARE_B)
+
+
+def make_staff(username: str, role: str, office: Any = None, **extra: Any) -> Any:
+    from backend.accounts.models import User
+
+    user = User(username=username, role=role, office=office, is_staff=True, last_name="测", first_name=username,
+                **extra)
+    user.set_password("correct-horse-battery")
+    user.save()
+    return user
+
+
+@pytest.fixture
+def officer_a(office_a: Any) -> Any:
+    return make_staff("officer_a", "officer", office_a)
+
+
+@pytest.fixture
+def head_a(office_a: Any) -> Any:
+    return make_staff("head_a", "office_head", office_a)
+
+
+@pytest.fixture
+def officer_b(office_b: Any) -> Any:
+    return make_staff("officer_b", "officer", office_b)
+
+
+@pytest.fixture
+def bureau_head(bureau: Any) -> Any:
+    return make_staff("bureau_head", "bureau_head", bureau)
+
+
+@pytest.fixture
+def bureau_staff(bureau: Any) -> Any:
+    return make_staff("bureau_staff", "bureau_staff", bureau)
+
+
+@pytest.fixture
+def auditor(bureau: Any) -> Any:
+    return make_staff("auditor", "auditor", bureau)
+
+
+@pytest.fixture
+def sysadmin(db: Any) -> Any:
+    return make_staff("sysadmin", "sysadmin", None, is_superuser=True)
+
+
+def make_subject(office: Any, officer: Any = None, **overrides: Any) -> Any:
+    from backend.supervision.models import Subject
+
+    n = next(_counter)
+    values: dict[str, Any] = dict(
+        office=office, responsible_officer=officer, name=f"对象{n}", gender="male",
+        id_number=valid_id_number(n), home_address="测试村1号", home_lat=37.15, home_lon=122.35,
+        case_number=f"(2023)测{n}号", sentence_type="probation", supervision_start=dt.date(2026, 1, 1),
+        supervision_end=dt.date(2027, 12, 31), supervision_level="normal",
+    )
+    values.update(overrides)
+    return Subject.objects.create(**values)
+
+
+def make_released_person(office: Any, **overrides: Any) -> Any:
+    from backend.supervision.models import ReleasedPerson
+
+    n = next(_counter)
+    values: dict[str, Any] = dict(office=office, name=f"释放{n}", gender="male", id_number=valid_id_number(n, "19790101"),
+                                  home_address="测试路2号", release_date=dt.date(2026, 10, 1))
+    values.update(overrides)
+    return ReleasedPerson.objects.create(**values)
+
+
+@pytest.fixture
+def subject_a(office_a: Any, officer_a: Any) -> Any:
+    return make_subject(office_a, officer_a)
+
+
+@pytest.fixture
+def subject_b(office_b: Any, officer_b: Any) -> Any:
+    return make_subject(office_b, officer_b, home_lon=122.45)
+
+
+def client_for(user: Any) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api() -> Any:
+    return client_for
+
+
+def enroll_phone(subject: Any, issued_by: Any, platform: str = "android") -> tuple[Any, str]:
+    """Enroll a phone for ``subject`` through the services; returns (device, token)."""
+    from backend.supervision.services import enroll_device, issue_enrollment_code
+
+    code = issue_enrollment_code(subject, issued_by).code
+    enrollment = enroll_device(code, {"platform": platform, "model": "Mate 60", "os_version": "14",
+                                      "app_version": "1.0.0"})
+    return enrollment.device, enrollment.device_token
+
+
+def device_client(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+    return client
