@@ -173,7 +173,10 @@ def _named_app(
         if app is None:
             # Certificate reads and parses the file now, so a wrong path fails at start-up
             # rather than at the first reminder.
-            credential = credentials.Certificate(os.fspath(credentials_file))
+            try:
+                credential = credentials.Certificate(os.fspath(credentials_file))
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"cannot use FCM credentials file {os.fspath(credentials_file)!r}: {exc}") from exc
             options: dict[str, Any] = {"httpTimeout": http_timeout_s}
             if project_id:
                 options["projectId"] = project_id

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import socket
 import threading
 import uuid
@@ -111,6 +112,14 @@ FCM_ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
     ),
 }
 
+# What the adapter raises when the network, not FCM, fails.
+NETWORK_FAILURES: dict[str, Callable[[], Exception]] = {
+    "CONNECTION_ERROR": lambda: requests.exceptions.ConnectionError("Connection reset by peer"),
+    "TIMEOUT": lambda: requests.exceptions.ReadTimeout("Read timed out. (read timeout=30.0)"),
+}
+
+_FCM_SEND_URL_PATTERN = re.compile(r"https://fcm\.googleapis\.com/v1/projects/[^/]+/messages:send")
+
 
 @dataclass
 class RecordedRequest:
@@ -140,7 +149,7 @@ class FakeGoogle:
 
     fcm_requests: list[RecordedRequest] = field(default_factory=list)
     token_requests: list[RecordedRequest] = field(default_factory=list)
-    token_endpoint_answer: tuple[int, dict[str, Any]] = (
+    token_endpoint_answer: tuple[int, dict[str, Any]] | Exception = (
         200,
         {"access_token": ACCESS_TOKEN, "expires_in": 3600, "token_type": "Bearer"},
     )
@@ -151,7 +160,7 @@ class FakeGoogle:
     def reply(self, token: str, *codes: str, headers: dict[str, str] | None = None) -> None:
         """Answer sends to ``token`` with these FCM_ERRORS codes (or "OK"), the last one for good."""
         for code in codes:
-            if code != "OK" and code not in FCM_ERRORS:
+            if code != "OK" and code not in FCM_ERRORS and code not in NETWORK_FAILURES:
                 raise KeyError(code)
         self._answers[token] = [(code, headers or {}) for code in codes]
 
@@ -166,9 +175,11 @@ class FakeGoogle:
         if request.url == TOKEN_URI:
             with self._lock:
                 self.token_requests.append(recorded)
+            if isinstance(self.token_endpoint_answer, Exception):
+                raise self.token_endpoint_answer
             status, payload = self.token_endpoint_answer
             return _response(request, status, payload, {})
-        if request.url == FCM_SEND_URL and request.method == "POST":
+        if _FCM_SEND_URL_PATTERN.fullmatch(str(request.url)) and request.method == "POST":
             token = recorded.json()["message"]["token"]
             with self._lock:
                 self.fcm_requests.append(recorded)
@@ -177,6 +188,8 @@ class FakeGoogle:
                 number = next(self._ids)
             if code == "OK":
                 return _response(request, 200, {"name": f"projects/{PROJECT_ID}/messages/0:{number}%fake"}, {})
+            if code in NETWORK_FAILURES:
+                raise NETWORK_FAILURES[code]()
             status, payload = FCM_ERRORS[code]
             return _response(request, status, payload, headers)
         raise AssertionError(f"unexpected HTTP request: {request.method} {request.url}")

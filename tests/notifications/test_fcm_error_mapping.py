@@ -112,3 +112,19 @@ def test_malformed_retry_after_is_ignored(fcm_transport, fake_google):
 
     assert result.error.code == "UNAVAILABLE"
     assert result.error.retry_after is None
+
+
+def test_connection_failure_to_fcm_is_temporary(fcm_transport, fake_google):
+    fake_google.reply("token-x", "CONNECTION_ERROR")
+
+    [result] = _send_one(fcm_transport)
+
+    assert (result.error.code, result.error.permanent) == ("UNAVAILABLE", False)
+
+
+def test_timeout_talking_to_fcm_is_temporary(fcm_transport, fake_google):
+    fake_google.reply("token-x", "TIMEOUT")
+
+    [result] = _send_one(fcm_transport)
+
+    assert (result.error.code, result.error.permanent) == ("DEADLINE_EXCEEDED", False)
