@@ -1,0 +1,66 @@
+# corrections-monitor: `make run` serves the demo county, `make test` runs the fast suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+MANAGE := $(PY) backend/manage.py
+# Real services for the integration tests and the benchmarks (override to point elsewhere).
+PG_URL ?= postgres://postgres@127.0.0.1:5432/corrections_monitor
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: help setup run serve test test-integration bench lint spec messages clean
+
+help:
+	@echo "make run               set up, migrate, load the demo county, serve on http://$(HOST):$(PORT)/"
+	@echo "make test              set up and run the fast test suite"
+	@echo "make test-integration  tests against real PostgreSQL, Redis, a Celery worker and Chromium"
+	@echo "make bench             benchmarks (geofence engine, check-in ingestion, alert latency)"
+	@echo "make lint              ruff and mypy"
+	@echo "make spec              regenerate mobile_api_spec/openapi.yaml from the code"
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+setup: $(VENV)/.installed
+	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --ignore='.venv/*' -v0; fi
+
+run: setup
+	@$(MANAGE) migrate --no-input -v0
+	@$(MANAGE) load_demo
+	@echo
+	@echo "  Console:   http://$(HOST):$(PORT)/console/"
+	@echo "  Admin:     http://$(HOST):$(PORT)/admin/"
+	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/"
+	@echo
+	@$(VENV)/bin/uvicorn backend.config.asgi:application --host $(HOST) --port $(PORT) --no-access-log
+
+test: setup
+	@$(VENV)/bin/pytest -m "not integration" -q
+
+# The unit suite once more on PostgreSQL, then the integration tests against the real services.
+test-integration: setup
+	@DATABASE_URL=$(PG_URL) CELERY_TASK_ALWAYS_EAGER=1 $(VENV)/bin/pytest -m "not integration" -q -p no:randomly tests/backend
+	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs tests/integration
+
+bench: setup
+	@$(PY) benchmarks/geofence_bench.py
+	@if [ -f benchmarks/checkin_bench.py ]; then DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) benchmarks/checkin_bench.py; fi
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/mypy --strict geofence notifications
+	@$(VENV)/bin/mypy backend
+
+spec: setup
+	@$(MANAGE) spectacular --file mobile_api_spec/openapi.yaml --validate --fail-on-warn
+
+messages: setup
+	@cd backend && ../$(MANAGE) makemessages -l zh_Hans -l en --ignore='static/*' && ../$(MANAGE) makemessages -d djangojs -l zh_Hans -l en
+
+clean:
+	rm -rf $(VENV) var
