@@ -176,7 +176,9 @@ def _named_app(
             try:
                 credential = credentials.Certificate(os.fspath(credentials_file))
             except (OSError, ValueError) as exc:
-                raise ValueError(f"cannot use FCM credentials file {os.fspath(credentials_file)!r}: {exc}") from exc
+                raise ValueError(
+                    f"cannot use FCM credentials file {os.fspath(credentials_file)!r}: {exc}"
+                ) from exc
             options: dict[str, Any] = {"httpTimeout": http_timeout_s}
             if project_id:
                 options["projectId"] = project_id

@@ -82,7 +82,10 @@ FCM_ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
             }
         },
     ),
-    "UNAVAILABLE": (503, _fcm_error(503, "UNAVAILABLE", "The service is currently unavailable.", "UNAVAILABLE")),
+    "UNAVAILABLE": (
+        503,
+        _fcm_error(503, "UNAVAILABLE", "The service is currently unavailable.", "UNAVAILABLE"),
+    ),
     "INTERNAL": (500, _fcm_error(500, "INTERNAL", "Internal error encountered.", "INTERNAL")),
     "QUOTA_EXCEEDED": (
         429,
@@ -94,10 +97,15 @@ FCM_ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
             "QUOTA_EXCEEDED",
         ),
     ),
-    "SENDER_ID_MISMATCH": (403, _fcm_error(403, "PERMISSION_DENIED", "SenderId mismatch", "SENDER_ID_MISMATCH")),
+    "SENDER_ID_MISMATCH": (
+        403,
+        _fcm_error(403, "PERMISSION_DENIED", "SenderId mismatch", "SENDER_ID_MISMATCH"),
+    ),
     "THIRD_PARTY_AUTH_ERROR": (
         401,
-        _fcm_error(401, "UNAUTHENTICATED", "Auth error from APNS or Web Push Service", "THIRD_PARTY_AUTH_ERROR"),
+        _fcm_error(
+            401, "UNAUTHENTICATED", "Auth error from APNS or Web Push Service", "THIRD_PARTY_AUTH_ERROR"
+        ),
     ),
     # No FcmError detail: the service account may not use FCM in this project.
     "PERMISSION_DENIED": (
@@ -171,7 +179,9 @@ class FakeGoogle:
     # The replacement for requests.adapters.HTTPAdapter.send.
     def handle(self, request: requests.PreparedRequest) -> requests.Response:
         body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
-        recorded = RecordedRequest(str(request.method), str(request.url), CaseInsensitiveDict(request.headers), body)
+        recorded = RecordedRequest(
+            str(request.method), str(request.url), CaseInsensitiveDict(request.headers), body
+        )
         if request.url == TOKEN_URI:
             with self._lock:
                 self.token_requests.append(recorded)
@@ -187,7 +197,9 @@ class FakeGoogle:
                 code, headers = queue.pop(0) if len(queue) > 1 else queue[0]
                 number = next(self._ids)
             if code == "OK":
-                return _response(request, 200, {"name": f"projects/{PROJECT_ID}/messages/0:{number}%fake"}, {})
+                return _response(
+                    request, 200, {"name": f"projects/{PROJECT_ID}/messages/0:{number}%fake"}, {}
+                )
             if code in NETWORK_FAILURES:
                 raise NETWORK_FAILURES[code]()
             status, payload = FCM_ERRORS[code]
@@ -252,7 +264,9 @@ def rsa_private_key() -> rsa.RSAPrivateKey:
 
 
 @pytest.fixture(scope="session")
-def service_account_file(tmp_path_factory: pytest.TempPathFactory, rsa_private_key: rsa.RSAPrivateKey) -> Path:
+def service_account_file(
+    tmp_path_factory: pytest.TempPathFactory, rsa_private_key: rsa.RSAPrivateKey
+) -> Path:
     """A service-account JSON like the one downloaded from the Firebase console, with a fresh key."""
     pem = rsa_private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

@@ -63,7 +63,9 @@ def test_project_id_argument_overrides_the_one_in_the_file(make_fcm_transport, f
 
     transport.send(Message(tokens=("token-a",), title="t", body="b"))
 
-    assert fake_google.fcm_requests[0].url == "https://fcm.googleapis.com/v1/projects/bureau-prod/messages:send"
+    assert (
+        fake_google.fcm_requests[0].url == "https://fcm.googleapis.com/v1/projects/bureau-prod/messages:send"
+    )
 
 
 def test_missing_credentials_file_fails_at_construction(tmp_path, app_name):

@@ -25,7 +25,9 @@ def multicast_calls(monkeypatch):
 def test_1200_tokens_go_out_in_three_calls_of_at_most_500(fcm_transport, fake_google, multicast_calls):
     tokens = tuple(f"device-{n:04d}" for n in range(1200))
 
-    results = fcm_transport.send(Message(tokens=tokens, title="集中教育通知", body="本周六上午在矫正基地集中教育"))
+    results = fcm_transport.send(
+        Message(tokens=tokens, title="集中教育通知", body="本周六上午在矫正基地集中教育")
+    )
 
     assert multicast_calls == [500, 500, 200]
     # firebase-admin's send_each makes one HTTP request per token (FCM v1 has no batch endpoint).

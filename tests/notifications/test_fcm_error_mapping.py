@@ -25,7 +25,9 @@ def _send_one(fcm_transport):
 
 
 @pytest.mark.parametrize(("answer", "code", "permanent", "forget"), CASES, ids=[case[0] for case in CASES])
-def test_each_fcm_error_maps_to_permanent_or_temporary(fcm_transport, fake_google, answer, code, permanent, forget):
+def test_each_fcm_error_maps_to_permanent_or_temporary(
+    fcm_transport, fake_google, answer, code, permanent, forget
+):
     fake_google.reply("token-x", answer)
 
     [result] = _send_one(fcm_transport)

@@ -64,7 +64,9 @@ def test_normal_priority_without_options_sends_only_what_was_given(fcm_transport
 
 def test_data_only_message_is_a_background_push_on_ios(fcm_transport, fake_google):
     fcm_transport.send(
-        Message(tokens=("token-a",), data={"kind": "checkin_prompt", "prompt_id": "7"}, priority=Priority.HIGH)
+        Message(
+            tokens=("token-a",), data={"kind": "checkin_prompt", "prompt_id": "7"}, priority=Priority.HIGH
+        )
     )
 
     [request] = fake_google.fcm_requests

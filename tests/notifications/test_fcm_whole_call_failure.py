@@ -7,8 +7,13 @@ import requests
 from notifications import Message
 
 
-def test_refused_service_account_is_permanent_for_every_token_but_forgets_none(make_fcm_transport, fake_google):
-    fake_google.token_endpoint_answer = (400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
+def test_refused_service_account_is_permanent_for_every_token_but_forgets_none(
+    make_fcm_transport, fake_google
+):
+    fake_google.token_endpoint_answer = (
+        400,
+        {"error": "invalid_grant", "error_description": "Invalid JWT Signature."},
+    )
     transport = make_fcm_transport()
 
     results = transport.send(Message(tokens=("a", "b", "c"), title="t", body="b"))
