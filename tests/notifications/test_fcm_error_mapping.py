@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from notifications import Message
@@ -130,3 +132,22 @@ def test_timeout_talking_to_fcm_is_temporary(fcm_transport, fake_google):
     [result] = _send_one(fcm_transport)
 
     assert (result.error.code, result.error.permanent) == ("DEADLINE_EXCEEDED", False)
+
+
+def test_retry_after_date_without_zone_is_read_as_gmt_on_a_server_in_china(
+    fcm_transport, fake_google, monkeypatch
+):
+    # "-0000" parses without a zone; read as local time it would be off by eight hours here.
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        fake_google.reply(
+            "token-x", "UNAVAILABLE", headers={"Retry-After": "Tue, 14 Nov 2023 22:15:00 -0000"}
+        )
+
+        [result] = _send_one(fcm_transport)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+    assert result.error.retry_after == 100.0
