@@ -1,5 +1,5 @@
 """Websocket routes of every app that streams."""
 
-from django.urls import URLPattern
+from backend.monitoring.routing import websocket_urlpatterns as monitoring_ws
 
-websocket_urlpatterns: list[URLPattern] = []
+websocket_urlpatterns = [*monitoring_ws]

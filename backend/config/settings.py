@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.audit",
     "backend.supervision",
+    "backend.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -177,7 +178,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
+}
 
 # ---------------------------------------------------------------------------------------------
 # Passwords, language, time

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("backend.accounts.api.urls")),
     path("", include("backend.supervision.api.urls")),
     path("", include("backend.audit.api.urls")),
+    path("", include("backend.monitoring.api.urls")),
 ]
 
 urlpatterns = [

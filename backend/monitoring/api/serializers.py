@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from backend.monitoring.models import Alert, CheckIn, Zone
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ZoneRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    """An alert as staff see it in the API and on the console websocket."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    severity_display = serializers.CharField(source="get_severity_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    subject = PersonRefSerializer(read_only=True)
+    office_name = serializers.CharField(source="office.name", read_only=True)
+    zone = ZoneRefSerializer(read_only=True, allow_null=True)
+    acknowledged_by_name = serializers.SerializerMethodField()
+    resolved_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = ["id", "seq", "category", "kind", "kind_display", "severity", "severity_display", "status",
+                  "status_display", "subject", "office", "office_name", "zone", "occurred_at", "raised_at", "late",
+                  "evidence", "acknowledged_by", "acknowledged_by_name", "acknowledged_at", "resolved_by",
+                  "resolved_by_name", "resolved_at", "resolution", "resolution_note"]
+        read_only_fields = fields
+
+    def get_acknowledged_by_name(self, obj: Alert) -> str | None:
+        user = obj.acknowledged_by
+        return (user.get_full_name() or user.username) if user else None
+
+    def get_resolved_by_name(self, obj: Alert) -> str | None:
+        user = obj.resolved_by
+        return (user.get_full_name() or user.username) if user else None
+
+
+class ResolveAlertSerializer(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=Alert.Resolution.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ZoneSerializer(serializers.ModelSerializer):
+    """A zone as GeoJSON geometry (WGS-84) plus its rules. Send ``crs`` when drawn on a GCJ-02/BD-09 map."""
+
+    crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"], write_only=True, required=False,
+                                  default="wgs84", help_text="Coordinate system of the submitted geometry.")
+
+    class Meta:
+        model = Zone
+        fields = ["id", "office", "subject", "name", "kind", "purpose", "geometry", "radius_m", "schedule",
+                  "approach_buffer_m", "confirm_fixes", "confirm_seconds", "clear_fixes", "is_active", "crs",
+                  "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"office": {"required": False}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from backend.monitoring.engine import validate_zone_fields
+
+        subject = attrs.get("subject", getattr(self.instance, "subject", None))
+        office = attrs.get("office", getattr(self.instance, "office", None))
+        if subject is not None:
+            if office is not None and office.pk != subject.office_id:
+                raise serializers.ValidationError({"office": [_("A person's zone belongs to the person's office.")]})
+            attrs["office"] = subject.office
+        elif office is None:
+            raise serializers.ValidationError({"office": [_("Give the office, or the person the zone is for.")]})
+        merged = {name: attrs.get(name, getattr(self.instance, name, None))
+                  for name in ("geometry", "radius_m", "schedule", "kind")}
+        geometry, errors = validate_zone_fields(merged, attrs.pop("crs", "wgs84"))
+        if errors:
+            raise serializers.ValidationError(errors)
+        if geometry is not None:
+            attrs["geometry"] = geometry
+        return attrs
+
+
+class TrackPointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckIn
+        fields = ["client_id", "recorded_at", "received_at", "lat", "lon", "accuracy_m", "speed_mps", "battery",
+                  "mock_location", "quality"]
+        read_only_fields = fields
+
+
+class LatestPositionSerializer(serializers.Serializer):
+    subject_id = serializers.IntegerField()
+    name = serializers.CharField()
+    office_id = serializers.IntegerField()
+    supervision_level = serializers.CharField()
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    accuracy_m = serializers.FloatField()
+    recorded_at = serializers.DateTimeField()
+
+
+# ---------------------------------------------------------------------------------------------
+# Mobile API
+# ---------------------------------------------------------------------------------------------
+
+
+class CheckinItemSerializer(serializers.Serializer):
+    """One fix (documented for the phone team; validated by ``checkin_input.parse_fix``)."""
+
+    id = serializers.UUIDField(help_text="Generated on the phone; the same id is stored once.")
+    recorded_at = serializers.DateTimeField(help_text="ISO 8601 with offset, phone clock at the fix.")
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    accuracy_m = serializers.FloatField(min_value=0, help_text="Radius of 68 % confidence, metres.")
+    crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"])
+    altitude_m = serializers.FloatField(required=False)
+    speed_mps = serializers.FloatField(required=False, min_value=0)
+    battery = serializers.FloatField(required=False, min_value=0, max_value=100, help_text="Percent.")
+    charging = serializers.BooleanField(required=False)
+    mock_location = serializers.BooleanField(required=False, help_text="The OS reports a mock/test provider.")
+    provider = serializers.CharField(required=False, max_length=20, help_text="gps, network, fused...")
+
+
+class CheckinBatchSerializer(serializers.Serializer):
+    sent_at = serializers.DateTimeField(required=False, help_text="Phone clock when sending, to measure clock skew.")
+    checkins = CheckinItemSerializer(many=True, min_length=1, max_length=500)
+
+
+class CheckinResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    id = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=["accepted", "duplicate", "conflict", "rejected"])
+    quality = serializers.CharField(required=False, help_text="Fix quality class of an accepted fix.")
+    clock_skew_s = serializers.FloatField(required=False)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class PendingItemSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    data = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class CheckinAnswerSerializer(serializers.Serializer):
+    results = CheckinResultSerializer(many=True)
+    accepted = serializers.IntegerField()
+    server_time = serializers.DateTimeField()
+    next_checkin_due = serializers.DateTimeField(allow_null=True)
+    reminders = PendingItemSerializer(many=True)
+    commands = PendingItemSerializer(many=True)
+
+
+class PhoneStatusSerializer(serializers.Serializer):
+    battery = serializers.FloatField(required=False, min_value=0, max_value=100, allow_null=True)
+    charging = serializers.BooleanField(required=False, allow_null=True)
+    location_permission = serializers.BooleanField(required=False, allow_null=True,
+                                                   help_text="false: the app may not read the location.")
+    gps_enabled = serializers.BooleanField(required=False, allow_null=True)
+    app_state = serializers.ChoiceField(choices=["foreground", "background", "terminated_restart"], required=False)
+    network = serializers.CharField(required=False, max_length=20)
+
+
+class PhoneStatusAnswerSerializer(serializers.Serializer):
+    server_time = serializers.DateTimeField()
+    next_checkin_due = serializers.DateTimeField(allow_null=True)

@@ -1,0 +1,16 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from backend.monitoring.api import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("alerts", views.AlertViewSet, basename="alert")
+router.register("zones", views.ZoneViewSet, basename="zone")
+
+urlpatterns = [
+    path("mobile/checkins", views.CheckinView.as_view(), name="mobile-checkins"),
+    path("mobile/status", views.PhoneStatusView.as_view(), name="mobile-status"),
+    path("subjects/<int:pk>/track", views.TrackView.as_view(), name="subject-track"),
+    path("positions", views.LatestPositionsView.as_view(), name="positions"),
+    *router.urls,
+]

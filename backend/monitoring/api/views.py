@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts.api.errors import flatten_errors
+from backend.accounts.scoping import scope_to_offices
+from backend.audit.api.mixins import AuditedViewSetMixin
+from backend.audit.models import AccessLog
+from backend.audit.services import record_access
+from backend.monitoring.api.serializers import (
+    AlertSerializer,
+    CheckinAnswerSerializer,
+    CheckinBatchSerializer,
+    LatestPositionSerializer,
+    PhoneStatusAnswerSerializer,
+    PhoneStatusSerializer,
+    ResolveAlertSerializer,
+    TrackPointSerializer,
+    ZoneSerializer,
+)
+from backend.monitoring.checkin_input import MAX_BATCH
+from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
+from backend.monitoring.services import acknowledge_alert, record_checkins, record_status, resolve_alert
+from backend.supervision.api.views import MobileAPIView
+from backend.supervision.models import Subject
+
+MAX_TRACK_POINTS = 20_000
+
+# ---------------------------------------------------------------------------------------------
+# Staff API
+# ---------------------------------------------------------------------------------------------
+
+
+class AlertFilter(filters.FilterSet):
+    since = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    after_seq = filters.NumberFilter(field_name="seq", lookup_expr="gt")
+    person = filters.NumberFilter(field_name="subject_id")
+
+    class Meta:
+        model = Alert
+        fields = ["status", "office", "subject", "person", "kind", "category", "severity", "since", "until",
+                  "after_seq"]
+
+
+class AlertViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Alerts of the caller's offices, newest first; acknowledge (签收) and resolve (处置) them."""
+
+    audit_resource = "alert"
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    ordering_fields = ["seq", "occurred_at", "severity"]
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        queryset = Alert.objects.select_related("subject", "office", "zone", "acknowledged_by", "resolved_by")
+        return scope_to_offices(queryset, self.request.user)  # type: ignore[arg-type]
+
+    @extend_schema(request=None, responses=AlertSerializer, tags=["alerts"])
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        return Response(AlertSerializer(acknowledge_alert(self.get_object(), request.user)).data)  # type: ignore[arg-type]
+
+    @extend_schema(request=ResolveAlertSerializer, responses=AlertSerializer, tags=["alerts"])
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str | None = None) -> Response:
+        alert = self.get_object()
+        form = ResolveAlertSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        alert = resolve_alert(alert, request.user, form.validated_data["resolution"],  # type: ignore[arg-type]
+                              form.validated_data["note"])
+        return Response(AlertSerializer(alert).data)
+
+
+class ZoneViewSet(AuditedViewSetMixin, viewsets.ModelViewSet):
+    """Electronic fences as GeoJSON. Deleting a zone deactivates it (alerts keep pointing at it)."""
+
+    audit_resource = "zone"
+    serializer_class = ZoneSerializer
+    filterset_fields = ["subject", "office", "kind", "purpose", "is_active"]
+
+    def get_queryset(self) -> QuerySet[Zone]:
+        return scope_to_offices(Zone.objects.all(), self.request.user)  # type: ignore[arg-type]
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        serializer = super().get_serializer(*args, **kwargs)
+        if hasattr(serializer, "fields"):
+            office_ids_scope = scope_to_offices(Subject.objects.all(), self.request.user)  # type: ignore[arg-type]
+            serializer.fields["subject"].queryset = office_ids_scope
+            from backend.accounts.models import Office
+
+            serializer.fields["office"].queryset = scope_to_offices(
+                Office.objects.all(), self.request.user, "pk")  # type: ignore[arg-type]
+        return serializer
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.save(created_by=self.request.user)
+
+    def perform_destroy(self, instance: Zone) -> None:
+        instance.is_active = False
+        instance.save(update_fields=["is_active", "updated_at"])
+
+
+def _parse_time(request: Request, name: str, default: dt.datetime) -> dt.datetime:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    value = parse_datetime(raw)
+    if value is None:
+        raise ValidationError({name: [_("Not an ISO 8601 time.")]})
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+class TrackView(APIView):
+    """A person's fixes in a time window (default: the last 24 hours). Every read is audited."""
+
+    @extend_schema(parameters=[OpenApiParameter("from", str, description="ISO 8601, default 24 h ago"),
+                               OpenApiParameter("to", str, description="ISO 8601, default now")],
+                   responses=TrackPointSerializer(many=True), tags=["subjects"])
+    def get(self, request: Request, pk: int) -> Response:
+        try:
+            subject = get_object_or_404(scope_to_offices(Subject.objects.all(), request.user), pk=pk)  # type: ignore[arg-type]
+            now = timezone.now()
+            until = _parse_time(request, "to", now)
+            since = _parse_time(request, "from", until - dt.timedelta(hours=24))
+            if since >= until:
+                raise ValidationError({"from": [_("'from' must be before 'to'.")]})
+            points = list(CheckIn.objects.filter(subject=subject, recorded_at__gte=since, recorded_at__lt=until)
+                          .order_by("recorded_at")[:MAX_TRACK_POINTS])
+        except Exception as exc:
+            code = getattr(exc, "status_code", 404 if exc.__class__.__name__ == "Http404" else 500)
+            record_access(request, action=AccessLog.Action.READ, resource="track", object_id=pk, status_code=code)
+            raise
+        record_access(request, action=AccessLog.Action.READ, resource="track", object_id=pk,
+                      detail={"from": since.isoformat(), "to": until.isoformat(), "points": len(points)})
+        return Response(TrackPointSerializer(points, many=True).data)
+
+
+class LatestPositionsView(APIView):
+    """The latest good position of every monitored person the caller may see (for the console map)."""
+
+    @extend_schema(responses=LatestPositionSerializer(many=True), tags=["alerts"])
+    def get(self, request: Request) -> Response:
+        states = scope_to_offices(MonitorState.objects.select_related("subject"), request.user,  # type: ignore[arg-type]
+                                  "subject__office").filter(last_fix_at__isnull=False,
+                                                            subject__status=Subject.Status.IN_SUPERVISION)
+        rows = [{"subject_id": s.subject_id, "name": s.subject.name, "office_id": s.subject.office_id,
+                 "supervision_level": s.subject.supervision_level, "lat": s.last_lat, "lon": s.last_lon,
+                 "accuracy_m": s.last_accuracy_m, "recorded_at": s.last_fix_at} for s in states]
+        record_access(request, action=AccessLog.Action.LIST, resource="position",
+                      detail={"ids": [r["subject_id"] for r in rows][:500]})
+        return Response(LatestPositionSerializer(rows, many=True).data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mobile API
+# ---------------------------------------------------------------------------------------------
+
+
+class CheckinView(MobileAPIView):
+    """Upload 1–500 fixes (buffered offline, in any order). Idempotent per fix id."""
+
+    @extend_schema(request=CheckinBatchSerializer, responses={200: CheckinAnswerSerializer,
+                                                               400: CheckinAnswerSerializer}, tags=["mobile"])
+    def post(self, request: Request) -> Response:
+        body = request.data
+        if not isinstance(body, dict):
+            raise ValidationError({"non_field_errors": [_("The body must be a JSON object.")]})
+        items = body.get("checkins")
+        if not isinstance(items, list):
+            raise ValidationError({"checkins": [_("A list of 1 to %(n)d check-ins is required.") % {"n": MAX_BATCH}]})
+        if not 1 <= len(items) <= MAX_BATCH:
+            raise ValidationError({"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},
+                                  code="batch_size")
+        sent_at = None
+        if body.get("sent_at") is not None:
+            sent_at = parse_datetime(str(body["sent_at"])) if isinstance(body["sent_at"], str) else None
+            if sent_at is None or timezone.is_naive(sent_at):
+                raise ValidationError({"sent_at": [_("An ISO 8601 time with an offset is required.")]})
+        outcome = record_checkins(self.device, items, sent_at)
+        answer = {"results": outcome.results, "accepted": outcome.accepted, "server_time": outcome.server_time,
+                  "next_checkin_due": outcome.next_checkin_due, "reminders": outcome.reminders,
+                  "commands": outcome.commands}
+        if any(r["status"] in ("accepted", "duplicate") for r in outcome.results):
+            return Response(CheckinAnswerSerializer(answer).data)
+        errors = flatten_errors({"checkins": {str(r["index"]): r.get("errors", {}) for r in outcome.results}})
+        data = dict(CheckinAnswerSerializer(answer).data)
+        first = next(iter(errors.items()))
+        data.update(detail=f"{first[0]}: {first[1][0]}", code="invalid", errors=errors)
+        return Response(data, status=status.HTTP_400_BAD_REQUEST)
+
+
+class PhoneStatusView(MobileAPIView):
+    """Heartbeat: battery, location permission, GPS switch, app state."""
+
+    @extend_schema(request=PhoneStatusSerializer, responses=PhoneStatusAnswerSerializer, tags=["mobile"])
+    def post(self, request: Request) -> Response:
+        form = PhoneStatusSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        state = record_status(self.device, dict(form.validated_data))
+        return Response({"server_time": timezone.now(), "next_checkin_due": state.next_checkin_due})
+

@@ -1,0 +1,98 @@
+"""The one way to publish a live console event.
+
+``publish_event`` numbers the event from a counter locked in the current transaction, stores it
+(the database is the record), and after commit hands it to the channel layer groups of the
+office and of the bureau-wide watchers. The channel layer is only delivery: a console that
+reconnects, or that lost messages to channels-redis's capacity limit, replays from the table.
+``publish_position`` is for ephemeral latest-position updates, which are not replayed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from backend.monitoring.models import ConsoleEvent, Counter
+
+log = logging.getLogger(__name__)
+
+ALL_OFFICES_GROUP = "console.all"
+EVENT_SEQUENCE = "console_event"
+
+
+def office_group(office_id: int) -> str:
+    return f"console.office.{office_id}"
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """What consoles receive: ``{"type": ..., "seq": ..., "office_id": ..., "data": {...}}``."""
+
+    type: str
+    seq: int | None
+    office_id: int
+    data: dict[str, Any]
+
+    def as_message(self) -> dict[str, Any]:
+        return {"type": self.type, "seq": self.seq, "office_id": self.office_id, "data": self.data}
+
+
+def next_sequence(name: str = EVENT_SEQUENCE) -> int:
+    """The next number of ``name``, taken under a row lock held until the transaction ends."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_sequence must run inside a transaction")
+    table = Counter._meta.db_table
+    with transaction.get_connection().cursor() as cursor:
+        # The UPDATE takes the row lock; RETURNING saves a round trip (PostgreSQL and SQLite >= 3.35).
+        cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value", [name])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        Counter.objects.get_or_create(name=name)
+        return next_sequence(name)
+    return int(row[0])
+
+
+def _ensure_json(data: dict[str, Any]) -> dict[str, Any]:
+    # Fail fast in the writer, not later in a websocket consumer.
+    return json.loads(json.dumps(data, allow_nan=False))  # type: ignore[no-any-return]
+
+
+def _send_after_commit(event: LiveEvent) -> None:
+    message = {"type": "console.event", "event": event.as_message()}
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            send_group = async_to_sync(layer.group_send)
+            send_group(office_group(event.office_id), message)
+            send_group(ALL_OFFICES_GROUP, message)
+        except Exception:  # delivery is best effort: the record is committed and consoles replay it
+            log.exception("channel layer delivery of %s #%s failed", event.type, event.seq)
+
+    transaction.on_commit(send)
+
+
+def publish_event(office_id: int, type: str, data: dict[str, Any], seq: int | None = None) -> LiveEvent:
+    """Store a numbered console event and deliver it after commit. Call inside a transaction.
+
+    ``seq`` is given when the caller already took the number (an alert carries its own).
+    """
+    data = _ensure_json(data)
+    seq = seq if seq is not None else next_sequence()
+    ConsoleEvent.objects.create(seq=seq, office_id=office_id, type=type, payload=data)
+    event = LiveEvent(type=type, seq=seq, office_id=office_id, data=data)
+    _send_after_commit(event)
+    return event
+
+
+def publish_position(office_id: int, data: dict[str, Any]) -> None:
+    """Deliver a latest-position update after commit (not stored, not replayed)."""
+    _send_after_commit(LiveEvent(type="position", seq=None, office_id=office_id, data=_ensure_json(data)))

@@ -1,0 +1,236 @@
+"""Zones, check-ins, the per-person evaluation state, alerts and the console event log.
+
+Storage is shaped for volume: check-ins are append-only rows indexed by (subject, recorded_at)
+and by received time, inserted in multi-row statements; the README describes how to partition
+them by month on PostgreSQL. Alerts and console events are few and live forever.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.models import Office
+from backend.supervision.models import Device, Subject
+
+
+class Zone(models.Model):
+    """An electronic fence (电子围栏): inclusion (must stay inside) or exclusion (must stay out).
+
+    A zone applies to one subject, or (with no subject) to every subject of its office, or of the
+    whole county when the office is the bureau. Geometry is GeoJSON in WGS-84; a circle is a Point
+    with ``radius_m``. ``schedule`` is the ``geofence.Schedule`` JSON (weekly windows, exceptions).
+    """
+
+    class Kind(models.TextChoices):
+        INCLUSION = "inclusion", _("inclusion (must stay inside)")
+        EXCLUSION = "exclusion", _("exclusion (must stay out)")
+
+    class Purpose(models.TextChoices):
+        COUNTY = "county", _("county boundary")
+        HOME = "home", _("home area")
+        CURFEW = "curfew", _("curfew at home")
+        EXCLUSION = "exclusion", _("forbidden place")
+        OTHER = "other", _("other")
+
+    office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="zones")
+    subject = models.ForeignKey(Subject, verbose_name=_("subject"), null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="zones")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.OTHER)
+    geometry = models.JSONField(_("geometry (GeoJSON, WGS-84)"))
+    radius_m = models.FloatField(_("radius (m)"), null=True, blank=True)
+    schedule = models.JSONField(_("schedule"), null=True, blank=True)
+    approach_buffer_m = models.FloatField(_("approach warning distance (m)"), default=0)
+    confirm_fixes = models.PositiveSmallIntegerField(_("fixes to confirm a breach"), default=3)
+    confirm_seconds = models.PositiveIntegerField(_("seconds to confirm a breach"), default=120)
+    clear_fixes = models.PositiveSmallIntegerField(_("fixes to close a breach"), default=2)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("zone")
+        verbose_name_plural = _("zones")
+        ordering = ["office_id", "subject_id", "id"]
+        indexes = [models.Index(fields=["subject", "is_active"], name="zone_subject_active"),
+                   models.Index(fields=["office", "is_active"], name="zone_office_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CheckIn(models.Model):
+    """One location fix sent by a phone (定位签到). Append-only; ``client_id`` makes uploads idempotent."""
+
+    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey(Device, verbose_name=_("phone"), on_delete=models.PROTECT, related_name="+")
+    client_id = models.UUIDField(_("phone's fix id"))
+    body_hash = models.CharField(_("body hash"), max_length=32)
+    recorded_at = models.DateTimeField(_("recorded at (phone clock)"))
+    received_at = models.DateTimeField(_("received at (server clock)"))
+    clock_skew_s = models.FloatField(_("clock skew (s)"), default=0)
+    lat = models.FloatField(_("latitude (WGS-84)"))
+    lon = models.FloatField(_("longitude (WGS-84)"))
+    raw_lat = models.FloatField(_("latitude as sent"))
+    raw_lon = models.FloatField(_("longitude as sent"))
+    crs = models.CharField(_("coordinate system"), max_length=6)
+    accuracy_m = models.FloatField(_("accuracy (m)"))
+    altitude_m = models.FloatField(_("altitude (m)"), null=True, blank=True)
+    speed_mps = models.FloatField(_("speed (m/s)"), null=True, blank=True)
+    battery = models.FloatField(_("battery"), null=True, blank=True)
+    charging = models.BooleanField(_("charging"), null=True, blank=True)
+    mock_location = models.BooleanField(_("mock location"), default=False)
+    provider = models.CharField(_("provider"), max_length=20, blank=True)
+    quality = models.CharField(_("fix quality"), max_length=16)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [models.UniqueConstraint(fields=["device", "client_id"], name="checkin_once_per_phone")]
+        indexes = [models.Index(fields=["subject", "recorded_at"], name="checkin_subject_time"),
+                   models.Index(fields=["received_at"], name="checkin_received")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} @ {self.recorded_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MonitorState(models.Model):
+    """Where the engine stands for one subject: its serialised state and the latest good position.
+
+    Locked (SELECT ... FOR UPDATE) while a batch is evaluated, so two uploads of the same person
+    are evaluated one after the other, never interleaved.
+    """
+
+    subject = models.OneToOneField(Subject, verbose_name=_("subject"), on_delete=models.CASCADE,
+                                   related_name="monitor_state", primary_key=True)
+    engine_state = models.JSONField(_("engine state"), default=dict)
+    last_lat = models.FloatField(_("last latitude"), null=True, blank=True)
+    last_lon = models.FloatField(_("last longitude"), null=True, blank=True)
+    last_accuracy_m = models.FloatField(_("last accuracy (m)"), null=True, blank=True)
+    last_fix_at = models.DateTimeField(_("last fix at"), null=True, blank=True, db_index=True)
+    last_checkin_received_at = models.DateTimeField(_("last upload at"), null=True, blank=True)
+    next_checkin_due = models.DateTimeField(_("next check-in due"), null=True, blank=True, db_index=True)
+    last_status = models.JSONField(_("last phone status"), default=dict, blank=True)
+    last_status_at = models.DateTimeField(_("last status at"), null=True, blank=True)
+    offline_alerted_at = models.DateTimeField(_("offline alert raised at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monitoring state")
+        verbose_name_plural = _("monitoring states")
+
+    def __str__(self) -> str:
+        return str(self.subject)
+
+
+class Alert(models.Model):
+    """Something staff must see and handle (预警): a position alert or a risk warning."""
+
+    class Category(models.TextChoices):
+        POSITION = "position", _("position alert")
+        RISK = "risk", _("risk warning")
+
+    class Kind(models.TextChoices):
+        LEFT_ZONE = "left_zone", _("left an inclusion zone")
+        ENTERED_ZONE = "entered_zone", _("entered a forbidden zone")
+        CROSSED_ZONE = "crossed_zone", _("passed through a forbidden zone")
+        APPROACHING = "approaching", _("approaching a forbidden zone")
+        CURFEW = "curfew", _("away from home during curfew")
+        MOCK_LOCATION = "mock_location", _("mock location")
+        TELEPORT = "teleport", _("implausible jump in position")
+        PERMISSION_OFF = "permission_off", _("location permission or GPS off")
+        LOW_BATTERY = "low_battery", _("low battery")
+        OFFLINE = "offline", _("phone silent (possible loss of supervision)")
+        UNREACHABLE = "unreachable", _("push messages do not reach the phone")
+
+    class Severity(models.TextChoices):
+        INFO = "info", _("info")
+        WARNING = "warning", _("warning")
+        CRITICAL = "critical", _("critical")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        RESOLVED = "resolved", _("resolved")
+
+    class Resolution(models.TextChoices):
+        FALSE_ALARM = "false_alarm", _("false alarm")
+        VERBAL_WARNING = "verbal_warning", _("verbal warning")
+        REPRIMAND_PROPOSAL = "reprimand_proposal", _("reprimand (训诫) proposed")
+        WARNING_PROPOSAL = "warning_proposal", _("warning (警告) proposed")
+        ESCALATED = "escalated", _("escalated")
+        OTHER = "other", _("other")
+
+    seq = models.BigIntegerField(_("sequence number"), unique=True)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=120, unique=True)
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="alerts")
+    office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="+")
+    zone = models.ForeignKey(Zone, verbose_name=_("zone"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    occurred_at = models.DateTimeField(_("occurred at"))
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    late = models.BooleanField(_("found from late data"), default=False)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["office", "status", "-seq"], name="alert_office_status"),
+                   models.Index(fields=["subject", "-occurred_at"], name="alert_subject_time")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.get_kind_display()} · {self.subject}"
+
+
+class ConsoleEvent(models.Model):
+    """The record of every live console event, numbered in commit order; consoles replay from it.
+
+    ``seq`` comes from a counter row locked inside the writing transaction, so a higher number is
+    always committed after a lower one and a console that resumes after N misses nothing.
+    """
+
+    seq = models.BigIntegerField(_("sequence number"), primary_key=True)
+    office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="+")
+    type = models.CharField(_("type"), max_length=30)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("console event")
+        verbose_name_plural = _("console events")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["office", "seq"], name="console_event_office_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.type}"
+
+
+class Counter(models.Model):
+    """Named monotonically increasing counters (the console event sequence)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -1,0 +1,347 @@
+"""Domain actions of monitoring: record check-ins and phone status, raise and handle alerts,
+detect silent phones. Views, consumers and tasks call these; none of them writes models directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from backend.accounts.models import User
+from backend.monitoring import engine
+from backend.monitoring.checkin_input import FixInput, parse_fix
+from backend.monitoring.events import publish_event, publish_position
+from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
+from backend.monitoring.rules import CLOCK_SKEW_FLAG_S, LOW_BATTERY_PERCENT, OFFLINE_GRACE, checkin_interval
+from backend.supervision.models import Device, Subject
+
+log = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------------------------------
+# Alerts
+# ---------------------------------------------------------------------------------------------
+
+Kind, Severity, Category = Alert.Kind, Alert.Severity, Alert.Category
+RISK_KINDS = frozenset({Kind.MOCK_LOCATION, Kind.TELEPORT, Kind.PERMISSION_OFF, Kind.LOW_BATTERY, Kind.OFFLINE,
+                        Kind.UNREACHABLE})
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """The JSON shape of an alert, the same in the staff API and on the console websocket."""
+    from backend.monitoring.api.serializers import AlertSerializer
+
+    return dict(AlertSerializer(alert).data)
+
+
+def raise_alert(subject: Subject, *, kind: str, severity: str, occurred_at: dt.datetime, dedupe_key: str,
+                zone: Zone | None = None, late: bool = False, evidence: dict[str, Any] | None = None) -> Alert:
+    """Create an alert once per ``dedupe_key`` and publish it to the consoles. Idempotent."""
+    existing = Alert.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing
+    from backend.monitoring.events import next_sequence
+
+    alert = Alert.objects.create(
+        seq=next_sequence(), dedupe_key=dedupe_key[:120],
+        category=Category.RISK if kind in RISK_KINDS else Category.POSITION, kind=kind, severity=severity,
+        subject=subject, office_id=subject.office_id, zone=zone, occurred_at=occurred_at, late=late,
+        evidence=evidence or {},
+    )
+    alert = Alert.objects.select_related("subject", "office", "zone", "acknowledged_by", "resolved_by").get(pk=alert.pk)
+    publish_event(subject.office_id, "alert.created", alert_payload(alert), seq=alert.seq)
+    return alert
+
+
+def _locked_alert(alert: Alert) -> Alert:
+    return (Alert.objects.select_for_update().select_related("subject", "office", "zone", "acknowledged_by",
+                                                              "resolved_by").get(pk=alert.pk))
+
+
+def acknowledge_alert(alert: Alert, user: User) -> Alert:
+    """Mark an open alert as seen and being handled (签收). Acknowledging twice changes nothing."""
+    with transaction.atomic():
+        alert = _locked_alert(alert)
+        if alert.status == Alert.Status.RESOLVED:
+            raise ValidationError({"status": [_("This alert is already resolved.")]}, code="already_resolved")
+        if alert.status == Alert.Status.OPEN:
+            alert.status = Alert.Status.ACKNOWLEDGED
+            alert.acknowledged_by, alert.acknowledged_at = user, timezone.now()
+            alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+            publish_event(alert.office_id, "alert.updated", alert_payload(alert))
+    return alert
+
+
+def resolve_alert(alert: Alert, user: User, resolution: str, note: str) -> Alert:
+    """Close an alert with what was done (处置): false alarm, verbal warning, 训诫/警告 proposal..."""
+    if resolution not in Alert.Resolution.values:
+        raise ValidationError({"resolution": [_("Unknown resolution.")]})
+    if resolution != Alert.Resolution.FALSE_ALARM and not note.strip():
+        raise ValidationError({"note": [_("Describe what was done.")]}, code="note_required")
+    with transaction.atomic():
+        alert = _locked_alert(alert)
+        if alert.status == Alert.Status.RESOLVED:
+            raise ValidationError({"status": [_("This alert is already resolved.")]}, code="already_resolved")
+        now = timezone.now()
+        if alert.acknowledged_at is None:
+            alert.acknowledged_by, alert.acknowledged_at = user, now
+        alert.status, alert.resolved_by, alert.resolved_at = Alert.Status.RESOLVED, user, now
+        alert.resolution, alert.resolution_note = resolution, note.strip()
+        alert.save()
+        publish_event(alert.office_id, "alert.updated", alert_payload(alert))
+    return alert
+
+
+# ---------------------------------------------------------------------------------------------
+# Check-ins
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckinOutcome:
+    results: list[dict[str, Any]]
+    server_time: dt.datetime
+    next_checkin_due: dt.datetime | None
+    reminders: list[dict[str, Any]] = field(default_factory=list)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for r in self.results if r["status"] == "accepted")
+
+
+def _lock_state(subject: Subject) -> MonitorState:
+    MonitorState.objects.get_or_create(subject=subject)
+    return MonitorState.objects.select_for_update().get(subject=subject)
+
+
+def _insert_checkins(rows: list[CheckIn]) -> None:
+    """Insert new check-ins: COPY on PostgreSQL (4x bulk_create), multi-row INSERT elsewhere.
+
+    Duplicates were filtered under the subject's state lock, so no conflict can arise here.
+    """
+    if connection.vendor != "postgresql":
+        CheckIn.objects.bulk_create(rows, batch_size=250)
+        return
+    columns = ["subject_id", "device_id", "client_id", "body_hash", "recorded_at", "received_at", "clock_skew_s",
+               "lat", "lon", "raw_lat", "raw_lon", "crs", "accuracy_m", "altitude_m", "speed_mps", "battery",
+               "charging", "mock_location", "provider", "quality"]
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg 3 cursor underneath Django's wrapper
+        with raw.copy(f"COPY {CheckIn._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([getattr(row, name) for name in columns])
+
+
+def _skew_seconds(sent_at: dt.datetime | None, received_at: dt.datetime) -> float:
+    return 0.0 if sent_at is None else round((sent_at - received_at).total_seconds(), 3)
+
+
+def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | None = None) -> CheckinOutcome:
+    """Store a batch of fixes from one phone, evaluate the new ones, raise alerts. Idempotent.
+
+    Each fix gets a fate: ``accepted``, ``duplicate`` (same id, same body: stored once already),
+    ``conflict`` (same id, different body) or ``rejected`` (with field errors). Everything is
+    committed before the answer is built, so an acknowledged fix is never lost.
+    """
+    received_at = timezone.now()
+    skew = _skew_seconds(sent_at, received_at)
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    parsed: list[tuple[int, FixInput]] = []
+    for index, item in enumerate(items):
+        fix, errors = parse_fix(item)
+        if fix is None:
+            raw_id = item.get("id") if isinstance(item, dict) else None
+            results[index] = {"index": index, "id": raw_id if isinstance(raw_id, str) else None,
+                              "status": "rejected", "errors": errors}
+        else:
+            parsed.append((index, fix))
+
+    subject = device.subject
+    next_due = None
+    with transaction.atomic():
+        state = _lock_state(subject)
+        ids = [fix.client_id for _, fix in parsed]
+        known = dict(CheckIn.objects.filter(device=device, client_id__in=ids).values_list("client_id", "body_hash"))
+        fresh: list[tuple[int, FixInput]] = []
+        for index, fix in parsed:
+            prior = known.get(fix.client_id)
+            if prior is None:
+                known[fix.client_id] = fix.body_hash
+                fresh.append((index, fix))
+            elif prior == fix.body_hash:
+                results[index] = {"index": index, "id": str(fix.client_id), "status": "duplicate"}
+            else:
+                results[index] = {"index": index, "id": str(fix.client_id), "status": "conflict",
+                                  "errors": {"id": [_("This id was already sent with a different fix.")]}}
+        if fresh:
+            evaluation = engine.evaluate(subject, state.engine_state, [fix for _, fix in fresh], received_at)
+            rows = []
+            for index, fix in fresh:
+                key = str(fix.client_id)
+                lat, lon = evaluation.wgs84[key]
+                quality = evaluation.qualities[key]
+                rows.append(CheckIn(
+                    subject_id=subject.pk, device_id=device.pk, client_id=fix.client_id, body_hash=fix.body_hash,
+                    recorded_at=fix.recorded_at, received_at=received_at, clock_skew_s=skew, lat=lat, lon=lon,
+                    raw_lat=fix.lat, raw_lon=fix.lon, crs=fix.crs, accuracy_m=fix.accuracy_m,
+                    altitude_m=fix.altitude_m, speed_mps=fix.speed_mps, battery=fix.battery, charging=fix.charging,
+                    mock_location=fix.mock_location, provider=fix.provider, quality=quality,
+                ))
+                result: dict[str, Any] = {"index": index, "id": key, "status": "accepted", "quality": quality}
+                if abs(skew) > CLOCK_SKEW_FLAG_S:
+                    result["clock_skew_s"] = skew
+                results[index] = result
+            _insert_checkins(rows)
+            _raise_engine_alerts(subject, evaluation.events)
+            _update_state_after_fixes(state, subject, rows, evaluation.state, received_at)
+            _check_battery(subject, rows)
+        else:
+            MonitorState.objects.filter(pk=state.pk).update(last_checkin_received_at=received_at)
+        state.refresh_from_db(fields=["next_checkin_due"])
+        next_due = state.next_checkin_due
+    from backend.monitoring.hooks import pending_for_phone
+
+    reminders, commands = pending_for_phone(device)
+    return CheckinOutcome(results=[r for r in results if r is not None], server_time=received_at,
+                          next_checkin_due=next_due, reminders=reminders, commands=commands)
+
+
+_ZONE_ALERTS = {
+    # (engine event kind, zone kind) -> (alert kind, severity)
+    ("breach_opened", Zone.Kind.INCLUSION): (Kind.LEFT_ZONE, Severity.CRITICAL),
+    ("breach_opened", Zone.Kind.EXCLUSION): (Kind.ENTERED_ZONE, Severity.CRITICAL),
+    ("crossing", Zone.Kind.EXCLUSION): (Kind.CROSSED_ZONE, Severity.WARNING),
+    ("approach", Zone.Kind.EXCLUSION): (Kind.APPROACHING, Severity.WARNING),
+}
+_INTEGRITY_ALERTS = {"mock_location": (Kind.MOCK_LOCATION, Severity.WARNING),
+                     "teleport": (Kind.TELEPORT, Severity.WARNING)}
+
+
+def _raise_engine_alerts(subject: Subject, events: list[engine.EngineEvent]) -> None:
+    zones = {z.pk: z for z in Zone.objects.filter(pk__in={e.zone_id for e in events if e.zone_id})}
+    for event in events:
+        evidence = {"fix_ids": event.fix_ids, **event.detail}
+        if event.kind == "breach_closed":
+            _close_breach(subject, event, zones.get(event.zone_id or 0))
+            continue
+        if event.kind in _INTEGRITY_ALERTS:
+            kind, severity = _INTEGRITY_ALERTS[event.kind]
+            day = timezone.localtime(event.at).date().isoformat()
+            # One integrity warning per kind, person and day: a spoofing app sends thousands of fixes.
+            raise_alert(subject, kind=kind, severity=severity, occurred_at=event.at, late=event.late,
+                        dedupe_key=f"{kind}:{subject.pk}:{day}", evidence=evidence)
+            continue
+        zone = zones.get(event.zone_id or 0)
+        if zone is None or (event.kind, zone.kind) not in _ZONE_ALERTS:
+            continue
+        kind, severity = _ZONE_ALERTS[(event.kind, zone.kind)]
+        if kind == Kind.LEFT_ZONE and zone.purpose == Zone.Purpose.CURFEW:
+            kind = Kind.CURFEW
+        if kind == Kind.APPROACHING:
+            severity = Severity.INFO if subject.supervision_level == Subject.Level.LENIENT else Severity.WARNING
+        raise_alert(subject, kind=kind, severity=severity, occurred_at=event.at, zone=zone, late=event.late,
+                    dedupe_key=f"{kind}:{subject.pk}:{zone.pk}:{event.episode_key}", evidence=evidence)
+
+
+def _close_breach(subject: Subject, event: engine.EngineEvent, zone: Zone | None) -> None:
+    """The person is back: note it on the open breach alert (staff still resolve it themselves)."""
+    if zone is None:
+        return
+    alert = (Alert.objects.select_for_update().select_related("subject", "office", "zone", "acknowledged_by",
+                                                               "resolved_by")
+             .filter(subject=subject, zone=zone, kind__in=[Kind.LEFT_ZONE, Kind.ENTERED_ZONE, Kind.CURFEW])
+             .order_by("-seq").first())
+    if alert is None or "returned_at" in alert.evidence:
+        return
+    alert.evidence = {**alert.evidence, "returned_at": event.at.isoformat(), "return_fix_ids": event.fix_ids}
+    alert.save(update_fields=["evidence"])
+    publish_event(alert.office_id, "alert.updated", alert_payload(alert))
+
+
+def _update_state_after_fixes(state: MonitorState, subject: Subject, rows: list[CheckIn],
+                              engine_state: dict[str, Any], received_at: dt.datetime) -> None:
+    good = [row for row in rows if row.quality == "ok"]
+    latest = max(good, key=lambda row: row.recorded_at) if good else None
+    updates: dict[str, Any] = {"engine_state": engine_state, "last_checkin_received_at": received_at,
+                               "next_checkin_due": received_at + checkin_interval(subject.supervision_level),
+                               "offline_alerted_at": None}
+    if latest is not None and (state.last_fix_at is None or latest.recorded_at > state.last_fix_at):
+        updates.update(last_lat=latest.lat, last_lon=latest.lon, last_accuracy_m=latest.accuracy_m,
+                       last_fix_at=latest.recorded_at)
+        publish_position(subject.office_id, {
+            "subject_id": subject.pk, "name": subject.name, "lat": latest.lat, "lon": latest.lon,
+            "accuracy_m": latest.accuracy_m, "recorded_at": latest.recorded_at.isoformat()})
+    MonitorState.objects.filter(pk=state.pk).update(**updates)
+
+
+def _check_battery(subject: Subject, rows: list[CheckIn]) -> None:
+    latest = max(rows, key=lambda row: row.recorded_at)
+    if latest.battery is not None and latest.battery <= LOW_BATTERY_PERCENT and not latest.charging:
+        day = timezone.localtime(latest.recorded_at).date().isoformat()
+        raise_alert(subject, kind=Kind.LOW_BATTERY, severity=Severity.INFO, occurred_at=latest.recorded_at,
+                    dedupe_key=f"low_battery:{subject.pk}:{day}",
+                    evidence={"battery": latest.battery, "fix_ids": [str(latest.client_id)]})
+
+
+# ---------------------------------------------------------------------------------------------
+# Phone status and silent phones
+# ---------------------------------------------------------------------------------------------
+
+
+def record_status(device: Device, status: dict[str, Any]) -> MonitorState:
+    """Store a heartbeat; location permission or GPS switched off is a risk warning at once."""
+    now = timezone.now()
+    subject = device.subject
+    with transaction.atomic():
+        state = _lock_state(subject)
+        state.last_status, state.last_status_at = {k: v for k, v in status.items() if v is not None}, now
+        state.save(update_fields=["last_status", "last_status_at"])
+        off = [name for name in ("location_permission", "gps_enabled") if status.get(name) is False]
+        if off:
+            hour = timezone.localtime(now).strftime("%Y-%m-%dT%H")
+            raise_alert(subject, kind=Kind.PERMISSION_OFF, severity=Severity.WARNING, occurred_at=now,
+                        dedupe_key=f"permission_off:{subject.pk}:{hour}", evidence={"off": off, "status": status})
+        battery = status.get("battery")
+        if battery is not None and battery <= LOW_BATTERY_PERCENT and not status.get("charging"):
+            raise_alert(subject, kind=Kind.LOW_BATTERY, severity=Severity.INFO, occurred_at=now,
+                        dedupe_key=f"low_battery:{subject.pk}:{timezone.localdate(now).isoformat()}",
+                        evidence={"battery": battery})
+    return state
+
+
+def detect_offline(now: dt.datetime | None = None) -> int:
+    """Raise one offline (脱管) alert per silent episode for every subject whose phone is overdue."""
+    now = now or timezone.now()
+    overdue = (MonitorState.objects.select_related("subject")
+               .filter(subject__status=Subject.Status.IN_SUPERVISION, next_checkin_due__lt=now - OFFLINE_GRACE,
+                       offline_alerted_at__isnull=True))
+    raised = 0
+    for state in overdue:
+        with transaction.atomic():
+            locked = MonitorState.objects.select_for_update().get(pk=state.pk)
+            if locked.offline_alerted_at is not None or locked.next_checkin_due is None:
+                continue
+            due = locked.next_checkin_due
+            raise_alert(state.subject, kind=Kind.OFFLINE,
+                        severity=Severity.CRITICAL if state.subject.supervision_level == Subject.Level.STRICT
+                        else Severity.WARNING,
+                        occurred_at=due, dedupe_key=f"offline:{state.subject_id}:{due.isoformat()}",
+                        evidence={"due_at": due.isoformat(),
+                                  "last_fix_at": locked.last_fix_at.isoformat() if locked.last_fix_at else None})
+            MonitorState.objects.filter(pk=locked.pk).update(offline_alerted_at=now)
+            raised += 1
+    return raised
+
+
+def ensure_monitor_state(subject: Subject) -> MonitorState:
+    """Start watching a newly enrolled phone: its first check-in is due one interval from now."""
+    state, created = MonitorState.objects.get_or_create(
+        subject=subject, defaults={"next_checkin_due": timezone.now() + checkin_interval(subject.supervision_level)})
+    return state
