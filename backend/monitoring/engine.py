@@ -12,10 +12,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import geofence as gf
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+import geofence as gf
 from backend.monitoring.checkin_input import FixInput
 from backend.monitoring.models import Zone
 from backend.supervision.models import Subject

@@ -342,6 +342,6 @@ def detect_offline(now: dt.datetime | None = None) -> int:
 
 def ensure_monitor_state(subject: Subject) -> MonitorState:
     """Start watching a newly enrolled phone: its first check-in is due one interval from now."""
-    state, created = MonitorState.objects.get_or_create(
+    state, _created = MonitorState.objects.get_or_create(
         subject=subject, defaults={"next_checkin_due": timezone.now() + checkin_interval(subject.supervision_level)})
     return state

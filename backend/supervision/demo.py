@@ -151,17 +151,17 @@ def load_demo_county(subjects: int = 300, released: int = 40, seed: int = 2023) 
         start = today - dt.timedelta(days=rnd.randrange(10, 700))
         Subject.objects.update_or_create(
             case_number=f"(2023)鲁1082刑初{1000 + n}号",
-            defaults=dict(
-                office=office, responsible_officer=rnd.choice(officers[office.pk]), name=_name(rnd),
-                gender="male" if male else "female", id_number=_id_number(rnd, birth, male),
-                phone=f"13{rnd.randrange(100000000, 999999999)}",
-                home_address=f"荣成市{office.name.removesuffix('司法所')}{rnd.choice(VILLAGES)}{rnd.randrange(1, 200)}号",
-                home_lat=lat, home_lon=lon,
-                sentence_type=rnd.choices([c.value for c in Subject.SentenceType], weights=[3, 80, 12, 5])[0],
-                crime=rnd.choice(CRIMES), supervision_start=start,
-                supervision_end=start + dt.timedelta(days=rnd.randrange(180, 1500)),
-                supervision_level=rnd.choices([c.value for c in Subject.Level], weights=[15, 65, 20])[0],
-            ),
+            defaults={
+                "office": office, "responsible_officer": rnd.choice(officers[office.pk]), "name": _name(rnd),
+                "gender": "male" if male else "female", "id_number": _id_number(rnd, birth, male),
+                "phone": f"13{rnd.randrange(100000000, 999999999)}",
+                "home_address": f"荣成市{office.name.removesuffix('司法所')}{rnd.choice(VILLAGES)}{rnd.randrange(1, 200)}号",
+                "home_lat": lat, "home_lon": lon,
+                "sentence_type": rnd.choices([c.value for c in Subject.SentenceType], weights=[3, 80, 12, 5])[0],
+                "crime": rnd.choice(CRIMES), "supervision_start": start,
+                "supervision_end": start + dt.timedelta(days=rnd.randrange(180, 1500)),
+                "supervision_level": rnd.choices([c.value for c in Subject.Level], weights=[15, 65, 20])[0],
+            },
         )
     report.subjects = Subject.objects.count()
 
@@ -176,16 +176,16 @@ def load_demo_county(subjects: int = 300, released: int = 40, seed: int = 2023) 
         received = release <= today - dt.timedelta(days=1)
         ReleasedPerson.objects.update_or_create(
             id_number=id_number,
-            defaults=dict(
-                office=office, responsible_officer=rnd.choice(officers[office.pk]), name=_name(rnd),
-                gender="male" if male else "female", home_address=f"荣成市{rnd.choice(STREETS)}{rnd.randrange(1, 300)}号",
-                home_lat=lat, home_lon=lon, crime=rnd.choice(CRIMES), prison="山东省潍北监狱",
-                release_date=release, resettlement_end=release + dt.timedelta(days=5 * 365),
-                handover_deadline=timezone.make_aware(dt.datetime.combine(release, dt.time(18, 0))),
-                received_at=timezone.make_aware(dt.datetime.combine(release, dt.time(10, 30))) if received else None,
-                status=ReleasedPerson.Status.IN_RESETTLEMENT if received else ReleasedPerson.Status.AWAITING_HANDOVER,
-                is_key_person=rnd.random() < 0.15,
-            ),
+            defaults={
+                "office": office, "responsible_officer": rnd.choice(officers[office.pk]), "name": _name(rnd),
+                "gender": "male" if male else "female", "home_address": f"荣成市{rnd.choice(STREETS)}{rnd.randrange(1, 300)}号",
+                "home_lat": lat, "home_lon": lon, "crime": rnd.choice(CRIMES), "prison": "山东省潍北监狱",
+                "release_date": release, "resettlement_end": release + dt.timedelta(days=5 * 365),
+                "handover_deadline": timezone.make_aware(dt.datetime.combine(release, dt.time(18, 0))),
+                "received_at": timezone.make_aware(dt.datetime.combine(release, dt.time(10, 30))) if received else None,
+                "status": ReleasedPerson.Status.IN_RESETTLEMENT if received else ReleasedPerson.Status.AWAITING_HANDOVER,
+                "is_key_person": rnd.random() < 0.15,
+            },
         )
     report.released = ReleasedPerson.objects.count()
     return report

@@ -96,6 +96,9 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
                 os_version=device.get("os_version", ""), app_version=device.get("app_version", ""),
                 push_token=device.get("push_token") or "", last_seen_at=now,
             )
+            from backend.monitoring.services import ensure_monitor_state
+
+            ensure_monitor_state(subject)  # a phone that never checks in is still watched
     except IntegrityError as exc:  # a concurrent enrollment for the same subject won the race
         raise ValidationError({"code": [_("This enrollment code has already been used.")]},
                               code="code_used") from exc

@@ -10,5 +10,6 @@ urlpatterns = [
     path("auth/login", views.LoginView.as_view(), name="auth-login"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/me", views.MeView.as_view(), name="auth-me"),
+    path("ping", views.PingView.as_view(), name="ping"),
     *router.urls,
 ]

@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, login, logout
 from django.db.models import QuerySet
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -81,3 +82,15 @@ class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
         office_ids = visible_office_ids(self.request.user)  # type: ignore[arg-type]
         queryset = Office.objects.all()
         return queryset if office_ids is None else queryset.filter(pk__in=office_ids)
+
+
+class PingView(APIView):
+    """Connectivity and clock check for phones and monitors: no database, no authentication."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(responses={200: inline_serializer("Ping", {"server_time": serializers.DateTimeField()})},
+                   tags=["mobile"], auth=[])
+    def get(self, request: Request) -> Response:
+        return Response({"server_time": timezone.now()})

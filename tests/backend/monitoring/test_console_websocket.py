@@ -1,0 +1,144 @@
+"""The console websocket: scoped live events, resume with replay in order, gap filling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+
+from backend.config.asgi import application
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+async def connect(user: Any) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, "/ws/console/", headers=[(b"origin", b"http://testserver")])
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    hello = await communicator.receive_json_from()
+    assert hello["type"] == "hello"
+    return communicator
+
+
+@database_sync_to_async
+def publish(office_id: int, n: int = 1) -> list[int]:
+    from backend.monitoring.events import publish_event
+
+    seqs = []
+    for i in range(n):
+        with transaction.atomic():
+            seqs.append(publish_event(office_id, "alert.created", {"n": i}).seq)
+    return seqs
+
+
+async def receive_until(communicator: WebsocketCommunicator, kind: str) -> list[dict[str, Any]]:
+    seen = []
+    while True:
+        message = await communicator.receive_json_from(timeout=3)
+        seen.append(message)
+        if message["type"] == kind:
+            return seen
+
+
+@pytest.fixture
+def users(db: Any, office_a: Any, office_b: Any) -> dict[str, Any]:
+    from tests.conftest import make_staff
+
+    return {"a": make_staff("ws_a", "officer", office_a), "b": make_staff("ws_b", "officer", office_b),
+            "bureau": make_staff("ws_bureau", "bureau_staff", office_a.parent)}
+
+
+async def test_anonymous_connections_are_refused(users: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    communicator = WebsocketCommunicator(application, "/ws/console/", headers=[(b"origin", b"http://testserver")])
+    communicator.scope["user"] = AnonymousUser()
+    connected, code = await communicator.connect()
+    assert not connected
+
+
+async def test_a_foreign_origin_is_refused(users: Any) -> None:
+    communicator = WebsocketCommunicator(application, "/ws/console/", headers=[(b"origin", b"http://evil.example")])
+    communicator.scope["user"] = users["a"]
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_resume_replays_missed_events_in_order_then_goes_live(users: Any, office_a: Any) -> None:
+    missed = await publish(office_a.pk, 3)
+    console = await connect(users["a"])
+    await console.send_json_to({"type": "resume", "after_seq": missed[0]})
+    replay = await receive_until(console, "replay_done")
+    assert [m["seq"] for m in replay[:-1]] == missed[1:]
+    live = await publish(office_a.pk)
+    message = await console.receive_json_from(timeout=3)
+    assert message["seq"] == live[0] and message["type"] == "alert.created"
+    await console.disconnect()
+
+
+async def test_office_consoles_see_only_their_office(users: Any, office_a: Any, office_b: Any) -> None:
+    console_a = await connect(users["a"])
+    console_bureau = await connect(users["bureau"])
+    for console in (console_a, console_bureau):
+        await console.send_json_to({"type": "subscribe"})
+        await receive_until(console, "replay_done")
+    b_seq = await publish(office_b.pk)
+    a_seq = await publish(office_a.pk)
+    assert (await console_a.receive_json_from(timeout=3))["seq"] == a_seq[0]
+    assert await console_a.receive_nothing(timeout=0.2)
+    assert [(await console_bureau.receive_json_from(timeout=3))["seq"] for _ in range(2)] == [b_seq[0], a_seq[0]]
+    # Replay is scoped too.
+    await console_a.send_json_to({"type": "resume", "after_seq": 0})
+    replay = await receive_until(console_a, "replay_done")
+    assert [m["seq"] for m in replay[:-1]] == a_seq
+    await console_a.disconnect()
+    await console_bureau.disconnect()
+
+
+async def test_a_dropped_group_message_is_filled_from_the_database(users: Any, office_a: Any) -> None:
+    from backend.monitoring.models import ConsoleEvent
+
+    console = await connect(users["a"])
+    await console.send_json_to({"type": "subscribe"})
+    await receive_until(console, "replay_done")
+    # An event committed but whose delivery was lost (as when channels-redis is over capacity).
+    @database_sync_to_async
+    def lost_event() -> int:
+        from backend.monitoring.events import next_sequence
+
+        with transaction.atomic():
+            seq = next_sequence()
+            ConsoleEvent.objects.create(seq=seq, office_id=office_a.pk, type="alert.created", payload={"lost": 1})
+        return seq
+
+    lost = await lost_event()
+    delivered = await publish(office_a.pk)
+    first, second = await console.receive_json_from(timeout=3), await console.receive_json_from(timeout=3)
+    assert (first["seq"], first["data"]) == (lost, {"lost": 1})
+    assert second["seq"] == delivered[0]
+    await console.disconnect()
+
+
+async def test_events_arriving_during_replay_are_not_duplicated(users: Any, office_a: Any) -> None:
+    before = await publish(office_a.pk, 2)
+    console = await connect(users["a"])
+    during = await publish(office_a.pk, 2)  # delivered to the group before the resume
+    await console.send_json_to({"type": "resume", "after_seq": 0})
+    messages = await receive_until(console, "replay_done")
+    seqs = [m["seq"] for m in messages[:-1]]
+    assert seqs == before + during
+    assert await console.receive_nothing(timeout=0.3)
+    await console.disconnect()
+
+
+async def test_ping_and_bad_messages(users: Any) -> None:
+    console = await connect(users["a"])
+    await console.send_json_to({"type": "ping"})
+    assert (await console.receive_json_from())["type"] == "pong"
+    await console.send_json_to({"type": "resume", "after_seq": "x"})
+    assert (await console.receive_json_from())["type"] == "error"
+    await console.disconnect()
