@@ -98,12 +98,12 @@ def make_subject(office: Any, officer: Any = None, **overrides: Any) -> Any:
     from backend.supervision.models import Subject
 
     n = next(_counter)
-    values: dict[str, Any] = dict(
-        office=office, responsible_officer=officer, name=f"对象{n}", gender="male",
-        id_number=valid_id_number(n), home_address="测试村1号", home_lat=37.15, home_lon=122.35,
-        case_number=f"(2023)测{n}号", sentence_type="probation", supervision_start=dt.date(2026, 1, 1),
-        supervision_end=dt.date(2027, 12, 31), supervision_level="normal",
-    )
+    values: dict[str, Any] = {
+        "office": office, "responsible_officer": officer, "name": f"对象{n}", "gender": "male",
+        "id_number": valid_id_number(n), "home_address": "测试村1号", "home_lat": 37.15, "home_lon": 122.35,
+        "case_number": f"(2023)测{n}号", "sentence_type": "probation", "supervision_start": dt.date(2026, 1, 1),
+        "supervision_end": dt.date(2027, 12, 31), "supervision_level": "normal",
+    }
     values.update(overrides)
     return Subject.objects.create(**values)
 
@@ -112,8 +112,8 @@ def make_released_person(office: Any, **overrides: Any) -> Any:
     from backend.supervision.models import ReleasedPerson
 
     n = next(_counter)
-    values: dict[str, Any] = dict(office=office, name=f"释放{n}", gender="male", id_number=valid_id_number(n, "19790101"),
-                                  home_address="测试路2号", release_date=dt.date(2026, 10, 1))
+    values: dict[str, Any] = {"office": office, "name": f"释放{n}", "gender": "male", "id_number": valid_id_number(n, "19790101"),
+                                  "home_address": "测试路2号", "release_date": dt.date(2026, 10, 1)}
     values.update(overrides)
     return ReleasedPerson.objects.create(**values)
 

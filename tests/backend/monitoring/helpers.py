@@ -29,10 +29,10 @@ def circle_zone(subject: Any, lat: float, lon: float, radius_m: float, kind: str
                 **extra: Any) -> Any:
     from backend.monitoring.models import Zone
 
-    values = dict(office_id=subject.office_id, subject=subject, name="测试围栏", kind=kind,
-                  purpose="exclusion" if kind == "exclusion" else "home",
-                  geometry={"type": "Point", "coordinates": [lon, lat]}, radius_m=radius_m,
-                  confirm_fixes=2, confirm_seconds=60, clear_fixes=2)
+    values = {"office_id": subject.office_id, "subject": subject, "name": "测试围栏", "kind": kind,
+                  "purpose": "exclusion" if kind == "exclusion" else "home",
+                  "geometry": {"type": "Point", "coordinates": [lon, lat]}, "radius_m": radius_m,
+                  "confirm_fixes": 2, "confirm_seconds": 60, "clear_fixes": 2}
     values.update(extra)
     return Zone.objects.create(**values)
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def phone(subject_a: Any, officer_a: Any) -> Any:
-    device, token = enroll_phone(subject_a, officer_a)
+    _device, token = enroll_phone(subject_a, officer_a)
     return device_client(token)
 
 

@@ -57,7 +57,7 @@ async def test_anonymous_connections_are_refused(users: Any) -> None:
 
     communicator = WebsocketCommunicator(application, "/ws/console/", headers=[(b"origin", b"http://testserver")])
     communicator.scope["user"] = AnonymousUser()
-    connected, code = await communicator.connect()
+    connected, _code = await communicator.connect()
     assert not connected
 
 
