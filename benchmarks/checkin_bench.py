@@ -1,0 +1,409 @@
+"""Check-in ingestion and alert delivery under load, served as in production.
+
+Real PostgreSQL and Redis; the API under gunicorn (sync workers), the websocket console under
+uvicorn; load from wrk in a separate process on loopback. Reports, with a same-run reference
+(DRF's no-work ``GET /api/v1/ping`` on the same server):
+
+* single-fix uploads: requests/s, p50/p99 latency, and the ratio to the reference;
+* batched uploads of 100 fixes: fixes/s;
+* the time from POST to the alert arriving on a websocket console, p50/p95, at half the
+  maximum batched load;
+* server memory (RSS of every server process) over a soak at half load.
+
+The last line of output is one JSON object of figures.
+
+    python benchmarks/checkin_bench.py            # full run (5-minute soak)
+    python benchmarks/checkin_bench.py --quick    # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+BENCH_DB = os.environ.get("BENCH_DB", "corrections_bench")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+HOME_LAT, HOME_LON = 37.16, 122.42
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(db_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="backend.config.settings", DJANGO_ENV="production", DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=db_url, REDIS_URL=REDIS_URL, CHANNEL_PREFIX=f"bench{uuid.uuid4().hex[:8]}",
+        CELERY_TASK_ALWAYS_EAGER="1", LOG_LEVEL="WARNING", DEMO_MODE="0", PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+# ---------------------------------------------------------------------------------------------
+# Database and seed
+# ---------------------------------------------------------------------------------------------
+
+
+def recreate_database() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+
+
+def seed(db_url: str, devices: int, latency_subjects: int) -> dict[str, Any]:
+    """Migrate, then create a county with zones and enrolled phones. Runs in a subprocess."""
+    env = server_env(db_url)
+    subprocess.run([PY, "backend/manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    code = f"""
+import json, django
+django.setup()
+from benchmarks.seed_county import seed
+print(json.dumps(seed({devices}, {latency_subjects})))
+"""
+    out = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers
+# ---------------------------------------------------------------------------------------------
+
+
+class Servers:
+    def __init__(self, db_url: str, workers: int) -> None:
+        self.env = server_env(db_url)
+        self.api_port, self.ws_port = free_port(), free_port()
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.workers = workers
+
+    def start(self) -> None:
+        bin_dir = Path(PY).parent
+        self.procs.append(subprocess.Popen(
+            [str(bin_dir / "gunicorn"), "backend.config.wsgi:application", "--workers", str(self.workers),
+             "--bind", f"127.0.0.1:{self.api_port}", "--backlog", "2048", "--log-level", "warning"],
+            cwd=ROOT, env=self.env, start_new_session=True))
+        self.procs.append(subprocess.Popen(
+            [str(bin_dir / "uvicorn"), "backend.config.asgi:application", "--host", "127.0.0.1", "--port",
+             str(self.ws_port), "--no-access-log", "--log-level", "warning"],
+            cwd=ROOT, env=self.env, start_new_session=True))
+        for port in (self.api_port, self.ws_port):
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()  # noqa: S310
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            else:
+                raise RuntimeError(f"server on port {port} did not start")
+
+    def rss_mb(self) -> float:
+        import psutil
+
+        total = 0
+        for proc in self.procs:
+            try:
+                parent = psutil.Process(proc.pid)
+                total += sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])
+            except psutil.NoSuchProcess:
+                pass
+        return total / 2**20
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+# ---------------------------------------------------------------------------------------------
+# wrk
+# ---------------------------------------------------------------------------------------------
+
+LUA_CHECKINS = r"""
+local tokens = {TOKENS}
+local lats = {LATS}
+local lons = {LONS}
+local per_request = {PER_REQUEST}
+local rate = {RATE}
+local counter = 0
+local clock = {{}}
+thread_id = thread_id or 0
+local n_threads = {THREADS}
+local created = 0
+
+function setup(thread)
+  thread:set("thread_id", created)
+  created = created + 1
+end
+
+function init(args)
+  math.randomseed(os.time() + thread_id * 7919)
+end
+
+local function uuid4()
+  return string.format("%08x-%04x-4%03x-%04x-%04x%08x", math.random(0, 0xffffffff), math.random(0, 0xffff),
+    math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffff), math.random(0, 0xffffffff))
+end
+
+function request()
+  -- Each thread drives its own phones, each phone's clock moves forward: a realistic stream.
+  counter = counter + 1
+  local slot = ((counter * n_threads + thread_id) % #tokens) + 1
+  local t = clock[slot] or (os.time() - 6 * 3600)
+  local parts = {{}}
+  for i = 1, per_request do
+    t = t + 5
+    local lat = lats[slot] + (math.random() - 0.5) * 0.0003
+    local lon = lons[slot] + (math.random() - 0.5) * 0.0003
+    parts[i] = string.format('{{"id":"%s","recorded_at":"%s","lat":%.6f,"lon":%.6f,"accuracy_m":15,"crs":"wgs84","battery":80,"provider":"fused"}}',
+      uuid4(), os.date("!%Y-%m-%dT%H:%M:%SZ", t), lat, lon)
+  end
+  clock[slot] = t
+  local body = '{{"checkins":[' .. table.concat(parts, ",") .. ']}}'
+  return wrk.format("POST", "/api/v1/mobile/checkins",
+    {{["Content-Type"] = "application/json", ["Authorization"] = "Device " .. tokens[slot]}}, body)
+end
+
+function delay()
+  if rate > 0 then
+    return math.floor(1000 * {CONNECTIONS} / rate)
+  end
+  return 0
+end
+"""
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    figures["rps"] = float(match.group(1)) if match else 0.0
+    for pct in ("50", "90", "99"):
+        m = re.search(rf"^\s+{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+        if m:
+            figures[f"p{pct}_ms"] = float(m.group(1)) * UNITS[m.group(2)]
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    figures["non_2xx"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Socket errors:.*timeout (\d+)", output)
+    figures["timeouts"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"(\d+) requests in", output)
+    figures["requests"] = float(m.group(1)) if m else 0.0
+    return figures
+
+
+def run_wrk(url: str, seconds: float, connections: int, threads: int, script: str | None = None) -> dict[str, float]:
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "--timeout", "10s"]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    figures = parse_wrk(out)
+    if figures["non_2xx"]:
+        print(out)
+        raise RuntimeError(f"{int(figures['non_2xx'])} non-2xx answers from {url}")
+    return figures
+
+
+def write_lua(seeded: dict[str, Any], per_request: int, rate: float, connections: int, threads: int) -> str:
+    devices = seeded["devices"]
+    text = LUA_CHECKINS.format(
+        TOKENS="{" + ",".join(f'"{d["token"]}"' for d in devices) + "}",
+        LATS="{" + ",".join(str(d["lat"]) for d in devices) + "}",
+        LONS="{" + ",".join(str(d["lon"]) for d in devices) + "}",
+        PER_REQUEST=per_request, RATE=rate, THREADS=threads, CONNECTIONS=connections)
+    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    handle.write(text)
+    handle.close()
+    return handle.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Alert latency over a websocket console
+# ---------------------------------------------------------------------------------------------
+
+
+def login_cookie(api: str, username: str, password: str) -> str:
+    request = urllib.request.Request(f"{api}/api/v1/auth/login", method="POST",  # noqa: S310
+                                     data=json.dumps({"username": username, "password": password}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies)
+
+
+def post_json(url: str, body: dict[str, Any], token: str) -> int:
+    request = urllib.request.Request(url, method="POST", data=json.dumps(body).encode(),  # noqa: S310
+                                     headers={"Content-Type": "application/json", "Authorization": f"Device {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return int(response.status)
+
+
+async def measure_alert_latency(servers: Servers, seeded: dict[str, Any], samples: int) -> list[float]:
+    import websockets
+
+    api = f"http://127.0.0.1:{servers.api_port}"
+    cookie = login_cookie(api, seeded["staff"]["username"], seeded["staff"]["password"])
+    arrivals: dict[int, float] = {}
+    uri = f"ws://127.0.0.1:{servers.ws_port}/ws/console/"
+    async with websockets.connect(uri, additional_headers={"Cookie": cookie,
+                                                           "Origin": f"http://127.0.0.1:{servers.ws_port}"},
+                                  max_size=2**22) as ws:
+        hello = json.loads(await ws.recv())
+        assert hello["type"] == "hello", hello
+        await ws.send(json.dumps({"type": "subscribe"}))
+
+        async def reader() -> None:
+            async for raw in ws:
+                message = json.loads(raw)
+                if message.get("type") == "alert.created":
+                    arrivals.setdefault(message["data"]["subject"]["id"], time.perf_counter())
+
+        task = asyncio.create_task(reader())
+        latencies = []
+        loop = asyncio.get_running_loop()
+        for target in seeded["latency_subjects"][:samples]:
+            fix = {"id": str(uuid.uuid4()), "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                   "lat": target["zone_lat"], "lon": target["zone_lon"], "accuracy_m": 5, "crs": "wgs84"}
+            started = time.perf_counter()
+            status = await loop.run_in_executor(None, post_json, f"{api}/api/v1/mobile/checkins",
+                                                {"checkins": [fix]}, target["token"])
+            assert status == 200
+            deadline = started + 10
+            while target["subject_id"] not in arrivals and time.perf_counter() < deadline:
+                await asyncio.sleep(0.0005)
+            if target["subject_id"] in arrivals:
+                latencies.append((arrivals[target["subject_id"]] - started) * 1000)
+            await asyncio.sleep(0.05)
+        task.cancel()
+    return latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="short smoke run")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
+    parser.add_argument("--soak-seconds", type=int, default=300)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is required (Debian package 'wrk'; .ci/run installs it)")
+    duration = 5 if args.quick else 15
+    soak = 20 if args.quick else args.soak_seconds
+    samples = 20 if args.quick else 200
+
+    db_url = recreate_database()
+    seeded = seed(db_url, devices=200, latency_subjects=samples)
+    servers = Servers(db_url, args.workers)
+    servers.start()
+    api = f"http://127.0.0.1:{servers.api_port}"
+    results: dict[str, Any] = {"workers": args.workers, "cores": os.cpu_count()}
+    try:
+        run_wrk(f"{api}/api/v1/ping", 3, 16, 1)  # warm up
+        reference = run_wrk(f"{api}/api/v1/ping", duration, 16, 1)
+        print(f"reference  no-work DRF GET /api/v1/ping: {reference['rps']:.0f} req/s "
+              f"(p50 {reference.get('p50_ms', 0):.2f} ms, p99 {reference.get('p99_ms', 0):.2f} ms)")
+
+        single_lua = write_lua(seeded, 1, 0, 16, 1)
+        run_wrk(f"{api}/api/v1/mobile/checkins", 3, 16, 1, single_lua)
+        single = run_wrk(f"{api}/api/v1/mobile/checkins", duration, 16, 1, single_lua)
+        print(f"single-fix POST /api/v1/mobile/checkins: {single['rps']:.0f} req/s "
+              f"(p50 {single.get('p50_ms', 0):.2f} ms, p99 {single.get('p99_ms', 0):.2f} ms), "
+              f"{single['rps'] / reference['rps']:.0%} of the reference")
+
+        batch_lua = write_lua(seeded, 100, 0, 16, 1)
+        batched = run_wrk(f"{api}/api/v1/mobile/checkins", duration, 16, 1, batch_lua)
+        batched_fps = batched["rps"] * 100
+        print(f"batched    100 fixes per POST: {batched['rps']:.0f} req/s = {batched_fps:.0f} fixes/s "
+              f"(p50 {batched.get('p50_ms', 0):.1f} ms, p99 {batched.get('p99_ms', 0):.1f} ms)")
+
+        # Half the maximum batched load in the background while alerts are timed.
+        half_rate = max(1.0, batched["rps"] / 2)
+        half_lua = write_lua(seeded, 100, half_rate, 8, 1)
+        background = threading.Thread(target=run_wrk, args=(f"{api}/api/v1/mobile/checkins",
+                                                            samples * 0.12 + 15, 8, 1, half_lua))
+        background.start()
+        time.sleep(2)
+        latencies = asyncio.run(measure_alert_latency(servers, seeded, samples))
+        background.join()
+        print(f"alert      POST -> websocket at {half_rate * 100:.0f} fixes/s background: "
+              f"p50 {pct(latencies, 50):.1f} ms, p95 {pct(latencies, 95):.1f} ms, "
+              f"{len(latencies)}/{samples} arrived")
+
+        soak_thread = threading.Thread(target=run_wrk, args=(f"{api}/api/v1/mobile/checkins", soak, 8, 1, half_lua))
+        soak_thread.start()
+        samples_rss: list[tuple[float, float]] = []
+        started = time.time()
+        while soak_thread.is_alive():
+            samples_rss.append((time.time() - started, servers.rss_mb()))
+            time.sleep(5 if not args.quick else 1)
+        soak_thread.join()
+        # Growth: the last fifth of the soak against the first fifth after a short warm-up.
+        window = max(1, len(samples_rss) // 5)
+        first = statistics.mean(r for _, r in samples_rss[1:window + 1])
+        last = statistics.mean(r for _, r in samples_rss[-window:])
+        print(f"soak       {soak} s at half load: RSS {first:.0f} MB -> {last:.0f} MB "
+              f"({last - first:+.1f} MB)")
+        results.update(
+            reference_requests_per_s=round(reference["rps"], 1),
+            single_fixes_per_s=round(single["rps"], 1),
+            single_p50_ms=round(single.get("p50_ms", 0), 2), single_p99_ms=round(single.get("p99_ms", 0), 2),
+            single_to_reference_ratio=round(single["rps"] / reference["rps"], 3),
+            batched_requests_per_s=round(batched["rps"], 1), batched_fixes_per_s=round(batched_fps, 0),
+            batched_p50_ms=round(batched.get("p50_ms", 0), 1), batched_p99_ms=round(batched.get("p99_ms", 0), 1),
+            alert_p50_ms=round(pct(latencies, 50), 1), alert_p95_ms=round(pct(latencies, 95), 1),
+            alert_samples=len(latencies), alert_background_fixes_per_s=round(half_rate * 100),
+            soak_seconds=soak, soak_rss_start_mb=round(first, 1), soak_rss_end_mb=round(last, 1),
+            soak_rss_growth_mb=round(last - first, 1),
+        )
+    finally:
+        servers.stop()
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
