@@ -123,15 +123,15 @@ def validate_zone_fields(values: dict[str, Any], crs: str) -> tuple[dict[str, An
     try:
         zone = gf.Zone.from_geojson(geometry, id="new", kind=gf.ZoneKind.INCLUSION, crs=gf.Crs(crs))
     except gf.ZoneError as exc:
-        errors["geometry"] = [str(exc)]
+        field = "radius_m" if exc.field == "radius_m" else "geometry"
+        errors[field] = [str(exc)]
         zone = None
     if values.get("schedule"):
         try:
             gf.Schedule.from_dict(values["schedule"])
-        except (ValueError, TypeError, KeyError) as exc:
+        except (gf.ScheduleError, ValueError, TypeError, KeyError) as exc:
             errors["schedule"] = [str(exc)]
     if errors or zone is None:
         return None, errors
-    stored = zone.to_geojson()
-    stored.pop("radius_m", None)
+    stored: dict[str, Any] = dict(zone.to_geojson()["geometry"])
     return stored, {}
