@@ -1,0 +1,94 @@
+"""Reaching the real services from integration tests, and running the project's servers.
+
+An integration test calls ``require_postgres()`` / ``require_redis()`` first: on a machine without
+the service it skips with the reason (and under CI=true the root conftest turns that into a failure).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://... (make test-integration)")
+
+
+def require_redis() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        pytest.skip("needs Redis: run with REDIS_URL=redis://... (make test-integration)")
+    host_port = url.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    if not _reachable(host or "127.0.0.1", int(port or 6379)):
+        pytest.skip(f"Redis at {url} is not reachable")
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a server process sharing this test run's database and Redis."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
+    env.update(DJANGO_SETTINGS_MODULE="backend.config.settings", DATABASE_URL=url, PYTHONPATH=str(ROOT),
+               LOG_LEVEL="WARNING", **extra)
+    return env
+
+
+@contextmanager
+def asgi_server(env: dict[str, str]) -> Iterator[str]:
+    """Run ``uvicorn backend.config.asgi:application``; yields its base URL."""
+    port = free_port()
+    proc = subprocess.Popen([str(BIN / "uvicorn"), "backend.config.asgi:application", "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(f"uvicorn on {port} did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
