@@ -1,0 +1,572 @@
+"""Zones: inclusion and exclusion geofences, their validation and GeoJSON form.
+
+A zone's geometry is always stored in WGS-84 (lon, lat), with straight edges in lon/lat as
+GeoJSON means. Circles are true metric circles: the centre and radius are kept, verdicts use
+the ellipsoidal distance to the centre, and the polygon (vertices on the geodesic circle,
+spaced so the chord sags at most about a metre) is only for display, for crossing tests and
+for the batch path's coarse filters.
+
+Each zone lazily builds a ``ZoneMetric`` (its local metric frame, the geometry in that frame,
+and buffered copies used as filters by the vectorised path); see ``verdicts`` for how they
+are used.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+from geofence._json import JSON, JSONDict
+from geofence.crs import Crs, to_wgs84_array
+from geofence.geodesy import LocalFrame, destination, meridian_radius
+from geofence.schedule import Schedule, ScheduleError
+
+__all__ = [
+    "BUFFER_LEVELS_M",
+    "Circle",
+    "EpisodeConfig",
+    "Zone",
+    "ZoneError",
+    "ZoneKind",
+    "ZoneMetric",
+    "level_for",
+]
+
+# Largest zone extent accepted, in degrees: the local frame's scale error grows with it.
+_MAX_EXTENT_DEG = 15.0
+_MAX_RADIUS_M = 50_000.0
+_MAX_APPROACH_BUFFER_M = 5_000.0
+# Circle polygons: chord sag r(1 - cos(pi/n)) of about a metre, with sensible bounds.
+_CIRCLE_MIN_VERTICES = 64
+_CIRCLE_MAX_VERTICES = 720
+
+
+class ZoneKind(enum.StrEnum):
+    """Inclusion zones must contain the person; exclusion zones must not."""
+
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+
+
+class ZoneError(ValueError):
+    """A zone that cannot be used; ``field`` names the offending part for API errors."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class EpisodeConfig:
+    """Dwell and hysteresis of breach episodes for one zone.
+
+    A breach opens after ``confirm_fixes`` good fixes that violate the zone, spanning at
+    least ``confirm_seconds`` from the first to the last; it closes after ``clear_fixes``
+    good fixes back in compliance. Uncertain fixes neither confirm nor clear.
+    """
+
+    confirm_fixes: int = 3
+    confirm_seconds: float = 120.0
+    clear_fixes: int = 2
+
+    def __post_init__(self) -> None:
+        if isinstance(self.confirm_fixes, bool) or not isinstance(self.confirm_fixes, int) or self.confirm_fixes < 1:
+            raise ZoneError("confirm_fixes must be an integer of at least 1", "episode.confirm_fixes")
+        if isinstance(self.clear_fixes, bool) or not isinstance(self.clear_fixes, int) or self.clear_fixes < 1:
+            raise ZoneError("clear_fixes must be an integer of at least 1", "episode.clear_fixes")
+        if not math.isfinite(self.confirm_seconds) or self.confirm_seconds < 0:
+            raise ZoneError("confirm_seconds must be a finite number >= 0", "episode.confirm_seconds")
+
+    def to_dict(self) -> JSONDict:
+        """JSON form."""
+        return {
+            "confirm_fixes": self.confirm_fixes,
+            "confirm_seconds": self.confirm_seconds,
+            "clear_fixes": self.clear_fixes,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EpisodeConfig:
+        """Inverse of ``to_dict``; missing keys take the defaults."""
+        defaults = cls()
+        try:
+            return cls(
+                confirm_fixes=int(data.get("confirm_fixes", defaults.confirm_fixes)),
+                confirm_seconds=float(data.get("confirm_seconds", defaults.confirm_seconds)),
+                clear_fixes=int(data.get("clear_fixes", defaults.clear_fixes)),
+            )
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, ZoneError):
+                raise
+            raise ZoneError(f"bad episode settings: {exc}", "episode") from exc
+
+
+@dataclass(frozen=True)
+class Circle:
+    """Centre (WGS-84) and radius in metres of a circular zone."""
+
+    lat: float
+    lon: float
+    radius_m: float
+
+
+# ---------------------------------------------------------------------------
+# Validation helpers
+# ---------------------------------------------------------------------------
+
+
+def _check_ring(coords: NDArray[np.float64], where: str) -> None:
+    if not np.isfinite(coords).all():
+        raise ZoneError(f"{where}: coordinates must be finite numbers", "coordinates")
+    lon = coords[:, 0]
+    lat = coords[:, 1]
+    if (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
+        bad = coords[(np.abs(lat) > 90) | (np.abs(lon) > 180)][0]
+        raise ZoneError(
+            f"{where}: coordinate [{bad[0]}, {bad[1]}] is out of range (lon -180..180, lat -90..90; "
+            "GeoJSON order is [lon, lat])",
+            "coordinates",
+        )
+    distinct = {(float(x), float(y)) for x, y in coords}
+    if len(distinct) < 3:
+        raise ZoneError(f"{where}: a ring needs at least 3 distinct points, got {len(distinct)}", "coordinates")
+
+
+def _validate_polygonal(geometry: BaseGeometry) -> None:
+    if not isinstance(geometry, shapely.Polygon | shapely.MultiPolygon):
+        raise ZoneError(f"a zone must be a Polygon or MultiPolygon, got {geometry.geom_type}", "geometry")
+    if geometry.is_empty:
+        raise ZoneError("the zone geometry is empty", "geometry")
+    polygons = geometry.geoms if isinstance(geometry, shapely.MultiPolygon) else [geometry]
+    for p_index, polygon in enumerate(polygons):
+        rings = [polygon.exterior, *polygon.interiors]
+        for r_index, ring in enumerate(rings):
+            where = f"polygon {p_index} ring {r_index}"
+            _check_ring(np.asarray(ring.coords, dtype=np.float64)[:, :2], where)
+    if not shapely.is_valid(geometry):
+        reason = shapely.is_valid_reason(geometry)
+        raise ZoneError(f"invalid zone geometry: {reason} (for example a self-intersecting ring)", "geometry")
+    if geometry.area <= 0:
+        raise ZoneError("the zone has no area (its points are collinear)", "geometry")
+    minx, miny, maxx, maxy = geometry.bounds
+    if maxx - minx > _MAX_EXTENT_DEG or maxy - miny > _MAX_EXTENT_DEG:
+        raise ZoneError(
+            f"the zone spans more than {_MAX_EXTENT_DEG} degrees; split it into smaller zones", "geometry"
+        )
+
+
+def _circle_polygon(lat: float, lon: float, radius_m: float) -> shapely.Polygon:
+    # Enough vertices that the chord sag r(1 - cos(pi/n)) ~ r pi^2 / (2 n^2) stays near 1 m.
+    n = int(min(max(math.ceil(math.pi * math.sqrt(radius_m / 2.0)), _CIRCLE_MIN_VERTICES), _CIRCLE_MAX_VERTICES))
+    points = [destination(lat, lon, 360.0 * k / n, radius_m) for k in range(n)]
+    # Counter-clockwise exterior (GeoJSON's right-hand rule): bearings run clockwise, so reverse.
+    return shapely.Polygon([(p_lon, p_lat) for p_lat, p_lon in reversed(points)])
+
+
+# ---------------------------------------------------------------------------
+# The zone
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Zone:
+    """An inclusion or exclusion geofence in WGS-84, optionally scheduled.
+
+    Build polygons with ``Zone.from_geojson`` and circles with ``Zone.circle`` (which sets
+    ``circle_spec``); direct construction is validated the same way. ``approach_buffer_m`` (exclusion zones only)
+    raises one APPROACH warning per approach episode when a good fix comes that close.
+    """
+
+    id: str
+    kind: ZoneKind
+    geometry: BaseGeometry
+    schedule: Schedule | None = None
+    approach_buffer_m: float = 0.0
+    episode: EpisodeConfig = field(default_factory=EpisodeConfig)
+    circle_spec: Circle | None = None
+    _metric: list[ZoneMetric] = field(default_factory=list, init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise ZoneError("a zone needs a non-empty string id", "id")
+        try:
+            object.__setattr__(self, "kind", ZoneKind(self.kind))
+        except ValueError as exc:
+            raise ZoneError(f"kind must be 'inclusion' or 'exclusion', got {self.kind!r}", "kind") from exc
+        if self.circle_spec is not None:
+            c = self.circle_spec
+            if not (math.isfinite(c.radius_m) and c.radius_m > 0):
+                raise ZoneError(f"radius_m must be a positive number of metres, got {c.radius_m!r}", "radius_m")
+            if c.radius_m > _MAX_RADIUS_M:
+                raise ZoneError(f"radius_m must be at most {_MAX_RADIUS_M:.0f} m", "radius_m")
+            if not (math.isfinite(c.lat) and math.isfinite(c.lon) and abs(c.lat) <= 90 and abs(c.lon) <= 180):
+                raise ZoneError(f"circle centre ({c.lat}, {c.lon}) is out of range", "coordinates")
+        _validate_polygonal(self.geometry)
+        buffer_m = self.approach_buffer_m
+        if not (isinstance(buffer_m, int | float) and math.isfinite(buffer_m) and buffer_m >= 0):
+            raise ZoneError("approach_buffer_m must be a finite number >= 0", "approach_buffer_m")
+        if buffer_m > _MAX_APPROACH_BUFFER_M:
+            raise ZoneError(f"approach_buffer_m must be at most {_MAX_APPROACH_BUFFER_M:.0f} m", "approach_buffer_m")
+        if buffer_m > 0 and self.kind is ZoneKind.INCLUSION:
+            raise ZoneError("approach warnings apply to exclusion zones only", "approach_buffer_m")
+        object.__setattr__(self, "approach_buffer_m", float(buffer_m))
+        if not isinstance(self.episode, EpisodeConfig):
+            raise ZoneError("episode must be an EpisodeConfig", "episode")
+
+    # -- constructors -------------------------------------------------------
+
+    @classmethod
+    def circle(
+        cls,
+        id: str,
+        kind: ZoneKind | str,
+        lat: float,
+        lon: float,
+        radius_m: float,
+        *,
+        crs: Crs | str = Crs.WGS84,
+        schedule: Schedule | None = None,
+        approach_buffer_m: float = 0.0,
+        episode: EpisodeConfig | None = None,
+    ) -> Zone:
+        """A true metric circle of ``radius_m`` around (lat, lon) given in ``crs``."""
+        if not (isinstance(radius_m, int | float) and math.isfinite(radius_m) and radius_m > 0):
+            raise ZoneError(f"radius_m must be a positive number of metres, got {radius_m!r}", "radius_m")
+        if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+            raise ZoneError(f"circle centre ({lat}, {lon}) is out of range", "coordinates")
+        wlat, wlon = to_wgs84_array([lat], [lon], crs)
+        c_lat, c_lon = float(wlat[0]), float(wlon[0])
+        if radius_m > _MAX_RADIUS_M:
+            raise ZoneError(f"radius_m must be at most {_MAX_RADIUS_M:.0f} m", "radius_m")
+        return cls(
+            id=id,
+            kind=ZoneKind(kind),
+            geometry=_circle_polygon(c_lat, c_lon, float(radius_m)),
+            schedule=schedule,
+            approach_buffer_m=approach_buffer_m,
+            episode=episode or EpisodeConfig(),
+            circle_spec=Circle(c_lat, c_lon, float(radius_m)),
+        )
+
+    @classmethod
+    def from_geojson(
+        cls,
+        obj: Mapping[str, Any],
+        *,
+        id: str | None = None,
+        kind: ZoneKind | str | None = None,
+        crs: Crs | str | None = None,
+        schedule: Schedule | None = None,
+        approach_buffer_m: float | None = None,
+        episode: EpisodeConfig | None = None,
+    ) -> Zone:
+        """A zone from a GeoJSON geometry or Feature.
+
+        Accepts Polygon, MultiPolygon, or a Point with ``radius_m`` (in the Feature's
+        properties or on the geometry object) for a circle. Keyword arguments win over the
+        Feature's properties (``id``, ``kind``, ``crs``, ``schedule``, ``approach_buffer_m``,
+        ``episode``), so ``Zone.from_geojson(zone.to_geojson())`` gives the zone back.
+        Coordinates drawn on a GCJ-02 or BD-09 map are converted with ``crs``.
+        """
+        if not isinstance(obj, Mapping):
+            raise ZoneError("expected a GeoJSON object", "geometry")
+        properties: Mapping[str, Any] = {}
+        geometry_obj: Mapping[str, Any] = obj
+        if obj.get("type") == "Feature":
+            raw_props = obj.get("properties") or {}
+            if not isinstance(raw_props, Mapping):
+                raise ZoneError("Feature properties must be an object", "properties")
+            properties = raw_props
+            raw_geom = obj.get("geometry")
+            if not isinstance(raw_geom, Mapping):
+                raise ZoneError("the Feature has no geometry", "geometry")
+            geometry_obj = raw_geom
+        zone_id = id if id is not None else properties.get("id", obj.get("id"))
+        if not isinstance(zone_id, str) or not zone_id:
+            raise ZoneError("a zone needs a non-empty string id", "id")
+        raw_kind = kind if kind is not None else properties.get("kind")
+        if raw_kind is None:
+            raise ZoneError("a zone needs a kind ('inclusion' or 'exclusion')", "kind")
+        try:
+            zone_kind = ZoneKind(raw_kind)
+        except ValueError as exc:
+            raise ZoneError(f"kind must be 'inclusion' or 'exclusion', got {raw_kind!r}", "kind") from exc
+        try:
+            source_crs = Crs(crs if crs is not None else properties.get("crs", Crs.WGS84))
+        except ValueError as exc:
+            raise ZoneError("crs must be one of wgs84, gcj02, bd09", "crs") from exc
+        if schedule is None and properties.get("schedule") is not None:
+            try:
+                schedule = Schedule.from_dict(properties["schedule"])
+            except ScheduleError as exc:
+                raise ZoneError(f"schedule: {exc}", f"schedule.{exc.field}") from exc
+        if approach_buffer_m is None:
+            approach_buffer_m = _number(properties.get("approach_buffer_m", 0.0), "approach_buffer_m")
+        if episode is None:
+            raw_episode = properties.get("episode")
+            episode = EpisodeConfig.from_dict(raw_episode) if isinstance(raw_episode, Mapping) else EpisodeConfig()
+
+        geom_type = geometry_obj.get("type")
+        coordinates = geometry_obj.get("coordinates")
+        if geom_type == "Point":
+            radius = properties.get("radius_m", geometry_obj.get("radius_m"))
+            if radius is None:
+                raise ZoneError("a Point zone needs radius_m (metres) to be a circle", "radius_m")
+            position = _position(coordinates, "Point")
+            return cls.circle(
+                zone_id,
+                zone_kind,
+                position[1],
+                position[0],
+                _number(radius, "radius_m"),
+                crs=source_crs,
+                schedule=schedule,
+                approach_buffer_m=approach_buffer_m,
+                episode=episode,
+            )
+        if geom_type == "Polygon":
+            polygons = [_polygon_rings(coordinates, source_crs, "Polygon")]
+            geometry: BaseGeometry = shapely.Polygon(polygons[0][0], polygons[0][1:])
+        elif geom_type == "MultiPolygon":
+            if not isinstance(coordinates, list) or not coordinates:
+                raise ZoneError("MultiPolygon coordinates must be a non-empty list of polygons", "coordinates")
+            polygons = [_polygon_rings(p, source_crs, f"MultiPolygon polygon {i}") for i, p in enumerate(coordinates)]
+            geometry = shapely.MultiPolygon([(rings[0], rings[1:]) for rings in polygons])
+        else:
+            raise ZoneError(
+                f"unsupported GeoJSON type {geom_type!r}; use Polygon, MultiPolygon or Point with radius_m",
+                "geometry",
+            )
+        return cls(
+            id=zone_id,
+            kind=zone_kind,
+            geometry=geometry,
+            schedule=schedule,
+            approach_buffer_m=approach_buffer_m,
+            episode=episode,
+        )
+
+    # -- output -------------------------------------------------------------
+
+    def to_geojson(self) -> JSONDict:
+        """A GeoJSON Feature (WGS-84) that ``from_geojson`` reads back to an equal zone."""
+        geometry: JSONDict
+        properties: JSONDict = {
+            "id": self.id,
+            "kind": self.kind.value,
+            "crs": Crs.WGS84.value,
+            "approach_buffer_m": self.approach_buffer_m,
+            "episode": self.episode.to_dict(),
+            "schedule": self.schedule.to_dict() if self.schedule is not None else None,
+        }
+        if self.circle_spec is not None:
+            geometry = {"type": "Point", "coordinates": [self.circle_spec.lon, self.circle_spec.lat]}
+            properties["radius_m"] = self.circle_spec.radius_m
+        elif isinstance(self.geometry, shapely.Polygon):
+            geometry = {"type": "Polygon", "coordinates": _rings_json(self.geometry)}
+        else:
+            assert isinstance(self.geometry, shapely.MultiPolygon)
+            geometry = {"type": "MultiPolygon", "coordinates": [_rings_json(p) for p in self.geometry.geoms]}
+        return {"type": "Feature", "id": self.id, "geometry": geometry, "properties": properties}
+
+    # -- derived ------------------------------------------------------------
+
+    @property
+    def metric(self) -> ZoneMetric:
+        """The zone's metric frame and filter geometries, built on first use."""
+        if not self._metric:
+            self._metric.append(ZoneMetric(self))
+        return self._metric[0]
+
+    def is_active(self, at_us: int) -> bool:
+        """Whether the zone counts at an epoch-microsecond instant."""
+        if self.schedule is None:
+            return True
+        return bool(self.schedule.active_mask(np.array([at_us], dtype=np.int64))[0])
+
+
+def _number(value: JSON | Any, field_name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ZoneError(f"{field_name} must be a number, got {value!r}", field_name)
+    return float(value)
+
+
+def _position(value: Any, where: str) -> tuple[float, float]:
+    if not isinstance(value, list | tuple) or len(value) not in (2, 3):
+        raise ZoneError(f"{where}: a position is [lon, lat], got {value!r}", "coordinates")
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
+        raise ZoneError(f"{where}: positions must be numbers, got {value!r}", "coordinates")
+    lon, lat = float(value[0]), float(value[1])
+    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
+        raise ZoneError(
+            f"{where}: coordinate [{lon}, {lat}] is out of range (GeoJSON order is [lon, lat])", "coordinates"
+        )
+    return lon, lat
+
+
+def _polygon_rings(value: Any, crs: Crs, where: str) -> list[list[tuple[float, float]]]:
+    if not isinstance(value, list) or not value:
+        raise ZoneError(f"{where}: coordinates must be a non-empty list of rings", "coordinates")
+    rings = []
+    for r_index, ring in enumerate(value):
+        if not isinstance(ring, list):
+            raise ZoneError(f"{where} ring {r_index}: a ring is a list of positions", "coordinates")
+        positions = [_position(p, f"{where} ring {r_index}") for p in ring]
+        distinct = set(positions)
+        if len(distinct) < 3:
+            raise ZoneError(
+                f"{where} ring {r_index}: a ring needs at least 3 distinct points, got {len(distinct)}",
+                "coordinates",
+            )
+        lon = np.array([p[0] for p in positions])
+        lat = np.array([p[1] for p in positions])
+        wlat, wlon = to_wgs84_array(lat, lon, crs)
+        rings.append(list(zip(wlon.tolist(), wlat.tolist(), strict=True)))
+    return rings
+
+
+def _rings_json(polygon: shapely.Polygon) -> list[JSON]:
+    rings: list[JSON] = []
+    for ring in [polygon.exterior, *polygon.interiors]:
+        positions: list[JSON] = [[float(x), float(y)] for x, y, *_ in ring.coords]
+        rings.append(positions)
+    return rings
+
+
+# ---------------------------------------------------------------------------
+# Metric frame and filter geometries
+# ---------------------------------------------------------------------------
+
+# Buffer levels (metres) for the batch path's filters. A filter at level L is correct for
+# every uncertainty threshold up to L; a fix whose threshold exceeds the last level is
+# computed exactly without a filter.
+BUFFER_LEVELS_M: tuple[float, ...] = (25, 50, 100, 150, 250, 400, 650, 1000, 1600, 2500, 4000, 6500, 10000)
+# Buffers are polygons with 4 segments per quarter circle, inscribed in the true offset
+# curve, and GEOS may simplify its input by 1 % of the distance; enlarge for both, plus a
+# flat half metre for rounding.
+_QUAD_SEGS = 4
+_BUFFER_INFLATION = 1.03 / math.cos(math.pi / (4 * _QUAD_SEGS))
+_BUFFER_SLACK_M = 0.5
+
+
+def level_for(threshold_m: float) -> float | None:
+    """The smallest buffer level covering ``threshold_m``, or None beyond the last."""
+    for level in BUFFER_LEVELS_M:
+        if threshold_m <= level:
+            return level
+    return None
+
+
+class ZoneMetric:
+    """A zone's local metric frame, its geometry in that frame, and cached filter buffers.
+
+    * ``frame`` is centred on the zone (on the centre for circles).
+    * ``proj`` / ``boundary_proj`` are the zone and its boundary in frame metres, prepared
+      for ``dwithin``; ``lonlat`` is the zone itself, prepared for ``contains_xy``.
+    * ``outer(L)`` contains every point whose frame distance to the zone is at most L;
+      ``inner(L)`` contains only points inside the zone farther than L from its boundary.
+      Both are built in the frame, mapped back to lon/lat (an affine map, so exact) and
+      prepared, so fixes can be tested in lon/lat without projecting them.
+    """
+
+    def __init__(self, zone: Zone) -> None:
+        minx, miny, maxx, maxy = zone.geometry.bounds
+        if zone.circle_spec is not None:
+            self.frame = LocalFrame(zone.circle_spec.lat, zone.circle_spec.lon)
+        else:
+            self.frame = LocalFrame(0.5 * (miny + maxy), 0.5 * (minx + maxx))
+        self.circle = zone.circle_spec
+        self.lat_lo = miny
+        self.lat_hi = maxy
+        self.bounds = (minx, miny, maxx, maxy)
+        kx, ky = self.frame.kx, self.frame.ky
+        lat0, lon0 = self.frame.lat0, self.frame.lon0
+        self._to_frame = (kx, ky, lon0, lat0)
+        self.lonlat = shapely.transform(zone.geometry, lambda c: c)
+        shapely.prepare(self.lonlat)
+        self.proj = shapely.transform(
+            zone.geometry, lambda c: np.column_stack(((c[:, 0] - lon0) * kx, (c[:, 1] - lat0) * ky))
+        )
+        shapely.prepare(self.proj)
+        self.boundary_proj = self.proj.boundary
+        shapely.prepare(self.boundary_proj)
+        self._outer: dict[float, BaseGeometry] = {}
+        self._inner: dict[float, BaseGeometry] = {}
+        # Degrees of latitude per metre, at its largest (the equator), for threshold ranges.
+        self._deg_per_m = 1.0 / (float(meridian_radius(0.0)) * math.pi / 180.0)
+
+    def to_frame_xy(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[
+        NDArray[np.float64], NDArray[np.float64]
+    ]:
+        """Frame coordinates of WGS-84 points."""
+        kx, ky, lon0, lat0 = self._to_frame
+        return (lon - lon0) * kx, (lat - lat0) * ky
+
+    def _to_lonlat(self, geometry: BaseGeometry) -> BaseGeometry:
+        kx, ky, lon0, lat0 = self._to_frame
+        out = shapely.transform(geometry, lambda c: np.column_stack((c[:, 0] / kx + lon0, c[:, 1] / ky + lat0)))
+        shapely.prepare(out)
+        return out
+
+    def threshold(self, distance_m: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Frame distance below which a true distance of ``distance_m`` cannot be excluded.
+
+        A true distance d between a point and the zone's boundary visits latitudes within
+        d of the zone's latitude range; the frame overstates true lengths by at most
+        1 / min_scale over that range (see ``geodesy``). A centimetre of slack absorbs
+        floating-point rounding, so a point on the boundary is uncertain even at accuracy 0.
+        """
+        ext = distance_m * self._deg_per_m
+        scale = self.frame.min_scale(self.lat_lo - ext, self.lat_hi + ext)
+        out: NDArray[np.float64] = distance_m / scale + 0.01
+        return out
+
+    def threshold_scalar(self, distance: float) -> float:
+        """``threshold`` for one distance, without array overhead (same formula)."""
+        return float(self.threshold(np.array([distance], dtype=np.float64))[0])
+
+    def outer(self, level: float) -> BaseGeometry:
+        """Filter containing every point within ``level`` frame metres of the zone."""
+        geometry = self._outer.get(level)
+        if geometry is None:
+            distance = level * _BUFFER_INFLATION + _BUFFER_SLACK_M
+            geometry = self._to_lonlat(self.proj.buffer(distance, quad_segs=_QUAD_SEGS))
+            self._outer[level] = geometry
+        return geometry
+
+    def inner(self, level: float) -> BaseGeometry:
+        """Filter containing only points inside the zone more than ``level`` frame metres deep."""
+        geometry = self._inner.get(level)
+        if geometry is None:
+            distance = level * _BUFFER_INFLATION + _BUFFER_SLACK_M
+            geometry = self._to_lonlat(self.proj.buffer(-distance, quad_segs=_QUAD_SEGS))
+            self._inner[level] = geometry
+        return geometry
+
+    def cached_outer_level(self, needed: float) -> float | None:
+        """The smallest already-built outer level covering ``needed``, if any."""
+        levels = [lv for lv in self._outer if lv >= needed]
+        return min(levels) if levels else None
+
+    def cached_inner_level(self, needed: float) -> float | None:
+        """The smallest already-built inner level covering ``needed``, if any."""
+        levels = [lv for lv in self._inner if lv >= needed]
+        return min(levels) if levels else None
+
+
+def zones_by_id(zones: Sequence[Zone]) -> dict[str, Zone]:
+    """Index zones by id, refusing duplicates (a person's zone ids must be unique)."""
+    out: dict[str, Zone] = {}
+    for zone in zones:
+        if zone.id in out:
+            raise ZoneError(f"duplicate zone id {zone.id!r}", "id")
+        out[zone.id] = zone
+    return out
