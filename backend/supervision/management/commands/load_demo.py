@@ -24,8 +24,13 @@ class Command(BaseCommand):
             raise CommandError("load_demo only runs with DEMO_MODE on: it creates users with known passwords.")
         translation.activate(settings.LANGUAGE_CODE)
         report = load_demo_county(subjects=options["subjects"], released=options["released"])
+        from backend.monitoring.demo import add_fences, simulate_phones
+
+        zones = add_fences()
+        fixes = simulate_phones()
         self.stdout.write(self.style.SUCCESS(
-            f"Demo county ready: {report.offices} offices, {report.subjects} subjects, {report.released} released persons."))
+            f"Demo county ready: {report.offices} offices, {report.subjects} subjects, {report.released} released "
+            f"persons, {zones} zones, {fixes} check-ins uploaded."))
         if options["quiet"]:
             return
         self.stdout.write("Demo logins (demo mode only):")
