@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from shapely.geometry import Point, shape
+from shapely.ops import nearest_points
 
 from backend.accounts.models import Office
 from backend.monitoring.models import CheckIn, Zone
@@ -22,7 +24,7 @@ from backend.monitoring.services import record_checkins
 from backend.supervision.models import Device, Subject
 from backend.supervision.services import enroll_device, issue_enrollment_code
 
-CURFEW = {"tz": "Asia/Shanghai", "weekly": [{"days": [0, 1, 2, 3, 4, 5, 6], "start": "22:00", "end": "06:00"}]}
+CURFEW = {"tz": "Asia/Shanghai", "windows": [{"start": "22:00", "end": "06:00"}]}
 PHONES_PER_OFFICE = 6
 
 
@@ -54,19 +56,40 @@ def add_fences() -> int:
     return Zone.objects.count()
 
 
-def _track(rnd: random.Random, start: dt.datetime, points: list[tuple[float, float]], *, step_min: int = 10,
-           mock: bool = False, seed: str) -> list[dict[str, Any]]:
+def _track(rnd: random.Random, now: dt.datetime, points: list[tuple[float, float]], *, mock: bool = False,
+           seed: str, recent: int = 0) -> list[dict[str, Any]]:
+    """Fixes every 10 minutes over the last hours; the last ``recent`` ones every 2 minutes."""
+    older = len(points) - recent
+    times = ([now - dt.timedelta(minutes=2 * recent + 10 * (older - i)) for i in range(older)]
+             + [now - dt.timedelta(minutes=2 * (recent - i)) for i in range(recent)])
     fixes = []
-    for i, (lat, lon) in enumerate(points):
-        jitter_lat, jitter_lon = _offset(lat, lon, rnd.gauss(0, 15), rnd.gauss(0, 15))
+    for i, ((lat, lon), at) in enumerate(zip(points, times, strict=True)):
+        jitter_lat, jitter_lon = _offset(lat, lon, rnd.gauss(0, 12), rnd.gauss(0, 12))
         fixes.append({
-            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{seed}:{i}")),
-            "recorded_at": (start + dt.timedelta(minutes=i * step_min)).isoformat(),
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{seed}:{i}")), "recorded_at": at.isoformat(),
             "lat": round(jitter_lat, 6), "lon": round(jitter_lon, 6), "accuracy_m": rnd.choice([8, 12, 20, 35]),
             "crs": "wgs84", "battery": max(20, 95 - i * 2), "charging": False, "provider": "fused",
-            "mock_location": mock,
+            "mock_location": mock and i >= older,  # the spoofing app was switched on lately
         })
     return fixes
+
+
+def _line(a: tuple[float, float], b: tuple[float, float], n: int) -> list[tuple[float, float]]:
+    return [(a[0] + (b[0] - a[0]) * k / (n - 1), a[1] + (b[1] - a[1]) * k / (n - 1)) for k in range(n)]
+
+
+def _county_exit(home: tuple[float, float]) -> tuple[list[tuple[float, float]], int]:
+    """A drive from home to the nearest county border, crossing it in the last minutes."""
+    bureau = Office.objects.get(kind=Office.Kind.BUREAU, code="bureau")
+    border = shape(bureau.boundary).exterior
+    nearest = nearest_points(Point(home[1], home[0]), border)[1]
+    edge = (nearest.y, nearest.x)
+    north, east = (edge[0] - home[0]) * 111_320.0, (edge[1] - home[1]) * 111_320.0 * math.cos(math.radians(home[0]))
+    length = math.hypot(north, east) or 1.0
+    unit = (north / length, east / length)
+    before = _offset(*edge, -600 * unit[0], -600 * unit[1])
+    beyond = _offset(*edge, 1500 * unit[0], 1500 * unit[1])
+    return [home] * 4 + _line(home, before, 8) + _line(before, beyond, 7), 7
 
 
 def simulate_phones(seed: int = 7) -> int:
@@ -75,11 +98,11 @@ def simulate_phones(seed: int = 7) -> int:
         return 0
     rnd = random.Random(seed)
     now = timezone.now().replace(second=0, microsecond=0)
-    start = now - dt.timedelta(hours=3)
-    uploaded = 0
+    uploaded, victim_done = 0, False
     for office in Office.objects.filter(kind=Office.Kind.OFFICE).order_by("code"):
         subjects = list(Subject.objects.filter(office=office, status=Subject.Status.IN_SUPERVISION)
-                        .exclude(home_lat=None).order_by("pk")[:PHONES_PER_OFFICE])
+                        .exclude(home_lat=None).order_by("pk")[:PHONES_PER_OFFICE * 3])
+        subjects = sorted(subjects, key=lambda s: (s.pk % 5 != 0, s.pk))[:PHONES_PER_OFFICE]
         officer = office.staff.order_by("pk").first()
         for n, subject in enumerate(subjects):
             device = Device.objects.filter(subject=subject, revoked_at__isnull=True).first()
@@ -90,17 +113,17 @@ def simulate_phones(seed: int = 7) -> int:
                                                                    "vivo X100", "iPhone 15"]),
                                               "os_version": "14", "app_version": "1.3.0"}).device
             home = (subject.home_lat, subject.home_lon)
-            points = [home] * 18
-            mock = False
-            if office.code == "chengqu" and n == 0:
-                victim = Zone.objects.filter(subject=subject, kind=Zone.Kind.EXCLUSION).first()
-                target = tuple(reversed(victim.geometry["coordinates"])) if victim else _offset(*home, 1500, 900)
-                points = [home] * 12 + [target] * 6  # walks to the victim's home and stays there
+            points, recent, mock = [home] * 18, 0, False
+            victim = Zone.objects.filter(subject=subject, kind=Zone.Kind.EXCLUSION).first()
+            if office.code == "chengqu" and victim is not None and not victim_done:
+                target = (victim.geometry["coordinates"][1], victim.geometry["coordinates"][0])
+                points, recent = [home] * 12 + _line(home, target, 4) + [target] * 4, 6  # to the victim's home
+                victim_done = True
             elif office.code == "yatou" and n == 1:
-                points = [home] * 10 + [_offset(*home, 0, -60_000)] * 8  # leaves the county westwards
+                points, recent = _county_exit(home)
             elif office.code == "lidao" and n == 2:
-                mock = True
-            fixes = _track(rnd, start, points, step_min=10, mock=mock, seed=f"{subject.pk}")
+                recent, mock = 5, True
+            fixes = _track(rnd, now, points, mock=mock, seed=f"{subject.pk}", recent=recent)
             record_checkins(device, fixes)
             uploaded += len(fixes)
     return uploaded

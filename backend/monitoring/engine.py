@@ -7,6 +7,7 @@ phone costs one small query for its zone list and no geometry work beyond the ev
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ import geofence as gf
 from backend.monitoring.checkin_input import FixInput
 from backend.monitoring.models import Zone
 from backend.supervision.models import Subject
+
+log = logging.getLogger(__name__)
 
 _CACHE_SIZE = 20_000
 _cache: OrderedDict[tuple[int, dt.datetime], gf.Zone] = OrderedDict()
@@ -86,7 +89,15 @@ def _build(zone: Zone) -> gf.Zone:
 def zones_for(subject: Subject) -> list[gf.Zone]:
     rows = active_zones_query(subject).only("id", "updated_at", "geometry", "radius_m", "schedule", "kind",
                                             "approach_buffer_m", "confirm_fixes", "confirm_seconds", "clear_fixes")
-    return [to_engine_zone(zone) for zone in rows]
+    zones = []
+    for row in rows:
+        try:
+            zones.append(to_engine_zone(row))
+        except (gf.ZoneError, gf.ScheduleError, ValueError, TypeError, KeyError):
+            # A zone stored in a form the engine refuses (written around the API's validation) must
+            # not stop the person's check-ins from being stored and checked against the other zones.
+            log.exception("zone %s cannot be evaluated; fix it in the admin", row.pk)
+    return zones
 
 
 def evaluate(subject: Subject, state: dict[str, Any], fixes: list[FixInput], now: dt.datetime) -> Evaluation:
