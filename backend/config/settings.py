@@ -8,9 +8,12 @@ no default secret, explicit allowed hosts, secure cookies.
 
 from __future__ import annotations
 
+import re
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from backend.config.env import env_bool, env_int, env_list, env_str
@@ -86,6 +89,7 @@ INSTALLED_APPS = [
     "backend.audit",
     "backend.supervision",
     "backend.monitoring",
+    "backend.reminders",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +184,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
+    "prompt-checkins": {"task": "backend.reminders.tasks.schedule_checkin_prompts", "schedule": 300.0},
+    "monthly-report-reminders": {"task": "backend.reminders.tasks.schedule_monthly_report_reminders",
+                                 "schedule": crontab(hour=9, minute=0)},
+    "dispatch-due-reminders": {"task": "backend.reminders.tasks.dispatch_due_reminders", "schedule": 60.0},
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -260,3 +268,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO") or "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# ---------------------------------------------------------------------------------------------
+# Push notifications
+# ---------------------------------------------------------------------------------------------
+
+# console (default: logs and keeps pushes, sends nothing) or fcm; a plug-in transport registered
+# with notifications.register_transport may be named too.
+PUSH_TRANSPORT = (env_str("PUSH_TRANSPORT", "console") or "console").strip()
+FCM_CREDENTIALS_FILE = (env_str("FCM_CREDENTIALS_FILE", "") or "").strip()
+FCM_PROJECT_ID = (env_str("FCM_PROJECT_ID", "") or "").strip()
+FCM_DRY_RUN = env_bool("FCM_DRY_RUN", default=False)
+if PUSH_TRANSPORT == "fcm" and not FCM_CREDENTIALS_FILE:
+    raise ImproperlyConfigured("PUSH_TRANSPORT=fcm needs FCM_CREDENTIALS_FILE (path to a service-account JSON)")
+# Sends of one push, the first included; temporary failures are retried with backoff in between.
+PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5, minimum=1)
+# Non-urgent reminders due in this window are held until it ends; "off" disables it.
+QUIET_HOURS = (env_str("QUIET_HOURS", "22:00-07:00") or "").strip()
+QUIET_HOURS_TIME_ZONE = (env_str("QUIET_HOURS_TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai").strip()
+_quiet_hours_format = r"^(off|([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d)?$"
+if not re.match(_quiet_hours_format, QUIET_HOURS.lower()):
+    raise ImproperlyConfigured(f"QUIET_HOURS={QUIET_HOURS!r} must look like 22:00-07:00, or be off")
+try:
+    zoneinfo.ZoneInfo(QUIET_HOURS_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    raise ImproperlyConfigured(f"QUIET_HOURS_TIME_ZONE={QUIET_HOURS_TIME_ZONE!r} is not a time zone") from exc

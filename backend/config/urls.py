@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("backend.supervision.api.urls")),
     path("", include("backend.audit.api.urls")),
     path("", include("backend.monitoring.api.urls")),
+    path("", include("backend.reminders.api.urls")),
 ]
 
 urlpatterns = [

@@ -12,5 +12,12 @@ from backend.supervision.models import Device
 
 
 def pending_for_phone(device: Device) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """``(reminders, commands)`` waiting for ``device``."""
-    return [], []
+    """``(reminders, commands)`` waiting for ``device``.
+
+    Reminders are those of the device's subject that are due and neither acknowledged nor
+    expired (``backend.reminders``); there are no commands yet.
+    """
+    # Imported here: reminders imports monitoring, and this module is imported by monitoring.
+    from backend.reminders.services import pending_payload
+
+    return pending_payload(device), []
