@@ -28,16 +28,38 @@ from numpy.typing import NDArray
 from geofence.crs import convert_codes_to_wgs84
 from geofence.engine import PersonFixes, run_person
 from geofence.events import GeofenceEvent
-from geofence.fixes import QUALITY_BY_CODE, FixBatch, FixQuality, QualityConfig, static_quality, to_epoch_us
+from geofence.fixes import (
+    Q_OK,
+    QUALITY_BY_CODE,
+    FixBatch,
+    FixQuality,
+    QualityConfig,
+    static_quality,
+    to_epoch_us,
+)
 from geofence.schedule import Schedule, local_offsets_us
 from geofence.state import PersonState
-from geofence.verdicts import CODE_NOT_EVALUATED, CODE_OUTSIDE, ZoneTerms, verdict_codes
-from geofence.zones import Zone, ZoneKind, level_for, zones_by_id
+from geofence.verdicts import (
+    CODE_INSIDE,
+    CODE_NOT_EVALUATED,
+    CODE_OUTSIDE,
+    ZoneFilter,
+    ZoneTable,
+    ZoneTerms,
+    filter_rows,
+    zone_filter,
+)
+from geofence.zones import Zone, ZoneKind, zones_by_id
 
 __all__ = ["BatchEvaluation", "BatchEvaluator", "GlobalVerdicts", "VerdictTable"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+# The filters serve fixes up to this accuracy (GNSS-grade fixes, the great majority); a
+# tighter filter settles more fixes in small zones. Less accurate fixes are screened by
+# their zone's grown bounding box and then tested exactly.
+DEFAULT_BATCH_FILTER_ACCURACY_M = 50.0
 
 
 @dataclass(frozen=True)
@@ -92,9 +114,11 @@ class BatchEvaluator:
         zone_sets: Mapping[str, Sequence[Zone]],
         *,
         quality: QualityConfig | None = None,
+        filter_accuracy_m: float = DEFAULT_BATCH_FILTER_ACCURACY_M,
         warm: bool = True,
     ) -> None:
         self.quality = quality or QualityConfig()
+        self.filter_accuracy_m = filter_accuracy_m
         self.person_ids: list[str] = list(zone_sets)
         self.person_index: dict[str, int] = {pid: i for i, pid in enumerate(self.person_ids)}
         self.zones: list[Zone] = []
@@ -117,6 +141,10 @@ class BatchEvaluator:
         self.zone_index = np.full((len(slots), width), -1, dtype=np.int32)
         for p, row in enumerate(slots):
             self.zone_index[p, : len(row)] = row
+        self.table = ZoneTable(self.zones)
+        self._bounds = np.array([z.metric.bounds for z in self.zones], dtype=np.float64).reshape(-1, 4)
+        self._filters: list[list[ZoneFilter | None]] | None = None
+        self._filter_cap = 0.0
         self._tree: shapely.STRtree | None = None
         self._tree_level: float | None = None
         if warm:
@@ -124,36 +152,122 @@ class BatchEvaluator:
 
     # -- preparation ----------------------------------------------------------
 
-    def warm(self, max_accuracy_m: float | None = None) -> None:
-        """Build prepared geometry and the filters for accuracies up to ``max_accuracy_m``.
+    def warm(self) -> None:
+        """Build prepared geometry and the filters, once.
 
-        Defaults to the quality config's ``max_accuracy_m``: the engine only needs verdicts
-        for good fixes. Building costs about a millisecond per polygon zone, once.
+        Building costs about a millisecond per polygon zone (it runs on first use
+        otherwise).
         """
-        acc = self.quality.max_accuracy_m if max_accuracy_m is None else max_accuracy_m
-        for zone in self.zones:
-            if zone.circle_spec is not None:
-                _ = zone.metric
-                continue
-            metric = zone.metric
-            needed = metric.threshold_scalar(acc)
-            level = level_for(needed)
-            if level is None:
-                continue
-            metric.inner(level)
-            if zone.kind is ZoneKind.EXCLUSION and zone.approach_buffer_m > 0:
-                outer_level = level_for(metric.threshold_scalar(acc + zone.approach_buffer_m))
-                if outer_level is not None:
-                    metric.outer(outer_level)
-            else:
-                metric.outer(level)
+        acc = self.filter_accuracy_m
+        by_zone: dict[int, ZoneFilter | None] = {}
+        for zi, zone in enumerate(self.zones):
+            by_zone[zi] = zone_filter(zone, acc, approach=True)
+        self._filters = [[by_zone[int(zi)] for zi in row if zi >= 0] for row in self.zone_index]
+        caps = [f.max_accuracy_m for f in by_zone.values() if f is not None]
+        # Fixes up to the smallest cap can use every zone's filters.
+        self._filter_cap = min(caps) if caps else 0.0
+
+    # -- verdict terms (shared by verdicts() and evaluate()) ---------------------
+
+    def _terms(
+        self,
+        bounds: IntArray,
+        person: IntArray,
+        lat: FloatArray,
+        lon: FloatArray,
+        acc: FloatArray,
+        wanted: NDArray[np.bool_],
+        approach: bool,
+    ) -> tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.bool_]]:
+        """Codes, near and far per (row, slot) for person-sorted rows where ``wanted``.
+
+        Stage 1 runs each person's slice through each zone's prepared filters (one or two
+        ``contains_xy`` calls on array views); stage 2 gives the exact test, vectorised over
+        all remaining (row, zone) pairs at once: fixes near a boundary, and fixes too
+        inaccurate for the filters (screened first by their zone's grown bounding box).
+        Rows not wanted hold CODE_NOT_EVALUATED.
+        """
+        if self._filters is None:
+            self.warm()
+        assert self._filters is not None
+        n = lat.size
+        width = self.zone_index.shape[1]
+        codes = np.zeros((n, width), dtype=np.int8)
+        near = np.zeros((n, width), dtype=bool)
+        far = np.ones((n, width), dtype=bool)
+        band_rows: list[IntArray] = []
+        band_slots: list[IntArray] = []
+        for p in np.flatnonzero(np.diff(bounds)).tolist():
+            s, e = int(bounds[p]), int(bounds[p + 1])
+            x = lon[s:e]
+            y = lat[s:e]
+            for slot, f in enumerate(self._filters[p]):
+                if f is None:
+                    band_rows.append(np.arange(s, e, dtype=np.int64))
+                    band_slots.append(np.full(e - s, slot, dtype=np.int64))
+                    continue
+                deep, band = filter_rows(f, x, y)
+                if deep.size == e - s:
+                    codes[s:e, slot] = CODE_INSIDE
+                    near[s:e, slot] = True
+                    far[s:e, slot] = False
+                elif deep.size:
+                    codes[s + deep, slot] = CODE_INSIDE
+                    near[s + deep, slot] = True
+                    far[s + deep, slot] = False
+                if band.size:
+                    band_rows.append(s + band)
+                    band_slots.append(np.full(band.size, slot, dtype=np.int64))
+        rows = np.concatenate(band_rows) if band_rows else np.zeros(0, dtype=np.int64)
+        slots = np.concatenate(band_slots) if band_slots else np.zeros(0, dtype=np.int64)
+        keep = wanted[rows] & (acc[rows] <= self._filter_cap)
+        rows, slots = rows[keep], slots[keep]
+        # Fixes too inaccurate for the filters: every zone of their person, screened by the
+        # zone's bounding box grown by the fix's threshold.
+        wide = np.flatnonzero(wanted & (acc > self._filter_cap))
+        if wide.size:
+            zi_wide = self.zone_index[person[wide]]
+            w_rows = np.repeat(wide, width)
+            w_slots = np.tile(np.arange(width, dtype=np.int64), wide.size)
+            present = zi_wide.ravel() >= 0
+            w_rows, w_slots = w_rows[present], w_slots[present]
+            codes[w_rows, w_slots] = CODE_OUTSIDE
+            near[w_rows, w_slots] = False
+            far[w_rows, w_slots] = True
+            zi = self.zone_index[person[w_rows], w_slots].astype(np.int64)
+            grow = self.table.threshold(zi, acc[w_rows] + self.table.buffer_m[zi])
+            b = self._bounds[zi]
+            dx = grow / self.table.kx[zi]
+            dy = grow / self.table.ky[zi]
+            close = (
+                (lon[w_rows] >= b[:, 0] - dx) & (lon[w_rows] <= b[:, 2] + dx)
+                & (lat[w_rows] >= b[:, 1] - dy) & (lat[w_rows] <= b[:, 3] + dy)
+            )
+            rows = np.concatenate((rows, w_rows[close]))
+            slots = np.concatenate((slots, w_slots[close]))
+        if rows.size:
+            zi = self.zone_index[person[rows], slots].astype(np.int64)
+            c, nr, fr = self.table.exact(zi, lat[rows], lon[rows], acc[rows], approach)
+            codes[rows, slots] = c
+            near[rows, slots] = nr
+            far[rows, slots] = fr
+        unwanted = ~wanted
+        if unwanted.any():
+            codes[unwanted] = CODE_NOT_EVALUATED
+        missing = self.zone_index[person] < 0
+        if missing.any():
+            codes[missing] = CODE_NOT_EVALUATED
+        return codes, near, far
 
     # -- verdicts -------------------------------------------------------------
 
     def verdicts(
         self, person: IntArray, lon: FloatArray, lat: FloatArray, accuracy_m: FloatArray
     ) -> VerdictTable:
-        """Verdict codes of WGS-84 fixes against each one's own person's zones."""
+        """Verdict codes of WGS-84 fixes against each one's own person's zones.
+
+        Rows with unusable coordinates or accuracy get CODE_NOT_EVALUATED.
+        """
         person = np.asarray(person, dtype=np.int64)
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
@@ -161,15 +275,10 @@ class BatchEvaluator:
         order = None if person.size < 2 or (np.diff(person) >= 0).all() else np.argsort(person, kind="stable")
         if order is not None:
             person, lon, lat, acc = person[order], lon[order], lat[order], acc[order]
-        n = person.size
-        codes = np.full((n, self.zone_index.shape[1]), CODE_NOT_EVALUATED, dtype=np.int8)
+        with np.errstate(invalid="ignore"):
+            usable = (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & (acc >= 0) & np.isfinite(acc)
         bounds = _person_bounds(person, len(self.person_ids))
-        for p in np.flatnonzero(np.diff(bounds)).tolist():
-            s, e = int(bounds[p]), int(bounds[p + 1])
-            for slot, zone in enumerate(self.zone_sets[p]):
-                codes[s:e, slot] = verdict_codes(
-                    zone, lat[s:e], lon[s:e], acc[s:e], approach=False
-                ).codes
+        codes, _, _ = self._terms(bounds, person, lat, lon, acc, usable, approach=False)
         if order is not None:
             unsorted = np.empty_like(codes)
             unsorted[order] = codes
@@ -177,59 +286,44 @@ class BatchEvaluator:
         return VerdictTable(codes, self.zone_index)
 
     def verdicts_global(self, lon: FloatArray, lat: FloatArray, accuracy_m: FloatArray) -> GlobalVerdicts:
-        """Every fix against every zone; returns the pairs that are not OUTSIDE."""
+        """Every fix against every zone; returns the pairs that are not OUTSIDE.
+
+        An STRtree over the zones' envelopes, grown by the largest uncertainty threshold,
+        finds the candidate pairs; each zone then tests its candidates like ``verdicts``.
+        """
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
         acc = np.asarray(accuracy_m, dtype=np.float64)
-        tree = self._global_tree(float(acc.max()) if acc.size else 0.0)
-        if tree is None:
-            # Accuracies beyond the filter levels: fall back to zone bounds grown generously.
-            return self._global_exact(lon, lat, acc)
+        if acc.size == 0 or not self.zones:
+            return _concat([], [], [])
+        tree = self._global_tree(float(acc.max()))
         fix_idx, zone_idx = tree.query(shapely.points(lon, lat))
         return self._pairs(fix_idx, zone_idx, lon, lat, acc)
 
-    def _global_tree(self, max_acc: float) -> shapely.STRtree | None:
-        levels = [level_for(z.metric.threshold_scalar(max_acc)) for z in self.zones]
-        if any(level is None for level in levels):
-            return None
-        level = max(lv for lv in levels if lv is not None) if levels else 0.0
-        if self._tree is None or self._tree_level is None or self._tree_level < level:
-            self._tree = shapely.STRtree([z.metric.outer(level) for z in self.zones])
+    def _global_tree(self, max_acc: float) -> shapely.STRtree:
+        # Envelopes grown by the threshold (metres to degrees at each zone's latitude).
+        grow = max(z.metric.threshold_scalar(max_acc) for z in self.zones)
+        if self._tree is None or self._tree_level is None or self._tree_level < grow:
+            level = max(grow, self.quality.max_accuracy_m * 1.1)
+            boxes = []
+            for zone in self.zones:
+                minx, miny, maxx, maxy = zone.metric.bounds
+                frame = zone.metric.frame
+                dx = level / frame.kx
+                dy = level / frame.ky
+                boxes.append(shapely.box(minx - dx, miny - dy, maxx + dx, maxy + dy))
+            self._tree = shapely.STRtree(boxes)
             self._tree_level = level
         return self._tree
-
-    def _global_exact(self, lon: FloatArray, lat: FloatArray, acc: FloatArray) -> GlobalVerdicts:
-        fix_parts: list[IntArray] = []
-        zone_parts: list[NDArray[np.int32]] = []
-        code_parts: list[NDArray[np.int8]] = []
-        for zi, zone in enumerate(self.zones):
-            codes = verdict_codes(zone, lat, lon, acc, approach=False, use_filters=False).codes
-            rows = np.flatnonzero(codes != CODE_OUTSIDE)
-            fix_parts.append(rows)
-            zone_parts.append(np.full(rows.size, zi, dtype=np.int32))
-            code_parts.append(codes[rows])
-        return _concat(fix_parts, zone_parts, code_parts)
 
     def _pairs(
         self, fix_idx: IntArray, zone_idx: IntArray, lon: FloatArray, lat: FloatArray, acc: FloatArray
     ) -> GlobalVerdicts:
-        order = np.argsort(zone_idx, kind="stable")
-        fix_idx = fix_idx[order]
-        zone_idx = zone_idx[order]
-        cuts = np.flatnonzero(np.diff(zone_idx)) + 1
-        fix_parts: list[IntArray] = []
-        zone_parts: list[NDArray[np.int32]] = []
-        code_parts: list[NDArray[np.int8]] = []
-        for rows, zis in zip(np.split(fix_idx, cuts), np.split(zone_idx, cuts), strict=True):
-            if rows.size == 0:
-                continue
-            zone = self.zones[int(zis[0])]
-            codes = verdict_codes(zone, lat[rows], lon[rows], acc[rows], approach=False).codes
-            keep = codes != CODE_OUTSIDE
-            fix_parts.append(rows[keep])
-            zone_parts.append(zis[keep].astype(np.int32))
-            code_parts.append(codes[keep])
-        return _concat(fix_parts, zone_parts, code_parts)
+        """Exact verdicts for candidate pairs; keeps those that are not OUTSIDE."""
+        zi = zone_idx.astype(np.int64)
+        codes, _, _ = self.table.exact(zi, lat[fix_idx], lon[fix_idx], acc[fix_idx], approach=False)
+        keep = codes != CODE_OUTSIDE
+        return GlobalVerdicts(fix_idx[keep].astype(np.int64), zi[keep].astype(np.int32), codes[keep])
 
     # -- full path ------------------------------------------------------------
 
@@ -258,6 +352,12 @@ class BatchEvaluator:
         wlat, wlon = convert_codes_to_wgs84(batch.lat, batch.lon, batch.crs)
         masks = _schedule_masks(self.zones, t_us)
         bounds = _person_bounds(person, len(self.person_ids))
+        # Verdicts only for fixes that can still be good (teleports are decided later and
+        # only ever remove fixes from that set).
+        codes, near, far = self._terms(bounds, person, wlat, wlon, batch.accuracy_m, static_q == Q_OK, True)
+        has_approach = [
+            [z.kind is ZoneKind.EXCLUSION and z.approach_buffer_m > 0 for z in zones] for zones in self.zone_sets
+        ]
         quality = np.empty(n, dtype=np.int8)
         events: list[GeofenceEvent] = []
         new_states: dict[str, PersonState] = {}
@@ -267,7 +367,7 @@ class BatchEvaluator:
             zones = self.zone_sets[p]
             zone_rows = self.zone_index[p]
             fx = PersonFixes(
-                batch.ids[s:e] if not isinstance(batch.ids, np.ndarray) else list(batch.ids[s:e]),
+                batch.ids[s:e],
                 t_us[s:e],
                 wlat[s:e],
                 wlon[s:e],
@@ -276,8 +376,13 @@ class BatchEvaluator:
                 batch.mock[s:e],
             )
 
-            def terms_fn(zi: int, rows: IntArray, fx: PersonFixes = fx, zones: list[Zone] = zones) -> ZoneTerms:
-                return verdict_codes(zones[zi], fx.lat[rows], fx.lon[rows], fx.acc[rows])
+            def terms_fn(
+                zi: int, rows: IntArray, s: int = s, approach: list[bool] = has_approach[p]
+            ) -> ZoneTerms:
+                r = rows + s
+                if approach[zi]:
+                    return ZoneTerms(codes[r, zi], near[r, zi], far[r, zi])
+                return ZoneTerms(codes[r, zi], None, None)
 
             def active_fn(
                 zi: int, rows: IntArray, s: int = s, zone_rows: NDArray[np.int32] = zone_rows

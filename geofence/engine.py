@@ -57,10 +57,11 @@ from geofence.fixes import (
     QualityConfig,
     datetime_from_us,
     implausible_jump,
+    possible_jumps,
     static_quality,
     to_epoch_us,
 )
-from geofence.geodesy import distance_m
+from geofence.geodesy import distance_m_scalar
 from geofence.state import (
     MAX_EPISODE_HISTORY,
     MAX_EVIDENCE,
@@ -212,41 +213,48 @@ def _resolve_teleports(
 ) -> None:
     """Turn OK fixes that jump implausibly into TELEPORT, in time order; updates ``track``."""
     good = rows[q[rows] == Q_OK]
-    if good.size == 0:
+    m = good.size
+    if m == 0:
         return
-    if track.chain is None and not track.teleport_open:
-        # Fast path: if no consecutive pair of candidates jumps, all of them are good.
-        jumps = implausible_jump(
+    # A vectorised screen over consecutive candidates finds the pairs that might jump; runs
+    # of fixes between them, starting from a clean track, are good without a closer look.
+    flagged = np.flatnonzero(
+        possible_jumps(
             fx.lat[good[:-1]], fx.lon[good[:-1]], fx.acc[good[:-1]], fx.t_us[good[:-1]],
             fx.lat[good[1:]], fx.lon[good[1:]], fx.acc[good[1:]], fx.t_us[good[1:]],
             config,
         )
-        first_jump = False
-        a = track.anchor
-        if a is not None:
-            r = int(good[0])
-            first_jump = bool(
-                implausible_jump(
-                    a.lat, a.lon, a.accuracy_m, a.at_us, fx.lat[r], fx.lon[r], fx.acc[r], fx.t_us[r], config
-                )
-            )
-        if not jumps.any() and not first_jump:
-            track.anchor = fx.point(int(good[-1]))
-            return
+    ).tolist()
 
     def jump(a: FixPoint, r: int) -> bool:
-        return bool(
-            implausible_jump(a.lat, a.lon, a.accuracy_m, a.at_us, fx.lat[r], fx.lon[r], fx.acc[r], fx.t_us[r], config)
+        return implausible_jump(
+            a.lat, a.lon, a.accuracy_m, a.at_us,
+            float(fx.lat[r]), float(fx.lon[r]), float(fx.acc[r]), int(fx.t_us[r]), config,
         )
 
-    for r in good.tolist():
+    anchor_is_previous = False
+    k = 0
+    while k < m:
+        if anchor_is_previous and track.chain is None and not track.teleport_open:
+            i = bisect.bisect_left(flagged, k - 1)
+            if i == len(flagged):
+                track.anchor = fx.point(int(good[m - 1]))
+                return
+            next_k = flagged[i] + 1
+            if next_k > k:
+                track.anchor = fx.point(int(good[next_k - 1]))
+                k = next_k
+        r = int(good[k])
+        k += 1
         here = fx.point(r)
         anchor = track.anchor
+        anchor_is_previous = False
         if anchor is None or not jump(anchor, r):
             track.anchor = here
             track.chain = None
             track.chain_count = 0
             track.teleport_open = False
+            anchor_is_previous = True
             continue
         # Implausible from the anchor. Fixes that agree with each other at the new place
         # re-anchor the track after a few, so one bad anchor cannot poison the rest.
@@ -261,11 +269,12 @@ def _resolve_teleports(
             track.chain = None
             track.chain_count = 0
             track.teleport_open = False
+            anchor_is_previous = True
             continue
         q[r] = Q_TELEPORT
         if not track.teleport_open:
             track.teleport_open = True
-            d = float(distance_m(anchor.lat, anchor.lon, here.lat, here.lon))
+            d = distance_m_scalar(anchor.lat, anchor.lon, here.lat, here.lon)
             seconds = abs(here.at_us - anchor.at_us) / 1e6
             sink.emit(
                 sink.make(
@@ -647,7 +656,7 @@ def _crossing_detail(a: FixPoint, fx: PersonFixes, b_row: int, level: float) -> 
         "from_fix_id": a.id,
         "from_at": _iso(a.at_us),
         "gap_s": (int(fx.t_us[b_row]) - a.at_us) / 1e6,
-        "segment_m": round(float(distance_m(a.lat, a.lon, fx.lat[b_row], fx.lon[b_row])), 1),
+        "segment_m": round(distance_m_scalar(a.lat, a.lon, float(fx.lat[b_row]), float(fx.lon[b_row])), 1),
         "depth_m": level,
     }
 

@@ -35,7 +35,9 @@ __all__ = [
     "destination",
     "distance_error_bound_m",
     "distance_m",
+    "distance_m_scalar",
     "meridian_radius",
+    "min_scale",
     "parallel_radius",
 ]
 
@@ -76,6 +78,17 @@ def distance_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLik
     dy = (p2 - p1) * _DEG * meridian_radius(mid)
     out: FloatArray = np.hypot(dx, dy)
     return out
+
+
+def distance_m_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """``distance_m`` for one pair, without array overhead (same formula)."""
+    dlon = (lon2 - lon1 + 180.0) % 360.0 - 180.0
+    mid = 0.5 * (lat1 + lat2) * _DEG
+    s = math.sin(mid)
+    w = 1.0 - WGS84_E2 * s * s
+    parallel = WGS84_A / math.sqrt(w) * math.cos(mid)
+    meridian = WGS84_A * (1.0 - WGS84_E2) / w**1.5
+    return math.hypot(dlon * _DEG * parallel, (lat2 - lat1) * _DEG * meridian)
 
 
 def distance_error_bound_m(d: ArrayLike) -> FloatArray:
@@ -121,18 +134,24 @@ class LocalFrame:
         return lon, lat
 
     def min_scale(self, lat_lo: ArrayLike, lat_hi: ArrayLike) -> FloatArray:
-        """Smallest ratio true/frame length over latitudes in [lat_lo, lat_hi].
+        """Smallest ratio true/frame length over latitudes in [lat_lo, lat_hi]."""
+        return min_scale(self.lat0, lat_lo, lat_hi)
 
-        The east-west ratio N cos(lat) / (N cos(lat0)) falls away from the equator and the
-        north-south ratio M(lat) / M(lat0) grows away from it, so the minimum is the first at
-        the most poleward latitude and the second at the most equatorward one.
-        """
-        lo = np.clip(np.asarray(lat_lo, dtype=np.float64), -89.9, 89.9)
-        hi = np.clip(np.asarray(lat_hi, dtype=np.float64), -89.9, 89.9)
-        poleward = np.maximum(np.abs(lo), np.abs(hi))
-        straddles = (lo <= 0.0) & (hi >= 0.0)
-        equatorward = np.where(straddles, 0.0, np.minimum(np.abs(lo), np.abs(hi)))
-        sx = parallel_radius(poleward) / parallel_radius(self.lat0)
-        sy = meridian_radius(equatorward) / meridian_radius(self.lat0)
-        out: FloatArray = np.minimum(np.minimum(sx, sy), 1.0)
-        return out
+
+def min_scale(lat0: ArrayLike, lat_lo: ArrayLike, lat_hi: ArrayLike) -> FloatArray:
+    """Smallest ratio true/frame length over latitudes in [lat_lo, lat_hi], for frames at lat0.
+
+    The east-west ratio N cos(lat) / (N cos(lat0)) falls away from the equator and the
+    north-south ratio M(lat) / M(lat0) grows away from it, so the minimum is the first at
+    the most poleward latitude and the second at the most equatorward one. Vectorised over
+    all three arguments.
+    """
+    lo = np.clip(np.asarray(lat_lo, dtype=np.float64), -89.9, 89.9)
+    hi = np.clip(np.asarray(lat_hi, dtype=np.float64), -89.9, 89.9)
+    poleward = np.maximum(np.abs(lo), np.abs(hi))
+    straddles = (lo <= 0.0) & (hi >= 0.0)
+    equatorward = np.where(straddles, 0.0, np.minimum(np.abs(lo), np.abs(hi)))
+    sx = parallel_radius(poleward) / parallel_radius(lat0)
+    sy = meridian_radius(equatorward) / meridian_radius(lat0)
+    out: FloatArray = np.minimum(np.minimum(sx, sy), 1.0)
+    return out

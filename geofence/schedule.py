@@ -37,7 +37,7 @@ _US_PER_SECOND = 1_000_000
 # Offsets only change on quarter hours in every tz database zone, so one lookup per
 # 15-minute bucket gives every instant's exact offset.
 _OFFSET_BUCKET_US = 900 * _US_PER_SECOND
-_MAX_DIRECT_BUCKETS = 100_000
+_MAX_DIRECT_DAYS = 4_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _EPOCH_DATE = dt.date(1970, 1, 1)
 
@@ -289,29 +289,37 @@ class Schedule:
 def local_offsets_us(tz: str, epoch_us: NDArray[np.int64]) -> NDArray[np.int64]:
     """UTC offset of ``tz`` (microseconds) at each instant, vectorised.
 
-    Offsets change only on quarter hours in every tz database zone, so one lookup per
-    15-minute bucket is exact. A batch usually spans a few days: the buckets are then a short
-    range looked up directly; a wide spread of times falls back to the distinct buckets.
+    Offsets change only on quarter hours in every tz database zone, and at most once a day.
+    So the offset is looked up at each UTC midnight of the batch's span; a day whose two
+    midnights agree has that offset throughout, and only days with a change are resolved
+    per 15-minute bucket. Times spread over more than _MAX_DIRECT_DAYS days fall back to
+    one lookup per distinct bucket.
     """
     zone = ZoneInfo(tz)
-    buckets = np.floor_divide(epoch_us, _OFFSET_BUCKET_US)
-    lo = int(buckets.min())
-    hi = int(buckets.max())
 
-    def offset_of(bucket: int) -> int:
-        instant = _EPOCH + dt.timedelta(microseconds=bucket * _OFFSET_BUCKET_US)
-        delta = instant.astimezone(zone).utcoffset()
+    def offset_of(us: int) -> int:
+        delta = (_EPOCH + dt.timedelta(microseconds=us)).astimezone(zone).utcoffset()
         assert delta is not None
         return (delta.days * 86_400 + delta.seconds) * _US_PER_SECOND + delta.microseconds
 
-    if hi - lo < _MAX_DIRECT_BUCKETS:
-        table = np.array([offset_of(b) for b in range(lo, hi + 1)], dtype=np.int64)
-        direct: NDArray[np.int64] = table[buckets - lo]
-        return direct
-    unique, inverse = np.unique(buckets, return_inverse=True)
-    table = np.array([offset_of(int(b)) for b in unique.tolist()], dtype=np.int64)
-    spread: NDArray[np.int64] = table[inverse.reshape(buckets.shape)]
-    return spread
+    days = np.floor_divide(epoch_us, _US_PER_DAY)
+    lo = int(days.min())
+    hi = int(days.max())
+    if hi - lo >= _MAX_DIRECT_DAYS:
+        buckets = np.floor_divide(epoch_us, _OFFSET_BUCKET_US)
+        unique, inverse = np.unique(buckets, return_inverse=True)
+        table = np.array([offset_of(int(b) * _OFFSET_BUCKET_US) for b in unique.tolist()], dtype=np.int64)
+        spread: NDArray[np.int64] = table[inverse.reshape(buckets.shape)]
+        return spread
+    midnights = [offset_of(d * _US_PER_DAY) for d in range(lo, hi + 2)]
+    day_offset = np.array(midnights[:-1], dtype=np.int64)
+    out: NDArray[np.int64] = day_offset[days - lo]
+    for k in range(hi - lo + 1):
+        if midnights[k] != midnights[k + 1]:
+            rows = np.flatnonzero(days == lo + k)
+            buckets = np.floor_divide(epoch_us[rows], _OFFSET_BUCKET_US)
+            out[rows] = [offset_of(int(b) * _OFFSET_BUCKET_US) for b in buckets.tolist()]
+    return out
 
 
 def _naive_to_us(value: dt.datetime) -> int:

@@ -18,25 +18,28 @@ How it is computed, exactly and in metres:
   (under 1 m at 150 m); for a zone a few kilometres across, by under 0.01 %.
 * Circles use the mean-latitude distance and its error bound (``geodesy``).
 
-The batch path (``verdict_codes`` with ``use_filters=True``) first tests fixes in lon/lat
-against two prepared buffers per zone (``ZoneMetric.outer`` / ``inner``): a fix outside the
-outer buffer is certainly OUTSIDE, a fix inside the inner buffer certainly INSIDE, and only
-the fixes in between get the exact test. The filters are conservative by construction, so
-both paths give the same verdicts (a property test checks this).
+The batch path first tests fixes in lon/lat against two prepared buffers per zone
+(``ZoneMetric.outer`` / ``inner``, see ``filter_rows``): a fix outside the outer buffer is
+certainly OUTSIDE, a fix inside the inner buffer certainly INSIDE, and only the fixes in
+between get the exact test, vectorised over (fix, zone) pairs by ``ZoneTable``. The filters
+are conservative by construction, so both paths give the same verdicts (a property test
+checks this).
 """
 
 from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
 
 from geofence.geodesy import distance_error_bound_m, distance_m
-from geofence.zones import BUFFER_LEVELS_M, Zone, ZoneKind, ZoneMetric, level_for
+from geofence.zones import BUFFER_LEVELS_M, DEFAULT_FILTER_ACCURACY_M, Zone, ZoneKind
 
 __all__ = [
     "CODE_INSIDE",
@@ -44,13 +47,17 @@ __all__ = [
     "CODE_OUTSIDE",
     "CODE_UNCERTAIN",
     "Verdict",
+    "ZoneFilter",
+    "ZoneTable",
     "ZoneTerms",
+    "filter_rows",
     "verdict_codes",
     "verdict_for",
     "zone_distance_m",
 ]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 CodeArray = NDArray[np.int8]
 
@@ -72,6 +79,7 @@ VERDICT_BY_CODE: dict[int, Verdict] = {
     CODE_INSIDE: Verdict.INSIDE,
     CODE_UNCERTAIN: Verdict.UNCERTAIN,
 }
+_LEVELS = np.array(BUFFER_LEVELS_M, dtype=np.float64)
 # A centimetre of slack for floating-point rounding in circle tests (polygons get theirs
 # from ZoneMetric.threshold).
 _SLACK_M = 0.01
@@ -92,91 +100,153 @@ class ZoneTerms:
 
 
 # ---------------------------------------------------------------------------
-# Exact computation
+# Exact computation over (fix, zone) pairs
 # ---------------------------------------------------------------------------
 
 
-def _exact(
-    zone: Zone, metric: ZoneMetric, lat: FloatArray, lon: FloatArray, acc: FloatArray, approach: bool
-) -> ZoneTerms:
-    n = lat.size
-    codes = np.zeros(n, dtype=np.int8)
-    near: BoolArray | None = None
-    far: BoolArray | None = None
-    buffer_m = zone.approach_buffer_m
-    circle = zone.circle_spec
-    if circle is not None:
-        d = distance_m(circle.lat, circle.lon, lat, lon)
-        err = distance_error_bound_m(d) + _SLACK_M
-        inside = d < circle.radius_m
-        uncertain = np.abs(d - circle.radius_m) <= acc + err
-        if approach:
-            near = d - circle.radius_m <= buffer_m
-            far = d - circle.radius_m > buffer_m + acc + err
-    else:
-        inside = shapely.contains_xy(metric.lonlat, lon, lat)
-        x, y = metric.to_frame_xy(lat, lon)
-        points = shapely.points(x, y)
-        uncertain = shapely.dwithin(metric.boundary_proj, points, metric.threshold(acc))
-        if approach:
-            near = shapely.dwithin(metric.proj, points, buffer_m)
-            far = ~shapely.dwithin(metric.proj, points, metric.threshold(buffer_m + acc))
-    codes[inside] = CODE_INSIDE
-    codes[uncertain] = CODE_UNCERTAIN
-    return ZoneTerms(codes, near, far)
+class ZoneTable:
+    """Per-zone parameters in arrays, so exact tests run vectorised over (fix, zone) pairs.
+
+    Shapely's predicates broadcast over arrays of (prepared) geometries, so one call tests
+    pairs from thousands of zones at once; the per-zone frame, threshold factors and circle
+    parameters are gathered per pair with NumPy.
+    """
+
+    def __init__(self, zones: Sequence[Zone]) -> None:
+        metrics = [z.metric for z in zones]
+        self.zones = list(zones)
+        self.lon0 = np.array([m.frame.lon0 for m in metrics], dtype=np.float64)
+        self.lat0 = np.array([m.frame.lat0 for m in metrics], dtype=np.float64)
+        self.kx = np.array([m.frame.kx for m in metrics], dtype=np.float64)
+        self.ky = np.array([m.frame.ky for m in metrics], dtype=np.float64)
+        self.lonlat = np.array([m.lonlat for m in metrics], dtype=object)
+        self.proj = np.array([m.proj for m in metrics], dtype=object)
+        self.boundary = np.array([m.boundary_proj for m in metrics], dtype=object)
+        self.inv_scale = np.array([m.inv_scale for m in metrics], dtype=np.float64).reshape(len(metrics), -1)
+        self.is_circle = np.array([z.circle_spec is not None for z in zones], dtype=bool)
+        self.c_lat = np.array([z.circle_spec.lat if z.circle_spec else 0.0 for z in zones], dtype=np.float64)
+        self.c_lon = np.array([z.circle_spec.lon if z.circle_spec else 0.0 for z in zones], dtype=np.float64)
+        self.c_r = np.array([z.circle_spec.radius_m if z.circle_spec else 0.0 for z in zones], dtype=np.float64)
+        self.buffer_m = np.array(
+            [z.approach_buffer_m if z.kind is ZoneKind.EXCLUSION else 0.0 for z in zones], dtype=np.float64
+        )
+
+    def threshold(self, zi: IntArray, distance_m: FloatArray) -> FloatArray:
+        """Per-pair ``ZoneMetric.threshold`` (same formula, same table)."""
+        bucket = np.searchsorted(_LEVELS, distance_m, side="left")
+        beyond = bucket >= _LEVELS.size
+        factor = self.inv_scale[zi, np.minimum(bucket, _LEVELS.size - 1)]
+        if beyond.any():
+            # Beyond the last level each zone computes its own factor (rare: > 10 km).
+            for k in np.flatnonzero(beyond).tolist():
+                zone = self.zones[int(zi[k])]
+                factor[k] = float(zone.metric.threshold_scalar(float(distance_m[k])) - 0.01) / float(distance_m[k])
+        out: FloatArray = distance_m * factor + 0.01
+        return out
+
+    def exact(
+        self, zi: IntArray, lat: FloatArray, lon: FloatArray, acc: FloatArray, approach: bool
+    ) -> tuple[CodeArray, BoolArray, BoolArray]:
+        """Codes, near and far for pairs (zone ``zi[k]``, fix k); see the module docstring.
+
+        ``near``/``far`` are only meaningful for pairs whose zone has an approach buffer
+        (False/True elsewhere) and only computed when ``approach`` is set.
+        """
+        n = zi.size
+        codes = np.zeros(n, dtype=np.int8)
+        near = np.zeros(n, dtype=bool)
+        far = np.ones(n, dtype=bool)
+        if n == 0:
+            return codes, near, far
+        circle = self.is_circle[zi]
+        polygon_rows = np.flatnonzero(~circle) if circle.any() else np.arange(n)
+        if polygon_rows.size:
+            pz = zi[polygon_rows]
+            plat, plon, pacc = lat[polygon_rows], lon[polygon_rows], acc[polygon_rows]
+            inside = shapely.contains_xy(self.lonlat[pz], plon, plat)
+            points = shapely.points((plon - self.lon0[pz]) * self.kx[pz], (plat - self.lat0[pz]) * self.ky[pz])
+            uncertain = shapely.dwithin(self.boundary[pz], points, self.threshold(pz, pacc))
+            codes[polygon_rows] = np.where(uncertain, CODE_UNCERTAIN, np.where(inside, CODE_INSIDE, CODE_OUTSIDE))
+            if approach:
+                buffer_m = self.buffer_m[pz]
+                with_buffer = np.flatnonzero(buffer_m > 0)
+                if with_buffer.size:
+                    bz = pz[with_buffer]
+                    bpoints = points[with_buffer]
+                    b = buffer_m[with_buffer]
+                    near[polygon_rows[with_buffer]] = shapely.dwithin(self.proj[bz], bpoints, b)
+                    far[polygon_rows[with_buffer]] = ~shapely.dwithin(
+                        self.proj[bz], bpoints, self.threshold(bz, b + pacc[with_buffer])
+                    )
+        circle_rows = np.flatnonzero(circle)
+        if circle_rows.size:
+            cz = zi[circle_rows]
+            cacc = acc[circle_rows]
+            d = distance_m(self.c_lat[cz], self.c_lon[cz], lat[circle_rows], lon[circle_rows])
+            err = distance_error_bound_m(d) + _SLACK_M
+            r = self.c_r[cz]
+            uncertain = np.abs(d - r) <= cacc + err
+            codes[circle_rows] = np.where(uncertain, CODE_UNCERTAIN, np.where(d < r, CODE_INSIDE, CODE_OUTSIDE))
+            if approach:
+                b = self.buffer_m[cz]
+                has = b > 0
+                near[circle_rows] = has & (d - r <= b)
+                far[circle_rows] = ~has | (d - r > b + cacc + err)
+        return codes, near, far
 
 
 # ---------------------------------------------------------------------------
-# Filtered (batch) computation
+# Filters
 # ---------------------------------------------------------------------------
 
 
-def _pick_level(metric: ZoneMetric, needed: float, *, outer: bool) -> float | None:
-    # Reuse a wider filter that is already built rather than build a new one: building
-    # costs about a millisecond per zone, testing against a wider one almost nothing.
-    cached = metric.cached_outer_level(needed) if outer else metric.cached_inner_level(needed)
-    return cached if cached is not None else level_for(needed)
+@dataclass(frozen=True)
+class ZoneFilter:
+    """A zone's prepared filters for one accuracy limit (see the module docstring)."""
+
+    inclusion: bool
+    outer: BaseGeometry
+    inner: BaseGeometry
+    max_accuracy_m: float
 
 
-def _filtered(
-    zone: Zone, metric: ZoneMetric, lat: FloatArray, lon: FloatArray, acc: FloatArray, approach: bool
-) -> ZoneTerms:
-    n = lat.size
-    if n == 0:
-        empty = np.zeros(0, dtype=bool)
-        return ZoneTerms(np.zeros(0, dtype=np.int8), empty if approach else None, empty if approach else None)
-    max_acc = float(acc.max())
-    inner_needed = float(metric.threshold(np.array([max_acc]))[0])
-    outer_needed = inner_needed
-    if approach:
-        outer_needed = max(outer_needed, float(metric.threshold(np.array([zone.approach_buffer_m + max_acc]))[0]))
-    outer_level = _pick_level(metric, outer_needed, outer=True)
-    inner_level = _pick_level(metric, inner_needed, outer=False)
-    if outer_level is None or inner_level is None:
-        return _exact(zone, metric, lat, lon, acc, approach)
-    codes = np.zeros(n, dtype=np.int8)
-    near = np.zeros(n, dtype=bool) if approach else None
-    far = np.ones(n, dtype=bool) if approach else None
-    in_outer = shapely.contains_xy(metric.outer(outer_level), lon, lat)
-    rows = np.flatnonzero(in_outer)
-    if rows.size == 0:
-        return ZoneTerms(codes, near, far)
-    deep = shapely.contains_xy(metric.inner(inner_level), lon[rows], lat[rows])
-    deep_rows = rows[deep]
-    codes[deep_rows] = CODE_INSIDE
-    if approach:
-        assert near is not None and far is not None
-        near[deep_rows] = True
-        far[deep_rows] = False
-    band = rows[~deep]
-    if band.size:
-        exact = _exact(zone, metric, lat[band], lon[band], acc[band], approach)
-        codes[band] = exact.codes
-        if approach:
-            assert near is not None and far is not None and exact.near is not None and exact.far is not None
-            near[band] = exact.near
-            far[band] = exact.far
-    return ZoneTerms(codes, near, far)
+def zone_filter(zone: Zone, filter_accuracy_m: float, approach: bool) -> ZoneFilter | None:
+    """The filters of a polygon zone (None for circles or beyond the buffer levels)."""
+    if zone.circle_spec is not None:
+        return None
+    metric = zone.metric
+    plan = metric.filter_plan(filter_accuracy_m, zone.approach_buffer_m if approach else 0.0)
+    if plan is None:
+        return None
+    return ZoneFilter(
+        zone.kind is ZoneKind.INCLUSION, metric.outer(plan.outer_level), metric.inner(plan.inner_level),
+        plan.max_accuracy_m,
+    )
+
+
+def filter_rows(f: ZoneFilter, lon: FloatArray, lat: FloatArray) -> tuple[IntArray, IntArray]:
+    """Rows certainly deep inside, and rows that need the exact test (all others are
+    certainly outside and, for approach zones, beyond the approach buffer).
+
+    Valid for fixes with accuracy up to ``f.max_accuracy_m``. Tests first against the
+    filter most fixes settle on: people are usually inside their inclusion zones and far
+    from their exclusion zones.
+    """
+    if f.inclusion:
+        in_inner = shapely.contains_xy(f.inner, lon, lat)
+        if in_inner.all():
+            return np.arange(lon.size), np.zeros(0, dtype=np.int64)
+        deep = np.flatnonzero(in_inner)
+        rest = np.flatnonzero(~in_inner)
+        band = rest[shapely.contains_xy(f.outer, lon[rest], lat[rest])]
+        return deep, band
+    in_outer = shapely.contains_xy(f.outer, lon, lat)
+    if not in_outer.any():
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    near_rows = np.flatnonzero(in_outer)
+    in_inner = shapely.contains_xy(f.inner, lon[near_rows], lat[near_rows])
+    return near_rows[in_inner], near_rows[~in_inner]
 
 
 def verdict_codes(
@@ -187,18 +257,43 @@ def verdict_codes(
     *,
     approach: bool | None = None,
     use_filters: bool = True,
+    filter_accuracy_m: float = DEFAULT_FILTER_ACCURACY_M,
 ) -> ZoneTerms:
     """Verdict codes (and approach terms) for arrays of WGS-84 fixes against one zone.
 
-    ``approach`` defaults to whether the zone is an exclusion zone with a buffer. Circles
-    never need the filters (their exact test is a handful of array operations).
+    ``approach`` defaults to whether the zone is an exclusion zone with a buffer. With
+    ``use_filters`` the fixes with accuracy up to ``filter_accuracy_m`` are first screened
+    by the prepared filters; the answers are the same either way.
     """
     if approach is None:
         approach = zone.kind is ZoneKind.EXCLUSION and zone.approach_buffer_m > 0
-    metric = zone.metric
-    if use_filters and zone.circle_spec is None:
-        return _filtered(zone, metric, lat, lon, acc, approach)
-    return _exact(zone, metric, lat, lon, acc, approach)
+    table = ZoneTable([zone])
+    n = lat.size
+    f = zone_filter(zone, filter_accuracy_m, approach) if use_filters and n else None
+    if f is None:
+        codes, near, far = table.exact(np.zeros(n, dtype=np.int64), lat, lon, acc, approach)
+    else:
+        codes = np.zeros(n, dtype=np.int8)
+        near = np.zeros(n, dtype=bool)
+        far = np.ones(n, dtype=bool)
+        narrow = acc <= f.max_accuracy_m
+        rows = np.flatnonzero(narrow)
+        deep, band = filter_rows(f, lon[rows], lat[rows])
+        deep = rows[deep]
+        codes[deep] = CODE_INSIDE
+        near[deep] = True
+        far[deep] = False
+        exact_rows = np.concatenate((rows[band], np.flatnonzero(~narrow)))
+        if exact_rows.size:
+            c, nr, fr = table.exact(
+                np.zeros(exact_rows.size, dtype=np.int64), lat[exact_rows], lon[exact_rows], acc[exact_rows], approach
+            )
+            codes[exact_rows] = c
+            near[exact_rows] = nr
+            far[exact_rows] = fr
+    if not approach:
+        return ZoneTerms(codes, None, None)
+    return ZoneTerms(codes, near, far)
 
 
 # ---------------------------------------------------------------------------
@@ -244,8 +339,3 @@ def zone_distance_m(zone: Zone, lat: float, lon: float) -> float:
     metric = zone.metric
     x, y = metric.to_frame_xy(np.array([lat]), np.array([lon]))
     return float(shapely.distance(metric.proj, shapely.points(x, y))[0])
-
-
-def filter_levels() -> tuple[float, ...]:
-    """The buffer levels the batch filters use (metres), for warm-up and documentation."""
-    return BUFFER_LEVELS_M

@@ -31,8 +31,10 @@ from geofence.schedule import Schedule, ScheduleError
 
 __all__ = [
     "BUFFER_LEVELS_M",
+    "DEFAULT_FILTER_ACCURACY_M",
     "Circle",
     "EpisodeConfig",
+    "FilterPlan",
     "Zone",
     "ZoneError",
     "ZoneKind",
@@ -445,16 +447,25 @@ def _rings_json(polygon: shapely.Polygon) -> list[JSON]:
 # Metric frame and filter geometries
 # ---------------------------------------------------------------------------
 
-# Buffer levels (metres) for the batch path's filters. A filter at level L is correct for
-# every uncertainty threshold up to L; a fix whose threshold exceeds the last level is
-# computed exactly without a filter.
+# Buffer levels (metres) for the filters and crossing depths. A filter at level L is
+# correct for every uncertainty threshold up to L.
 BUFFER_LEVELS_M: tuple[float, ...] = (25, 50, 100, 150, 250, 400, 650, 1000, 1600, 2500, 4000, 6500, 10000)
+# The filters serve good fixes; with the default 200 m accuracy limit they need level 250.
+DEFAULT_FILTER_ACCURACY_M = 200.0
 # Buffers are polygons with 4 segments per quarter circle, inscribed in the true offset
 # curve, and GEOS may simplify its input by 1 % of the distance; enlarge for both, plus a
 # flat half metre for rounding.
 _QUAD_SEGS = 4
 _BUFFER_INFLATION = 1.03 / math.cos(math.pi / (4 * _QUAD_SEGS))
 _BUFFER_SLACK_M = 0.5
+# Buffering a jagged polygon by more than its own size is slow (milliseconds to tens of
+# milliseconds), so the polygon is first simplified by a fifth of the level. A simplified
+# outline lies within the tolerance of the original (Douglas-Peucker), so buffering it by
+# the tolerance more keeps the outer filter a superset and the inner filter a subset.
+_SIMPLIFY_FRACTION = 0.2
+
+
+_LEVELS = np.array(BUFFER_LEVELS_M, dtype=np.float64)
 
 
 def level_for(threshold_m: float) -> float | None:
@@ -463,6 +474,19 @@ def level_for(threshold_m: float) -> float | None:
         if threshold_m <= level:
             return level
     return None
+
+
+@dataclass(frozen=True)
+class FilterPlan:
+    """How the batch path filters one zone.
+
+    Fixes with accuracy up to ``max_accuracy_m`` are tested against ``outer_level`` and
+    ``inner_level`` filters; the rest go straight to the exact test.
+    """
+
+    inner_level: float
+    outer_level: float
+    max_accuracy_m: float
 
 
 class ZoneMetric:
@@ -483,7 +507,6 @@ class ZoneMetric:
             self.frame = LocalFrame(zone.circle_spec.lat, zone.circle_spec.lon)
         else:
             self.frame = LocalFrame(0.5 * (miny + maxy), 0.5 * (minx + maxx))
-        self.circle = zone.circle_spec
         self.lat_lo = miny
         self.lat_hi = maxy
         self.bounds = (minx, miny, maxx, maxy)
@@ -500,8 +523,11 @@ class ZoneMetric:
         shapely.prepare(self.boundary_proj)
         self._outer: dict[float, BaseGeometry] = {}
         self._inner: dict[float, BaseGeometry] = {}
+        self._plans: dict[tuple[float, float], FilterPlan] = {}
         # Degrees of latitude per metre, at its largest (the equator), for threshold ranges.
         self._deg_per_m = 1.0 / (float(meridian_radius(0.0)) * math.pi / 180.0)
+        # 1 / min_scale for the latitude range of each buffer level (see ``threshold``).
+        self.inv_scale: NDArray[np.float64] = 1.0 / self._scale_for(_LEVELS)
 
     def to_frame_xy(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[
         NDArray[np.float64], NDArray[np.float64]
@@ -521,24 +547,45 @@ class ZoneMetric:
 
         A true distance d between a point and the zone's boundary visits latitudes within
         d of the zone's latitude range; the frame overstates true lengths by at most
-        1 / min_scale over that range (see ``geodesy``). A centimetre of slack absorbs
-        floating-point rounding, so a point on the boundary is uncertain even at accuracy 0.
+        1 / min_scale over that range (see ``geodesy``). The range is taken for d rounded
+        up to the next buffer level, which keeps the factor a per-zone table lookup and only
+        makes the threshold larger (safer). A centimetre of slack absorbs floating-point
+        rounding, so a point on the boundary is uncertain even at accuracy 0.
         """
-        ext = distance_m * self._deg_per_m
-        scale = self.frame.min_scale(self.lat_lo - ext, self.lat_hi + ext)
-        out: NDArray[np.float64] = distance_m / scale + 0.01
+        d = np.asarray(distance_m, dtype=np.float64)
+        bucket = np.searchsorted(_LEVELS, d, side="left")
+        beyond = bucket >= _LEVELS.size
+        factor = self.inv_scale[np.minimum(bucket, _LEVELS.size - 1)]
+        if beyond.any():
+            factor = np.where(beyond, 1.0 / self._scale_for(d), factor)
+        out: NDArray[np.float64] = d * factor + 0.01
         return out
 
+    def _scale_for(self, distance_m: NDArray[np.float64] | float) -> NDArray[np.float64]:
+        ext = np.asarray(distance_m, dtype=np.float64) * self._deg_per_m
+        return self.frame.min_scale(self.lat_lo - ext, self.lat_hi + ext)
+
     def threshold_scalar(self, distance: float) -> float:
-        """``threshold`` for one distance, without array overhead (same formula)."""
+        """``threshold`` for one distance."""
         return float(self.threshold(np.array([distance], dtype=np.float64))[0])
+
+    def distance_within(self, level: float) -> float:
+        """The largest true distance whose threshold is at most ``level``."""
+        index = int(np.searchsorted(_LEVELS, level, side="left"))
+        factor = self.inv_scale[index] if index < _LEVELS.size else 1.0 / float(self._scale_for(level))
+        return max(0.0, (level - 0.01) / float(factor))
+
+    def _buffered(self, level: float, sign: float) -> BaseGeometry:
+        tolerance = _SIMPLIFY_FRACTION * level
+        distance = level * _BUFFER_INFLATION + _BUFFER_SLACK_M + tolerance
+        base = self.proj.simplify(tolerance, preserve_topology=True)
+        return self._to_lonlat(base.buffer(sign * distance, quad_segs=_QUAD_SEGS))
 
     def outer(self, level: float) -> BaseGeometry:
         """Filter containing every point within ``level`` frame metres of the zone."""
         geometry = self._outer.get(level)
         if geometry is None:
-            distance = level * _BUFFER_INFLATION + _BUFFER_SLACK_M
-            geometry = self._to_lonlat(self.proj.buffer(distance, quad_segs=_QUAD_SEGS))
+            geometry = self._buffered(level, 1.0)
             self._outer[level] = geometry
         return geometry
 
@@ -546,20 +593,30 @@ class ZoneMetric:
         """Filter containing only points inside the zone more than ``level`` frame metres deep."""
         geometry = self._inner.get(level)
         if geometry is None:
-            distance = level * _BUFFER_INFLATION + _BUFFER_SLACK_M
-            geometry = self._to_lonlat(self.proj.buffer(-distance, quad_segs=_QUAD_SEGS))
+            geometry = self._buffered(level, -1.0)
             self._inner[level] = geometry
         return geometry
 
-    def cached_outer_level(self, needed: float) -> float | None:
-        """The smallest already-built outer level covering ``needed``, if any."""
-        levels = [lv for lv in self._outer if lv >= needed]
-        return min(levels) if levels else None
-
-    def cached_inner_level(self, needed: float) -> float | None:
-        """The smallest already-built inner level covering ``needed``, if any."""
-        levels = [lv for lv in self._inner if lv >= needed]
-        return min(levels) if levels else None
+    def filter_plan(self, max_accuracy_m: float, approach_buffer_m: float) -> FilterPlan | None:
+        """The filter levels for fixes up to ``max_accuracy_m`` (None if beyond the levels)."""
+        key = (max_accuracy_m, approach_buffer_m)
+        plan = self._plans.get(key)
+        if plan is None:
+            inner_level = level_for(self.threshold_scalar(max_accuracy_m))
+            if inner_level is None:
+                return None
+            # Round the accuracy limit up to what the level can serve, so that fixes just
+            # above the configured limit are not sent to the exact test for nothing.
+            accuracy_cap = self.distance_within(inner_level)
+            outer_level: float | None = inner_level
+            if approach_buffer_m > 0:
+                outer_level = level_for(self.threshold_scalar(approach_buffer_m + accuracy_cap))
+                if outer_level is None:
+                    return None
+            assert outer_level is not None
+            plan = FilterPlan(inner_level, outer_level, accuracy_cap)
+            self._plans[key] = plan
+        return plan
 
 
 def zones_by_id(zones: Sequence[Zone]) -> dict[str, Zone]:
