@@ -1,9 +1,10 @@
-from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from backend.monitoring.views import console_page
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -27,8 +28,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("console/", console_page, name="console"),
 ]
 
 admin.site.site_header = admin.site.site_title = "corrections-monitor"
-if settings.DEBUG:
-    urlpatterns.append(path("console/", RedirectView.as_view(url="/admin/", permanent=False)))

@@ -1,0 +1,1262 @@
+/*
+ * The live alert console (实时预警台).
+ *
+ * Everything comes from the staff API and the console websocket (protocol documented in
+ * backend/monitoring/consumers.py). The map is drawn here in SVG with an equirectangular
+ * projection around the offices' centre; no map library and no network resources beyond this
+ * server (optional tiles come from MAP_TILE_URL when it is set).
+ *
+ * window.consoleState exposes the live state so that tests and operators can inspect it.
+ */
+(function () {
+  "use strict";
+
+  const cfg = JSON.parse(document.getElementById("console-config").textContent);
+  const T = cfg.text;
+  const L = cfg.labels;
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const EARTH_RADIUS_M = 6371008.8;
+  const PAGE_SIZE = 100;
+  const MAX_PAGES = 20;
+  const RECONNECT_MAX_S = 15;
+  const PING_EVERY_MS = 25000;
+  const FLASH_MS = 8000;
+  const RESOLVED_LINGER_MS = 2500;
+
+  const state = {
+    user: null,
+    csrf: null,
+    ws: null,
+    connected: false, // socket open and hello received
+    live: false, // replay finished: events now arrive as they happen
+    lastSeq: 0,
+    alerts: new Map(), // id -> alert (open and acknowledged ones)
+    positions: new Map(), // subject id -> latest position
+    offices: [],
+    zones: [],
+    filter: "all",
+    selectedAlertId: null,
+    selectedSubjectId: null,
+    track: [],
+    focusPoint: null,
+    unseen: 0,
+    reconnectAttempt: 0,
+    reconnects: 0,
+    stopped: true,
+    sound: localStorage.getItem("console.sound") !== "off",
+    view: null,
+    loads: 0,
+  };
+  window.consoleState = state;
+
+  const $ = (id) => document.getElementById(id);
+  const els = {
+    body: document.body,
+    boot: $("boot"),
+    login: $("login"),
+    loginForm: $("login-form"),
+    loginUser: $("login-username"),
+    loginPass: $("login-password"),
+    loginError: $("login-error"),
+    loginSubmit: $("login-submit"),
+    app: $("app"),
+    userBox: $("user-box"),
+    userName: $("user-name"),
+    userOffice: $("user-office"),
+    userInitial: $("user-initial"),
+    logout: $("logout"),
+    sound: $("sound-toggle"),
+    conn: $("conn"),
+    connText: $("conn-text"),
+    list: $("alert-list"),
+    empty: $("alerts-empty"),
+    count: $("alert-count"),
+    map: $("map"),
+    layers: {
+      tiles: $("layer-tiles"),
+      offices: $("layer-offices"),
+      zones: $("layer-zones"),
+      track: $("layer-track"),
+      positions: $("layer-positions"),
+      labels: $("layer-labels"),
+    },
+    scaleBar: $("scale-bar"),
+    scaleText: $("scale-text"),
+    stats: $("map-stats"),
+    personCard: $("person-card"),
+    personName: $("person-name"),
+    personMeta: $("person-meta"),
+    dialog: $("resolve-dialog"),
+    resolveForm: $("resolve-form"),
+    resolveSummary: $("resolve-summary"),
+    resolveResolution: $("resolve-resolution"),
+    resolveNote: $("resolve-note"),
+    resolveError: $("resolve-error"),
+    resolveSubmit: $("resolve-submit"),
+    toast: $("toast"),
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // Small helpers
+  // -------------------------------------------------------------------------------------------
+
+  function esc(value) {
+    return String(value == null ? "" : value).replace(/[&<>"']/g, (c) => (
+      { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+
+  function getCookie(name) {
+    const match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
+  function csrfToken() {
+    // Django rotates the token at login; the cookie always holds the current one.
+    return getCookie("csrftoken") || state.csrf || "";
+  }
+
+  const timeFormat = new Intl.DateTimeFormat(cfg.locale, {
+    timeZone: cfg.timeZone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    second: "2-digit", hour12: false,
+  });
+  const fullTimeFormat = new Intl.DateTimeFormat(cfg.locale, {
+    timeZone: cfg.timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hour12: false, timeZoneName: "short",
+  });
+
+  function fmtTime(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return isNaN(d) ? "" : timeFormat.format(d);
+  }
+
+  function fmtFullTime(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return isNaN(d) ? "" : fullTimeFormat.format(d);
+  }
+
+  let toastTimer = null;
+  function toast(message, kind) {
+    els.toast.textContent = message;
+    els.toast.className = "toast" + (kind ? " toast--" + kind : "");
+    els.toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { els.toast.hidden = true; }, 3500);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // API
+  // -------------------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, data) {
+      super((data && data.detail) || T.error + " (" + status + ")");
+      this.status = status;
+      this.data = data;
+    }
+  }
+
+  async function api(path, options) {
+    const opts = options || {};
+    const method = opts.method || "GET";
+    const headers = { Accept: "application/json" };
+    if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && method !== "HEAD") headers["X-CSRFToken"] = csrfToken();
+    const response = await fetch(cfg.api + path, {
+      method, headers, credentials: "same-origin",
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+    let data = null;
+    if (response.status !== 204) {
+      try { data = await response.json(); } catch (e) { data = null; }
+    }
+    if (!response.ok) {
+      if ((response.status === 401 || response.status === 403) && state.user && !opts.noAuthRedirect) {
+        sessionExpired();
+      }
+      throw new ApiError(response.status, data);
+    }
+    return data;
+  }
+
+  /** Every page of a limit/offset list endpoint (capped), as one array. */
+  async function apiAll(path) {
+    const sep = path.includes("?") ? "&" : "?";
+    const rows = [];
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const data = await api(path + sep + "limit=" + PAGE_SIZE + "&offset=" + page * PAGE_SIZE);
+      const results = Array.isArray(data) ? data : (data.results || []);
+      rows.push(...results);
+      if (Array.isArray(data) || !data.next || results.length < PAGE_SIZE) break;
+    }
+    return rows;
+  }
+
+  function errorText(err) {
+    if (err && err.data && err.data.errors) {
+      const first = Object.values(err.data.errors)[0];
+      if (first && first.length) return first[0];
+    }
+    return (err && err.message) || T.error;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Login, logout, start
+  // -------------------------------------------------------------------------------------------
+
+  function showLogin(message) {
+    stopSocket();
+    state.user = null;
+    els.body.classList.remove("is-booting");
+    els.boot.hidden = true;
+    els.app.hidden = true;
+    els.userBox.hidden = true;
+    els.conn.hidden = true;
+    els.login.hidden = false;
+    setConn("off");
+    if (message) {
+      els.loginError.textContent = message;
+      els.loginError.hidden = false;
+    }
+    setTimeout(() => els.loginUser.focus(), 0);
+  }
+
+  function sessionExpired() {
+    state.alerts.clear();
+    showLogin(T.session_expired);
+  }
+
+  els.loginForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    unlockAudio();
+    const username = els.loginUser.value.trim();
+    const password = els.loginPass.value;
+    if (!username || !password) {
+      els.loginError.textContent = T.login_failed;
+      els.loginError.hidden = false;
+      return;
+    }
+    els.loginError.hidden = true;
+    els.loginSubmit.disabled = true;
+    els.loginSubmit.textContent = T.logging_in;
+    try {
+      const answer = await api("/auth/login", { method: "POST", body: { username, password }, noAuthRedirect: true });
+      state.csrf = answer.csrf_token;
+      els.loginPass.value = "";
+      await start(answer.user);
+    } catch (err) {
+      els.loginError.textContent = T.login_failed + "：" + errorText(err);
+      els.loginError.hidden = false;
+    } finally {
+      els.loginSubmit.disabled = false;
+      els.loginSubmit.textContent = T.login;
+    }
+  });
+
+  els.logout.addEventListener("click", async () => {
+    try { await api("/auth/logout", { method: "POST", noAuthRedirect: true }); } catch (e) { /* gone already */ }
+    sessionStorage.removeItem(seqKey());
+    state.alerts.clear();
+    state.positions.clear();
+    state.selectedAlertId = state.selectedSubjectId = null;
+    state.track = [];
+    state.unseen = 0;
+    updateTitle();
+    showLogin();
+  });
+
+  async function start(user) {
+    state.user = user;
+    state.stopped = false;
+    state.alerts.clear();
+    state.lastSeq = 0;
+    els.body.classList.remove("is-booting");
+    els.boot.hidden = true;
+    els.login.hidden = true;
+    els.app.hidden = false;
+    els.userBox.hidden = false;
+    els.conn.hidden = false;
+    const name = user.display_name || user.username;
+    els.userName.textContent = name;
+    els.userInitial.textContent = name.slice(0, 1);
+    els.userOffice.textContent = user.bureau_wide ? (user.office_name || T.county) + " · " + T.county
+      : (user.office_name || "");
+    els.body.classList.toggle("is-read-only", !!user.read_only);
+    resizeMap();
+    await Promise.all([loadMapData().catch(reportError), loadAlerts().catch(reportError)]);
+    connect();
+  }
+
+  function reportError(err) {
+    if (err && (err.status === 401 || err.status === 403)) return;
+    console.error(err);
+    toast(errorText(err), "error");
+  }
+
+  async function boot() {
+    try {
+      const me = await api("/auth/me", { noAuthRedirect: true });
+      await start(me);
+    } catch (err) {
+      showLogin(err && err.status && err.status !== 401 && err.status !== 403 ? errorText(err) : null);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Alerts: load, upsert, render
+  // -------------------------------------------------------------------------------------------
+
+  const flashUntil = new Map(); // alert id -> time the highlight ends
+
+  async function loadAlerts() {
+    const [open, acknowledged] = await Promise.all([
+      apiAll("/alerts?status=open&ordering=-seq"),
+      apiAll("/alerts?status=acknowledged&ordering=-seq"),
+    ]);
+    state.alerts.clear();
+    for (const alert of open.concat(acknowledged)) state.alerts.set(alert.id, alert);
+    state.loads++;
+    renderAlerts();
+    scheduleMapRender();
+  }
+
+  function upsertAlert(alert, isNew) {
+    const previous = state.alerts.get(alert.id);
+    if (alert.status === "resolved") {
+      if (!previous) return;
+      state.alerts.set(alert.id, alert);
+      setTimeout(() => {
+        const current = state.alerts.get(alert.id);
+        if (current && current.status === "resolved") {
+          state.alerts.delete(alert.id);
+          if (state.selectedAlertId === alert.id) state.selectedAlertId = null;
+          renderAlerts();
+          scheduleMapRender();
+        }
+      }, RESOLVED_LINGER_MS);
+    } else {
+      state.alerts.set(alert.id, alert);
+    }
+    if (isNew && !previous && alert.status === "open") cue(alert);
+    renderAlerts();
+    scheduleMapRender();
+  }
+
+  function cue(alert) {
+    flashUntil.set(alert.id, Date.now() + FLASH_MS);
+    setTimeout(() => { flashUntil.delete(alert.id); renderAlerts(); }, FLASH_MS + 50);
+    state.unseen++;
+    updateTitle();
+    beep(alert.severity);
+  }
+
+  function updateTitle() {
+    document.title = (state.unseen > 0 ? "(" + state.unseen + ") " + T.new_alerts + " · " : "") + T.title;
+  }
+
+  function markSeen() {
+    if (state.unseen) {
+      state.unseen = 0;
+      updateTitle();
+    }
+  }
+
+  function sortedAlerts() {
+    return Array.from(state.alerts.values()).sort((a, b) => b.seq - a.seq);
+  }
+
+  function renderAlerts() {
+    const all = sortedAlerts();
+    const counts = { all: 0, open: 0, acknowledged: 0 };
+    for (const a of all) {
+      if (a.status === "resolved") continue;
+      counts.all++;
+      counts[a.status] = (counts[a.status] || 0) + 1;
+    }
+    for (const node of document.querySelectorAll("[data-count]")) node.textContent = counts[node.dataset.count] || 0;
+    els.count.textContent = counts.open;
+    els.count.classList.toggle("count-badge--hot", counts.open > 0);
+    const shown = all.filter((a) => state.filter === "all" || a.status === state.filter || a.status === "resolved");
+    const now = Date.now();
+    // Keyed update: rows whose markup did not change stay in place, so focus, hover and the
+    // flash animation survive the arrival of other alerts.
+    const focusedId = document.activeElement && document.activeElement.closest &&
+      document.activeElement.closest("#alert-list [data-alert-id]") ? document.activeElement.closest("[data-alert-id]").dataset.alertId : null;
+    const keep = new Set();
+    let cursor = els.list.firstElementChild;
+    for (const a of shown) {
+      const html = alertRow(a, now);
+      let entry = rowCache.get(a.id);
+      if (!entry || entry.html !== html) {
+        const holder = document.createElement("template");
+        holder.innerHTML = html;
+        const el = holder.content.firstElementChild;
+        if (entry && entry.el.parentNode === els.list) {
+          if (entry.el === cursor) cursor = el;
+          entry.el.replaceWith(el);
+        }
+        entry = { html, el };
+        rowCache.set(a.id, entry);
+        if (focusedId === String(a.id)) setTimeout(() => el.focus(), 0);
+      }
+      keep.add(a.id);
+      if (entry.el === cursor) cursor = cursor.nextElementSibling;
+      else els.list.insertBefore(entry.el, cursor);
+    }
+    for (const [id, entry] of rowCache) {
+      if (!keep.has(id)) { entry.el.remove(); rowCache.delete(id); }
+    }
+    els.empty.hidden = shown.length > 0;
+  }
+
+  const rowCache = new Map(); // alert id -> {html, el}
+
+  function alertRow(a, now) {
+    const kind = L.kind[a.kind] || a.kind_display || a.kind;
+    const severity = L.severity[a.severity] || a.severity_display || a.severity;
+    const status = L.status[a.status] || a.status_display || a.status;
+    const classes = ["alert", "sev-" + a.severity, "status-" + a.status];
+    if ((flashUntil.get(a.id) || 0) > now) classes.push("is-new");
+    if (a.id === state.selectedAlertId) classes.push("is-selected");
+    const subject = a.subject ? a.subject.name : "";
+    const zone = a.zone ? a.zone.name : "";
+    const extras = [];
+    if (a.late) extras.push('<span class="tag">' + esc(T.late) + "</span>");
+    if (a.evidence && a.evidence.returned_at) extras.push('<span class="tag tag--ok">' + esc(T.returned) + "</span>");
+    let actions = "";
+    if (a.status === "open") {
+      actions += '<button type="button" class="btn btn--small btn--ack" data-action="acknowledge">' + esc(T.acknowledge) + "</button>";
+    }
+    if (a.status === "open" || a.status === "acknowledged") {
+      actions += '<button type="button" class="btn btn--small btn--resolve" data-action="resolve">' + esc(T.resolve) + "</button>";
+    }
+    const who = a.status === "acknowledged" && a.acknowledged_by_name ? " · " + esc(a.acknowledged_by_name) : "";
+    return (
+      '<li class="' + classes.join(" ") + '" data-alert-id="' + a.id + '" data-seq="' + a.seq + '" data-status="' + esc(a.status) +
+      '" data-subject-id="' + (a.subject ? a.subject.id : "") + '" tabindex="0" aria-label="' +
+      esc(severity + " " + kind + " " + subject + " " + fmtTime(a.occurred_at) + " " + status) + '">' +
+      '<div class="alert-top"><span class="sev-badge">' + esc(severity) + '</span><span class="alert-kind">' + esc(kind) +
+      '</span><time class="alert-time" datetime="' + esc(a.occurred_at) + '" title="' + esc(fmtFullTime(a.occurred_at)) + '">' +
+      esc(fmtTime(a.occurred_at)) + "</time></div>" +
+      '<div class="alert-who"><strong class="alert-subject">' + esc(subject) + '</strong><span class="alert-office">' +
+      esc(a.office_name || "") + "</span>" + (zone ? '<span class="alert-zone">' + esc(zone) + "</span>" : "") + "</div>" +
+      '<div class="alert-bottom"><span class="status-badge">' + esc(status) + who + "</span>" + extras.join("") +
+      '<span class="alert-actions">' + actions + "</span></div></li>"
+    );
+  }
+
+  els.list.addEventListener("click", (event) => {
+    markSeen();
+    const row = event.target.closest("[data-alert-id]");
+    if (!row) return;
+    const id = Number(row.dataset.alertId);
+    const button = event.target.closest("button[data-action]");
+    if (button) {
+      event.stopPropagation();
+      if (button.dataset.action === "acknowledge") acknowledge(id, button);
+      else if (button.dataset.action === "resolve") openResolve(id);
+      return;
+    }
+    selectAlert(id);
+  });
+
+  els.list.addEventListener("keydown", (event) => {
+    const row = event.target.closest("[data-alert-id]");
+    if (!row || event.target !== row) return;
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      selectAlert(Number(row.dataset.alertId));
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const next = event.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling;
+      if (next) next.focus();
+    }
+  });
+
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.addEventListener("click", () => {
+      state.filter = tab.dataset.filter;
+      for (const other of document.querySelectorAll(".tab")) {
+        other.setAttribute("aria-selected", String(other === tab));
+      }
+      renderAlerts();
+    });
+  }
+
+  async function acknowledge(id, button) {
+    button.disabled = true;
+    try {
+      const alert = await api("/alerts/" + id + "/acknowledge", { method: "POST" });
+      upsertAlert(alert, false);
+      toast(T.acknowledged_ok, "ok");
+    } catch (err) {
+      button.disabled = false;
+      reportError(err);
+    }
+  }
+
+  let resolvingId = null;
+
+  function openResolve(id) {
+    const a = state.alerts.get(id);
+    if (!a) return;
+    resolvingId = id;
+    els.resolveSummary.textContent = [a.subject && a.subject.name, L.kind[a.kind] || a.kind_display,
+      fmtTime(a.occurred_at)].filter(Boolean).join(" · ");
+    els.resolveResolution.value = "";
+    els.resolveNote.value = "";
+    els.resolveError.hidden = true;
+    if (typeof els.dialog.showModal === "function") els.dialog.showModal();
+    else els.dialog.setAttribute("open", "");
+    els.resolveResolution.focus();
+  }
+
+  function closeResolve() {
+    resolvingId = null;
+    if (els.dialog.open) els.dialog.close();
+  }
+
+  $("resolve-cancel").addEventListener("click", closeResolve);
+  for (const field of [els.resolveResolution, els.resolveNote]) {
+    field.addEventListener("input", () => { els.resolveError.hidden = true; });
+  }
+
+  els.resolveForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const resolution = els.resolveResolution.value;
+    const note = els.resolveNote.value.trim();
+    const fail = (message) => { els.resolveError.textContent = message; els.resolveError.hidden = false; };
+    if (!resolution) return fail(T.resolution + "：" + T.choose);
+    if (resolution !== "false_alarm" && !note) return fail(T.note_required);
+    if (resolvingId == null) return closeResolve();
+    els.resolveSubmit.disabled = true;
+    try {
+      const alert = await api("/alerts/" + resolvingId + "/resolve", { method: "POST", body: { resolution, note } });
+      closeResolve();
+      upsertAlert(alert, false);
+      toast(T.resolved_ok, "ok");
+    } catch (err) {
+      fail(errorText(err));
+    } finally {
+      els.resolveSubmit.disabled = false;
+    }
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Sound and attention
+  // -------------------------------------------------------------------------------------------
+
+  let audio = null;
+  let lastBeep = 0;
+
+  function unlockAudio() {
+    // Browsers start audio only after a user gesture; the first click or key press opens it.
+    try {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      if (!audio) audio = new Ctx();
+      if (audio.state === "suspended") audio.resume();
+    } catch (e) { audio = null; }
+  }
+
+  function beep(severity) {
+    if (!state.sound) return;
+    const now = Date.now();
+    if (now - lastBeep < 1500) return; // a replay of many alerts beeps once
+    lastBeep = now;
+    unlockAudio();
+    if (!audio) return;
+    const tones = severity === "critical" ? [988, 740, 988] : severity === "warning" ? [880, 660] : [660];
+    tones.forEach((frequency, i) => {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      const t0 = audio.currentTime + i * 0.2;
+      osc.type = "sine";
+      osc.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, t0);
+      gain.gain.exponentialRampToValueAtTime(0.3, t0 + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t0 + 0.17);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(t0);
+      osc.stop(t0 + 0.18);
+    });
+  }
+
+  function renderSoundButton() {
+    els.sound.setAttribute("aria-pressed", String(state.sound));
+    const label = state.sound ? T.sound_on : T.sound_off;
+    els.sound.title = label;
+    els.sound.setAttribute("aria-label", label);
+    els.sound.classList.toggle("is-muted", !state.sound);
+  }
+
+  els.sound.addEventListener("click", () => {
+    state.sound = !state.sound;
+    localStorage.setItem("console.sound", state.sound ? "on" : "off");
+    renderSoundButton();
+    if (state.sound) { lastBeep = 0; beep("info"); }
+  });
+
+  document.addEventListener("pointerdown", unlockAudio, { passive: true });
+  document.addEventListener("keydown", unlockAudio);
+  window.addEventListener("focus", () => { if (document.visibilityState === "visible") markSeen(); });
+
+  // -------------------------------------------------------------------------------------------
+  // Websocket: hello -> resume -> replay -> replay_done -> live; reconnect with backoff
+  // -------------------------------------------------------------------------------------------
+
+  let reconnectTimer = null;
+  let pingTimer = null;
+
+  function seqKey() {
+    return "console.lastSeq." + (state.user ? state.user.id : "anon");
+  }
+
+  function storedSeq() {
+    const raw = sessionStorage.getItem(seqKey());
+    const value = raw == null ? NaN : Number(raw);
+    return Number.isInteger(value) && value >= 0 ? value : null;
+  }
+
+  function setSeq(seq) {
+    if (typeof seq === "number" && seq > state.lastSeq) {
+      state.lastSeq = seq;
+      sessionStorage.setItem(seqKey(), String(seq));
+    }
+  }
+
+  function setConn(kind, seconds) {
+    const text = { on: T.conn_connected, connecting: T.conn_connecting, reconnecting: T.conn_reconnecting,
+      off: T.conn_offline }[kind];
+    els.conn.className = "conn conn--" + kind;
+    els.connText.textContent = text + (kind === "reconnecting" && seconds ? " " + seconds + "s" : "");
+    els.conn.dataset.state = kind;
+  }
+
+  function connect() {
+    if (state.stopped) return;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    let ws;
+    try {
+      ws = new WebSocket(scheme + location.host + cfg.ws);
+    } catch (err) {
+      scheduleReconnect();
+      return;
+    }
+    state.ws = ws;
+    setConn(state.reconnectAttempt ? "reconnecting" : "connecting");
+    ws.onmessage = (event) => {
+      if (state.ws !== ws) return;
+      let message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      handleMessage(ws, message).catch(reportError);
+    };
+    ws.onclose = (event) => {
+      if (state.ws !== ws) return;
+      state.ws = null;
+      state.connected = false;
+      state.live = false;
+      clearInterval(pingTimer);
+      if (state.stopped) return;
+      if (event.code === 4401) { sessionExpired(); return; }
+      scheduleReconnect();
+    };
+  }
+
+  function scheduleReconnect() {
+    if (state.stopped || reconnectTimer) return;
+    const delay = Math.min(RECONNECT_MAX_S, 2 ** state.reconnectAttempt);
+    state.reconnectAttempt++;
+    setConn("reconnecting", delay);
+    reconnectTimer = setTimeout(() => { reconnectTimer = null; state.reconnects++; connect(); }, delay * 1000);
+  }
+
+  function reconnectNow() {
+    // Back online or back in view: no need to sit out the rest of the backoff.
+    if (!state.stopped && !state.ws && reconnectTimer) {
+      clearTimeout(reconnectTimer);
+      reconnectTimer = null;
+      state.reconnects++;
+      connect();
+    }
+  }
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") reconnectNow(); });
+
+  function stopSocket() {
+    state.stopped = true;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    clearInterval(pingTimer);
+    const ws = state.ws;
+    state.ws = null;
+    state.connected = state.live = false;
+    if (ws) ws.close();
+  }
+
+  function send(ws, message) {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  async function handleMessage(ws, message) {
+    switch (message.type) {
+      case "hello": {
+        state.connected = true;
+        state.live = false;
+        state.reconnectAttempt = 0;
+        setConn("connecting");
+        clearInterval(pingTimer);
+        pingTimer = setInterval(() => send(ws, { type: "ping" }), PING_EVERY_MS);
+        let after = storedSeq();
+        if (after == null || after > message.last_seq) {
+          // No history in this tab (or a different database): take the list as it is now, then
+          // follow from the newest event the server has.
+          sessionStorage.removeItem(seqKey());
+          state.lastSeq = 0;
+          await loadAlerts();
+          after = message.last_seq;
+          setSeq(after);
+        } else {
+          state.lastSeq = Math.max(state.lastSeq, after);
+        }
+        send(ws, { type: "resume", after_seq: after });
+        break;
+      }
+      case "alert.created":
+      case "alert.updated":
+        if (typeof message.seq === "number" && message.seq <= state.lastSeq) return;
+        upsertAlert(message.data, message.type === "alert.created");
+        setSeq(message.seq);
+        break;
+      case "position":
+        applyPosition(message.data);
+        break;
+      case "resync":
+        await loadAlerts();
+        setSeq(message.last_seq);
+        break;
+      case "replay_done":
+        setSeq(message.last_seq);
+        state.live = true;
+        setConn("on");
+        // Positions are not replayed: refresh them after a gap.
+        if (state.reconnects > 0) loadPositions().catch(reportError);
+        break;
+      case "pong":
+        break;
+      case "error":
+        console.warn("console websocket:", message.detail);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Map data
+  // -------------------------------------------------------------------------------------------
+
+  async function loadMapData() {
+    const [offices, zones] = await Promise.all([apiAll("/offices"), apiAll("/zones?is_active=true")]);
+    state.offices = offices;
+    state.zones = zones;
+    await loadPositions();
+    if (!state.view || !state.view.fitted) fitToOffices();
+    scheduleMapRender();
+  }
+
+  async function loadPositions() {
+    const rows = await api("/positions");
+    state.positions.clear();
+    for (const row of rows || []) state.positions.set(row.subject_id, row);
+    scheduleMapRender();
+  }
+
+  let zonesReloading = null;
+  function applyPosition(data) {
+    if (!data || data.subject_id == null) return;
+    const previous = state.positions.get(data.subject_id) || {};
+    state.positions.set(data.subject_id, Object.assign({}, previous, data));
+    if (state.selectedSubjectId === data.subject_id && state.track.length) {
+      state.track.push({ lat: data.lat, lon: data.lon, accuracy_m: data.accuracy_m, recorded_at: data.recorded_at });
+      renderPersonCard();
+    }
+    // Zones are edited elsewhere; a moving person is a good moment to pick up new ones.
+    if (!zonesReloading) {
+      zonesReloading = setTimeout(() => {
+        apiAll("/zones?is_active=true").then((z) => { state.zones = z; scheduleMapRender(); })
+          .catch(() => {}).finally(() => { zonesReloading = null; });
+      }, 500);
+    }
+    scheduleMapRender();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Projection and view
+  // -------------------------------------------------------------------------------------------
+
+  const rad = (deg) => (deg * Math.PI) / 180;
+  const size = { w: 800, h: 600 };
+
+  function ensureView(lon0, lat0) {
+    if (!state.view) {
+      state.view = { lon0, lat0, k: Math.cos(rad(lat0)), cx: 0, cy: 0, scale: 0.02, fitted: false };
+    }
+    return state.view;
+  }
+
+  function project(lon, lat) {
+    const v = state.view;
+    return [EARTH_RADIUS_M * rad(lon - v.lon0) * v.k, EARTH_RADIUS_M * rad(lat - v.lat0)];
+  }
+
+  function unproject(x, y) {
+    const v = state.view;
+    return [v.lon0 + (x / (EARTH_RADIUS_M * v.k)) * (180 / Math.PI), v.lat0 + (y / EARTH_RADIUS_M) * (180 / Math.PI)];
+  }
+
+  function toScreen(x, y) {
+    const v = state.view;
+    return [size.w / 2 + (x - v.cx) * v.scale, size.h / 2 - (y - v.cy) * v.scale];
+  }
+
+  function screenToWorld(sx, sy) {
+    const v = state.view;
+    return [v.cx + (sx - size.w / 2) / v.scale, v.cy - (sy - size.h / 2) / v.scale];
+  }
+
+  function lonLatToScreen(lon, lat) {
+    const p = project(lon, lat);
+    return toScreen(p[0], p[1]);
+  }
+
+  function eachCoordinate(geometry, fn) {
+    if (!geometry) return;
+    const walk = (coords) => {
+      if (typeof coords[0] === "number") fn(coords[0], coords[1]);
+      else for (const c of coords) walk(c);
+    };
+    if (geometry.type === "GeometryCollection") (geometry.geometries || []).forEach((g) => eachCoordinate(g, fn));
+    else if (geometry.coordinates) walk(geometry.coordinates);
+  }
+
+  function officeExtent() {
+    const offices = state.offices.filter((o) => o.kind !== "bureau" && o.boundary);
+    const source = offices.length ? offices : state.offices.filter((o) => o.boundary);
+    const box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const office of source) {
+      eachCoordinate(office.boundary, (lon, lat) => {
+        box[0] = Math.min(box[0], lon); box[1] = Math.min(box[1], lat);
+        box[2] = Math.max(box[2], lon); box[3] = Math.max(box[3], lat);
+      });
+    }
+    if (!isFinite(box[0])) {
+      for (const p of state.positions.values()) {
+        box[0] = Math.min(box[0], p.lon); box[1] = Math.min(box[1], p.lat);
+        box[2] = Math.max(box[2], p.lon); box[3] = Math.max(box[3], p.lat);
+      }
+    }
+    return isFinite(box[0]) ? box : [122.18, 37.0, 122.66, 37.33];
+  }
+
+  function fitToOffices() {
+    const box = officeExtent();
+    const view = ensureView((box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
+    const a = project(box[0], box[1]);
+    const b = project(box[2], box[3]);
+    const width = Math.max(b[0] - a[0], 200);
+    const height = Math.max(b[1] - a[1], 200);
+    view.cx = (a[0] + b[0]) / 2;
+    view.cy = (a[1] + b[1]) / 2;
+    view.scale = Math.min((size.w - 60) / width, (size.h - 60) / height);
+    view.fitted = true;
+    scheduleMapRender();
+  }
+
+  function zoomAt(factor, sx, sy) {
+    const v = state.view;
+    if (!v) return;
+    const before = screenToWorld(sx, sy);
+    v.scale = Math.min(Math.max(v.scale * factor, 0.0005), 20);
+    const after = screenToWorld(sx, sy);
+    v.cx += before[0] - after[0];
+    v.cy += before[1] - after[1];
+    scheduleMapRender();
+  }
+
+  function centreOn(lon, lat, minScale) {
+    const v = state.view;
+    if (!v) return;
+    const p = project(lon, lat);
+    v.cx = p[0];
+    v.cy = p[1];
+    if (minScale && v.scale < minScale) v.scale = minScale;
+    scheduleMapRender();
+  }
+
+  function resizeMap() {
+    const rect = els.map.getBoundingClientRect();
+    if (rect.width && rect.height) {
+      size.w = rect.width;
+      size.h = rect.height;
+      els.map.setAttribute("viewBox", "0 0 " + size.w + " " + size.h);
+    }
+    scheduleMapRender();
+  }
+
+  if (window.ResizeObserver) new ResizeObserver(resizeMap).observe(els.map);
+  window.addEventListener("resize", resizeMap);
+
+  // Pan with the pointer, zoom with the wheel, keys when the map has focus.
+  let drag = null;
+  els.map.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0 || !state.view) return;
+    drag = { id: event.pointerId, x: event.clientX, y: event.clientY, cx: state.view.cx, cy: state.view.cy, moved: false };
+  });
+  els.map.addEventListener("pointermove", (event) => {
+    if (!drag || drag.id !== event.pointerId) return;
+    const dx = event.clientX - drag.x;
+    const dy = event.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    if (!drag.moved) {
+      drag.moved = true;
+      els.map.setPointerCapture(event.pointerId);
+      els.map.classList.add("is-dragging");
+    }
+    state.view.cx = drag.cx - dx / state.view.scale;
+    state.view.cy = drag.cy + dy / state.view.scale;
+    scheduleMapRender();
+  });
+  const endDrag = (event) => {
+    if (!drag || drag.id !== event.pointerId) return;
+    const moved = drag.moved;
+    drag = null;
+    els.map.classList.remove("is-dragging");
+    if (!moved && event.type === "pointerup") onMapClick(event);
+  };
+  els.map.addEventListener("pointerup", endDrag);
+  els.map.addEventListener("pointercancel", endDrag);
+  els.map.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const rect = els.map.getBoundingClientRect();
+    const delta = event.deltaMode === 1 ? event.deltaY * 33 : event.deltaY;
+    zoomAt(Math.exp(-delta * 0.0015), event.clientX - rect.left, event.clientY - rect.top);
+  }, { passive: false });
+  els.map.addEventListener("keydown", (event) => {
+    if (!state.view) return;
+    const step = 80 / state.view.scale;
+    const keys = {
+      ArrowLeft: () => { state.view.cx -= step; }, ArrowRight: () => { state.view.cx += step; },
+      ArrowUp: () => { state.view.cy += step; }, ArrowDown: () => { state.view.cy -= step; },
+      "+": () => zoomAt(1.5, size.w / 2, size.h / 2), "=": () => zoomAt(1.5, size.w / 2, size.h / 2),
+      "-": () => zoomAt(1 / 1.5, size.w / 2, size.h / 2), "0": fitToOffices,
+    };
+    if (keys[event.key]) { event.preventDefault(); keys[event.key](); scheduleMapRender(); }
+  });
+  $("zoom-in").addEventListener("click", () => zoomAt(1.6, size.w / 2, size.h / 2));
+  $("zoom-out").addEventListener("click", () => zoomAt(1 / 1.6, size.w / 2, size.h / 2));
+  $("zoom-fit").addEventListener("click", fitToOffices);
+
+  function onMapClick(event) {
+    const target = document.elementFromPoint(event.clientX, event.clientY);
+    const dot = target && target.closest && target.closest("[data-subject-id]");
+    if (dot && els.map.contains(dot)) selectSubject(Number(dot.dataset.subjectId), null);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Map rendering (SVG, redrawn in screen coordinates on every change, at most once a frame)
+  // -------------------------------------------------------------------------------------------
+
+  let frame = null;
+  function scheduleMapRender() {
+    if (frame == null) frame = requestAnimationFrame(() => { frame = null; renderMap(); });
+  }
+
+  function ringPath(ring) {
+    let d = "";
+    for (let i = 0; i < ring.length; i++) {
+      const s = lonLatToScreen(ring[i][0], ring[i][1]);
+      d += (i ? "L" : "M") + s[0].toFixed(1) + " " + s[1].toFixed(1);
+    }
+    return d + "Z";
+  }
+
+  function geometryPath(geometry) {
+    if (!geometry) return "";
+    if (geometry.type === "Polygon") return geometry.coordinates.map(ringPath).join("");
+    if (geometry.type === "MultiPolygon") return geometry.coordinates.map((poly) => poly.map(ringPath).join("")).join("");
+    if (geometry.type === "GeometryCollection") return (geometry.geometries || []).map(geometryPath).join("");
+    return "";
+  }
+
+  function ringCentre(geometry) {
+    let sx = 0, sy = 0, n = 0;
+    const ring = geometry.type === "Polygon" ? geometry.coordinates[0]
+      : geometry.type === "MultiPolygon" ? geometry.coordinates[0][0] : null;
+    if (!ring) return null;
+    for (const [lon, lat] of ring.slice(0, -1)) { sx += lon; sy += lat; n++; }
+    return n ? [sx / n, sy / n] : null;
+  }
+
+  function renderMap() {
+    if (!state.view || els.app.hidden) return;
+    renderTiles();
+    renderOffices();
+    renderZones();
+    renderTrack();
+    renderPositions();
+    renderScale();
+    renderPersonCard();
+  }
+
+  function renderOffices() {
+    let shapes = "";
+    let labels = "";
+    const showLabels = state.offices.length > 0;
+    for (const office of state.offices) {
+      if (!office.boundary) continue;
+      const d = geometryPath(office.boundary);
+      if (office.kind === "bureau") {
+        shapes += '<path class="county" d="' + d + '"/>';
+        continue;
+      }
+      shapes += '<path class="office" d="' + d + '"><title>' + esc(office.name) + "</title></path>";
+      const c = showLabels ? ringCentre(office.boundary) : null;
+      if (c) {
+        const s = lonLatToScreen(c[0], c[1]);
+        labels += '<text class="office-label" x="' + s[0].toFixed(1) + '" y="' + s[1].toFixed(1) + '">' + esc(office.name) + "</text>";
+      }
+    }
+    els.layers.offices.innerHTML = shapes + labels;
+  }
+
+  function renderZones() {
+    let out = "";
+    let labels = "";
+    // Names only when a zone is drawn big enough to carry one.
+    const named = (pixels) => pixels >= 28;
+    for (const zone of state.zones) {
+      if (zone.is_active === false || !zone.geometry) continue;
+      const kind = zone.kind === "exclusion" ? "exclusion" : "inclusion";
+      const cls = "zone zone--" + kind;
+      const title = "<title>" + esc(zone.name) + "</title>";
+      if (zone.geometry.type === "Point") {
+        const s = lonLatToScreen(zone.geometry.coordinates[0], zone.geometry.coordinates[1]);
+        const r = Math.max((zone.radius_m || 0) * state.view.scale, 2);
+        out += '<circle class="' + cls + '" data-zone-id="' + zone.id + '" cx="' + s[0].toFixed(1) + '" cy="' + s[1].toFixed(1) +
+          '" r="' + r.toFixed(1) + '">' + title + "</circle>";
+        if (named(r)) {
+          labels += '<text class="zone-label zone-label--' + kind + '" x="' + s[0].toFixed(1) + '" y="' + (s[1] - r - 5).toFixed(1) + '">' +
+            esc(zone.name) + "</text>";
+        }
+      } else {
+        out += '<path class="' + cls + '" data-zone-id="' + zone.id + '" d="' + geometryPath(zone.geometry) + '">' + title + "</path>";
+      }
+    }
+    els.layers.zones.innerHTML = out + labels;
+  }
+
+  function renderTrack() {
+    if (!state.track.length) { els.layers.track.innerHTML = ""; return; }
+    const points = state.track.map((p) => lonLatToScreen(p.lon, p.lat));
+    let out = '<polyline class="track-line" points="' + points.map((s) => s[0].toFixed(1) + "," + s[1].toFixed(1)).join(" ") + '"/>';
+    points.forEach((s, i) => {
+      const last = i === points.length - 1;
+      out += '<circle class="track-point' + (last ? " track-point--last" : "") + '" cx="' + s[0].toFixed(1) + '" cy="' +
+        s[1].toFixed(1) + '" r="' + (last ? 4.5 : 2.8) + '"><title>' + esc(fmtFullTime(state.track[i].recorded_at)) + "</title></circle>";
+    });
+    if (state.focusPoint) {
+      const f = lonLatToScreen(state.focusPoint.lon, state.focusPoint.lat);
+      out += '<circle class="focus-ring" cx="' + f[0].toFixed(1) + '" cy="' + f[1].toFixed(1) + '" r="14"/>';
+    }
+    els.layers.track.innerHTML = out;
+  }
+
+  function alertedSubjects() {
+    const ids = new Map();
+    for (const a of state.alerts.values()) {
+      if (a.status === "resolved" || !a.subject) continue;
+      const rank = { critical: 3, warning: 2, info: 1 }[a.severity] || 1;
+      ids.set(a.subject.id, Math.max(ids.get(a.subject.id) || 0, rank));
+    }
+    return ids;
+  }
+
+  function renderPositions() {
+    const alerted = alertedSubjects();
+    const rows = Array.from(state.positions.values());
+    const showAllLabels = rows.length <= 40 || state.view.scale > 0.05;
+    let dots = "";
+    let rings = "";
+    let labels = "";
+    // Alerted people on top of the others.
+    rows.sort((a, b) => (alerted.get(a.subject_id) || 0) - (alerted.get(b.subject_id) || 0));
+    for (const p of rows) {
+      if (typeof p.lat !== "number" || typeof p.lon !== "number") continue;
+      const s = lonLatToScreen(p.lon, p.lat);
+      if (s[0] < -50 || s[1] < -50 || s[0] > size.w + 50 || s[1] > size.h + 50) continue;
+      const x = s[0].toFixed(1), y = s[1].toFixed(1);
+      const rank = alerted.get(p.subject_id) || 0;
+      const selected = p.subject_id === state.selectedSubjectId;
+      const accuracy = (p.accuracy_m || 0) * state.view.scale;
+      if (accuracy > 3) rings += '<circle class="accuracy" cx="' + x + '" cy="' + y + '" r="' + accuracy.toFixed(1) + '"/>';
+      const cls = "person" + (rank ? " person--alert person--rank" + rank : "") + (selected ? " is-selected" : "") +
+        (p.supervision_level === "strict" ? " person--strict" : "");
+      dots += '<g class="' + cls + '" data-subject-id="' + p.subject_id + '" transform="translate(' + x + " " + y + ')">' +
+        (rank ? '<circle class="pulse" r="9"/>' : "") + '<circle class="dot" r="' + (selected ? 7 : 5.5) + '"/>' +
+        "<title>" + esc(p.name + " · " + fmtFullTime(p.recorded_at)) + "</title></g>";
+      if (showAllLabels || rank || selected) {
+        labels += '<text class="person-label' + (rank ? " person-label--alert" : "") + '" x="' + (s[0] + 9).toFixed(1) +
+          '" y="' + (s[1] + 4).toFixed(1) + '">' + esc(p.name) + "</text>";
+      }
+    }
+    els.layers.positions.innerHTML = rings + dots;
+    els.layers.labels.innerHTML = labels;
+    els.stats.textContent = T.map_stats.replace("{p}", state.positions.size).replace("{z}", state.zones.length);
+  }
+
+  function renderScale() {
+    const metresPer100 = 100 / state.view.scale;
+    const magnitude = 10 ** Math.floor(Math.log10(metresPer100));
+    let nice = magnitude;
+    for (const m of [1, 2, 5, 10]) if (m * magnitude <= metresPer100) nice = m * magnitude;
+    els.scaleBar.style.width = (nice * state.view.scale).toFixed(0) + "px";
+    els.scaleText.textContent = nice >= 1000 ? nice / 1000 + " km" : nice + " m";
+  }
+
+  // Optional background tiles ({z}/{x}/{y}, Web Mercator), each stretched onto our projection.
+  function renderTiles() {
+    if (!cfg.tileUrl) return;
+    const v = state.view;
+    const z = Math.max(0, Math.min(19, Math.round(Math.log2((v.scale * 2 * Math.PI * EARTH_RADIUS_M * v.k) / 256))));
+    const n = 2 ** z;
+    const nw = unproject.apply(null, screenToWorld(0, 0));
+    const se = unproject.apply(null, screenToWorld(size.w, size.h));
+    const tileX = (lon) => Math.floor(((lon + 180) / 360) * n);
+    const tileY = (lat) => {
+      const r = rad(Math.max(Math.min(lat, 85.05), -85.05));
+      return Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+    };
+    const lonOf = (x) => (x / n) * 360 - 180;
+    const latOf = (y) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI;
+    const x0 = Math.max(0, tileX(nw[0])), x1 = Math.min(n - 1, tileX(se[0]));
+    const y0 = Math.max(0, tileY(nw[1])), y1 = Math.min(n - 1, tileY(se[1]));
+    if ((x1 - x0 + 1) * (y1 - y0 + 1) > 400) return;
+    let out = "";
+    for (let x = x0; x <= x1; x++) {
+      for (let y = y0; y <= y1; y++) {
+        const a = lonLatToScreen(lonOf(x), latOf(y));
+        const b = lonLatToScreen(lonOf(x + 1), latOf(y + 1));
+        const href = cfg.tileUrl.replace("{z}", z).replace("{x}", x).replace("{y}", y);
+        out += '<image href="' + esc(href) + '" x="' + a[0].toFixed(1) + '" y="' + a[1].toFixed(1) + '" width="' +
+          (b[0] - a[0] + 0.5).toFixed(1) + '" height="' + (b[1] - a[1] + 0.5).toFixed(1) + '" preserveAspectRatio="none"/>';
+      }
+    }
+    els.layers.tiles.innerHTML = out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Selection: an alert, or a person clicked on the map, shows the person's track
+  // -------------------------------------------------------------------------------------------
+
+  async function selectAlert(id) {
+    const alert = state.alerts.get(id);
+    if (!alert) return;
+    markSeen();
+    state.selectedAlertId = id;
+    renderAlerts();
+    await selectSubject(alert.subject ? alert.subject.id : null, alert);
+  }
+
+  function trackWindow(alert) {
+    if (!alert || !alert.occurred_at) return "";
+    const at = new Date(alert.occurred_at).getTime();
+    if (Date.now() - at < 20 * 3600 * 1000) return "";
+    // An older alert: the day around it rather than the last 24 hours.
+    const from = new Date(at - 12 * 3600 * 1000).toISOString();
+    const to = new Date(Math.min(Date.now(), at + 12 * 3600 * 1000)).toISOString();
+    return "?from=" + encodeURIComponent(from) + "&to=" + encodeURIComponent(to);
+  }
+
+  function evidencePoint(alert, track) {
+    const e = (alert && alert.evidence) || {};
+    if (typeof e.lat === "number" && typeof e.lon === "number") return { lat: e.lat, lon: e.lon };
+    const ids = new Set(e.fix_ids || []);
+    for (let i = track.length - 1; i >= 0; i--) {
+      if (ids.has(String(track[i].client_id))) return track[i];
+    }
+    if (alert && alert.occurred_at && track.length) {
+      const at = new Date(alert.occurred_at).getTime();
+      let best = track[0];
+      for (const p of track) {
+        if (Math.abs(new Date(p.recorded_at) - at) < Math.abs(new Date(best.recorded_at) - at)) best = p;
+      }
+      return best;
+    }
+    return null;
+  }
+
+  let trackRequest = 0;
+  async function selectSubject(subjectId, alert) {
+    if (subjectId == null) return;
+    const request = ++trackRequest;
+    state.selectedSubjectId = subjectId;
+    if (!alert) { state.selectedAlertId = null; renderAlerts(); }
+    let track = [];
+    try {
+      track = await api("/subjects/" + subjectId + "/track" + trackWindow(alert));
+    } catch (err) {
+      reportError(err);
+    }
+    if (request !== trackRequest) return;
+    state.track = track || [];
+    const position = state.positions.get(subjectId);
+    const focus = evidencePoint(alert, state.track) || (state.track.length ? state.track[state.track.length - 1] : null) || position;
+    state.focusPoint = focus ? { lat: focus.lat, lon: focus.lon } : null;
+    if (focus) centreOn(focus.lon, focus.lat, 0.15);
+    renderPersonCard();
+    scheduleMapRender();
+  }
+
+  function personName(subjectId) {
+    const p = state.positions.get(subjectId);
+    if (p) return p.name;
+    for (const a of state.alerts.values()) if (a.subject && a.subject.id === subjectId) return a.subject.name;
+    return "#" + subjectId;
+  }
+
+  function renderPersonCard() {
+    const id = state.selectedSubjectId;
+    if (id == null) { els.personCard.hidden = true; return; }
+    els.personCard.hidden = false;
+    els.personName.textContent = personName(id);
+    const position = state.positions.get(id);
+    const parts = [];
+    if (state.track.length) parts.push(T.track + " " + state.track.length + " " + T.track_points);
+    else parts.push(T.track_empty);
+    if (position) {
+      parts.push(T.last_fix + " " + fmtTime(position.recorded_at) +
+        (position.accuracy_m != null ? " · " + T.accuracy + " " + Math.round(position.accuracy_m) + " m" : ""));
+    }
+    els.personMeta.textContent = parts.join(" · ");
+  }
+
+  $("person-close").addEventListener("click", () => {
+    state.selectedSubjectId = state.selectedAlertId = null;
+    state.track = [];
+    state.focusPoint = null;
+    renderAlerts();
+    scheduleMapRender();
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Go
+  // -------------------------------------------------------------------------------------------
+
+  renderSoundButton();
+  updateTitle();
+  boot();
+})();

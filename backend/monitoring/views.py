@@ -1,0 +1,153 @@
+"""The live alert console page (实时预警台): one HTML page, its script does the rest through the API.
+
+The page itself is public; staff log in on it through ``POST /api/v1/auth/login`` and everything
+they see afterwards comes from the scoped staff API and the console websocket.
+
+The interface text lives here, in both languages, rather than in gettext catalogues: the page must
+read in Chinese out of the box, and the script needs the same words (alert kinds, statuses,
+resolutions), so one table feeds both the template and the script.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_safe
+
+# ---------------------------------------------------------------------------------------------
+# Interface text: key -> (简体中文, English)
+# ---------------------------------------------------------------------------------------------
+
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("实时预警台", "Live alert console"),
+    "app_name": ("社区矫正 · 实时预警台", "Community corrections · live alerts"),
+    "login_title": ("工作人员登录", "Staff login"),
+    "login_hint": ("使用司法所或司法局工作账号登录。", "Sign in with your justice office or bureau account."),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "login": ("登录", "Sign in"),
+    "logging_in": ("正在登录…", "Signing in…"),
+    "logout": ("退出", "Sign out"),
+    "login_failed": ("登录失败", "Sign-in failed"),
+    "session_expired": ("登录已过期，请重新登录。", "Your session has expired; please sign in again."),
+    "loading": ("正在加载…", "Loading…"),
+    "conn_connected": ("已连接", "Connected"),
+    "conn_connecting": ("连接中…", "Connecting…"),
+    "conn_reconnecting": ("重连中…", "Reconnecting…"),
+    "conn_offline": ("未连接", "Offline"),
+    "county": ("全县", "Whole county"),
+    "alerts": ("预警", "Alerts"),
+    "alert_list": ("待处理预警", "Alerts to handle"),
+    "tab_all": ("全部", "All"),
+    "tab_open": ("未签收", "New"),
+    "tab_acknowledged": ("已签收", "Acknowledged"),
+    "no_alerts": ("暂无待处理预警", "No alerts to handle"),
+    "acknowledge": ("签收", "Acknowledge"),
+    "resolve": ("处置", "Resolve"),
+    "acknowledged_ok": ("已签收", "Acknowledged"),
+    "resolved_ok": ("已处置", "Resolved"),
+    "late": ("补传", "late data"),
+    "returned": ("已返回", "returned"),
+    "new_alerts": ("新预警", "new alerts"),
+    "resolve_title": ("处置预警", "Resolve alert"),
+    "resolution": ("处置结果", "Outcome"),
+    "choose": ("请选择…", "Choose…"),
+    "note": ("处置说明", "Note"),
+    "note_hint": ("除“误报”外，请写明采取的措施。", "Describe what was done (not needed for a false alarm)."),
+    "note_required": ("请填写处置说明。", "Please describe what was done."),
+    "cancel": ("取消", "Cancel"),
+    "confirm_resolve": ("确认处置", "Resolve"),
+    "error": ("操作失败", "Something went wrong"),
+    "map": ("电子地图", "Map"),
+    "map_label": ("司法所辖区、电子围栏与人员位置地图", "Map of office areas, geofences and positions"),
+    "zoom_in": ("放大", "Zoom in"),
+    "zoom_out": ("缩小", "Zoom out"),
+    "zoom_fit": ("显示全部辖区", "Show all areas"),
+    "legend": ("图例", "Legend"),
+    "legend_office": ("司法所辖区", "Office area"),
+    "legend_inclusion": ("活动区域（不得离开）", "Inclusion zone"),
+    "legend_exclusion": ("禁止区域（不得进入）", "Exclusion zone"),
+    "legend_person": ("人员最新位置", "Latest position"),
+    "legend_alerted": ("有未处理预警", "Has open alerts"),
+    "legend_track": ("轨迹", "Track"),
+    "track": ("轨迹", "Track"),
+    "track_points": ("个定位点", "fixes"),
+    "track_empty": ("近24小时无定位", "No fixes in the last 24 h"),
+    "last_fix": ("最新定位", "Latest fix"),
+    "accuracy": ("精度", "accuracy"),
+    "close": ("关闭", "Close"),
+    "sound_on": ("提示音：开", "Sound: on"),
+    "sound_off": ("提示音：关", "Sound: off"),
+    "language": ("语言", "Language"),
+    "map_stats": ("定位 {p} 人 · 围栏 {z} 个", "{p} located · {z} zones"),
+    "no_alerts_hint": ("新的预警会在这里出现，并有提示音。", "New alerts appear here, with a sound."),
+}
+
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "left_zone": ("离开活动区域", "Left an inclusion zone"),
+    "entered_zone": ("进入禁止区域", "Entered a forbidden zone"),
+    "crossed_zone": ("穿越禁止区域", "Passed through a forbidden zone"),
+    "approaching": ("接近禁止区域", "Approaching a forbidden zone"),
+    "curfew": ("宵禁时段离家", "Away from home during curfew"),
+    "mock_location": ("虚拟定位", "Mock location"),
+    "teleport": ("位置异常跳变", "Implausible jump in position"),
+    "permission_off": ("定位权限或GPS关闭", "Location permission or GPS off"),
+    "low_battery": ("手机电量低", "Low battery"),
+    "offline": ("手机失联（疑似脱管）", "Phone silent (possible loss of supervision)"),
+    "unreachable": ("推送消息无法送达", "Push messages do not reach the phone"),
+}
+
+SEVERITY_LABELS: dict[str, tuple[str, str]] = {
+    "critical": ("严重", "Critical"),
+    "warning": ("警告", "Warning"),
+    "info": ("提示", "Info"),
+}
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "open": ("未签收", "New"),
+    "acknowledged": ("已签收", "Acknowledged"),
+    "resolved": ("已处置", "Resolved"),
+}
+
+# The choices of ``Alert.Resolution``, in the order staff see them.
+RESOLUTION_LABELS: dict[str, tuple[str, str]] = {
+    "false_alarm": ("误报", "False alarm"),
+    "verbal_warning": ("口头警告", "Verbal warning"),
+    "reprimand_proposal": ("提请训诫", "Propose a reprimand (训诫)"),
+    "warning_proposal": ("提请警告", "Propose a warning (警告)"),
+    "escalated": ("上报", "Escalated"),
+    "other": ("其他", "Other"),
+}
+
+
+def _pick(table: dict[str, tuple[str, str]], english: bool) -> dict[str, str]:
+    return {key: pair[1] if english else pair[0] for key, pair in table.items()}
+
+
+@require_safe
+@ensure_csrf_cookie
+def console_page(request: HttpRequest) -> HttpResponse:
+    """The console shell: text in the request's language, map tile template, API and websocket paths."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    english = language.lower().startswith("en")
+    text = _pick(TEXT, english)
+    resolutions = _pick(RESOLUTION_LABELS, english)
+    config: dict[str, Any] = {
+        "lang": "en" if english else "zh-hans",
+        "locale": "en-GB" if english else "zh-CN",
+        "timeZone": settings.TIME_ZONE,
+        "api": "/api/v1",
+        "ws": "/ws/console/",
+        "tileUrl": settings.MAP_TILE_URL,
+        "text": text,
+        "labels": {"kind": _pick(KIND_LABELS, english), "severity": _pick(SEVERITY_LABELS, english),
+                   "status": _pick(STATUS_LABELS, english), "resolution": resolutions},
+    }
+    context = {"t": text, "config": config, "html_lang": "en" if english else "zh-Hans",
+               "resolutions": list(resolutions.items()), "english": english}
+    return render(request, "monitoring/console.html", context)

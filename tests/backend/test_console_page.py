@@ -1,0 +1,89 @@
+"""The console page: served to anyone, in Chinese by default, self-contained (nothing from outside)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+# The SVG namespace is an identifier the script passes to createElementNS, never fetched.
+NAMESPACES = {"http://www.w3.org/2000/svg"}
+EXTERNAL = re.compile(r"""(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}[^\s"'<>)]*""", re.IGNORECASE)
+REFERENCES = re.compile(r"""\b(?:src|href|action)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+
+
+def get_console(**headers: Any) -> Any:
+    return Client().get("/console/", **headers)
+
+
+def referenced_static_files(html: str) -> list[str]:
+    return [url for url in REFERENCES.findall(html) if url.startswith("/static/")]
+
+
+def test_it_serves_the_console_to_anyone() -> None:
+    response = get_console()
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "csrftoken" in response.cookies
+
+
+def test_it_speaks_chinese_by_default() -> None:
+    html = get_console().content.decode()
+    assert '<html lang="zh-Hans">' in html
+    for text in ("实时预警台", "工作人员登录", "待处理预警", "误报", "口头警告", "提请训诫", "提请警告", "上报"):
+        assert text in html
+
+
+def test_it_speaks_english_when_asked() -> None:
+    html = get_console(HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in html
+    assert "Live alert console" in html
+    assert "工作人员登录" not in html
+
+
+def test_it_gives_the_script_its_configuration() -> None:
+    html = get_console().content.decode()
+    raw = re.search(r'<script id="console-config" type="application/json">(.*?)</script>', html, re.S)
+    assert raw is not None
+    config = json.loads(raw.group(1))
+    assert config["api"] == "/api/v1"
+    assert config["ws"] == "/ws/console/"
+    assert config["tileUrl"] == ""
+    assert config["labels"]["kind"]["entered_zone"] == "进入禁止区域"
+    assert set(config["labels"]["resolution"]) == {"false_alarm", "verbal_warning", "reprimand_proposal",
+                                                   "warning_proposal", "escalated", "other"}
+
+
+def test_it_references_only_its_own_static_files_and_they_exist() -> None:
+    html = get_console().content.decode()
+    static = referenced_static_files(html)
+    assert {"/static/console/console.js", "/static/console/console.css"} <= set(static)
+    for url in static:
+        assert finders.find(url.removeprefix("/static/")), f"{url} is referenced but missing"
+    for url in REFERENCES.findall(html):
+        assert url.startswith(("/", "#", "data:")), f"{url} is not served by this site"
+
+
+def test_it_loads_nothing_from_outside() -> None:
+    html = get_console().content.decode()
+    assert EXTERNAL.findall(html) == []
+    for name in ("console/console.js", "console/console.css"):
+        path = finders.find(name)
+        assert path, name
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        found = set(EXTERNAL.findall(text)) - NAMESPACES
+        assert found == set(), f"{name} refers to {found}"
+        assert "@import" not in text and "fonts.googleapis" not in text
+
+
+def test_the_root_url_leads_to_the_console() -> None:
+    response = Client().get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/console/"
