@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -86,7 +87,36 @@ def _build(zone: Zone) -> gf.Zone:
     )
 
 
+ZONES_GENERATION_KEY = "monitoring:zones-generation"
+_subject_zones: dict[int, tuple[int, list[gf.Zone]]] = {}
+
+
+def zones_changed() -> None:
+    """Called when any zone changes: every process rebuilds its per-subject zone lists."""
+    try:
+        cache.incr(ZONES_GENERATION_KEY)
+    except ValueError:
+        cache.set(ZONES_GENERATION_KEY, 1, timeout=None)
+
+
 def zones_for(subject: Subject) -> list[gf.Zone]:
+    """The engine zones of ``subject``, from a per-process cache checked against a shared generation.
+
+    One cache read per upload instead of a zone query: with Redis configured the generation is
+    shared by every API process, so a zone edited anywhere is used everywhere on the next upload.
+    """
+    generation = cache.get(ZONES_GENERATION_KEY, 0)
+    cached = _subject_zones.get(subject.pk)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    zones = _load_zones(subject)
+    if len(_subject_zones) > _CACHE_SIZE:
+        _subject_zones.clear()
+    _subject_zones[subject.pk] = (generation, zones)
+    return zones
+
+
+def _load_zones(subject: Subject) -> list[gf.Zone]:
     rows = active_zones_query(subject).only("id", "updated_at", "geometry", "radius_m", "schedule", "kind",
                                             "approach_buffer_m", "confirm_fixes", "confirm_seconds", "clear_fixes")
     zones = []

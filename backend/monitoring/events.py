@@ -9,13 +9,16 @@ reconnects, or that lost messages to channels-redis's capacity limit, replays fr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 from backend.monitoring.models import ConsoleEvent, Counter
@@ -63,19 +66,54 @@ def _ensure_json(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, allow_nan=False))  # type: ignore[no-any-return]
 
 
+class _LayerLoop:
+    """One long-lived event loop thread per process for the channel layer.
+
+    ``async_to_sync`` would run every send on a fresh event loop, and channels-redis keeps its
+    connection pools per loop: each event would open new Redis connections (tens of ms). Here the
+    sends run on one loop whose pools live as long as the process. Re-created after a fork.
+    """
+
+    def __init__(self) -> None:
+        self.pid = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.lock = threading.Lock()
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        with self.lock:
+            if self.loop is None or self.pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="channel-layer", daemon=True).start()
+                self.loop, self.pid = loop, os.getpid()
+            return self.loop
+
+
+_layer_loop = _LayerLoop()
+
+
+async def _group_send_all(layer: Any, groups: list[str], message: dict[str, Any], label: str) -> None:
+    try:
+        for group in groups:
+            await layer.group_send(group, message)
+    except Exception:  # delivery is best effort: the record is committed and consoles replay it
+        log.exception("channel layer delivery of %s failed", label)
+
+
 def _send_after_commit(event: LiveEvent) -> None:
     message = {"type": "console.event", "event": event.as_message()}
+    groups = [office_group(event.office_id), ALL_OFFICES_GROUP]
+    label = f"{event.type} #{event.seq}"
 
     def send() -> None:
         layer = get_channel_layer()
         if layer is None:
             return
-        try:
-            send_group = async_to_sync(layer.group_send)
-            send_group(office_group(event.office_id), message)
-            send_group(ALL_OFFICES_GROUP, message)
-        except Exception:  # delivery is best effort: the record is committed and consoles replay it
-            log.exception("channel layer delivery of %s #%s failed", event.type, event.seq)
+        if isinstance(layer, InMemoryChannelLayer):
+            # The in-memory layer lives on the caller's loop (tests, the embedded server).
+            async_to_sync(_group_send_all)(layer, groups, message, label)
+        else:
+            # Fire and forget on the process's layer loop: the request does not wait for Redis.
+            asyncio.run_coroutine_threadsafe(_group_send_all(layer, groups, message, label), _layer_loop.get())
 
     transaction.on_commit(send)
 

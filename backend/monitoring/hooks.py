@@ -6,12 +6,14 @@ also travel back in the answer to each upload (the fallback channel).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from backend.supervision.models import Device
 
 
-def pending_for_phone(device: Device) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def pending_for_phone(device: Device, uploaded_at: dt.datetime | None = None,
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """``(reminders, commands)`` waiting for ``device``.
 
     Reminders are those of the device's subject that are due and neither acknowledged nor
@@ -20,4 +22,4 @@ def pending_for_phone(device: Device) -> tuple[list[dict[str, Any]], list[dict[s
     # Imported here: reminders imports monitoring, and this module is imported by monitoring.
     from backend.reminders.services import pending_payload
 
-    return pending_payload(device), []
+    return pending_payload(device, uploaded_at), []

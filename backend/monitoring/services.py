@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -56,6 +57,9 @@ def raise_alert(subject: Subject, *, kind: str, severity: str, occurred_at: dt.d
     )
     alert = Alert.objects.select_related("subject", "office", "zone", "acknowledged_by", "resolved_by").get(pk=alert.pk)
     publish_event(subject.office_id, "alert.created", alert_payload(alert), seq=alert.seq)
+    from backend.reminders.services import alert_raised
+
+    alert_raised(alert)  # wakes the office's on-duty staff for critical alerts, after commit
     return alert
 
 
@@ -117,26 +121,53 @@ class CheckinOutcome:
 
 
 def _lock_state(subject: Subject) -> MonitorState:
-    MonitorState.objects.get_or_create(subject=subject)
-    return MonitorState.objects.select_for_update().get(subject=subject)
+    # Only the columns the upload needs; the row lock serialises uploads of one person.
+    fields = ("subject_id", "engine_state", "last_fix_at", "next_checkin_due")
+    try:
+        return MonitorState.objects.select_for_update().only(*fields).get(subject=subject)
+    except MonitorState.DoesNotExist:
+        MonitorState.objects.get_or_create(subject=subject)
+        return MonitorState.objects.select_for_update().only(*fields).get(subject=subject)
 
 
-def _insert_checkins(rows: list[CheckIn]) -> None:
-    """Insert new check-ins: COPY on PostgreSQL (4x bulk_create), multi-row INSERT elsewhere.
+class CheckinRow(NamedTuple):
+    """One new check-in row, in the table's column order (a tuple: cheap to build and to COPY)."""
+
+    subject_id: int
+    device_id: int
+    client_id: uuid.UUID
+    body_hash: str
+    recorded_at: dt.datetime
+    received_at: dt.datetime
+    clock_skew_s: float
+    lat: float
+    lon: float
+    raw_lat: float
+    raw_lon: float
+    crs: str
+    accuracy_m: float
+    altitude_m: float | None
+    speed_mps: float | None
+    battery: float | None
+    charging: bool | None
+    mock_location: bool
+    provider: str
+    quality: str
+
+
+def _insert_checkins(rows: list[CheckinRow]) -> None:
+    """Insert new check-ins: COPY on PostgreSQL (4x bulk_create), a multi-row INSERT elsewhere.
 
     Duplicates were filtered under the subject's state lock, so no conflict can arise here.
     """
     if connection.vendor != "postgresql":
-        CheckIn.objects.bulk_create(rows, batch_size=250)
+        CheckIn.objects.bulk_create([CheckIn(**row._asdict()) for row in rows], batch_size=250)
         return
-    columns = ["subject_id", "device_id", "client_id", "body_hash", "recorded_at", "received_at", "clock_skew_s",
-               "lat", "lon", "raw_lat", "raw_lon", "crs", "accuracy_m", "altitude_m", "speed_mps", "battery",
-               "charging", "mock_location", "provider", "quality"]
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor underneath Django's wrapper
-        with raw.copy(f"COPY {CheckIn._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+        with raw.copy(f"COPY {CheckIn._meta.db_table} ({', '.join(CheckinRow._fields)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([getattr(row, name) for name in columns])
+                copy.write_row(row)
 
 
 def _skew_seconds(sent_at: dt.datetime | None, received_at: dt.datetime) -> float:
@@ -187,28 +218,26 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
                 key = str(fix.client_id)
                 lat, lon = evaluation.wgs84[key]
                 quality = evaluation.qualities[key]
-                rows.append(CheckIn(
-                    subject_id=subject.pk, device_id=device.pk, client_id=fix.client_id, body_hash=fix.body_hash,
-                    recorded_at=fix.recorded_at, received_at=received_at, clock_skew_s=skew, lat=lat, lon=lon,
-                    raw_lat=fix.lat, raw_lon=fix.lon, crs=fix.crs, accuracy_m=fix.accuracy_m,
-                    altitude_m=fix.altitude_m, speed_mps=fix.speed_mps, battery=fix.battery, charging=fix.charging,
-                    mock_location=fix.mock_location, provider=fix.provider, quality=quality,
+                rows.append(CheckinRow(
+                    subject.pk, device.pk, fix.client_id, fix.body_hash, fix.recorded_at, received_at, skew, lat,
+                    lon, fix.lat, fix.lon, fix.crs, fix.accuracy_m, fix.altitude_m, fix.speed_mps, fix.battery,
+                    fix.charging, fix.mock_location, fix.provider, quality,
                 ))
                 result: dict[str, Any] = {"index": index, "id": key, "status": "accepted", "quality": quality}
                 if abs(skew) > CLOCK_SKEW_FLAG_S:
                     result["clock_skew_s"] = skew
                 results[index] = result
             _insert_checkins(rows)
-            _raise_engine_alerts(subject, evaluation.events)
-            _update_state_after_fixes(state, subject, rows, evaluation.state, received_at)
+            if evaluation.events:
+                _raise_engine_alerts(subject, evaluation.events)
+            next_due = _update_state_after_fixes(state, subject, rows, evaluation.state, received_at)
             _check_battery(subject, rows)
         else:
             MonitorState.objects.filter(pk=state.pk).update(last_checkin_received_at=received_at)
-        state.refresh_from_db(fields=["next_checkin_due"])
-        next_due = state.next_checkin_due
+            next_due = state.next_checkin_due
     from backend.monitoring.hooks import pending_for_phone
 
-    reminders, commands = pending_for_phone(device)
+    reminders, commands = pending_for_phone(device, received_at)
     return CheckinOutcome(results=[r for r in results if r is not None], server_time=received_at,
                           next_checkin_due=next_due, reminders=reminders, commands=commands)
 
@@ -265,8 +294,9 @@ def _close_breach(subject: Subject, event: engine.EngineEvent, zone: Zone | None
     publish_event(alert.office_id, "alert.updated", alert_payload(alert))
 
 
-def _update_state_after_fixes(state: MonitorState, subject: Subject, rows: list[CheckIn],
-                              engine_state: dict[str, Any], received_at: dt.datetime) -> None:
+def _update_state_after_fixes(state: MonitorState, subject: Subject, rows: list[CheckinRow],
+                              engine_state: dict[str, Any], received_at: dt.datetime) -> dt.datetime:
+    """Store the engine state and latest position; returns when the next check-in is due."""
     good = [row for row in rows if row.quality == "ok"]
     latest = max(good, key=lambda row: row.recorded_at) if good else None
     updates: dict[str, Any] = {"engine_state": engine_state, "last_checkin_received_at": received_at,
@@ -279,9 +309,10 @@ def _update_state_after_fixes(state: MonitorState, subject: Subject, rows: list[
             "subject_id": subject.pk, "name": subject.name, "lat": latest.lat, "lon": latest.lon,
             "accuracy_m": latest.accuracy_m, "recorded_at": latest.recorded_at.isoformat()})
     MonitorState.objects.filter(pk=state.pk).update(**updates)
+    return updates["next_checkin_due"]  # type: ignore[no-any-return]
 
 
-def _check_battery(subject: Subject, rows: list[CheckIn]) -> None:
+def _check_battery(subject: Subject, rows: list[CheckinRow]) -> None:
     latest = max(rows, key=lambda row: row.recorded_at)
     if latest.battery is not None and latest.battery <= LOW_BATTERY_PERCENT and not latest.charging:
         day = timezone.localtime(latest.recorded_at).date().isoformat()

@@ -206,15 +206,17 @@ def schedule_leave_return_reminders(subject: Subject, *, leave_key: str,
 # ---------------------------------------------------------------------------------------------
 
 
-def pending_reminders(subject_id: int, now: dt.datetime | None = None) -> QuerySet[Reminder]:
+def pending_reminders(subject_id: int, now: dt.datetime | None = None,
+                      last_upload: dt.datetime | None = None) -> QuerySet[Reminder]:
     """Reminders the phone should show: due, not acknowledged, not expired, not superseded.
 
-    A check-in prompt is superseded by any upload received after it was created.
+    A check-in prompt is superseded by any upload received after it was created. The check-in
+    path passes ``last_upload`` (the upload it is answering) to save a query.
     """
     now = now or timezone.now()
     queryset = (Reminder.objects.filter(subject_id=subject_id, acknowledged_at__isnull=True, send_at__lte=now)
                 .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)))
-    last_upload = _last_upload(subject_id)
+    last_upload = last_upload or _last_upload(subject_id)
     if last_upload is not None:
         queryset = queryset.exclude(kind=Kind.CHECKIN, created_at__lt=last_upload)
     return queryset.order_by("send_at", "id")
@@ -227,10 +229,12 @@ def _last_upload(subject_id: int) -> dt.datetime | None:
             .values_list("last_checkin_received_at", flat=True).first())
 
 
-def pending_payload(device: Device) -> list[dict[str, Any]]:
+def pending_payload(device: Device, uploaded_at: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Pending reminders in the check-in answer's shape: ``{id, type, title, body, data}``."""
-    return [{"id": str(r.pk), "type": r.kind, "title": r.title, "body": r.body, "data": dict(r.data)}
-            for r in pending_reminders(device.subject_id)[:MAX_PENDING_IN_ANSWER]]
+    rows = pending_reminders(device.subject_id, last_upload=uploaded_at).values_list(
+        "pk", "kind", "title", "body", "data")[:MAX_PENDING_IN_ANSWER]
+    return [{"id": str(pk), "type": kind, "title": title, "body": body, "data": dict(data)}
+            for pk, kind, title, body, data in rows]
 
 
 def acknowledge_reminder(device: Device, reminder_id: int) -> Reminder:

@@ -107,7 +107,10 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
 
 def authenticate_device_token(token: str) -> Device | None:
     """The active phone holding ``token``, or ``None``. Marks it seen (at most once a minute)."""
-    device = (Device.objects.select_related("subject", "subject__office")
+    # The hot path of every phone request: one query, only the columns the phone endpoints use.
+    device = (Device.objects.select_related("subject")
+              .only("id", "subject_id", "last_seen_at", "revoked_at", "push_token", "subject__id",
+                    "subject__office_id", "subject__status", "subject__supervision_level", "subject__name")
               .filter(token_hash=_digest(token), revoked_at__isnull=True).first())
     if device is None or device.subject.status != Subject.Status.IN_SUPERVISION:
         return None
