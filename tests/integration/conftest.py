@@ -149,7 +149,7 @@ def live_asgi_server(postgres_database: str, redis_settings: dict[str, str]) -> 
 
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    log_path = ARTIFACTS / f"live-server-{port}.log"
+    log_path = ARTIFACTS / "live-server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "backend.config.asgi:application", "--host", "127.0.0.1",
@@ -251,7 +251,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def browser_page(browser: Any, live_asgi_server: LiveServer) -> Iterator[Any]:
+def browser_page(request: pytest.FixtureRequest, browser: Any, live_asgi_server: LiveServer) -> Iterator[Any]:
     """A fresh browser context and page in Chinese, Beijing time, a desktop-sized window."""
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
                                   viewport={"width": 1440, "height": 900}, base_url=live_asgi_server.url)
@@ -268,4 +268,4 @@ def browser_page(browser: Any, live_asgi_server: LiveServer) -> Iterator[Any]:
     finally:
         context.close()
         ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "browser-console.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (ARTIFACTS / f"browser-{request.node.name}.log").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -172,7 +172,7 @@
       try { data = await response.json(); } catch (e) { data = null; }
     }
     if (!response.ok) {
-      if ((response.status === 401 || response.status === 403) && state.user && !opts.noAuthRedirect) {
+      if (response.status === 401 && state.user && !opts.noAuthRedirect) {
         sessionExpired();
       }
       throw new ApiError(response.status, data);
@@ -289,7 +289,7 @@
   }
 
   function reportError(err) {
-    if (err && (err.status === 401 || err.status === 403)) return;
+    if (err && err.status === 401) return; // the login form is already back
     console.error(err);
     toast(errorText(err), "error");
   }
