@@ -26,19 +26,22 @@ import shapely
 from numpy.typing import NDArray
 
 from geofence.crs import convert_codes_to_wgs84
-from geofence.engine import PersonFixes, run_person
+from geofence.engine import Hints, PersonFixes, run_person
 from geofence.events import GeofenceEvent
 from geofence.fixes import (
+    Q_FUTURE,
     Q_OK,
     QUALITY_BY_CODE,
     FixBatch,
     FixQuality,
     QualityConfig,
+    implausible_jump,
+    possible_jumps,
     static_quality,
     to_epoch_us,
 )
-from geofence.schedule import Schedule, local_offsets_us
-from geofence.state import PersonState
+from geofence.schedule import LocalTimes, Schedule
+from geofence.state import PHASE_CLEAR, FixPoint, PersonState
 from geofence.verdicts import (
     CODE_INSIDE,
     CODE_NOT_EVALUATED,
@@ -60,6 +63,7 @@ FloatArray = NDArray[np.float64]
 # tighter filter settles more fixes in small zones. Less accurate fixes are screened by
 # their zone's grown bounding box and then tested exactly.
 DEFAULT_BATCH_FILTER_ACCURACY_M = 50.0
+_NO_TIME = int(np.iinfo(np.int64).min)
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,18 @@ class BatchEvaluator:
             self.zone_index[p, : len(row)] = row
         self.table = ZoneTable(self.zones)
         self._bounds = np.array([z.metric.bounds for z in self.zones], dtype=np.float64).reshape(-1, 4)
+        self._inclusion = np.array([z.kind is ZoneKind.INCLUSION for z in self.zones], dtype=bool)
+        self._has_approach = np.array(
+            [z.kind is ZoneKind.EXCLUSION and z.approach_buffer_m > 0 for z in self.zones], dtype=bool
+        )
+        # Bounding boxes of exclusion zones per slot and person for the crossing screen
+        # (NaN for inclusion zones and empty slots, which fails every comparison).
+        self._slot_boxes = np.full((self.zone_index.shape[1], len(self.person_ids), 4), np.nan)
+        for p, zones in enumerate(self.zone_sets):
+            for slot, zone in enumerate(zones):
+                if zone.kind is ZoneKind.EXCLUSION:
+                    self._slot_boxes[slot, p] = zone.metric.bounds
+        self._zone_ids = [frozenset(z.id for z in zones) for zones in self.zone_sets]
         self._filters: list[list[ZoneFilter | None]] | None = None
         self._filter_cap = 0.0
         self._tree: shapely.STRtree | None = None
@@ -179,7 +195,7 @@ class BatchEvaluator:
         wanted: NDArray[np.bool_],
         approach: bool,
     ) -> tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.bool_]]:
-        """Codes, near and far per (row, slot) for person-sorted rows where ``wanted``.
+        """Codes, near and far per (slot, row) for person-sorted rows where ``wanted``.
 
         Stage 1 runs each person's slice through each zone's prepared filters (one or two
         ``contains_xy`` calls on array views); stage 2 gives the exact test, vectorised over
@@ -192,9 +208,10 @@ class BatchEvaluator:
         assert self._filters is not None
         n = lat.size
         width = self.zone_index.shape[1]
-        codes = np.zeros((n, width), dtype=np.int8)
-        near = np.zeros((n, width), dtype=bool)
-        far = np.ones((n, width), dtype=bool)
+        # Slot-major (slot, row) so that each slot's column is contiguous.
+        codes = np.zeros((width, n), dtype=np.int8)
+        near = np.zeros((width, n), dtype=bool)
+        far = np.ones((width, n), dtype=bool)
         band_rows: list[IntArray] = []
         band_slots: list[IntArray] = []
         for p in np.flatnonzero(np.diff(bounds)).tolist():
@@ -208,13 +225,13 @@ class BatchEvaluator:
                     continue
                 deep, band = filter_rows(f, x, y)
                 if deep.size == e - s:
-                    codes[s:e, slot] = CODE_INSIDE
-                    near[s:e, slot] = True
-                    far[s:e, slot] = False
+                    codes[slot, s:e] = CODE_INSIDE
+                    near[slot, s:e] = True
+                    far[slot, s:e] = False
                 elif deep.size:
-                    codes[s + deep, slot] = CODE_INSIDE
-                    near[s + deep, slot] = True
-                    far[s + deep, slot] = False
+                    codes[slot, s + deep] = CODE_INSIDE
+                    near[slot, s + deep] = True
+                    far[slot, s + deep] = False
                 if band.size:
                     band_rows.append(s + band)
                     band_slots.append(np.full(band.size, slot, dtype=np.int64))
@@ -231,9 +248,9 @@ class BatchEvaluator:
             w_slots = np.tile(np.arange(width, dtype=np.int64), wide.size)
             present = zi_wide.ravel() >= 0
             w_rows, w_slots = w_rows[present], w_slots[present]
-            codes[w_rows, w_slots] = CODE_OUTSIDE
-            near[w_rows, w_slots] = False
-            far[w_rows, w_slots] = True
+            codes[w_slots, w_rows] = CODE_OUTSIDE
+            near[w_slots, w_rows] = False
+            far[w_slots, w_rows] = True
             zi = self.zone_index[person[w_rows], w_slots].astype(np.int64)
             grow = self.table.threshold(zi, acc[w_rows] + self.table.buffer_m[zi])
             b = self._bounds[zi]
@@ -248,15 +265,16 @@ class BatchEvaluator:
         if rows.size:
             zi = self.zone_index[person[rows], slots].astype(np.int64)
             c, nr, fr = self.table.exact(zi, lat[rows], lon[rows], acc[rows], approach)
-            codes[rows, slots] = c
-            near[rows, slots] = nr
-            far[rows, slots] = fr
+            codes[slots, rows] = c
+            near[slots, rows] = nr
+            far[slots, rows] = fr
         unwanted = ~wanted
         if unwanted.any():
-            codes[unwanted] = CODE_NOT_EVALUATED
-        missing = self.zone_index[person] < 0
-        if missing.any():
-            codes[missing] = CODE_NOT_EVALUATED
+            codes[:, unwanted] = CODE_NOT_EVALUATED
+        for slot in range(width):
+            missing = self.zone_index[:, slot] < 0
+            if missing.any():
+                codes[slot, missing[person]] = CODE_NOT_EVALUATED
         return codes, near, far
 
     # -- verdicts -------------------------------------------------------------
@@ -278,7 +296,8 @@ class BatchEvaluator:
         with np.errstate(invalid="ignore"):
             usable = (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & (acc >= 0) & np.isfinite(acc)
         bounds = _person_bounds(person, len(self.person_ids))
-        codes, _, _ = self._terms(bounds, person, lat, lon, acc, usable, approach=False)
+        codes_by_slot, _, _ = self._terms(bounds, person, lat, lon, acc, usable, approach=False)
+        codes = codes_by_slot.T
         if order is not None:
             unsorted = np.empty_like(codes)
             unsorted[order] = codes
@@ -336,6 +355,13 @@ class BatchEvaluator:
     ) -> BatchEvaluation:
         """The full path for a batch; ``states`` maps person ids to stored states.
 
+        Stages, each vectorised over the whole batch: order by (person, time, id),
+        classify (static rules), normalise to WGS-84, schedule activity, verdict terms,
+        then screens (violations, possible crossings, possible teleports, mock fixes, late
+        fixes). A person whom every screen clears and whose state is idle gets the new state
+        directly (only the high-water mark and the anchor move); the others go through
+        ``engine.run_person``, exactly as ``evaluate_person`` would.
+
         Fix ids are assumed unique within the batch (the backend deduplicates at ingest).
         """
         config = self.quality
@@ -346,43 +372,70 @@ class BatchEvaluator:
             batch = batch.take(order)
         person = batch.person
         t_us = batch.recorded_us
-        static_q = static_quality(
-            batch.lat, batch.lon, batch.accuracy_m, t_us, batch.received_us, batch.mock, now_us, config
-        )
+        acc = batch.accuracy_m
+        static_q = static_quality(batch.lat, batch.lon, acc, t_us, batch.received_us, batch.mock, now_us, config)
         wlat, wlon = convert_codes_to_wgs84(batch.lat, batch.lon, batch.crs)
         masks = _schedule_masks(self.zones, t_us)
         bounds = _person_bounds(person, len(self.person_ids))
+        present = np.flatnonzero(np.diff(bounds))
+        starts = bounds[present]
         # Verdicts only for fixes that can still be good (teleports are decided later and
         # only ever remove fixes from that set).
-        codes, near, far = self._terms(bounds, person, wlat, wlon, batch.accuracy_m, static_q == Q_OK, True)
-        has_approach = [
-            [z.kind is ZoneKind.EXCLUSION and z.approach_buffer_m > 0 for z in zones] for zones in self.zone_sets
-        ]
-        quality = np.empty(n, dtype=np.int8)
+        maybe_ok = static_q == Q_OK
+        codes, near, far = self._terms(bounds, person, wlat, wlon, acc, maybe_ok, True)
+        counts = bounds[present + 1] - starts
+        may_trigger = self._trigger_screen(starts, present, counts, codes, near, maybe_ok, masks)
+        may_cross, may_jump, last_ok = self._pair_screens(person, wlat, wlon, acc, t_us, maybe_ok)
+        hwm_in = np.full(len(self.person_ids), np.iinfo(np.int64).min, dtype=np.int64)
+        for pid, st in states.items():
+            index = self.person_index.get(pid)
+            if index is not None and st.hwm_us is not None:
+                hwm_in[index] = st.hwm_us
+        quiet = ~np.logical_or.reduceat(
+            (t_us <= hwm_in[person]) | batch.mock, starts
+        ) if n else np.zeros(0, dtype=bool)
+        # Fixes from the future do not move the high-water mark (see run_person).
+        t_usable = np.where(static_q == Q_FUTURE, np.iinfo(np.int64).min, t_us)
+        hwm_out = np.maximum(np.maximum.reduceat(t_usable, starts), hwm_in[present]) if n else hwm_in[present]
+        quiet &= ~may_trigger.any(axis=1) & ~may_cross[present].any(axis=1) & ~may_jump[present]
+
+        has_approach = self._has_approach
+        quality = static_q.copy()
         events: list[GeofenceEvent] = []
         new_states: dict[str, PersonState] = {}
-        for p in np.flatnonzero(np.diff(bounds)).tolist():
-            s, e = int(bounds[p]), int(bounds[p + 1])
+        for k, p in enumerate(present.tolist()):
             pid = self.person_ids[p]
+            state = states.get(pid) or PersonState(pid)
+            if quiet[k] and _idle(state):
+                last = int(last_ok[p])
+                if last < 0 or not self._anchor_needs_look(p, state, wlat, wlon, acc, t_us, maybe_ok, int(bounds[p])):
+                    anchor = state.anchor
+                    if last >= 0:
+                        anchor = FixPoint(batch.ids[last], int(t_us[last]), float(wlat[last]), float(wlon[last]),
+                                          float(acc[last]))
+                    top = int(hwm_out[k])
+                    zones_kept = state.zones
+                    if zones_kept:
+                        ids_here = self._zone_ids[p]
+                        zones_kept = tuple(z for z in zones_kept if z.zone_id in ids_here and not z.is_default)
+                    # Same fields run_person would produce for a quiet person.
+                    new_states[pid] = PersonState(
+                        pid, None if top == _NO_TIME else top, anchor, None, 0, False, False, zones_kept, state.recent
+                    )
+                    continue
+            s, e = int(bounds[p]), int(bounds[p + 1])
             zones = self.zone_sets[p]
             zone_rows = self.zone_index[p]
-            fx = PersonFixes(
-                batch.ids[s:e],
-                t_us[s:e],
-                wlat[s:e],
-                wlon[s:e],
-                batch.accuracy_m[s:e],
-                static_q[s:e],
-                batch.mock[s:e],
-            )
+            fx = PersonFixes(batch.ids[s:e], t_us[s:e], wlat[s:e], wlon[s:e], acc[s:e], static_q[s:e],
+                             batch.mock[s:e])
 
             def terms_fn(
-                zi: int, rows: IntArray, s: int = s, approach: list[bool] = has_approach[p]
+                zi: int, rows: IntArray, s: int = s, zone_rows: NDArray[np.int32] = zone_rows
             ) -> ZoneTerms:
                 r = rows + s
-                if approach[zi]:
-                    return ZoneTerms(codes[r, zi], near[r, zi], far[r, zi])
-                return ZoneTerms(codes[r, zi], None, None)
+                if has_approach[zone_rows[zi]]:
+                    return ZoneTerms(codes[zi, r], near[zi, r], far[zi, r])
+                return ZoneTerms(codes[zi, r], None, None)
 
             def active_fn(
                 zi: int, rows: IntArray, s: int = s, zone_rows: NDArray[np.int32] = zone_rows
@@ -393,8 +446,9 @@ class BatchEvaluator:
                 out: NDArray[np.bool_] = mask[s:][rows]
                 return out
 
-            state = states.get(pid) or PersonState(pid)
-            result = run_person(state, fx, zones, terms_fn, active_fn, now_us, config)
+            cross = (may_cross[p] | self._anchor_may_cross(p, state, fx)).tolist()
+            hints = Hints(may_trigger[k].tolist(), cross, bool(may_jump[p]))
+            result = run_person(state, fx, zones, terms_fn, active_fn, now_us, config, hints)
             quality[s:e] = result.quality
             events.extend(result.events)
             new_states[pid] = result.state
@@ -408,7 +462,144 @@ class BatchEvaluator:
             ids: Sequence[str] = ids_list
         else:
             ids = batch.ids
+        events.sort(key=lambda ev: (ev.person_id, *ev.sort_key()))
         return BatchEvaluation(new_states, events, quality, ids)
+
+    def _anchor_needs_look(
+        self,
+        p: int,
+        state: PersonState,
+        lat: FloatArray,
+        lon: FloatArray,
+        acc: FloatArray,
+        t_us: IntArray,
+        wanted: NDArray[np.bool_],
+        start: int,
+    ) -> bool:
+        """Whether the pair (stored anchor, first possibly-good fix) needs run_person: it
+        might be a teleport or might cross an exclusion zone."""
+        anchor = state.anchor
+        if anchor is None:
+            return False
+        first = start + int(np.argmax(wanted[start:]))
+        if not wanted[first]:
+            return False
+        if implausible_jump(
+            anchor.lat, anchor.lon, anchor.accuracy_m, anchor.at_us,
+            float(lat[first]), float(lon[first]), float(acc[first]), int(t_us[first]), self.quality,
+        ):
+            return True
+        return bool(self._segment_may_cross(p, anchor.lon, anchor.lat, float(lon[first]), float(lat[first])).any())
+
+    # -- screens for the full path ---------------------------------------------
+
+    def _trigger_screen(
+        self,
+        starts: IntArray,
+        present: IntArray,
+        counts: IntArray,
+        codes: NDArray[np.int8],
+        near: NDArray[np.bool_],
+        wanted: NDArray[np.bool_],
+        masks: list[NDArray[np.bool_] | None],
+    ) -> NDArray[np.bool_]:
+        """Per present person and slot: does any possibly-good fix violate the zone, or come
+        within its approach buffer, while the zone is active? (rows: ``present`` order)"""
+        width, n = codes.shape
+        out = np.zeros((present.size, width), dtype=bool)
+        if n == 0:
+            return out
+        # Zones sharing a schedule share its mask: number the distinct masks.
+        distinct: list[NDArray[np.bool_]] = []
+        mask_of_zone = np.full(len(self.zones), -1, dtype=np.int64)
+        index_of: dict[int, int] = {}
+        for z, mask in enumerate(masks):
+            if mask is None:
+                continue
+            if id(mask) not in index_of:
+                index_of[id(mask)] = len(distinct)
+                distinct.append(mask)
+            mask_of_zone[z] = index_of[id(mask)]
+        for slot in range(width):
+            zi = self.zone_index[present, slot]
+            if (zi < 0).all():
+                continue
+            zsafe = np.where(zi >= 0, zi, 0)
+            # Zone properties per row by repeating each person's value over their rows.
+            inclusion = np.repeat(self._inclusion[zsafe], counts)
+            trigger = np.where(inclusion, codes[slot] == CODE_OUTSIDE, codes[slot] == CODE_INSIDE)
+            approach = self._has_approach[zsafe]
+            if approach.any():
+                trigger |= near[slot] & np.repeat(approach, counts)
+            trigger &= wanted
+            if distinct:
+                sid = np.repeat(mask_of_zone[zsafe], counts)
+                for k, mask in enumerate(distinct):
+                    trigger &= (sid != k) | mask
+            out[:, slot] = np.logical_or.reduceat(trigger, starts)
+            out[zi < 0, slot] = False
+        return out
+
+    def _pair_screens(
+        self, person: IntArray, lat: FloatArray, lon: FloatArray, acc: FloatArray, t_us: IntArray,
+        wanted: NDArray[np.bool_],
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], IntArray]:
+        """Per person, over pairs of consecutive possibly-good fixes: may a segment pass
+        through an exclusion zone (per slot: it overlaps the zone's bounding box),
+        and may a pair be a teleport (``possible_jumps``)? Also each person's last
+        possibly-good row (-1 if none)."""
+        n_persons = len(self.person_ids)
+        may_cross = np.zeros((n_persons, self.zone_index.shape[1]), dtype=bool)
+        may_jump = np.zeros(n_persons, dtype=bool)
+        last_ok = np.full(n_persons, -1, dtype=np.int64)
+        rows = np.flatnonzero(wanted)
+        if rows.size == 0:
+            return may_cross, may_jump, last_ok
+        pc = person[rows]
+        last_ok[pc] = rows  # later rows overwrite earlier ones: the last one wins
+        if rows.size < 2:
+            return may_cross, may_jump, last_ok
+        la, lo, ac, tt = lat[rows], lon[rows], acc[rows], t_us[rows]
+        same = pc[1:] == pc[:-1]
+        pb = pc[1:]
+        jumps = possible_jumps(la[:-1], lo[:-1], ac[:-1], tt[:-1], la[1:], lo[1:], ac[1:], tt[1:], self.quality)
+        may_jump[pb[jumps & same]] = True
+        lo_x = np.minimum(lo[:-1], lo[1:])
+        hi_x = np.maximum(lo[:-1], lo[1:])
+        lo_y = np.minimum(la[:-1], la[1:])
+        hi_y = np.maximum(la[:-1], la[1:])
+        for slot in range(self.zone_index.shape[1]):
+            box = self._slot_boxes[slot]
+            hit = (lo_x <= box[pb, 2]) & (hi_x >= box[pb, 0]) & (lo_y <= box[pb, 3]) & (hi_y >= box[pb, 1])
+            may_cross[pb[hit & same], slot] = True
+        return may_cross, may_jump, last_ok
+
+    def _segment_may_cross(
+        self, p: int, lon_a: float, lat_a: float, lon_b: float, lat_b: float
+    ) -> NDArray[np.bool_]:
+        """Per slot: does the segment's bounding box overlap the exclusion zone's?"""
+        box = self._slot_boxes[:, p]
+        out: NDArray[np.bool_] = (
+            (min(lon_a, lon_b) <= box[:, 2]) & (max(lon_a, lon_b) >= box[:, 0])
+            & (min(lat_a, lat_b) <= box[:, 3]) & (max(lat_a, lat_b) >= box[:, 1])
+        )
+        return out
+
+    def _anchor_may_cross(self, p: int, state: PersonState, fx: PersonFixes) -> NDArray[np.bool_]:
+        """The crossing screen (per slot) for the pair (stored anchor, first possibly-good fix)."""
+        anchor = state.anchor
+        good = np.flatnonzero(fx.static_q == Q_OK)
+        if anchor is None or good.size == 0:
+            return np.zeros(self.zone_index.shape[1], dtype=bool)
+        r = int(good[0])
+        return self._segment_may_cross(p, anchor.lon, anchor.lat, float(fx.lon[r]), float(fx.lat[r]))
+
+
+def _idle(state: PersonState) -> bool:
+    """No episode, approach, teleport chain or mock run in progress."""
+    if state.chain is not None or state.teleport_open or state.mock_open:
+        return False
+    return all(z.phase == PHASE_CLEAR and not z.approach_open for z in state.zones)
 
 
 def _sort_order(batch: FixBatch) -> IntArray | None:
@@ -445,10 +636,10 @@ def _sort_order(batch: FixBatch) -> IntArray | None:
 def _schedule_masks(zones: Sequence[Zone], t_us: IntArray) -> list[NDArray[np.bool_] | None]:
     """Activity of each zone at each (sorted) fix time; None for zones without schedule.
 
-    Each time zone is converted once and each distinct schedule evaluated once, however
+    Each time zone is broken down once and each distinct schedule evaluated once, however
     many zones share it.
     """
-    local_by_tz: dict[str, IntArray] = {}
+    local_by_tz: dict[str, LocalTimes] = {}
     by_schedule: dict[Schedule, NDArray[np.bool_]] = {}
     out: list[NDArray[np.bool_] | None] = []
     for zone in zones:
@@ -460,7 +651,7 @@ def _schedule_masks(zones: Sequence[Zone], t_us: IntArray) -> list[NDArray[np.bo
         if mask is None:
             local = local_by_tz.get(sched.tz)
             if local is None:
-                local = t_us + local_offsets_us(sched.tz, t_us) if t_us.size else t_us
+                local = LocalTimes.from_utc(sched.tz, t_us)
                 local_by_tz[sched.tz] = local
             mask = sched.active_mask_local(local)
             by_schedule[sched] = mask

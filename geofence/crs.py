@@ -157,8 +157,13 @@ def _grid_guess(
     in a single step instead of three. Small batches and batches spread over too large an
     area start from the target itself instead.
     """
-    lat_lo, lat_hi = float(lat.min()), float(lat.max())
-    lon_lo, lon_hi = float(lon.min()), float(lon.max())
+    # The grid covers the points inside China (elsewhere the transform is the identity, and
+    # a stray (0, 0) must not stretch the grid over half the globe).
+    china = _china_mask(lat, lon)
+    if not china.any():
+        return lat.copy(), lon.copy()
+    lat_lo, lat_hi = float(lat[china].min()), float(lat[china].max())
+    lon_lo, lon_hi = float(lon[china].min()), float(lon[china].max())
     n_lat = int((lat_hi - lat_lo) / _GRID_STEP_DEG) + 2
     n_lon = int((lon_hi - lon_lo) / _GRID_STEP_DEG) + 2
     if n_lat * n_lon > _GRID_MAX_NODES or lat.size < 4 * n_lat * n_lon:
@@ -173,8 +178,8 @@ def _grid_guess(
     corr_lon = wlon - node_lon
     fi = (lat - lat_lo) * (1.0 / _GRID_STEP_DEG)
     fj = (lon - lon_lo) * (1.0 / _GRID_STEP_DEG)
-    i = np.minimum(fi.astype(np.int64), n_lat - 2)
-    j = np.minimum(fj.astype(np.int64), n_lon - 2)
+    i = np.clip(fi, 0, n_lat - 2).astype(np.int64)
+    j = np.clip(fj, 0, n_lon - 2).astype(np.int64)
     u = fi - i
     v = fj - j
     k00 = i * n_lon + j
@@ -185,6 +190,10 @@ def _grid_guess(
     w11 = u * v
     out_lat = lat + corr_lat[k00] * w00 + corr_lat[k00 + 1] * w01 + corr_lat[k10] * w10 + corr_lat[k10 + 1] * w11
     out_lon = lon + corr_lon[k00] * w00 + corr_lon[k00 + 1] * w01 + corr_lon[k10] * w10 + corr_lon[k10 + 1] * w11
+    # Points outside China (outside the grid) start from the target itself.
+    if not china.all():
+        out_lat[~china] = lat[~china]
+        out_lon[~china] = lon[~china]
     return out_lat, out_lon
 
 

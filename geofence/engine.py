@@ -22,7 +22,8 @@ Order of work for one person:
    Exclusion zones also get APPROACH (one per approach episode: opens on a good fix within
    the buffer, closes after ``clear_fixes`` good fixes whose whole disc is beyond it) and
    CROSSING (two consecutive good fixes both certainly outside, the straight segment between
-   them passing through the zone deeper than the larger accuracy radius).
+   them passing through the zone deeper than the larger accuracy radius; see
+   ``ZoneMetric.segment_deeper_than``).
 
 Late episodes that overlap an episode already known for the zone are the same episode and
 are not reported again; other late events are not repeated if a recent event had the same
@@ -38,7 +39,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 
 from geofence._json import JSON
@@ -82,9 +82,9 @@ from geofence.verdicts import (
     verdict_codes,
     zone_distance_m,
 )
-from geofence.zones import Zone, ZoneKind, level_for, zones_by_id
+from geofence.zones import Zone, ZoneKind, zones_by_id
 
-__all__ = ["Evaluation", "PersonFixes", "evaluate_person", "run_person"]
+__all__ = ["Evaluation", "Hints", "PersonFixes", "evaluate_person", "run_person"]
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -127,6 +127,19 @@ class PersonFixes:
         return FixPoint(
             self.ids[row], int(self.t_us[row]), float(self.lat[row]), float(self.lon[row]), float(self.acc[row])
         )
+
+
+@dataclass
+class Hints:
+    """Screens precomputed by the batch path; each only ever says "nothing to see" when
+    that is certain. ``may_trigger[z]``: some good fix violates zone ``z`` or comes near it
+    while active. ``may_cross[z]``: some pair of consecutive good fixes (or the stored
+    anchor and the first) spans the bounding box of exclusion zone ``z``. ``may_jump``: some pair of
+    consecutive possibly-good fixes fails the teleport screen."""
+
+    may_trigger: Sequence[bool]
+    may_cross: Sequence[bool]
+    may_jump: bool = True
 
 
 @dataclass
@@ -210,21 +223,28 @@ def _resolve_teleports(
     config: QualityConfig,
     sink: _Sink,
     late: bool,
+    screened_clear: bool = False,
 ) -> None:
-    """Turn OK fixes that jump implausibly into TELEPORT, in time order; updates ``track``."""
+    """Turn OK fixes that jump implausibly into TELEPORT, in time order; updates ``track``.
+
+    ``screened_clear`` says the caller's screen already found no possible jump between
+    consecutive candidates.
+    """
     good = rows[q[rows] == Q_OK]
     m = good.size
     if m == 0:
         return
     # A vectorised screen over consecutive candidates finds the pairs that might jump; runs
     # of fixes between them, starting from a clean track, are good without a closer look.
-    flagged = np.flatnonzero(
-        possible_jumps(
-            fx.lat[good[:-1]], fx.lon[good[:-1]], fx.acc[good[:-1]], fx.t_us[good[:-1]],
-            fx.lat[good[1:]], fx.lon[good[1:]], fx.acc[good[1:]], fx.t_us[good[1:]],
-            config,
-        )
-    ).tolist()
+    flagged: list[int] = []
+    if not screened_clear:
+        flagged = np.flatnonzero(
+            possible_jumps(
+                fx.lat[good[:-1]], fx.lon[good[:-1]], fx.acc[good[:-1]], fx.t_us[good[:-1]],
+                fx.lat[good[1:]], fx.lon[good[1:]], fx.acc[good[1:]], fx.t_us[good[1:]],
+                config,
+            )
+        ).tolist()
 
     def jump(a: FixPoint, r: int) -> bool:
         return implausible_jump(
@@ -513,49 +533,55 @@ def _crossings(
     active: BoolArray,
     anchor: FixPoint | None,
 ) -> list[tuple[FixPoint, int, float]]:
-    """Pairs (previous good fix, row, depth level) whose segment passes through the zone."""
+    """Pairs (previous good fix, row, depth) whose straight segment passes through the zone
+    deeper than the larger accuracy radius, both fixes being certainly outside."""
     lat = fx.lat[rows]
     lon = fx.lon[rows]
-    acc = fx.acc[rows]
-    codes = terms.codes
-    act = active
-    prev_ids: list[str | None] = []
     if anchor is not None and rows.size:
-        anchor_code = verdict_codes(
-            zone, np.array([anchor.lat]), np.array([anchor.lon]), np.array([anchor.accuracy_m]),
-            approach=False, use_filters=False,
-        ).codes
         lat = np.concatenate(([anchor.lat], lat))
         lon = np.concatenate(([anchor.lon], lon))
-        acc = np.concatenate(([anchor.accuracy_m], acc))
-        codes = np.concatenate((anchor_code, codes))
-        act = np.concatenate(([zone.is_active(anchor.at_us)], act))
-        prev_ids = [anchor.id]
     if lat.size < 2:
         return []
+    # Cheap screen first: the segment's bounding box must meet the zone's.
     minx, miny, maxx, maxy = zone.metric.bounds
-    candidate = (codes[:-1] == CODE_OUTSIDE) & (codes[1:] == CODE_OUTSIDE) & (act[:-1] | act[1:])
-    candidate &= (np.minimum(lon[:-1], lon[1:]) <= maxx) & (np.maximum(lon[:-1], lon[1:]) >= minx)
+    candidate = (np.minimum(lon[:-1], lon[1:]) <= maxx) & (np.maximum(lon[:-1], lon[1:]) >= minx)
     candidate &= (np.minimum(lat[:-1], lat[1:]) <= maxy) & (np.maximum(lat[:-1], lat[1:]) >= miny)
-    pairs = np.flatnonzero(candidate)
+    if not candidate.any():
+        return []
+    codes = terms.codes
+    act = active
+    acc = fx.acc[rows]
+    offset = 0
+    if anchor is not None:
+        offset = 1
+        acc = np.concatenate(([anchor.accuracy_m], acc))
+        if candidate[0]:
+            anchor_code = verdict_codes(
+                zone, np.array([anchor.lat]), np.array([anchor.lon]), np.array([anchor.accuracy_m]),
+                approach=False, use_filters=False,
+            ).codes
+            anchor_active = zone.is_active(anchor.at_us)
+        else:
+            anchor_code = np.array([CODE_INSIDE], dtype=np.int8)  # never a candidate
+            anchor_active = False
+        codes = np.concatenate((anchor_code, codes))
+        act = np.concatenate(([anchor_active], act))
+    candidate &= (codes[:-1] == CODE_OUTSIDE) & (codes[1:] == CODE_OUTSIDE) & (act[:-1] | act[1:])
     out: list[tuple[FixPoint, int, float]] = []
-    offset = 1 if prev_ids else 0
     metric = zone.metric
-    for p in pairs.tolist():
-        depth = float(metric.threshold(np.array([max(acc[p], acc[p + 1])]))[0])
-        level = level_for(depth)
-        if level is None:
-            continue
-        line = shapely.LineString([(lon[p], lat[p]), (lon[p + 1], lat[p + 1])])
-        if not shapely.intersects(metric.inner(level), line):
+    for p in np.flatnonzero(candidate).tolist():
+        depth = metric.threshold_scalar(float(max(acc[p], acc[p + 1])))
+        if not metric.segment_deeper_than(
+            float(lat[p]), float(lon[p]), float(lat[p + 1]), float(lon[p + 1]), depth
+        ):
             continue
         b_row = int(rows[p + 1 - offset])
-        if p == 0 and prev_ids:
+        if p == 0 and offset:
             assert anchor is not None
             a_point = anchor
         else:
             a_point = fx.point(int(rows[p - offset]))
-        out.append((a_point, b_row, level))
+        out.append((a_point, b_row, depth))
     return out
 
 
@@ -578,12 +604,14 @@ def run_person(
     active_fn: ActiveFn,
     now_us: int,
     config: QualityConfig,
+    hints: Hints | None = None,
 ) -> PersonResult:
     """Evaluate one person's sorted fixes against their zones (see the module docstring).
 
     ``terms_fn(z, rows)`` gives zone ``z``'s verdict terms for the given rows and
     ``active_fn(z, rows)`` whether zone ``z`` is active at those rows' times; the caller
-    decides how they are computed (exactly, or through the batch filters).
+    decides how they are computed (exactly, or through the batch filters). ``hints`` lets
+    the batch path skip zones its vectorised screens have cleared.
     """
     n = len(fx.ids)
     q = fx.static_q.copy()
@@ -596,11 +624,12 @@ def run_person(
     # Integrity, fresh pass continues the stored track; the late pass starts its own.
     track = _Track(state.anchor, state.chain, state.chain_count, state.teleport_open)
     previous_anchor = state.anchor
-    _resolve_teleports(fx, fresh_rows, q, track, config, sink, late=False)
+    screened = hints is not None and not hints.may_jump
+    _resolve_teleports(fx, fresh_rows, q, track, config, sink, late=False, screened_clear=screened)
     mock_open = _mock_events(fx, fresh_rows, state.mock_open, sink, late=False)
     late_track = _Track(None, None, 0, False)
     if split:
-        _resolve_teleports(fx, late_rows, q, late_track, config, sink, late=True)
+        _resolve_teleports(fx, late_rows, q, late_track, config, sink, late=True, screened_clear=screened)
         _mock_events(fx, late_rows, False, sink, late=True)
 
     ok = q == Q_OK
@@ -609,17 +638,27 @@ def run_person(
     stored = {z.zone_id: z for z in state.zones}
     new_zones: list[ZoneEpisodeState] = []
     for zi, zone in enumerate(zones):
-        run = _ZoneRun(stored.get(zone.id, ZoneEpisodeState(zone.id)))
+        stored_state = stored.get(zone.id)
         exclusion = zone.kind is ZoneKind.EXCLUSION
+        idle = stored_state is None or (stored_state.phase == PHASE_CLEAR and not stored_state.approach_open)
+        run_fresh = fresh_ok.size > 0 and (not idle or hints is None or hints.may_trigger[zi])
+        cross_fresh = exclusion and fresh_ok.size > 0 and (hints is None or hints.may_cross[zi])
+        if not run_fresh and not cross_fresh and late_ok.size == 0:
+            # Nothing can change for this zone: keep its state as it is.
+            if stored_state is not None and not stored_state.is_default:
+                new_zones.append(stored_state)
+            continue
+        run = _ZoneRun(stored_state or ZoneEpisodeState(zone.id))
 
         def make_live(kind: EventKind, at_us: int, ids: tuple[str, ...], detail: dict[str, JSON]) -> None:
             sink.emit(sink.make(kind, zone.id, at_us, ids, False, detail), dedupe=False)  # noqa: B023
 
-        if fresh_ok.size:
+        if run_fresh or cross_fresh:
             terms = terms_fn(zi, fresh_ok)
             active = active_fn(zi, fresh_ok)
-            _run_zone(run, zone, fx, fresh_ok, terms, active, make_live)
-            if exclusion:
+            if run_fresh:
+                _run_zone(run, zone, fx, fresh_ok, terms, active, make_live)
+            if cross_fresh:
                 for a_point, b_row, level in _crossings(zone, fx, fresh_ok, terms, active, previous_anchor):
                     make_live(EventKind.CROSSING, int(fx.t_us[b_row]), (a_point.id, fx.ids[b_row]),
                               _crossing_detail(a_point, fx, b_row, level))
@@ -651,13 +690,13 @@ def run_person(
     return PersonResult(new_state, events, q)
 
 
-def _crossing_detail(a: FixPoint, fx: PersonFixes, b_row: int, level: float) -> dict[str, JSON]:
+def _crossing_detail(a: FixPoint, fx: PersonFixes, b_row: int, depth: float) -> dict[str, JSON]:
     return {
         "from_fix_id": a.id,
         "from_at": _iso(a.at_us),
         "gap_s": (int(fx.t_us[b_row]) - a.at_us) / 1e6,
         "segment_m": round(distance_m_scalar(a.lat, a.lon, float(fx.lat[b_row]), float(fx.lon[b_row])), 1),
-        "depth_m": level,
+        "depth_m": round(depth, 1),
     }
 
 

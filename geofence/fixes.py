@@ -47,6 +47,8 @@ __all__ = [
 ]
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Largest length of a degree on WGS-84 (of latitude at the poles, 111,694 m), with margin.
+_MAX_M_PER_DEG = 111_700.0
 NO_TIME = np.iinfo(np.int64).min
 
 
@@ -259,10 +261,21 @@ def possible_jumps(
     config: QualityConfig,
 ) -> NDArray[np.bool_]:
     """Vectorised screen for ``implausible_jump``: never misses one (it flags a margin of
-    a millimetre more), so pairs it clears need no further look."""
-    d = distance_m(lat_a, lon_a, lat_b, lon_b)
-    seconds = np.abs(us_b - us_a) / 1e6
-    out: NDArray[np.bool_] = d - acc_a - acc_b > config.max_speed_mps * seconds - 1e-3
+    a millimetre more), so pairs it clears need no further look.
+
+    Most pairs are a few metres apart; a bound without trigonometry clears them first
+    (a degree of latitude or longitude is never more than _MAX_M_PER_DEG metres, and
+    |dx| + |dy| is at least the distance), and only the rest get the ellipsoidal distance.
+    """
+    allowed = config.max_speed_mps * (np.abs(us_b - us_a) / 1e6) + acc_a + acc_b - 1e-3
+    dlon = np.abs(lon_b - lon_a)
+    dlon = np.minimum(dlon, 360.0 - dlon)
+    rough = (np.abs(lat_b - lat_a) + dlon) * _MAX_M_PER_DEG
+    out: NDArray[np.bool_] = rough > allowed
+    rows = np.flatnonzero(out)
+    if rows.size:
+        d = distance_m(lat_a[rows], lon_a[rows], lat_b[rows], lon_b[rows])
+        out[rows] = d > allowed[rows]
     return out
 
 

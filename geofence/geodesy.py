@@ -73,9 +73,12 @@ def distance_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLik
     dlon = np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64)
     # Take the short way round the antimeridian.
     dlon = (dlon + 180.0) % 360.0 - 180.0
-    mid = 0.5 * (p1 + p2)
-    dx = dlon * _DEG * parallel_radius(mid)
-    dy = (p2 - p1) * _DEG * meridian_radius(mid)
+    mid = (p1 + p2) * (0.5 * _DEG)
+    s = np.sin(mid)
+    w = 1.0 - WGS84_E2 * s * s
+    root = np.sqrt(w)
+    dx = dlon * (_DEG * WGS84_A) * np.cos(mid) / root
+    dy = (p2 - p1) * (_DEG * WGS84_A * (1.0 - WGS84_E2)) / (w * root)
     out: FloatArray = np.hypot(dx, dy)
     return out
 

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from geofence._json import JSON, JSONDict
 
-__all__ = ["DatedWindow", "Schedule", "ScheduleError", "WeeklyWindow", "local_offsets_us"]
+__all__ = ["DatedWindow", "LocalTimes", "Schedule", "ScheduleError", "WeeklyWindow", "local_offsets_us"]
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _US_PER_DAY = 86_400_000_000
@@ -252,38 +252,59 @@ class Schedule:
         t = np.asarray(epoch_us, dtype=np.int64)
         if t.size == 0:
             return np.zeros(t.shape, dtype=bool)
-        return self.active_mask_local(t + local_offsets_us(self.tz, t))
+        return self.active_mask_local(LocalTimes.from_utc(self.tz, t))
 
-    def active_mask_local(self, local_us: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """``active_mask`` for times already converted to local wall-clock microseconds.
+    def active_mask_local(self, local: LocalTimes) -> NDArray[np.bool_]:
+        """``active_mask`` for times already broken down in this schedule's time zone.
 
-        The batch path converts each time zone once and asks every schedule in it.
+        The batch path breaks each time zone down once and asks every schedule in it.
         """
-        day = np.floor_divide(local_us, _US_PER_DAY)
-        second = np.floor_divide(local_us - day * _US_PER_DAY, _US_PER_SECOND)
-        # 1970-01-01 was a Thursday (weekday 3).
-        weekday = (day + 3) % 7
+        day, second, weekday = local.day, local.second, local.weekday
+        today_on: NDArray[np.bool_] | None = None
+        yesterday_on: NDArray[np.bool_] | None = None
         if self.off_dates:
             off_days = np.array(sorted((d - _EPOCH_DATE).days for d in self.off_dates), dtype=np.int64)
             today_on = ~np.isin(day, off_days)
             yesterday_on = ~np.isin(day - 1, off_days)
-        else:
-            today_on = yesterday_on = np.ones(day.shape, dtype=bool)
         active = np.zeros(day.shape, dtype=bool)
         for w in self.windows:
             on_day = np.zeros(7, dtype=bool)
             on_day[sorted(w.days)] = True
             start_s = _seconds_of_day(w.start)
             end_s = _seconds_of_day(w.end)
-            starts_today = on_day[weekday] & today_on
+            starts_today = on_day[weekday]
+            if today_on is not None:
+                starts_today &= today_on
             if w.crosses_midnight:
-                started_yesterday = on_day[(weekday + 6) % 7] & yesterday_on
+                started_yesterday = on_day[(weekday + 6) % 7]
+                if yesterday_on is not None:
+                    started_yesterday &= yesterday_on
                 active |= (starts_today & (second >= start_s)) | (started_yesterday & (second < end_s))
             else:
                 active |= starts_today & (second >= start_s) & (second < end_s)
         for x in self.extra_windows:
-            active |= (local_us >= _naive_to_us(x.start)) & (local_us < _naive_to_us(x.end))
+            active |= (local.local_us >= _naive_to_us(x.start)) & (local.local_us < _naive_to_us(x.end))
         return active
+
+
+@dataclass(frozen=True)
+class LocalTimes:
+    """Instants broken down into local wall-clock day, second of day and weekday."""
+
+    local_us: NDArray[np.int64]
+    day: NDArray[np.int64]
+    second: NDArray[np.int64]
+    weekday: NDArray[np.int64]
+
+    @classmethod
+    def from_utc(cls, tz: str, epoch_us: NDArray[np.int64]) -> LocalTimes:
+        """Break down UTC epoch microseconds in time zone ``tz``."""
+        local_us = epoch_us + local_offsets_us(tz, epoch_us) if epoch_us.size else epoch_us
+        day = np.floor_divide(local_us, _US_PER_DAY)
+        second = np.floor_divide(local_us - day * _US_PER_DAY, _US_PER_SECOND)
+        # 1970-01-01 was a Thursday (weekday 3).
+        weekday = (day + 3) % 7
+        return cls(local_us, day, second, weekday)
 
 
 def local_offsets_us(tz: str, epoch_us: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -463,6 +463,8 @@ _BUFFER_SLACK_M = 0.5
 # outline lies within the tolerance of the original (Douglas-Peucker), so buffering it by
 # the tolerance more keeps the outer filter a superset and the inner filter a subset.
 _SIMPLIFY_FRACTION = 0.2
+# Upper bound of samples along one segment in crossing tests (a 1 km stretch at 0.5 m).
+_MAX_SEGMENT_SAMPLES = 2000
 
 
 _LEVELS = np.array(BUFFER_LEVELS_M, dtype=np.float64)
@@ -597,6 +599,35 @@ class ZoneMetric:
             self._inner[level] = geometry
         return geometry
 
+    def segment_deeper_than(self, lat_a: float, lon_a: float, lat_b: float, lon_b: float, depth: float) -> bool:
+        """Whether the straight segment a-b reaches a point inside the zone more than
+        ``depth`` frame metres from its boundary.
+
+        The segment is clipped to the zone's bounding box and sampled every depth/4 (at
+        least every half metre, at most _MAX_SEGMENT_SAMPLES samples); a sample inside and farther than ``depth`` from the
+        boundary proves it. Distance to the boundary changes by at most the step between
+        samples, so this never claims a crossing that is not there; it can miss one whose
+        deepest point is less than half a step deeper than ``depth``.
+        """
+        kx, ky, lon0, lat0 = self._to_frame
+        xa, ya = (lon_a - lon0) * kx, (lat_a - lat0) * ky
+        xb, yb = (lon_b - lon0) * kx, (lat_b - lat0) * ky
+        minx, miny, maxx, maxy = self.proj.bounds
+        clipped = _clip_segment(xa, ya, xb, yb, minx, miny, maxx, maxy)
+        if clipped is None:
+            return False
+        x0, y0, x1, y1 = clipped
+        step = max(depth / 4.0, 0.5)
+        count = min(int(math.hypot(x1 - x0, y1 - y0) / step) + 2, _MAX_SEGMENT_SAMPLES)
+        t = np.linspace(0.0, 1.0, count)
+        x = x0 + t * (x1 - x0)
+        y = y0 + t * (y1 - y0)
+        inside = shapely.contains_xy(self.proj, x, y)
+        if not inside.any():
+            return False
+        points = shapely.points(x[inside], y[inside])
+        return bool((~shapely.dwithin(self.boundary_proj, points, depth)).any())
+
     def filter_plan(self, max_accuracy_m: float, approach_buffer_m: float) -> FilterPlan | None:
         """The filter levels for fixes up to ``max_accuracy_m`` (None if beyond the levels)."""
         key = (max_accuracy_m, approach_buffer_m)
@@ -617,6 +648,27 @@ class ZoneMetric:
             plan = FilterPlan(inner_level, outer_level, accuracy_cap)
             self._plans[key] = plan
         return plan
+
+
+def _clip_segment(
+    xa: float, ya: float, xb: float, yb: float, minx: float, miny: float, maxx: float, maxy: float
+) -> tuple[float, float, float, float] | None:
+    """Liang-Barsky clipping of a segment to a rectangle; None when it misses."""
+    t0, t1 = 0.0, 1.0
+    dx, dy = xb - xa, yb - ya
+    for p, q in ((-dx, xa - minx), (dx, maxx - xa), (-dy, ya - miny), (dy, maxy - ya)):
+        if p == 0.0:
+            if q < 0.0:
+                return None
+            continue
+        r = q / p
+        if p < 0.0:
+            t0 = max(t0, r)
+        else:
+            t1 = min(t1, r)
+        if t0 > t1:
+            return None
+    return xa + t0 * dx, ya + t0 * dy, xa + t1 * dx, ya + t1 * dy
 
 
 def zones_by_id(zones: Sequence[Zone]) -> dict[str, Zone]:
