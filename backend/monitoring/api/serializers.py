@@ -30,6 +30,8 @@ class AlertSerializer(serializers.ModelSerializer):
     zone = ZoneRefSerializer(read_only=True, allow_null=True)
     acknowledged_by_name = serializers.SerializerMethodField()
     resolved_by_name = serializers.SerializerMethodField()
+    resolution = serializers.ChoiceField(choices=Alert.Resolution.choices, allow_blank=True, read_only=True,
+                                         help_text="Empty until the alert is resolved.")
 
     class Meta:
         model = Alert
@@ -173,3 +175,18 @@ class PhoneStatusSerializer(serializers.Serializer):
 class PhoneStatusAnswerSerializer(serializers.Serializer):
     server_time = serializers.DateTimeField()
     next_checkin_due = serializers.DateTimeField(allow_null=True)
+
+
+class CheckinErrorSerializer(serializers.Serializer):
+    """A 400: the batch was malformed, or no fix in it was usable (then with per-fix ``results``)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                   help_text="Field paths such as `checkins.3.lat`.")
+    results = CheckinResultSerializer(many=True, required=False)
+    accepted = serializers.IntegerField(required=False)
+    server_time = serializers.DateTimeField(required=False)
+    next_checkin_due = serializers.DateTimeField(required=False, allow_null=True)
+    reminders = PendingItemSerializer(many=True, required=False)
+    commands = PendingItemSerializer(many=True, required=False)

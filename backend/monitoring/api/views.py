@@ -26,6 +26,7 @@ from backend.monitoring.api.serializers import (
     AlertSerializer,
     CheckinAnswerSerializer,
     CheckinBatchSerializer,
+    CheckinErrorSerializer,
     LatestPositionSerializer,
     PhoneStatusAnswerSerializer,
     PhoneStatusSerializer,
@@ -175,7 +176,7 @@ class CheckinView(MobileAPIView):
     """Upload 1–500 fixes (buffered offline, in any order). Idempotent per fix id."""
 
     @extend_schema(request=CheckinBatchSerializer, responses={200: CheckinAnswerSerializer,
-                                                               400: CheckinAnswerSerializer}, tags=["mobile"])
+                                                               400: CheckinErrorSerializer}, tags=["mobile"])
     def post(self, request: Request) -> Response:
         body = request.data
         if not isinstance(body, dict):
@@ -200,7 +201,7 @@ class CheckinView(MobileAPIView):
         if any(r["status"] in ("accepted", "duplicate") for r in outcome.results):
             return Response(answer)
         errors = flatten_errors({"checkins": {str(r["index"]): r.get("errors", {}) for r in outcome.results}})
-        data = dict(answer)
+        data: dict[str, Any] = dict(answer)
         first = next(iter(errors.items()))
         data.update(detail=f"{first[0]}: {first[1][0]}", code="invalid", errors=errors)
         return Response(data, status=status.HTTP_400_BAD_REQUEST)

@@ -170,3 +170,22 @@ def test_ids_are_scoped_to_the_phone(subject_a: Any, subject_b: Any, officer_a: 
     a = post_checkins(device_client(token_a), [{**fix(), "id": shared}]).json()["results"][0]
     b = post_checkins(device_client(token_b), [{**fix(lon=122.45), "id": shared}]).json()["results"][0]
     assert (a["status"], b["status"]) == ("accepted", "accepted")
+
+
+def test_answers_match_the_published_contract(phone: Any, subject_a: Any, officer_a: Any) -> None:
+    from tests.backend.monitoring.helpers import circle_zone, track
+    from tests.conftest import client_for
+    from tests.openapi_helpers import assert_matches_spec
+
+    accepted = post_checkins(phone, [fix(), fix(lat=123.0)])
+    assert_matches_spec(accepted, "/api/v1/mobile/checkins", "post")
+    rejected = post_checkins(phone, [fix(lat=123.0)])
+    assert rejected.status_code == 400
+    assert_matches_spec(rejected, "/api/v1/mobile/checkins", "post")
+    status = phone.post("/api/v1/mobile/status", {"battery": 50, "gps_enabled": True}, format="json")
+    assert_matches_spec(status, "/api/v1/mobile/status", "post")
+    circle_zone(subject_a, 37.16, 122.36, 300)
+    post_checkins(phone, track([(37.16, 122.36)] * 3))
+    alerts = client_for(officer_a).get("/api/v1/alerts")
+    assert alerts.json()["count"] == 1
+    assert_matches_spec(alerts, "/api/v1/alerts", "get")
