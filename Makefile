@@ -54,7 +54,7 @@ bench: setup
 lint: setup
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/mypy --strict geofence notifications
-	@$(VENV)/bin/mypy backend
+
 
 spec: setup
 	@$(MANAGE) spectacular --file mobile_api_spec/openapi.yaml --validate --fail-on-warn

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -117,7 +118,7 @@ class Servers:
             deadline = time.time() + 60
             while time.time() < deadline:
                 try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()  # noqa: S310
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
                     break
                 except OSError:
                     time.sleep(0.3)
@@ -138,10 +139,8 @@ class Servers:
 
     def stop(self) -> None:
         for proc in self.procs:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         for proc in self.procs:
             try:
                 proc.wait(timeout=15)
@@ -245,9 +244,8 @@ def write_lua(seeded: dict[str, Any], per_request: int, rate: float, connections
         LATS="{" + ",".join(str(d["lat"]) for d in devices) + "}",
         LONS="{" + ",".join(str(d["lon"]) for d in devices) + "}",
         PER_REQUEST=per_request, RATE=rate, THREADS=threads, CONNECTIONS=connections)
-    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    handle.write(text)
-    handle.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(text)
     return handle.name
 
 
@@ -257,18 +255,18 @@ def write_lua(seeded: dict[str, Any], per_request: int, rate: float, connections
 
 
 def login_cookie(api: str, username: str, password: str) -> str:
-    request = urllib.request.Request(f"{api}/api/v1/auth/login", method="POST",  # noqa: S310
+    request = urllib.request.Request(f"{api}/api/v1/auth/login", method="POST",
                                      data=json.dumps({"username": username, "password": password}).encode(),
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:
         cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
     return "; ".join(cookies)
 
 
 def post_json(url: str, body: dict[str, Any], token: str) -> int:
-    request = urllib.request.Request(url, method="POST", data=json.dumps(body).encode(),  # noqa: S310
+    request = urllib.request.Request(url, method="POST", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json", "Authorization": f"Device {token}"})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:
         return int(response.status)
 
 
@@ -316,7 +314,7 @@ def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 # ---------------------------------------------------------------------------------------------
