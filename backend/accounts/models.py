@@ -83,6 +83,13 @@ class User(AbstractUser):
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
 
+    def get_full_name(self) -> str:
+        """Chinese names read family name first with no space (王伟); others "given family"."""
+        family, given = self.last_name.strip(), self.first_name.strip()
+        if any("\u4e00" <= ch <= "\u9fff" for ch in family + given):
+            return f"{family}{given}"
+        return f"{given} {family}".strip()
+
     @property
     def is_bureau_wide(self) -> bool:
         """True for staff who see every office: bureau roles and Django superusers."""

@@ -64,7 +64,7 @@ def raise_alert(subject: Subject, *, kind: str, severity: str, occurred_at: dt.d
 
 
 def _locked_alert(alert: Alert) -> Alert:
-    return (Alert.objects.select_for_update().select_related("subject", "office", "zone", "acknowledged_by",
+    return (Alert.objects.select_for_update(of=("self",)).select_related("subject", "office", "zone", "acknowledged_by",
                                                               "resolved_by").get(pk=alert.pk))
 
 
@@ -283,7 +283,7 @@ def _close_breach(subject: Subject, event: engine.EngineEvent, zone: Zone | None
     """The person is back: note it on the open breach alert (staff still resolve it themselves)."""
     if zone is None:
         return
-    alert = (Alert.objects.select_for_update().select_related("subject", "office", "zone", "acknowledged_by",
+    alert = (Alert.objects.select_for_update(of=("self",)).select_related("subject", "office", "zone", "acknowledged_by",
                                                                "resolved_by")
              .filter(subject=subject, zone=zone, kind__in=[Kind.LEFT_ZONE, Kind.ENTERED_ZONE, Kind.CURFEW])
              .order_by("-seq").first())

@@ -66,3 +66,10 @@ def test_inactive_staff_cannot_log_in(officer_a: Any) -> None:
     response = APIClient().post("/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"},
                                 format="json")
     assert response.status_code == 401
+
+
+def test_chinese_names_read_family_name_first(db: Any) -> None:
+    from backend.accounts.models import User
+
+    assert User(last_name="王", first_name="建国").get_full_name() == "王建国"
+    assert User(last_name="Smith", first_name="Anna").get_full_name() == "Anna Smith"

@@ -40,6 +40,12 @@ def test_an_alert_posted_to_one_server_reaches_a_console_on_another(officer_a: A
     require_postgres()
     redis_url = require_redis()
     import websockets
+    from django.test import override_settings
+
+    # The servers use the production hashers, not the fast test one.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+        officer_a.set_password("correct-horse-battery")
+        officer_a.save()
 
     from backend.monitoring.models import Zone
 
