@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geofence.geodesy import distance_error_bound_m, distance_m
-from geofence.zones import BUFFER_LEVELS_M, DEFAULT_FILTER_ACCURACY_M, Zone, ZoneKind
+from geofence.zones import BUFFER_LEVELS_M, DEFAULT_FILTER_ACCURACY_M, VERDICT_SLACK_M, Zone, ZoneKind
 
 __all__ = [
     "CODE_INSIDE",
@@ -80,9 +80,8 @@ VERDICT_BY_CODE: dict[int, Verdict] = {
     CODE_UNCERTAIN: Verdict.UNCERTAIN,
 }
 _LEVELS = np.array(BUFFER_LEVELS_M, dtype=np.float64)
-# A centimetre of slack for floating-point rounding in circle tests (polygons get theirs
-# from ZoneMetric.threshold).
-_SLACK_M = 0.01
+# The same slack for circles as ZoneMetric.threshold gives polygons.
+_SLACK_M = VERDICT_SLACK_M
 
 
 @dataclass
@@ -140,8 +139,10 @@ class ZoneTable:
             # Beyond the last level each zone computes its own factor (rare: > 10 km).
             for k in np.flatnonzero(beyond).tolist():
                 zone = self.zones[int(zi[k])]
-                factor[k] = float(zone.metric.threshold_scalar(float(distance_m[k])) - 0.01) / float(distance_m[k])
-        out: FloatArray = distance_m * factor + 0.01
+                factor[k] = (zone.metric.threshold_scalar(float(distance_m[k])) - VERDICT_SLACK_M) / float(
+                    distance_m[k]
+                )
+        out: FloatArray = distance_m * factor + VERDICT_SLACK_M
         return out
 
     def exact(

@@ -32,6 +32,7 @@ from geofence.schedule import Schedule, ScheduleError
 __all__ = [
     "BUFFER_LEVELS_M",
     "DEFAULT_FILTER_ACCURACY_M",
+    "VERDICT_SLACK_M",
     "Circle",
     "EpisodeConfig",
     "FilterPlan",
@@ -450,6 +451,9 @@ def _rings_json(polygon: shapely.Polygon) -> list[JSON]:
 # Buffer levels (metres) for the filters and crossing depths. A filter at level L is
 # correct for every uncertainty threshold up to L.
 BUFFER_LEVELS_M: tuple[float, ...] = (25, 50, 100, 150, 250, 400, 650, 1000, 1600, 2500, 4000, 6500, 10000)
+# Added to every uncertainty threshold: 5 cm absorbs floating-point rounding and the
+# centimetre left by a GCJ-02/BD-09 round trip, so a fix on the boundary is never certain.
+VERDICT_SLACK_M = 0.05
 # The filters serve good fixes; with the default 200 m accuracy limit they need level 250.
 DEFAULT_FILTER_ACCURACY_M = 200.0
 # Buffers are polygons with 4 segments per quarter circle, inscribed in the true offset
@@ -551,8 +555,8 @@ class ZoneMetric:
         d of the zone's latitude range; the frame overstates true lengths by at most
         1 / min_scale over that range (see ``geodesy``). The range is taken for d rounded
         up to the next buffer level, which keeps the factor a per-zone table lookup and only
-        makes the threshold larger (safer). A centimetre of slack absorbs floating-point
-        rounding, so a point on the boundary is uncertain even at accuracy 0.
+        makes the threshold larger (safer). VERDICT_SLACK_M absorbs floating-point rounding
+        and datum round trips, so a point on the boundary is uncertain even at accuracy 0.
         """
         d = np.asarray(distance_m, dtype=np.float64)
         bucket = np.searchsorted(_LEVELS, d, side="left")
@@ -560,7 +564,7 @@ class ZoneMetric:
         factor = self.inv_scale[np.minimum(bucket, _LEVELS.size - 1)]
         if beyond.any():
             factor = np.where(beyond, 1.0 / self._scale_for(d), factor)
-        out: NDArray[np.float64] = d * factor + 0.01
+        out: NDArray[np.float64] = d * factor + VERDICT_SLACK_M
         return out
 
     def _scale_for(self, distance_m: NDArray[np.float64] | float) -> NDArray[np.float64]:
@@ -575,7 +579,7 @@ class ZoneMetric:
         """The largest true distance whose threshold is at most ``level``."""
         index = int(np.searchsorted(_LEVELS, level, side="left"))
         factor = self.inv_scale[index] if index < _LEVELS.size else 1.0 / float(self._scale_for(level))
-        return max(0.0, (level - 0.01) / float(factor))
+        return max(0.0, (level - VERDICT_SLACK_M) / float(factor))
 
     def _buffered(self, level: float, sign: float) -> BaseGeometry:
         tolerance = _SIMPLIFY_FRACTION * level
