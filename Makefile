@@ -57,7 +57,7 @@ lint: setup
 
 
 spec: setup
-	@$(MANAGE) spectacular --file mobile_api_spec/openapi.yaml --validate --fail-on-warn
+	@$(MANAGE) spectacular --lang en --file mobile_api_spec/openapi.yaml --validate --fail-on-warn
 
 messages: setup
 	@cd backend && ../$(MANAGE) makemessages -l zh_Hans -l en --ignore='static/*' && ../$(MANAGE) makemessages -d djangojs -l zh_Hans -l en

@@ -28,7 +28,7 @@ class Office(models.Model):
     )
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -67,7 +67,7 @@ class User(AbstractUser):
         Office, verbose_name=_("office"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="staff",
     )
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("staff member")

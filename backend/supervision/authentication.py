@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -27,10 +28,10 @@ class DeviceTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != KEYWORD:
             return None
         if len(parts) != 2:
-            raise AuthenticationFailed("Authorization header must be 'Device <token>'.", code="bad_header")
+            raise AuthenticationFailed(_("Authorization header must be 'Device <token>'."), code="bad_header")
         device = authenticate_device_token(parts[1].decode("latin-1"))
         if device is None:
-            raise AuthenticationFailed("Unknown or revoked device token; enroll again.", code="device_revoked")
+            raise AuthenticationFailed(_("Unknown or revoked device token; enroll again."), code="device_revoked")
         return device, device
 
     def authenticate_header(self, request: Request) -> str:
@@ -38,7 +39,7 @@ class DeviceTokenAuthentication(BaseAuthentication):
 
 
 class IsEnrolledDevice(BasePermission):
-    message = "A device token is required: Authorization: Device <token>."
+    message = _("A device token is required: Authorization: Device <token>.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return isinstance(request.auth, Device)

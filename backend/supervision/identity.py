@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_noop
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
@@ -15,13 +17,13 @@ def check_digit(first17: str) -> str:
 def id_number_problem(value: str) -> str | None:
     """Why ``value`` is not a valid 18-character identity number, or ``None`` if it is."""
     if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
-        return "must be 18 characters: 17 digits and a final digit or X"
+        return gettext_noop("must be 18 characters: 17 digits and a final digit or X")
     try:
         dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return "contains an impossible date of birth"
+        return gettext_noop("contains an impossible date of birth")
     if check_digit(value[:17]) != value[17]:
-        return "has a wrong check digit"
+        return gettext_noop("has a wrong check digit")
     return None
 
 

@@ -35,10 +35,10 @@ class PersonBase(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("responsible officer"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     id_number = models.CharField(_("identity number"), max_length=18, validators=[validate_id_number])
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
     home_address = models.CharField(_("home address"), max_length=200)
     # WGS-84; phones and maps in China often use GCJ-02, which the API converts on the way in.
     home_lat = models.FloatField(_("home latitude"), null=True, blank=True)

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -80,7 +82,7 @@ class SubjectViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.CreateMode
         form.is_valid(raise_exception=True)
         device = Device.objects.filter(subject=subject, revoked_at__isnull=True).first()
         if device is None:
-            return Response({"detail": "This person has no active phone.", "code": "no_active_phone"},
+            return Response({"detail": _("This person has no active phone."), "code": "no_active_phone"},
                             status=status.HTTP_409_CONFLICT)
         return Response(DeviceSerializer(revoke_device(device, form.validated_data["reason"])).data)
 
@@ -113,9 +115,10 @@ class ReleasedPersonViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.Cre
 
 
 class MobileAPIView(APIView):
-    """Base for phone endpoints: device-token authentication only."""
+    """Base for phone endpoints: device-token authentication only, JSON bodies only."""
 
     authentication_classes = [DeviceTokenAuthentication]
+    parser_classes = [JSONParser]
     permission_classes = [IsEnrolledDevice]
 
     @property
@@ -128,6 +131,7 @@ class EnrollView(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "enroll"
 
