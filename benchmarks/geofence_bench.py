@@ -42,7 +42,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geofence import (  # noqa: E402
+from geofence import (
     BatchEvaluator,
     EpisodeConfig,
     EventKind,
@@ -51,9 +51,9 @@ from geofence import (  # noqa: E402
     Zone,
     ZoneKind,
 )
-from geofence.crs import CRS_CODES, Crs, from_wgs84_array  # noqa: E402
-from geofence.fixes import NO_TIME, to_epoch_us  # noqa: E402
-from geofence.schedule import WeeklyWindow  # noqa: E402
+from geofence.crs import CRS_CODES, Crs, from_wgs84_array
+from geofence.fixes import NO_TIME, to_epoch_us
+from geofence.schedule import WeeklyWindow
 
 ORIGIN_LAT = 37.1
 ORIGIN_LON = 122.4
@@ -235,7 +235,8 @@ def reference(zone_sets: list[list[Zone]], person: np.ndarray, lon: np.ndarray, 
         for g in geoms:
             inside += int(shapely.contains_xy(g, x, y).sum())
     elapsed = time.perf_counter() - start
-    return elapsed if inside >= 0 else elapsed
+    assert inside >= 0  # keep the result alive
+    return elapsed
 
 
 def main() -> None:
@@ -266,32 +267,41 @@ def main() -> None:
         evaluator.verdicts(person, wlon, wlat, acc)
         t_verdict = min(t_verdict, time.perf_counter() - start)
 
-    # Full path in two half-day batches.
+    # Full path in two half-day batches; the whole day is replayed from empty states a few
+    # times and the best time kept, like the other two stages (the machine is shared).
     noon_us = to_epoch_us(DAY_START + dt.timedelta(hours=12))
     first = data["t_us"] < noon_us
     now = DAY_START + dt.timedelta(hours=24, minutes=5)
-    t_full = 0.0
-    states: dict = {}
-    counts: dict[str, int] = {}
+    batches = []
     for half in (first, ~first):
         rows = np.flatnonzero(half)
-        batch = FixBatch(
-            ids=[ids[i] for i in rows.tolist()],
-            person=data["person"][rows],
-            recorded_us=data["t_us"][rows],
-            received_us=data["received_us"][rows],
-            lat=data["lat"][rows],
-            lon=data["lon"][rows],
-            accuracy_m=data["acc"][rows],
-            crs=data["crs"][rows],
-            mock=data["mock"][rows],
+        batches.append(
+            FixBatch(
+                ids=[ids[i] for i in rows.tolist()],
+                person=data["person"][rows],
+                recorded_us=data["t_us"][rows],
+                received_us=data["received_us"][rows],
+                lat=data["lat"][rows],
+                lon=data["lon"][rows],
+                accuracy_m=data["acc"][rows],
+                crs=data["crs"][rows],
+                mock=data["mock"][rows],
+            )
         )
-        start = time.perf_counter()
-        result = evaluator.evaluate(states, batch, now=now)
-        t_full += time.perf_counter() - start
-        states.update(result.states)
-        for event in result.events:
-            counts[event.kind.value] = counts.get(event.kind.value, 0) + 1
+    t_full = math.inf
+    counts: dict[str, int] = {}
+    for _ in range(repeats):
+        states: dict = {}
+        counts = {}
+        elapsed = 0.0
+        for batch in batches:
+            start = time.perf_counter()
+            result = evaluator.evaluate(states, batch, now=now)
+            elapsed += time.perf_counter() - start
+            states.update(result.states)
+            for event in result.events:
+                counts[event.kind.value] = counts.get(event.kind.value, 0) + 1
+        t_full = min(t_full, elapsed)
 
     figures = {
         "benchmark": "geofence",

@@ -67,9 +67,12 @@ _CHINA_LAT = (0.8293, 55.8271)
 _INVERSE_MAX_ERROR_DEG = 1e-7
 _GCJ_CONTRACTION = 0.01
 _BD_CONTRACTION = 0.03
-# Grid for the inverse's starting point: 0.02 degrees (about 2 km), at most 40,000 nodes.
+# Lattice for the inverse's starting point: 0.02 degrees (about 2 km); a dense table of at
+# most 40,000 nodes (or four per point), else only the nodes around occupied cells.
 _GRID_STEP_DEG = 0.02
 _GRID_MAX_NODES = 40_000
+# Lattice node keys: row * stride + column (columns of 0.02 degrees never reach 1e6).
+_KEY_STRIDE = 1_000_000
 _INVERSE_MAX_STEPS = 30
 
 
@@ -149,51 +152,65 @@ def _wgs_to_bd(lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, FloatArray
 def _grid_guess(
     forward: _Forward, contraction: float, lat: FloatArray, lon: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """A starting point for the inverse, bilinearly interpolated from a small table.
+    """A starting point for the inverse, bilinearly interpolated from a table.
 
-    The exact inverse is computed at the nodes of a grid over the batch's bounding box (a few
-    thousand points) and the correction is interpolated for every fix. Interpolation is only
-    a start (off by about 0.2 m); the exact iteration in ``_invert`` does the rest, usually
-    in a single step instead of three. Small batches and batches spread over too large an
-    area start from the target itself instead.
+    The exact inverse is computed at the nodes of a fixed lattice (multiples of
+    _GRID_STEP_DEG, the same for every batch) around the points, and the correction is
+    interpolated for each point. Interpolation is only a start (off by about 0.2 m); the
+    exact iteration in ``_invert`` does the rest, usually in a single step instead of three.
+    Because the lattice does not depend on the batch, a point's answer does not depend on
+    which other points were converted with it (the batch and per-person paths agree to the
+    last bit). Points outside China start from themselves (the transform is the identity).
     """
-    # The grid covers the points inside China (elsewhere the transform is the identity, and
-    # a stray (0, 0) must not stretch the grid over half the globe).
-    china = _china_mask(lat, lon)
-    if not china.any():
-        return lat.copy(), lon.copy()
-    lat_lo, lat_hi = float(lat[china].min()), float(lat[china].max())
-    lon_lo, lon_hi = float(lon[china].min()), float(lon[china].max())
-    n_lat = int((lat_hi - lat_lo) / _GRID_STEP_DEG) + 2
-    n_lon = int((lon_hi - lon_lo) / _GRID_STEP_DEG) + 2
-    if n_lat * n_lon > _GRID_MAX_NODES or lat.size < 4 * n_lat * n_lon:
-        return lat.copy(), lon.copy()
-    glat = lat_lo + _GRID_STEP_DEG * np.arange(n_lat, dtype=np.float64)
-    glon = lon_lo + _GRID_STEP_DEG * np.arange(n_lon, dtype=np.float64)
-    mlat, mlon = np.meshgrid(glat, glon, indexing="ij")
-    node_lat = mlat.ravel()
-    node_lon = mlon.ravel()
+    out_lat = lat.copy()
+    out_lon = lon.copy()
+    china = np.flatnonzero(_china_mask(lat, lon))
+    if china.size == 0:
+        return out_lat, out_lon
+    clat = lat[china]
+    clon = lon[china]
+    fi = clat * (1.0 / _GRID_STEP_DEG)
+    fj = clon * (1.0 / _GRID_STEP_DEG)
+    i = np.floor(fi).astype(np.int64)
+    j = np.floor(fj).astype(np.int64)
+    u = fi - i
+    v = fj - j
+    i_lo, i_hi = int(i.min()), int(i.max()) + 1
+    j_lo, j_hi = int(j.min()), int(j.max()) + 1
+    n_i = i_hi - i_lo + 1
+    n_j = j_hi - j_lo + 1
+    if n_i * n_j <= max(_GRID_MAX_NODES, 4 * china.size):
+        # Dense: every node of the bounding box.
+        gi, gj = np.meshgrid(np.arange(i_lo, i_hi + 1), np.arange(j_lo, j_hi + 1), indexing="ij")
+        keys = (gi * _KEY_STRIDE + gj).ravel()
+        dense = True
+    else:
+        # Sparse: only the corners of occupied cells.
+        cell = i * _KEY_STRIDE + j
+        keys = np.unique(np.concatenate((cell, cell + 1, cell + _KEY_STRIDE, cell + _KEY_STRIDE + 1)))
+        dense = False
+    node_lat = np.floor_divide(keys, _KEY_STRIDE) * _GRID_STEP_DEG
+    node_lon = (keys - np.floor_divide(keys, _KEY_STRIDE) * _KEY_STRIDE) * _GRID_STEP_DEG
     wlat, wlon = _iterate(forward, contraction, node_lat, node_lon, node_lat.copy(), node_lon.copy())
     corr_lat = wlat - node_lat
     corr_lon = wlon - node_lon
-    fi = (lat - lat_lo) * (1.0 / _GRID_STEP_DEG)
-    fj = (lon - lon_lo) * (1.0 / _GRID_STEP_DEG)
-    i = np.clip(fi, 0, n_lat - 2).astype(np.int64)
-    j = np.clip(fj, 0, n_lon - 2).astype(np.int64)
-    u = fi - i
-    v = fj - j
-    k00 = i * n_lon + j
-    k10 = k00 + n_lon
+    if dense:
+        k00 = (i - i_lo) * n_j + (j - j_lo)
+        k01 = k00 + 1
+        k10 = k00 + n_j
+        k11 = k10 + 1
+    else:
+        base = i * _KEY_STRIDE + j
+        k00 = np.searchsorted(keys, base)
+        k01 = np.searchsorted(keys, base + 1)
+        k10 = np.searchsorted(keys, base + _KEY_STRIDE)
+        k11 = np.searchsorted(keys, base + _KEY_STRIDE + 1)
     w00 = (1.0 - u) * (1.0 - v)
     w01 = (1.0 - u) * v
     w10 = u * (1.0 - v)
     w11 = u * v
-    out_lat = lat + corr_lat[k00] * w00 + corr_lat[k00 + 1] * w01 + corr_lat[k10] * w10 + corr_lat[k10 + 1] * w11
-    out_lon = lon + corr_lon[k00] * w00 + corr_lon[k00 + 1] * w01 + corr_lon[k10] * w10 + corr_lon[k10 + 1] * w11
-    # Points outside China (outside the grid) start from the target itself.
-    if not china.all():
-        out_lat[~china] = lat[~china]
-        out_lon[~china] = lon[~china]
+    out_lat[china] = clat + corr_lat[k00] * w00 + corr_lat[k01] * w01 + corr_lat[k10] * w10 + corr_lat[k11] * w11
+    out_lon[china] = clon + corr_lon[k00] * w00 + corr_lon[k01] * w01 + corr_lon[k10] * w10 + corr_lon[k11] * w11
     return out_lat, out_lon
 
 

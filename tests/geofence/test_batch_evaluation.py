@@ -1,0 +1,150 @@
+"""The vectorised batch path gives exactly what the per-person path gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from geofence import (
+    BatchEvaluator,
+    Crs,
+    EpisodeConfig,
+    Fix,
+    FixBatch,
+    Schedule,
+    Zone,
+    evaluate_person,
+)
+from geofence.verdicts import CODE_NOT_EVALUATED, CODE_OUTSIDE, verdict_codes
+
+from .helpers import HOME_LAT, HOME_LON, T0, fix_at, offset, square_zone
+
+
+def zone_sets() -> dict[str, list[Zone]]:
+    county = square_zone("county", "inclusion", 6000.0)  # shared by everyone
+    curfew = Schedule.daily("20:10", "06:00")  # starts ten minutes after T0 (20:00 local)
+    out: dict[str, list[Zone]] = {}
+    for p in range(6):
+        east = 1500.0 * p - 3000.0
+        lat, lon = offset(HOME_LAT, HOME_LON, east, 0.0)
+        s_lat, s_lon = offset(lat, lon, 0.0, 700.0)
+        zones = [
+            county,
+            Zone.circle("home", "inclusion", lat, lon, 250.0, schedule=curfew),
+            square_zone("school", "exclusion", 90.0, lat=s_lat, lon=s_lon, approach_buffer_m=150.0,
+                        episode=EpisodeConfig(confirm_fixes=2, confirm_seconds=60)),
+        ]
+        if p % 2:
+            zones.append(square_zone("bar", "exclusion", 60.0, lat=lat, lon=lon + 0.01))
+        out[f"p{p}"] = zones
+    return out
+
+
+def random_fixes(rng: np.random.Generator, person: int, count: int, start_min: float) -> list[Fix]:
+    east0 = 1500.0 * person - 3000.0
+    fixes = []
+    for k in range(count):
+        # Wander around home and towards the school and beyond, with drift.
+        phase = rng.choice(["home", "school", "far", "edge"], p=[0.5, 0.2, 0.2, 0.1])
+        north = {"home": 0.0, "school": 700.0, "far": 2500.0, "edge": 250.0}[phase]
+        acc = float(rng.choice([5.0, 20.0, 60.0, 150.0, 600.0]))
+        e = east0 + float(rng.normal(0, acc / 1.5))
+        n = north + float(rng.normal(0, acc / 1.5))
+        crs = Crs(rng.choice(["wgs84", "gcj02", "bd09"]))
+        fix = fix_at(e, n, minutes=start_min + k * float(rng.uniform(0.3, 4)), accuracy_m=acc,
+                     person_id=f"p{person}", crs=crs, mock=bool(rng.uniform() < 0.03),
+                     fix_id=f"p{person}-{start_min:g}-{k}")
+        if rng.uniform() < 0.03:  # a jump far away
+            lat, lon = offset(fix.lat, fix.lon, 0.0, 60_000.0) if crs is Crs.WGS84 else (fix.lat + 0.5, fix.lon)
+            fix = Fix(fix.id, fix.person_id, fix.recorded_at, lat, lon, fix.accuracy_m, crs)
+        if rng.uniform() < 0.02:
+            fix = Fix(fix.id, fix.person_id, fix.recorded_at, 0.0, 0.0, fix.accuracy_m)
+        fixes.append(fix)
+    return fixes
+
+
+def events_key(events):
+    return sorted((e.person_id, e.kind.value, e.zone_id or "", e.at, e.fix_ids, e.late) for e in events)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_evaluate_matches_evaluate_person_across_two_batches(seed):
+    rng = np.random.default_rng(seed)
+    sets = zone_sets()
+    evaluator = BatchEvaluator(sets)
+    first = [f for p in range(6) for f in random_fixes(rng, p, 60, 0.0)]
+    # The second batch continues, plus some late fixes from the first hour.
+    second = [f for p in range(6) for f in random_fixes(rng, p, 40, 240.0)]
+    second += [f for p in range(6) for f in random_fixes(rng, p, 8, 30.5)]
+    rng.shuffle(second)
+    now = T0 + dt.timedelta(hours=6)
+
+    states_b: dict = {}
+    states_p: dict = {}
+    for batch in (first, second):
+        result = evaluator.evaluate(states_b, FixBatch.from_fixes(batch, evaluator.person_index), now=now)
+        states_b.update(result.states)
+        expected_events = []
+        expected_q = {}
+        for pid, zones in sets.items():
+            mine = [f for f in batch if f.person_id == pid]
+            single = evaluate_person(states_p.get(pid), mine, zones, now=now, person_id=pid)
+            states_p[pid] = single.state
+            expected_events.extend(single.events)
+            expected_q.update(single.qualities)
+        assert events_key(result.events) == events_key(expected_events)
+        assert result.qualities() == expected_q
+        for pid in sets:
+            assert states_b[pid] == states_p[pid]
+    assert any(e.late for e in expected_events)
+
+
+def test_verdicts_match_the_exact_test_per_zone():
+    rng = np.random.default_rng(5)
+    sets = zone_sets()
+    evaluator = BatchEvaluator(sets)
+    n = 4000
+    person = rng.integers(0, 6, n)
+    east = 1500.0 * person - 3000.0 + rng.normal(0, 400, n)
+    north = rng.choice([0.0, 700.0, 2500.0], n) + rng.normal(0, 200, n)
+    kx, ky = math.cos(math.radians(HOME_LAT)) * 111_320.0, 110_990.0
+    lat = HOME_LAT + north / ky
+    lon = HOME_LON + east / kx
+    acc = rng.choice([3.0, 15.0, 45.0, 120.0, 900.0], n)
+    acc[:5] = -1.0  # unusable rows
+    table = evaluator.verdicts(person, lon, lat, acc)
+    assert (table.codes[:5] == CODE_NOT_EVALUATED).all()
+    for p, zones in enumerate(evaluator.zone_sets):
+        rows = np.flatnonzero((person == p) & (acc >= 0))
+        for slot, zone in enumerate(zones):
+            exact = verdict_codes(zone, lat[rows], lon[rows], acc[rows], approach=False, use_filters=False)
+            assert np.array_equal(table.codes[rows, slot], exact.codes)
+        assert (table.codes[person == p, len(zones):] == CODE_NOT_EVALUATED).all()
+
+
+def test_the_global_query_finds_every_pair_that_is_not_outside():
+    rng = np.random.default_rng(6)
+    evaluator = BatchEvaluator(zone_sets())
+    n = 3000
+    kx, ky = math.cos(math.radians(HOME_LAT)) * 111_320.0, 110_990.0
+    lat = HOME_LAT + rng.uniform(-8000, 8000, n) / ky
+    lon = HOME_LON + rng.uniform(-8000, 8000, n) / kx
+    acc = rng.choice([5.0, 50.0, 300.0], n)
+    found = evaluator.verdicts_global(lon, lat, acc)
+    got = set(zip(found.fix.tolist(), found.zone.tolist(), found.codes.tolist(), strict=True))
+    expected = set()
+    for zi, zone in enumerate(evaluator.zones):
+        codes = verdict_codes(zone, lat, lon, acc, approach=False, use_filters=False).codes
+        for row in np.flatnonzero(codes != CODE_OUTSIDE).tolist():
+            expected.add((row, zi, int(codes[row])))
+    assert got == expected
+    assert len(expected) > 100
+
+
+def test_shared_zones_are_prepared_once():
+    sets = zone_sets()
+    evaluator = BatchEvaluator(sets)
+    assert len(evaluator.zones) == 1 + 6 * 2 + 3
