@@ -18,12 +18,14 @@ prepared geometry and filters.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
 
 from geofence.crs import convert_codes_to_wgs84
 from geofence.engine import Hints, PersonFixes, run_person
@@ -35,7 +37,6 @@ from geofence.fixes import (
     FixBatch,
     FixQuality,
     QualityConfig,
-    implausible_jump,
     possible_jumps,
     static_quality,
     to_epoch_us,
@@ -59,10 +60,11 @@ __all__ = ["BatchEvaluation", "BatchEvaluator", "GlobalVerdicts", "VerdictTable"
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-# The filters serve fixes up to this accuracy (GNSS-grade fixes, the great majority); a
-# tighter filter settles more fixes in small zones. Less accurate fixes are screened by
-# their zone's grown bounding box and then tested exactly.
-DEFAULT_BATCH_FILTER_ACCURACY_M = 50.0
+# The fine filters serve fixes up to this accuracy (GNSS-grade fixes, the great majority;
+# 45 m gives the 50 m buffer level). A tighter filter settles more fixes in small zones.
+# Less accurate fixes are screened by their zone's grown bounding box, then by coarse
+# filters sized for the quality limit, and only then tested exactly.
+DEFAULT_BATCH_FILTER_ACCURACY_M = 45.0
 _NO_TIME = int(np.iinfo(np.int64).min)
 
 
@@ -89,13 +91,15 @@ class GlobalVerdicts:
 
 @dataclass
 class BatchEvaluation:
-    """Result of ``BatchEvaluator.evaluate``: new states of the persons seen, events, and
-    quality codes in input order (``fixes.QUALITY_BY_CODE`` names them)."""
+    """Result of ``BatchEvaluator.evaluate``: new states of the persons seen, events,
+    quality codes in input order (``fixes.QUALITY_BY_CODE`` names them), and seconds spent
+    per stage."""
 
     states: dict[str, PersonState]
     events: list[GeofenceEvent]
     quality: NDArray[np.int8]
     ids: Sequence[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def qualities(self) -> dict[str, FixQuality]:
         """Quality per fix id (built on demand: a million-entry dict is not free)."""
@@ -174,14 +178,26 @@ class BatchEvaluator:
         Building costs about a millisecond per polygon zone (it runs on first use
         otherwise).
         """
-        acc = self.filter_accuracy_m
         by_zone: dict[int, ZoneFilter | None] = {}
         for zi, zone in enumerate(self.zones):
-            by_zone[zi] = zone_filter(zone, acc, approach=True)
+            by_zone[zi] = zone_filter(zone, self.filter_accuracy_m, approach=True)
         self._filters = [[by_zone[int(zi)] for zi in row if zi >= 0] for row in self.zone_index]
         caps = [f.max_accuracy_m for f in by_zone.values() if f is not None]
         # Fixes up to the smallest cap can use every zone's filters.
         self._filter_cap = min(caps) if caps else 0.0
+        # Coarse filters for the less accurate fixes (up to the quality limit), used
+        # vectorised over (fix, zone) pairs in stage 2.
+        outer: list[BaseGeometry | None] = []
+        inner: list[BaseGeometry | None] = []
+        caps_coarse: list[float] = []
+        for zone in self.zones:
+            f = zone_filter(zone, self.quality.max_accuracy_m, approach=True)
+            outer.append(None if f is None else f.outer)
+            inner.append(None if f is None else f.inner)
+            caps_coarse.append(-1.0 if f is None else f.max_accuracy_m)
+        self._coarse_outer = np.array(outer, dtype=object)
+        self._coarse_inner = np.array(inner, dtype=object)
+        self._coarse_cap = np.array(caps_coarse, dtype=np.float64)
 
     # -- verdict terms (shared by verdicts() and evaluate()) ---------------------
 
@@ -260,8 +276,26 @@ class BatchEvaluator:
                 (lon[w_rows] >= b[:, 0] - dx) & (lon[w_rows] <= b[:, 2] + dx)
                 & (lat[w_rows] >= b[:, 1] - dy) & (lat[w_rows] <= b[:, 3] + dy)
             )
-            rows = np.concatenate((rows, w_rows[close]))
-            slots = np.concatenate((slots, w_slots[close]))
+            w_rows, w_slots, zi = w_rows[close], w_slots[close], zi[close]
+            # The coarse filters settle most of the rest without the exact test.
+            filtered = np.flatnonzero(acc[w_rows] <= self._coarse_cap[zi])
+            if filtered.size:
+                fr_rows, fr_zones = w_rows[filtered], zi[filtered]
+                in_outer = shapely.contains_xy(self._coarse_outer[fr_zones], lon[fr_rows], lat[fr_rows])
+                candidates = filtered[in_outer]
+                deep = candidates[
+                    shapely.contains_xy(self._coarse_inner[zi[candidates]], lon[w_rows[candidates]],
+                                        lat[w_rows[candidates]])
+                ]
+                codes[w_slots[deep], w_rows[deep]] = CODE_INSIDE
+                near[w_slots[deep], w_rows[deep]] = True
+                far[w_slots[deep], w_rows[deep]] = False
+                settled = np.zeros(w_rows.size, dtype=bool)
+                settled[filtered[~in_outer]] = True
+                settled[deep] = True
+                w_rows, w_slots = w_rows[~settled], w_slots[~settled]
+            rows = np.concatenate((rows, w_rows))
+            slots = np.concatenate((slots, w_slots))
         if rows.size:
             zi = self.zone_index[person[rows], slots].astype(np.int64)
             c, nr, fr = self.table.exact(zi, lat[rows], lon[rows], acc[rows], approach)
@@ -365,6 +399,7 @@ class BatchEvaluator:
         Fix ids are assumed unique within the batch (the backend deduplicates at ingest).
         """
         config = self.quality
+        clock = _Stopwatch()
         now_us = to_epoch_us(now)
         n = len(batch)
         order = _sort_order(batch)
@@ -373,31 +408,44 @@ class BatchEvaluator:
         person = batch.person
         t_us = batch.recorded_us
         acc = batch.accuracy_m
+        clock.lap("order")
         static_q = static_quality(batch.lat, batch.lon, acc, t_us, batch.received_us, batch.mock, now_us, config)
+        clock.lap("classify")
         wlat, wlon = convert_codes_to_wgs84(batch.lat, batch.lon, batch.crs)
+        clock.lap("normalise")
         masks = _schedule_masks(self.zones, t_us)
         bounds = _person_bounds(person, len(self.person_ids))
         present = np.flatnonzero(np.diff(bounds))
         starts = bounds[present]
+        clock.lap("schedules")
         # Verdicts only for fixes that can still be good (teleports are decided later and
         # only ever remove fixes from that set).
         maybe_ok = static_q == Q_OK
         codes, near, far = self._terms(bounds, person, wlat, wlon, acc, maybe_ok, True)
+        clock.lap("verdicts")
         counts = bounds[present + 1] - starts
         may_trigger = self._trigger_screen(starts, present, counts, codes, near, maybe_ok, masks)
-        may_cross, may_jump, last_ok = self._pair_screens(person, wlat, wlon, acc, t_us, maybe_ok)
-        hwm_in = np.full(len(self.person_ids), np.iinfo(np.int64).min, dtype=np.int64)
+        may_cross, may_jump, first_ok, last_ok = self._pair_screens(person, wlat, wlon, acc, t_us, maybe_ok)
+        hwm_in = np.full(len(self.person_ids), _NO_TIME, dtype=np.int64)
+        anchors = np.full((len(self.person_ids), 4), np.nan)
         for pid, st in states.items():
             index = self.person_index.get(pid)
-            if index is not None and st.hwm_us is not None:
+            if index is None:
+                continue
+            if st.hwm_us is not None:
                 hwm_in[index] = st.hwm_us
+            if st.anchor is not None:
+                a = st.anchor
+                anchors[index] = (a.lat, a.lon, a.accuracy_m, float(a.at_us))
+        self._anchor_screens(anchors, first_ok, wlat, wlon, acc, t_us, may_cross, may_jump)
         quiet = ~np.logical_or.reduceat(
             (t_us <= hwm_in[person]) | batch.mock, starts
         ) if n else np.zeros(0, dtype=bool)
         # Fixes from the future do not move the high-water mark (see run_person).
-        t_usable = np.where(static_q == Q_FUTURE, np.iinfo(np.int64).min, t_us)
+        t_usable = np.where(static_q == Q_FUTURE, _NO_TIME, t_us)
         hwm_out = np.maximum(np.maximum.reduceat(t_usable, starts), hwm_in[present]) if n else hwm_in[present]
         quiet &= ~may_trigger.any(axis=1) & ~may_cross[present].any(axis=1) & ~may_jump[present]
+        clock.lap("screens")
 
         has_approach = self._has_approach
         quality = static_q.copy()
@@ -408,21 +456,20 @@ class BatchEvaluator:
             state = states.get(pid) or PersonState(pid)
             if quiet[k] and _idle(state):
                 last = int(last_ok[p])
-                if last < 0 or not self._anchor_needs_look(p, state, wlat, wlon, acc, t_us, maybe_ok, int(bounds[p])):
-                    anchor = state.anchor
-                    if last >= 0:
-                        anchor = FixPoint(batch.ids[last], int(t_us[last]), float(wlat[last]), float(wlon[last]),
-                                          float(acc[last]))
-                    top = int(hwm_out[k])
-                    zones_kept = state.zones
-                    if zones_kept:
-                        ids_here = self._zone_ids[p]
-                        zones_kept = tuple(z for z in zones_kept if z.zone_id in ids_here and not z.is_default)
-                    # Same fields run_person would produce for a quiet person.
-                    new_states[pid] = PersonState(
-                        pid, None if top == _NO_TIME else top, anchor, None, 0, False, False, zones_kept, state.recent
-                    )
-                    continue
+                anchor = state.anchor
+                if last >= 0:
+                    anchor = FixPoint(batch.ids[last], int(t_us[last]), float(wlat[last]), float(wlon[last]),
+                                      float(acc[last]))
+                top = int(hwm_out[k])
+                zones_kept = state.zones
+                if zones_kept:
+                    ids_here = self._zone_ids[p]
+                    zones_kept = tuple(z for z in zones_kept if z.zone_id in ids_here and not z.is_default)
+                # The same fields run_person would produce for a quiet person.
+                new_states[pid] = PersonState(
+                    pid, None if top == _NO_TIME else top, anchor, None, 0, False, False, zones_kept, state.recent
+                )
+                continue
             s, e = int(bounds[p]), int(bounds[p + 1])
             zones = self.zone_sets[p]
             zone_rows = self.zone_index[p]
@@ -446,8 +493,7 @@ class BatchEvaluator:
                 out: NDArray[np.bool_] = mask[s:][rows]
                 return out
 
-            cross = (may_cross[p] | self._anchor_may_cross(p, state, fx)).tolist()
-            hints = Hints(may_trigger[k].tolist(), cross, bool(may_jump[p]))
+            hints = Hints(may_trigger[k].tolist(), may_cross[p].tolist(), bool(may_jump[p]))
             result = run_person(state, fx, zones, terms_fn, active_fn, now_us, config, hints)
             quality[s:e] = result.quality
             events.extend(result.events)
@@ -463,33 +509,8 @@ class BatchEvaluator:
         else:
             ids = batch.ids
         events.sort(key=lambda ev: (ev.person_id, *ev.sort_key()))
-        return BatchEvaluation(new_states, events, quality, ids)
-
-    def _anchor_needs_look(
-        self,
-        p: int,
-        state: PersonState,
-        lat: FloatArray,
-        lon: FloatArray,
-        acc: FloatArray,
-        t_us: IntArray,
-        wanted: NDArray[np.bool_],
-        start: int,
-    ) -> bool:
-        """Whether the pair (stored anchor, first possibly-good fix) needs run_person: it
-        might be a teleport or might cross an exclusion zone."""
-        anchor = state.anchor
-        if anchor is None:
-            return False
-        first = start + int(np.argmax(wanted[start:]))
-        if not wanted[first]:
-            return False
-        if implausible_jump(
-            anchor.lat, anchor.lon, anchor.accuracy_m, anchor.at_us,
-            float(lat[first]), float(lon[first]), float(acc[first]), int(t_us[first]), self.quality,
-        ):
-            return True
-        return bool(self._segment_may_cross(p, anchor.lon, anchor.lat, float(lon[first]), float(lat[first])).any())
+        clock.lap("state machines")
+        return BatchEvaluation(new_states, events, quality, ids, clock.laps)
 
     # -- screens for the full path ---------------------------------------------
 
@@ -543,22 +564,24 @@ class BatchEvaluator:
     def _pair_screens(
         self, person: IntArray, lat: FloatArray, lon: FloatArray, acc: FloatArray, t_us: IntArray,
         wanted: NDArray[np.bool_],
-    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], IntArray]:
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray]:
         """Per person, over pairs of consecutive possibly-good fixes: may a segment pass
         through an exclusion zone (per slot: it overlaps the zone's bounding box),
-        and may a pair be a teleport (``possible_jumps``)? Also each person's last
-        possibly-good row (-1 if none)."""
+        and may a pair be a teleport (``possible_jumps``)? Also each person's first and
+        last possibly-good rows (-1 if none)."""
         n_persons = len(self.person_ids)
         may_cross = np.zeros((n_persons, self.zone_index.shape[1]), dtype=bool)
         may_jump = np.zeros(n_persons, dtype=bool)
+        first_ok = np.full(n_persons, -1, dtype=np.int64)
         last_ok = np.full(n_persons, -1, dtype=np.int64)
         rows = np.flatnonzero(wanted)
         if rows.size == 0:
-            return may_cross, may_jump, last_ok
+            return may_cross, may_jump, first_ok, last_ok
         pc = person[rows]
         last_ok[pc] = rows  # later rows overwrite earlier ones: the last one wins
+        first_ok[pc[::-1]] = rows[::-1]
         if rows.size < 2:
-            return may_cross, may_jump, last_ok
+            return may_cross, may_jump, first_ok, last_ok
         la, lo, ac, tt = lat[rows], lon[rows], acc[rows], t_us[rows]
         same = pc[1:] == pc[:-1]
         pb = pc[1:]
@@ -572,27 +595,50 @@ class BatchEvaluator:
             box = self._slot_boxes[slot]
             hit = (lo_x <= box[pb, 2]) & (hi_x >= box[pb, 0]) & (lo_y <= box[pb, 3]) & (hi_y >= box[pb, 1])
             may_cross[pb[hit & same], slot] = True
-        return may_cross, may_jump, last_ok
+        return may_cross, may_jump, first_ok, last_ok
 
-    def _segment_may_cross(
-        self, p: int, lon_a: float, lat_a: float, lon_b: float, lat_b: float
-    ) -> NDArray[np.bool_]:
-        """Per slot: does the segment's bounding box overlap the exclusion zone's?"""
-        box = self._slot_boxes[:, p]
-        out: NDArray[np.bool_] = (
-            (min(lon_a, lon_b) <= box[:, 2]) & (max(lon_a, lon_b) >= box[:, 0])
-            & (min(lat_a, lat_b) <= box[:, 3]) & (max(lat_a, lat_b) >= box[:, 1])
-        )
-        return out
+    def _anchor_screens(
+        self,
+        anchors: FloatArray,
+        first_ok: IntArray,
+        lat: FloatArray,
+        lon: FloatArray,
+        acc: FloatArray,
+        t_us: IntArray,
+        may_cross: NDArray[np.bool_],
+        may_jump: NDArray[np.bool_],
+    ) -> None:
+        """Add the pairs (stored anchor, first possibly-good fix) to the pair screens."""
+        persons = np.flatnonzero((first_ok >= 0) & ~np.isnan(anchors[:, 0]))
+        if persons.size == 0:
+            return
+        rows = first_ok[persons]
+        a = anchors[persons]
+        a_t = a[:, 3].astype(np.int64)
+        jumps = possible_jumps(a[:, 0], a[:, 1], a[:, 2], a_t, lat[rows], lon[rows], acc[rows], t_us[rows],
+                               self.quality)
+        may_jump[persons[jumps]] = True
+        lo_x = np.minimum(a[:, 1], lon[rows])
+        hi_x = np.maximum(a[:, 1], lon[rows])
+        lo_y = np.minimum(a[:, 0], lat[rows])
+        hi_y = np.maximum(a[:, 0], lat[rows])
+        for slot in range(self.zone_index.shape[1]):
+            box = self._slot_boxes[slot, persons]
+            hit = (lo_x <= box[:, 2]) & (hi_x >= box[:, 0]) & (lo_y <= box[:, 3]) & (hi_y >= box[:, 1])
+            may_cross[persons[hit], slot] = True
 
-    def _anchor_may_cross(self, p: int, state: PersonState, fx: PersonFixes) -> NDArray[np.bool_]:
-        """The crossing screen (per slot) for the pair (stored anchor, first possibly-good fix)."""
-        anchor = state.anchor
-        good = np.flatnonzero(fx.static_q == Q_OK)
-        if anchor is None or good.size == 0:
-            return np.zeros(self.zone_index.shape[1], dtype=bool)
-        r = int(good[0])
-        return self._segment_may_cross(p, anchor.lon, anchor.lat, float(fx.lon[r]), float(fx.lat[r]))
+
+class _Stopwatch:
+    """Stage timings for the benchmark's breakdown (seconds per stage)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._last
+        self._last = now
 
 
 def _idle(state: PersonState) -> bool:

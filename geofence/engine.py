@@ -39,6 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 
 from geofence._json import JSON
@@ -569,7 +570,16 @@ def _crossings(
     candidate &= (codes[:-1] == CODE_OUTSIDE) & (codes[1:] == CODE_OUTSIDE) & (act[:-1] | act[1:])
     out: list[tuple[FixPoint, int, float]] = []
     metric = zone.metric
-    for p in np.flatnonzero(candidate).tolist():
+    pairs = np.flatnonzero(candidate)
+    if pairs.size == 0:
+        return out
+    # A segment that does not even touch the zone needs no sampling.
+    lines = shapely.linestrings(
+        np.stack((np.column_stack((lon[pairs], lat[pairs])), np.column_stack((lon[pairs + 1], lat[pairs + 1]))),
+                 axis=1)
+    )
+    pairs = pairs[shapely.intersects(metric.lonlat, lines)]
+    for p in pairs.tolist():
         depth = metric.threshold_scalar(float(max(acc[p], acc[p + 1])))
         if not metric.segment_deeper_than(
             float(lat[p]), float(lon[p]), float(lat[p + 1]), float(lon[p + 1]), depth
