@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geofence._json import JSON, JSONDict
 from geofence.crs import Crs, to_wgs84_array
-from geofence.geodesy import LocalFrame, destination, meridian_radius
+from geofence.geodesy import LocalFrame, circle_ring, meridian_radius
 from geofence.schedule import Schedule, ScheduleError
 
 __all__ = [
@@ -169,9 +169,9 @@ def _validate_polygonal(geometry: BaseGeometry) -> None:
 def _circle_polygon(lat: float, lon: float, radius_m: float) -> shapely.Polygon:
     # Enough vertices that the chord sag r(1 - cos(pi/n)) ~ r pi^2 / (2 n^2) stays near 1 m.
     n = int(min(max(math.ceil(math.pi * math.sqrt(radius_m / 2.0)), _CIRCLE_MIN_VERTICES), _CIRCLE_MAX_VERTICES))
-    points = [destination(lat, lon, 360.0 * k / n, radius_m) for k in range(n)]
+    lats, lons = circle_ring(lat, lon, radius_m, n)
     # Counter-clockwise exterior (GeoJSON's right-hand rule): bearings run clockwise, so reverse.
-    return shapely.Polygon([(p_lon, p_lat) for p_lat, p_lon in reversed(points)])
+    return shapely.Polygon(np.column_stack([lons[::-1], lats[::-1]]))
 
 
 # ---------------------------------------------------------------------------
