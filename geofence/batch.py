@@ -230,15 +230,27 @@ class BatchEvaluator:
         far = np.ones((width, n), dtype=bool)
         band_rows: list[IntArray] = []
         band_slots: list[IntArray] = []
-        for p in np.flatnonzero(np.diff(bounds)).tolist():
+        present = np.flatnonzero(np.diff(bounds))
+        if n:
+            # Each person's bounding box, so zones nowhere near skip the point tests.
+            starts = bounds[present]
+            boxes = np.column_stack((
+                np.minimum.reduceat(lon, starts), np.minimum.reduceat(lat, starts),
+                np.maximum.reduceat(lon, starts), np.maximum.reduceat(lat, starts),
+            )).tolist()
+        for k, p in enumerate(present.tolist()):
             s, e = int(bounds[p]), int(bounds[p + 1])
             x = lon[s:e]
             y = lat[s:e]
+            x0, y0, x1, y1 = boxes[k]
             for slot, f in enumerate(self._filters[p]):
                 if f is None:
                     band_rows.append(np.arange(s, e, dtype=np.int64))
                     band_slots.append(np.full(e - s, slot, dtype=np.int64))
                     continue
+                fx0, fy0, fx1, fy1 = f.outer_bounds
+                if x0 > fx1 or x1 < fx0 or y0 > fy1 or y1 < fy0:
+                    continue  # all certainly outside (and beyond any approach buffer)
                 deep, band = filter_rows(f, x, y)
                 if deep.size == e - s:
                     codes[slot, s:e] = CODE_INSIDE
@@ -262,8 +274,8 @@ class BatchEvaluator:
             zi_wide = self.zone_index[person[wide]]
             w_rows = np.repeat(wide, width)
             w_slots = np.tile(np.arange(width, dtype=np.int64), wide.size)
-            present = zi_wide.ravel() >= 0
-            w_rows, w_slots = w_rows[present], w_slots[present]
+            has_zone = zi_wide.ravel() >= 0
+            w_rows, w_slots = w_rows[has_zone], w_slots[has_zone]
             codes[w_slots, w_rows] = CODE_OUTSIDE
             near[w_slots, w_rows] = False
             far[w_slots, w_rows] = True

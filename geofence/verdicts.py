@@ -209,6 +209,7 @@ class ZoneFilter:
     outer: BaseGeometry
     inner: BaseGeometry
     max_accuracy_m: float
+    outer_bounds: tuple[float, float, float, float]
 
 
 def zone_filter(zone: Zone, filter_accuracy_m: float, approach: bool) -> ZoneFilter | None:
@@ -219,9 +220,10 @@ def zone_filter(zone: Zone, filter_accuracy_m: float, approach: bool) -> ZoneFil
     plan = metric.filter_plan(filter_accuracy_m, zone.approach_buffer_m if approach else 0.0)
     if plan is None:
         return None
+    outer = metric.outer(plan.outer_level)
     return ZoneFilter(
-        zone.kind is ZoneKind.INCLUSION, metric.outer(plan.outer_level), metric.inner(plan.inner_level),
-        plan.max_accuracy_m,
+        zone.kind is ZoneKind.INCLUSION, outer, metric.inner(plan.inner_level), plan.max_accuracy_m,
+        tuple(float(b) for b in outer.bounds),  # type: ignore[arg-type]
     )
 
 
