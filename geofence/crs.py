@@ -47,9 +47,8 @@ class Crs(enum.StrEnum):
     BD09 = "bd09"
 
 
-# Integer codes for the columnar (NumPy) paths; the order is part of the batch format.
+# Integer codes for the columnar (NumPy) paths; the values are part of the batch format.
 CRS_CODES: dict[Crs, int] = {Crs.WGS84: 0, Crs.GCJ02: 1, Crs.BD09: 2}
-CRS_BY_CODE: tuple[Crs, ...] = (Crs.WGS84, Crs.GCJ02, Crs.BD09)
 
 # ---------------------------------------------------------------------------
 # GCJ-02 and BD-09 forward transforms
