@@ -234,9 +234,12 @@ class BatchEvaluator:
         if n:
             # Each person's bounding box, so zones nowhere near skip the point tests.
             starts = bounds[present]
+            # Rows not wanted (bad fixes, such as (0, 0)) do not count.
             boxes = np.column_stack((
-                np.minimum.reduceat(lon, starts), np.minimum.reduceat(lat, starts),
-                np.maximum.reduceat(lon, starts), np.maximum.reduceat(lat, starts),
+                np.minimum.reduceat(np.where(wanted, lon, np.inf), starts),
+                np.minimum.reduceat(np.where(wanted, lat, np.inf), starts),
+                np.maximum.reduceat(np.where(wanted, lon, -np.inf), starts),
+                np.maximum.reduceat(np.where(wanted, lat, -np.inf), starts),
             )).tolist()
         for k, p in enumerate(present.tolist()):
             s, e = int(bounds[p]), int(bounds[p + 1])
@@ -251,12 +254,18 @@ class BatchEvaluator:
                 fx0, fy0, fx1, fy1 = f.outer_bounds
                 if x0 > fx1 or x1 < fx0 or y0 > fy1 or y1 < fy0:
                     continue  # all certainly outside (and beyond any approach buffer)
-                deep, band = filter_rows(f, x, y)
-                if deep.size == e - s:
+                box = f.inner_box
+                if box is not None and box[0] < x0 and x1 < box[2] and box[1] < y0 and y1 < box[3]:
+                    deep_all = True  # the person's box is inside the inner filter
+                else:
+                    deep, band = filter_rows(f, x, y)
+                    deep_all = deep.size == e - s
+                if deep_all:
                     codes[slot, s:e] = CODE_INSIDE
                     near[slot, s:e] = True
                     far[slot, s:e] = False
-                elif deep.size:
+                    continue
+                if deep.size:
                     codes[slot, s + deep] = CODE_INSIDE
                     near[slot, s + deep] = True
                     far[slot, s + deep] = False

@@ -210,6 +210,23 @@ class ZoneFilter:
     inner: BaseGeometry
     max_accuracy_m: float
     outer_bounds: tuple[float, float, float, float]
+    # An axis-aligned square inside ``inner`` (inclusion zones): a person whose fixes all
+    # fall in it is deep inside without testing each fix.
+    inner_box: tuple[float, float, float, float] | None = None
+
+
+def _square_inside(geometry: BaseGeometry) -> tuple[float, float, float, float] | None:
+    """A square inside a polygonal geometry: inscribed in its largest inscribed circle."""
+    if geometry.is_empty:
+        return None
+    minx, miny, maxx, maxy = geometry.bounds
+    line = shapely.maximum_inscribed_circle(geometry, max(maxx - minx, maxy - miny) / 1000.0)
+    (cx, cy), _ = line.coords
+    # The radius is the centre's true distance to the boundary; shrink a hair for rounding.
+    half = line.length / math.sqrt(2.0) * 0.999
+    if half <= 0:
+        return None
+    return (cx - half, cy - half, cx + half, cy + half)
 
 
 def zone_filter(zone: Zone, filter_accuracy_m: float, approach: bool) -> ZoneFilter | None:
@@ -221,9 +238,12 @@ def zone_filter(zone: Zone, filter_accuracy_m: float, approach: bool) -> ZoneFil
     if plan is None:
         return None
     outer = metric.outer(plan.outer_level)
+    inner = metric.inner(plan.inner_level)
+    inclusion = zone.kind is ZoneKind.INCLUSION
+    minx, miny, maxx, maxy = (float(b) for b in outer.bounds)
     return ZoneFilter(
-        zone.kind is ZoneKind.INCLUSION, outer, metric.inner(plan.inner_level), plan.max_accuracy_m,
-        tuple(float(b) for b in outer.bounds),  # type: ignore[arg-type]
+        inclusion, outer, inner, plan.max_accuracy_m, (minx, miny, maxx, maxy),
+        _square_inside(inner) if inclusion else None,
     )
 
 
