@@ -214,10 +214,12 @@ class BatchEvaluator:
         """Codes, near and far per (slot, row) for person-sorted rows where ``wanted``.
 
         Stage 1 runs each person's slice through each zone's prepared filters (one or two
-        ``contains_xy`` calls on array views); stage 2 gives the exact test, vectorised over
+        ``contains_xy`` calls on array views), skipped entirely when the person's bounding
+        box misses the zone's outer filter (all far outside) or lies in the square inscribed
+        in its inner filter (all deep inside). Stage 2 gives the exact test, vectorised over
         all remaining (row, zone) pairs at once: fixes near a boundary, and fixes too
-        inaccurate for the filters (screened first by their zone's grown bounding box).
-        Rows not wanted hold CODE_NOT_EVALUATED.
+        inaccurate for the fine filters (screened by their zone's grown bounding box, then
+        by the coarse filters). Rows not wanted hold CODE_NOT_EVALUATED.
         """
         if self._filters is None:
             self.warm()
