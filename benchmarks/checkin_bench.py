@@ -325,7 +325,7 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="short smoke run")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "4")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "8")))
     parser.add_argument("--soak-seconds", type=int, default=300)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
