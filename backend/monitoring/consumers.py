@@ -13,11 +13,14 @@ Protocol (JSON messages):
 * client → ``{"type": "ping"}`` → ``{"type": "pong"}``.
 
 A numbered event that arrives with a gap before it (channels-redis drops group messages past its
-capacity) makes the consumer fetch the gap from the database first, so nothing is missed.
+capacity) makes the consumer fetch the gap from the database first. A dropped *tail* of a burst has
+no later event to reveal it, so after every live event the consumer also looks for newer stored
+events shortly afterwards, and every ``CATCH_UP_EVERY_S`` seconds anyway: nothing is missed.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -33,6 +36,8 @@ from backend.monitoring.models import ConsoleEvent
 
 REPLAY_PAGE = 500
 REPLAY_LIMIT = 20_000
+CATCH_UP_AFTER_EVENT_S = 0.3
+CATCH_UP_EVERY_S = 10.0
 
 
 class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -50,6 +55,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_add(group, self.channel_name)
         self.live = False
         self.held: list[dict[str, Any]] = []
+        self.sending = asyncio.Lock()  # live delivery and catch-up never interleave
+        self.soon: asyncio.Task[None] | None = None
+        self.watch: asyncio.Task[None] | None = None
         await self.accept()
         self.last_seq = await self._max_seq()
         await database_sync_to_async(self._audit)("connect")
@@ -58,6 +66,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                                        "office_ids": None if self.office_ids is None else sorted(self.office_ids)}})
 
     async def disconnect(self, code: int) -> None:
+        for task in (getattr(self, "soon", None), getattr(self, "watch", None)):
+            if task is not None:
+                task.cancel()
         for group in getattr(self, "groups", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -90,36 +101,57 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if seq is None:
             await self.send_json(event)
             return
-        if seq <= self.last_seq:
-            return
-        if seq > self.last_seq + 1:
-            # Either other offices' events (not ours) or messages the channel layer dropped.
-            for missed in await self._events_between(self.last_seq, seq):
-                await self.send_json(missed)
-        await self.send_json(event)
-        self.last_seq = seq
+        async with self.sending:
+            if seq <= self.last_seq:
+                return
+            if seq > self.last_seq + 1:
+                # Either other offices' events (not ours) or messages the channel layer dropped.
+                for missed in await self._events_between(self.last_seq, seq):
+                    await self.send_json(missed)
+            await self.send_json(event)
+            self.last_seq = seq
+        if self.soon is None or self.soon.done():
+            self.soon = asyncio.create_task(self._catch_up_after(CATCH_UP_AFTER_EVENT_S))
+
+    async def _catch_up(self) -> None:
+        async with self.sending:
+            for event in await self._events_between(self.last_seq, None, REPLAY_PAGE):
+                await self.send_json(event)
+                self.last_seq = event["seq"]
+
+    async def _catch_up_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self._catch_up()
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(CATCH_UP_EVERY_S)
+            await self._catch_up()
 
     async def _replay(self, after: int) -> None:
         self.live = False
-        newest = await self._max_seq()
-        if newest - after > REPLAY_LIMIT:
-            await self.send_json({"type": "resync", "last_seq": newest,
-                                  "detail": "too far behind to replay; reload alerts from the API"})
-            self.last_seq = newest
-        else:
-            self.last_seq = after
-            while True:
-                page = await self._events_between(self.last_seq, None, REPLAY_PAGE)
-                for event in page:
-                    await self.send_json(event)
-                    self.last_seq = event["seq"]
-                if len(page) < REPLAY_PAGE:
-                    break
+        async with self.sending:
+            newest = await self._max_seq()
+            if newest - after > REPLAY_LIMIT:
+                await self.send_json({"type": "resync", "last_seq": newest,
+                                      "detail": "too far behind to replay; reload alerts from the API"})
+                self.last_seq = newest
+            else:
+                self.last_seq = after
+                while True:
+                    page = await self._events_between(self.last_seq, None, REPLAY_PAGE)
+                    for event in page:
+                        await self.send_json(event)
+                        self.last_seq = event["seq"]
+                    if len(page) < REPLAY_PAGE:
+                        break
         await self.send_json({"type": "replay_done", "last_seq": self.last_seq})
         self.live = True
         held, self.held = self.held, []
         for event in sorted(held, key=lambda e: (e.get("seq") is not None, e.get("seq") or 0)):
             await self._deliver(event)
+        if self.watch is None:
+            self.watch = asyncio.create_task(self._watch())
 
     def _visible(self) -> Any:
         queryset = ConsoleEvent.objects.all()

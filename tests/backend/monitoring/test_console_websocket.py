@@ -142,3 +142,28 @@ async def test_ping_and_bad_messages(users: Any) -> None:
     await console.send_json_to({"type": "resume", "after_seq": "x"})
     assert (await console.receive_json_from())["type"] == "error"
     await console.disconnect()
+
+
+async def test_a_dropped_tail_of_a_burst_arrives_shortly_after(users: Any, office_a: Any) -> None:
+    from backend.monitoring.models import ConsoleEvent
+
+    console = await connect(users["a"])
+    await console.send_json_to({"type": "subscribe"})
+    await receive_until(console, "replay_done")
+
+    @database_sync_to_async
+    def delivered_then_lost() -> tuple[int, int]:
+        from backend.monitoring.events import next_sequence, publish_event
+
+        with transaction.atomic():
+            first = publish_event(office_a.pk, "alert.created", {"n": 1}).seq
+            # The last event of the burst is committed but its group message is lost.
+            lost = next_sequence()
+            ConsoleEvent.objects.create(seq=lost, office_id=office_a.pk, type="alert.created", payload={"n": 2})
+        return first, lost
+
+    first, lost = await delivered_then_lost()
+    assert (await console.receive_json_from(timeout=3))["seq"] == first
+    # No later event reveals the gap; the consumer looks for newer stored events by itself.
+    assert (await console.receive_json_from(timeout=3))["seq"] == lost
+    await console.disconnect()
