@@ -98,16 +98,17 @@ print(json.dumps(seed({devices}, {latency_subjects})))
 
 
 class Servers:
-    def __init__(self, db_url: str, workers: int) -> None:
+    def __init__(self, db_url: str, workers: int, threads: int = 1) -> None:
         self.env = server_env(db_url)
         self.api_port, self.ws_port = free_port(), free_port()
         self.procs: list[subprocess.Popen[bytes]] = []
-        self.workers = workers
+        self.workers, self.threads = workers, threads
 
     def start(self) -> None:
         bin_dir = Path(PY).parent
         self.procs.append(subprocess.Popen(
             [str(bin_dir / "gunicorn"), "backend.config.wsgi:application", "--workers", str(self.workers),
+             *(["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
              "--bind", f"127.0.0.1:{self.api_port}", "--backlog", "2048", "--log-level", "warning"],
             cwd=ROOT, env=self.env, start_new_session=True))
         self.procs.append(subprocess.Popen(
@@ -326,6 +327,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "8")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "1")),
+                        help="threads per gunicorn worker (gthread when > 1)")
     parser.add_argument("--soak-seconds", type=int, default=300)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -336,10 +339,10 @@ def main() -> None:
 
     db_url = recreate_database()
     seeded = seed(db_url, devices=200, latency_subjects=samples)
-    servers = Servers(db_url, args.workers)
+    servers = Servers(db_url, args.workers, args.threads)
     servers.start()
     api = f"http://127.0.0.1:{servers.api_port}"
-    results: dict[str, Any] = {"workers": args.workers, "cores": os.cpu_count()}
+    results: dict[str, Any] = {"workers": args.workers, "threads": args.threads, "cores": os.cpu_count()}
     try:
         run_wrk(f"{api}/api/v1/ping", 3, 16, 1)  # warm up
         reference = run_wrk(f"{api}/api/v1/ping", duration, 16, 1)
