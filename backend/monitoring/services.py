@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from backend.accounts.models import User
 from backend.monitoring import engine
 from backend.monitoring.checkin_input import FixInput, parse_fix
-from backend.monitoring.events import publish_event, publish_position
+from backend.monitoring.events import next_sequence, publish_event, publish_position
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
 from backend.monitoring.rules import CLOCK_SKEW_FLAG_S, LOW_BATTERY_PERCENT, OFFLINE_GRACE, checkin_interval
 from backend.supervision.models import Device, Subject
@@ -47,8 +47,6 @@ def raise_alert(subject: Subject, *, kind: str, severity: str, occurred_at: dt.d
     existing = Alert.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
-    from backend.monitoring.events import next_sequence
-
     alert = Alert.objects.create(
         seq=next_sequence(), dedupe_key=dedupe_key[:120],
         category=Category.RISK if kind in RISK_KINDS else Category.POSITION, kind=kind, severity=severity,
@@ -312,13 +310,19 @@ def _update_state_after_fixes(state: MonitorState, subject: Subject, rows: list[
     return updates["next_checkin_due"]  # type: ignore[no-any-return]
 
 
+def _warn_low_battery(subject: Subject, battery: float | None, charging: bool | None, at: dt.datetime,
+                      evidence: dict[str, Any]) -> None:
+    """One low-battery risk warning per person and local day, from a fix or a heartbeat."""
+    if battery is not None and battery <= LOW_BATTERY_PERCENT and not charging:
+        raise_alert(subject, kind=Kind.LOW_BATTERY, severity=Severity.INFO, occurred_at=at,
+                    dedupe_key=f"low_battery:{subject.pk}:{timezone.localtime(at).date().isoformat()}",
+                    evidence={"battery": battery, **evidence})
+
+
 def _check_battery(subject: Subject, rows: list[CheckinRow]) -> None:
     latest = max(rows, key=lambda row: row.recorded_at)
-    if latest.battery is not None and latest.battery <= LOW_BATTERY_PERCENT and not latest.charging:
-        day = timezone.localtime(latest.recorded_at).date().isoformat()
-        raise_alert(subject, kind=Kind.LOW_BATTERY, severity=Severity.INFO, occurred_at=latest.recorded_at,
-                    dedupe_key=f"low_battery:{subject.pk}:{day}",
-                    evidence={"battery": latest.battery, "fix_ids": [str(latest.client_id)]})
+    _warn_low_battery(subject, latest.battery, latest.charging, latest.recorded_at,
+                      {"fix_ids": [str(latest.client_id)]})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,11 +343,7 @@ def record_status(device: Device, status: dict[str, Any]) -> MonitorState:
             hour = timezone.localtime(now).strftime("%Y-%m-%dT%H")
             raise_alert(subject, kind=Kind.PERMISSION_OFF, severity=Severity.WARNING, occurred_at=now,
                         dedupe_key=f"permission_off:{subject.pk}:{hour}", evidence={"off": off, "status": status})
-        battery = status.get("battery")
-        if battery is not None and battery <= LOW_BATTERY_PERCENT and not status.get("charging"):
-            raise_alert(subject, kind=Kind.LOW_BATTERY, severity=Severity.INFO, occurred_at=now,
-                        dedupe_key=f"low_battery:{subject.pk}:{timezone.localdate(now).isoformat()}",
-                        evidence={"battery": battery})
+        _warn_low_battery(subject, status.get("battery"), status.get("charging"), now, {})
     return state
 
 

@@ -29,6 +29,8 @@ class AuditedViewSetMixin:
     """
 
     audit_resource: str = ""
+    # What a view adds to its log row (e.g. the time window of a track); set while handling.
+    audit_detail: dict[str, Any]
     action: str | None
     kwargs: dict[str, Any]
 
@@ -50,6 +52,7 @@ class AuditedViewSetMixin:
             detail["ids"] = [row.get("id") for row in data["results"][:_MAX_IDS] if isinstance(row, dict)]
         elif view_action == "create" and data is not None and response.status_code < 400:
             object_id = data.get("id", "")
+        detail.update(getattr(self, "audit_detail", {}))
         if response.status_code >= 400 and data is not None:
             detail["error"] = str(data.get("code", ""))[:40]
         record_access(request, action=action, resource=self.audit_resource, object_id=object_id,
