@@ -22,6 +22,8 @@ import click
 import pytest
 import yaml
 
+from tests.integration.realservices import free_port
+
 PROJECT = Path(__file__).resolve().parent.parent
 COMPOSE = PROJECT / "docker-compose.yml"
 BIN = Path(sys.executable).parent
@@ -73,12 +75,6 @@ def settings_variables() -> tuple[set[str], set[str]]:
     read |= set(re.findall(r'os\.environ(?:\.get|\.setdefault)?[\[(]\s*"([A-Z][A-Z0-9_]*)"', source))
     with_file = set(re.findall(r'env_str\(\s*"([A-Z][A-Z0-9_]*)"', source))
     return read, with_file
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ---------------------------------------------------------------------------------------------
