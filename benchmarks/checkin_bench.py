@@ -60,6 +60,7 @@ def server_env(db_url: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="0",
         DATABASE_URL=db_url, REDIS_URL=REDIS_URL, CHANNEL_PREFIX=f"bench{uuid.uuid4().hex[:8]}",
         CELERY_TASK_ALWAYS_EAGER="1", LOG_LEVEL="WARNING", DEMO_MODE="0", PYTHONPATH=str(ROOT),
+        CHECKIN_EVALUATION=os.environ.get("BENCH_EVALUATION", "queue"),
     )
     return env
 
@@ -98,11 +99,12 @@ print(json.dumps(seed({devices}, {latency_subjects})))
 
 
 class Servers:
-    def __init__(self, db_url: str, workers: int, threads: int = 1) -> None:
+    def __init__(self, db_url: str, workers: int, threads: int = 1, evaluators: int = 1) -> None:
         self.env = server_env(db_url)
         self.api_port, self.ws_port = free_port(), free_port()
         self.procs: list[subprocess.Popen[bytes]] = []
         self.workers, self.threads = workers, threads
+        self.evaluators = evaluators if self.env["CHECKIN_EVALUATION"] == "queue" else 0
 
     def start(self) -> None:
         bin_dir = Path(PY).parent
@@ -115,6 +117,9 @@ class Servers:
             [str(bin_dir / "uvicorn"), "backend.config.asgi:application", "--host", "127.0.0.1", "--port",
              str(self.ws_port), "--no-access-log", "--log-level", "warning"],
             cwd=ROOT, env=self.env, start_new_session=True))
+        for _ in range(self.evaluators):
+            self.procs.append(subprocess.Popen([PY, "backend/manage.py", "run_evaluator"], cwd=ROOT, env=self.env,
+                                               start_new_session=True))
         for port in (self.api_port, self.ws_port):
             deadline = time.time() + 60
             while time.time() < deadline:
@@ -329,6 +334,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "8")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "1")),
                         help="threads per gunicorn worker (gthread when > 1)")
+    parser.add_argument("--evaluators", type=int, default=int(os.environ.get("BENCH_EVALUATORS", "1")),
+                        help="run_evaluator processes (CHECKIN_EVALUATION=queue, the default; "
+                             "BENCH_EVALUATION=inline evaluates in the API workers instead)")
     parser.add_argument("--soak-seconds", type=int, default=300)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -339,10 +347,11 @@ def main() -> None:
 
     db_url = recreate_database()
     seeded = seed(db_url, devices=200, latency_subjects=samples)
-    servers = Servers(db_url, args.workers, args.threads)
+    servers = Servers(db_url, args.workers, args.threads, args.evaluators)
     servers.start()
     api = f"http://127.0.0.1:{servers.api_port}"
-    results: dict[str, Any] = {"workers": args.workers, "threads": args.threads, "cores": os.cpu_count()}
+    results: dict[str, Any] = {"workers": args.workers, "threads": args.threads, "cores": os.cpu_count(),
+                               "evaluation": servers.env["CHECKIN_EVALUATION"], "evaluators": servers.evaluators}
     try:
         run_wrk(f"{api}/api/v1/ping", 3, 16, 1)  # warm up
         reference = run_wrk(f"{api}/api/v1/ping", duration, 16, 1)

@@ -27,7 +27,7 @@ from tests.integration.realservices import free_port
 PROJECT = Path(__file__).resolve().parent.parent
 COMPOSE = PROJECT / "docker-compose.yml"
 BIN = Path(sys.executable).parent
-APP_SERVICES = {"migrate", "web", "ws", "worker", "beat"}
+APP_SERVICES = {"migrate", "web", "ws", "evaluator", "worker", "beat"}
 EXPECTED_SERVICES = {"postgres", "redis", *APP_SERVICES}
 
 # Values for the ${...} that Compose would take from .env.
@@ -191,6 +191,19 @@ def test_migrate_is_a_management_command_that_accepts_its_options() -> None:
     assert command[2] in get_commands()
     parser = load_command_class(get_commands()[command[2]], command[2]).create_parser("manage.py", command[2])
     assert parser.parse_args(command[3:]).interactive is False
+
+
+def test_the_evaluator_runs_the_management_command_in_queue_mode() -> None:
+    from django.core.management import get_commands, load_command_class
+
+    command = services()["evaluator"]["command"]
+    assert command[:2] == ["python", "backend/manage.py"] and (PROJECT / command[1]).is_file()
+    assert command[2] in get_commands()
+    load_command_class(get_commands()[command[2]], command[2]).create_parser("manage.py", command[2]).parse_args(
+        command[3:])
+    # The API only stores uploads when the evaluator is there to evaluate them, and vice versa.
+    assert service_environment("web")["CHECKIN_EVALUATION"] == "queue"
+    assert service_environment("evaluator")["CHECKIN_EVALUATION"] == "queue"
 
 
 def test_the_worker_healthcheck_pings_the_project_app() -> None:

@@ -153,6 +153,8 @@ REDIS_URL = env_str("REDIS_URL") or ""
 # Group messages past this many per channel are dropped silently by channels-redis (default 100);
 # the console replays from the database, but size it so that replay is the exception.
 CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 5000, minimum=100)
+# Namespaces this deployment's keys in a shared Redis (channel layer, evaluation queue).
+CHANNEL_PREFIX = env_str("CHANNEL_PREFIX", "cm") or "cm"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -161,7 +163,7 @@ if REDIS_URL:
                 "hosts": [REDIS_URL],
                 "capacity": CHANNEL_CAPACITY,
                 "group_expiry": 86400,
-                "prefix": env_str("CHANNEL_PREFIX", "cm") or "cm",
+                "prefix": CHANNEL_PREFIX,
             },
         }
     }
@@ -170,6 +172,14 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
                                   "CONFIG": {"capacity": CHANNEL_CAPACITY}}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Where uploaded fixes are evaluated: "inline" in the upload's process (embedded default), or
+# "queue": the API only stores them and `manage.py run_evaluator` processes evaluate them.
+CHECKIN_EVALUATION = env_str("CHECKIN_EVALUATION", "inline") or "inline"
+if CHECKIN_EVALUATION not in ("inline", "queue"):
+    raise ImproperlyConfigured("CHECKIN_EVALUATION must be 'inline' or 'queue'.")
+if CHECKIN_EVALUATION == "queue" and not REDIS_URL:
+    raise ImproperlyConfigured("CHECKIN_EVALUATION=queue needs REDIS_URL (the evaluators' doorbell).")
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None
@@ -184,6 +194,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
+    # A safety net behind the evaluators: fixes marked waiting for more than a few seconds.
+    "evaluate-waiting-checkins": {"task": "backend.monitoring.tasks.evaluate_waiting_checkins", "schedule": 30.0},
     "prompt-checkins": {"task": "backend.reminders.tasks.schedule_checkin_prompts", "schedule": 300.0},
     "monthly-report-reminders": {"task": "backend.reminders.tasks.schedule_monthly_report_reminders",
                                  "schedule": crontab(hour=9, minute=0)},

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ import geofence as gf
 from backend.monitoring.checkin_input import FixInput
 from backend.monitoring.models import Zone
 from backend.supervision.models import Subject
+from geofence.fixes import QUALITY_BY_CODE, QUALITY_CODES, static_quality, to_epoch_us
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +45,8 @@ class EngineEvent:
         return self.at.isoformat()
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    state: dict[str, Any]
-    qualities: dict[str, str]
-    wgs84: dict[str, tuple[float, float]]
-    events: list[EngineEvent]
+# One quality policy for ingest and evaluation (the engine's documented defaults).
+QUALITY = gf.QualityConfig()
 
 
 def active_zones_query(subject: Subject) -> Any:
@@ -99,13 +97,17 @@ def zones_changed() -> None:
         cache.set(ZONES_GENERATION_KEY, 1, timeout=None)
 
 
-def zones_for(subject: Subject) -> list[gf.Zone]:
+def zones_generation() -> int:
+    return int(cache.get(ZONES_GENERATION_KEY, 0))
+
+
+def zones_for(subject: Subject, generation: int | None = None) -> list[gf.Zone]:
     """The engine zones of ``subject``, from a per-process cache checked against a shared generation.
 
-    One cache read per upload instead of a zone query: with Redis configured the generation is
-    shared by every API process, so a zone edited anywhere is used everywhere on the next upload.
+    One cache read per evaluation round instead of a zone query per person: with Redis configured
+    the generation is shared by every process, so a zone edited anywhere is used everywhere next.
     """
-    generation = cache.get(ZONES_GENERATION_KEY, 0)
+    generation = zones_generation() if generation is None else generation
     cached = _subject_zones.get(subject.pk)
     if cached is not None and cached[0] == generation:
         return cached[1]
@@ -130,24 +132,117 @@ def _load_zones(subject: Subject) -> list[gf.Zone]:
     return zones
 
 
-def evaluate(subject: Subject, state: dict[str, Any], fixes: list[FixInput], now: dt.datetime) -> Evaluation:
-    """Run the engine on new fixes of one subject; returns the new state, fix classes and events."""
-    engine_fixes = [
-        gf.Fix(id=str(f.client_id), person_id=str(subject.pk), recorded_at=f.recorded_at, lat=f.lat, lon=f.lon,
-               accuracy_m=f.accuracy_m, crs=gf.Crs(f.crs), received_at=now, mock_location=f.mock_location,
-               speed_mps=f.speed_mps)
-        for f in fixes
-    ]
-    previous = gf.PersonState.from_dict(state) if state else None
-    result = gf.evaluate_person(previous, engine_fixes, zones_for(subject), now=now)
-    wgs84 = {}
-    for fix in fixes:
-        wgs84[str(fix.client_id)] = gf.to_wgs84(fix.lat, fix.lon, fix.crs) if fix.crs != "wgs84" else (fix.lat, fix.lon)
-    events = [EngineEvent(kind=event.kind.value, zone_id=int(event.zone_id) if event.zone_id else None,
-                          at=event.at, fix_ids=list(event.fix_ids), late=event.late, detail=dict(event.detail))
-              for event in result.events]
-    qualities = {fix_id: quality.value for fix_id, quality in result.qualities.items()}
-    return Evaluation(state=result.state.to_dict(), qualities=qualities, wgs84=wgs84, events=events)
+@dataclass(frozen=True)
+class StoredFix:
+    """A stored check-in as the evaluator reads it back (WGS-84 coordinates)."""
+
+    id: int
+    subject_id: int
+    client_id: str
+    recorded_at: dt.datetime
+    received_at: dt.datetime
+    lat: float
+    lon: float
+    accuracy_m: float
+    mock_location: bool
+    quality: str
+    battery: float | None
+    charging: bool | None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """New engine states and events per subject, and the fixes whose final class differs."""
+
+    states: dict[int, dict[str, Any]]
+    events: dict[int, list[EngineEvent]]
+    qualities: dict[int, str]  # check-in id -> final class, only where it changed
+
+
+def at_receipt(fixes: list[FixInput], received_at: dt.datetime) -> list[tuple[float, float, str]]:
+    """WGS-84 position and fix class of each fix as received (``(lat, lon, quality)``).
+
+    The classes decided by one fix alone (low accuracy, future, stale, null island, out of
+    range, mock); the evaluator may later find a teleport and store that instead.
+    """
+    n = len(fixes)
+    lat = np.fromiter((f.lat for f in fixes), np.float64, n)
+    lon = np.fromiter((f.lon for f in fixes), np.float64, n)
+    recorded = np.fromiter((to_epoch_us(f.recorded_at) for f in fixes), np.int64, n)
+    received_us = to_epoch_us(received_at)
+    codes = static_quality(lat, lon, np.fromiter((f.accuracy_m for f in fixes), np.float64, n), recorded,
+                           np.full(n, received_us, np.int64), np.fromiter((f.mock_location for f in fixes), bool, n),
+                           received_us, QUALITY)
+    out = []
+    for fix, code in zip(fixes, codes.tolist(), strict=True):
+        wlat, wlon = (fix.lat, fix.lon) if fix.crs == "wgs84" else gf.to_wgs84(fix.lat, fix.lon, fix.crs)
+        out.append((wlat, wlon, QUALITY_BY_CODE[code].value))
+    return out
+
+
+def evaluate_batch(subjects: dict[int, Subject], states: dict[int, dict[str, Any]],
+                   fixes: list[StoredFix]) -> BatchResult:
+    """Run the engine on the new fixes of several subjects at once (vectorised across them).
+
+    ``now`` is the latest receive time of the batch, so a fix is judged stale or from the future
+    against the time it reached the server, not against when the evaluator got to it.
+    """
+    by_subject = sorted({f.subject_id for f in fixes})
+    generation = zones_generation()
+    zone_sets = {str(pk): zones_for(subjects[pk], generation) for pk in by_subject}
+    previous = {str(pk): gf.PersonState.from_dict(states[pk]) for pk in by_subject if states.get(pk)}
+    now = max(f.received_at for f in fixes)
+    if not any(zone_sets.values()):
+        # No zones at all in this batch (the vectorised evaluator needs at least one): the
+        # integrity rules (mock location, teleports) still run, person by person.
+        new_states, geo_events, codes = _without_zones(previous, fixes, now)
+    else:
+        evaluator = gf.BatchEvaluator(zone_sets, quality=QUALITY)
+        person_index = evaluator.person_index
+        n = len(fixes)
+        batch = gf.FixBatch(
+            ids=[f.client_id for f in fixes],
+            person=np.fromiter((person_index[str(f.subject_id)] for f in fixes), np.int64, n),
+            recorded_us=np.fromiter((to_epoch_us(f.recorded_at) for f in fixes), np.int64, n),
+            received_us=np.fromiter((to_epoch_us(f.received_at) for f in fixes), np.int64, n),
+            lat=np.fromiter((f.lat for f in fixes), np.float64, n),
+            lon=np.fromiter((f.lon for f in fixes), np.float64, n),
+            accuracy_m=np.fromiter((f.accuracy_m for f in fixes), np.float64, n),
+            crs=np.zeros(n, np.int8),  # stored WGS-84
+            mock=np.fromiter((f.mock_location for f in fixes), bool, n),
+        )
+        result = evaluator.evaluate(previous, batch, now=now)
+        new_states, geo_events, codes = result.states, result.events, result.quality.tolist()
+    events: dict[int, list[EngineEvent]] = {}
+    for event in geo_events:
+        events.setdefault(int(event.person_id), []).append(EngineEvent(
+            kind=event.kind.value, zone_id=int(event.zone_id) if event.zone_id else None, at=event.at,
+            fix_ids=list(event.fix_ids), late=event.late, detail=dict(event.detail)))
+    qualities = {}
+    for fix, code in zip(fixes, codes, strict=True):
+        value = QUALITY_BY_CODE[code].value
+        if value != fix.quality:
+            qualities[fix.id] = value
+    return BatchResult(states={int(pid): st.to_dict() for pid, st in new_states.items()}, events=events,
+                       qualities=qualities)
+
+
+def _without_zones(previous: dict[str, gf.PersonState], fixes: list[StoredFix], now: dt.datetime,
+                   ) -> tuple[dict[str, gf.PersonState], list[gf.GeofenceEvent], list[int]]:
+    per_person: dict[str, list[gf.Fix]] = {}
+    for f in fixes:
+        per_person.setdefault(str(f.subject_id), []).append(gf.Fix(
+            id=f.client_id, person_id=str(f.subject_id), recorded_at=f.recorded_at, lat=f.lat, lon=f.lon,
+            accuracy_m=f.accuracy_m, crs=gf.Crs.WGS84, received_at=f.received_at, mock_location=f.mock_location))
+    new_states: dict[str, gf.PersonState] = {}
+    events: list[gf.GeofenceEvent] = []
+    quality: dict[str, gf.FixQuality] = {}
+    for pid, mine in per_person.items():
+        result = gf.evaluate_person(previous.get(pid), mine, [], now=now, quality=QUALITY, person_id=pid)
+        new_states[pid] = result.state
+        events.extend(result.events)
+        quality.update(result.qualities)
+    return new_states, events, [QUALITY_CODES[quality[f.client_id]] for f in fixes]
 
 
 def validate_zone_fields(values: dict[str, Any], crs: str) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:

@@ -93,6 +93,9 @@ class CheckIn(models.Model):
         verbose_name_plural = _("check-ins")
         constraints = [models.UniqueConstraint(fields=["device", "client_id"], name="checkin_once_per_phone")]
         indexes = [models.Index(fields=["subject", "recorded_at"], name="checkin_subject_time"),
+                   # The evaluator reads a person's rows past its cursor (ids of one person are
+                   # inserted under the person's state lock, so they grow in commit order).
+                   models.Index(fields=["subject", "id"], name="checkin_subject_id"),
                    models.Index(fields=["received_at"], name="checkin_received")]
 
     def __str__(self) -> str:
@@ -102,8 +105,10 @@ class CheckIn(models.Model):
 class MonitorState(models.Model):
     """Where the engine stands for one subject: its serialised state and the latest good position.
 
-    Locked (SELECT ... FOR UPDATE) while a batch is evaluated, so two uploads of the same person
-    are evaluated one after the other, never interleaved.
+    Every upload of the person takes this row's lock first (an UPDATE), then inserts its fixes and
+    marks the row ``pending_since``; the evaluator locks the row, evaluates the person's rows past
+    ``evaluated_through_id`` and clears the mark. So uploads of one person are stored one after
+    the other, ids of one person grow in commit order, and no fix is evaluated twice or skipped.
     """
 
     subject = models.OneToOneField(Subject, verbose_name=_("subject"), on_delete=models.CASCADE,
@@ -118,10 +123,14 @@ class MonitorState(models.Model):
     last_status = models.JSONField(_("last phone status"), default=dict, blank=True)
     last_status_at = models.DateTimeField(_("last status at"), null=True, blank=True)
     offline_alerted_at = models.DateTimeField(_("offline alert raised at"), null=True, blank=True)
+    pending_since = models.DateTimeField(_("fixes waiting for evaluation since"), null=True, blank=True)
+    evaluated_through_id = models.BigIntegerField(_("evaluated through check-in"), default=0)
 
     class Meta:
         verbose_name = _("monitoring state")
         verbose_name_plural = _("monitoring states")
+        indexes = [models.Index(fields=["pending_since"], name="monitorstate_pending",
+                                condition=models.Q(pending_since__isnull=False))]
 
     def __str__(self) -> str:
         return str(self.subject)

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import User
-from backend.monitoring import engine
+from backend.monitoring import engine, evaluation_queue
 from backend.monitoring.checkin_input import FixInput, parse_fix
 from backend.monitoring.events import next_sequence, publish_event, publish_position
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
@@ -172,12 +173,36 @@ def _skew_seconds(sent_at: dt.datetime | None, received_at: dt.datetime) -> floa
     return 0.0 if sent_at is None else round((sent_at - received_at).total_seconds(), 3)
 
 
+def _mark_upload(subject: Subject, received_at: dt.datetime, next_due: dt.datetime | None) -> None:
+    """Take the person's state lock for this upload and note the contact (one UPDATE).
+
+    With valid fixes the next check-in is due one interval from now and the fixes are marked
+    waiting for evaluation; an upload of nothing valid only notes that the phone was heard.
+    """
+    table = MonitorState._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        if next_due is None:
+            cursor.execute(f"UPDATE {table} SET last_checkin_received_at = %s WHERE subject_id = %s",  # noqa: S608
+                           [adapt(received_at), subject.pk])
+        else:
+            cursor.execute(
+                f"UPDATE {table} SET last_checkin_received_at = %s, next_checkin_due = %s, "  # noqa: S608
+                "offline_alerted_at = NULL, pending_since = COALESCE(pending_since, %s) WHERE subject_id = %s",
+                [adapt(received_at), adapt(next_due), adapt(received_at), subject.pk])
+        if cursor.rowcount == 0:
+            ensure_monitor_state(subject)
+            _mark_upload(subject, received_at, next_due)
+
+
 def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | None = None) -> CheckinOutcome:
-    """Store a batch of fixes from one phone, evaluate the new ones, raise alerts. Idempotent.
+    """Store a batch of fixes from one phone; they are evaluated right after. Idempotent.
 
     Each fix gets a fate: ``accepted``, ``duplicate`` (same id, same body: stored once already),
     ``conflict`` (same id, different body) or ``rejected`` (with field errors). Everything is
-    committed before the answer is built, so an acknowledged fix is never lost.
+    committed before the answer is built, so an acknowledged fix is never lost. The fix class
+    in the answer is the one decided at receipt; evaluation (inline, or by the evaluators) may
+    still find a teleport, raises the alerts and moves the person's position.
     """
     received_at = timezone.now()
     skew = _skew_seconds(sent_at, received_at)
@@ -193,51 +218,134 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
             parsed.append((index, fix))
 
     subject = device.subject
-    next_due = None
+    next_due = received_at + checkin_interval(subject.supervision_level) if parsed else None
+    receipt = engine.at_receipt([fix for _, fix in parsed], received_at) if parsed else []
+    inserted = False
     with transaction.atomic():
-        state = _lock_state(subject)
-        ids = [fix.client_id for _, fix in parsed]
-        known = dict(CheckIn.objects.filter(device=device, client_id__in=ids).values_list("client_id", "body_hash"))
-        fresh: list[tuple[int, FixInput]] = []
-        for index, fix in parsed:
-            prior = known.get(fix.client_id)
-            if prior is None:
-                known[fix.client_id] = fix.body_hash
-                fresh.append((index, fix))
-            elif prior == fix.body_hash:
-                results[index] = {"index": index, "id": str(fix.client_id), "status": "duplicate"}
-            else:
-                results[index] = {"index": index, "id": str(fix.client_id), "status": "conflict",
-                                  "errors": {"id": [_("This id was already sent with a different fix.")]}}
-        if fresh:
-            evaluation = engine.evaluate(subject, state.engine_state, [fix for _, fix in fresh], received_at)
+        _mark_upload(subject, received_at, next_due)
+        if parsed:
+            # Under the person's lock no other upload of theirs runs, so looking up the ids first
+            # and then inserting the new ones cannot race.
+            known = dict(CheckIn.objects.filter(device=device, client_id__in=[fix.client_id for _, fix in parsed])
+                         .values_list("client_id", "body_hash"))
             rows = []
-            for index, fix in fresh:
+            for (index, fix), (lat, lon, quality) in zip(parsed, receipt, strict=True):
+                prior = known.get(fix.client_id)
                 key = str(fix.client_id)
-                lat, lon = evaluation.wgs84[key]
-                quality = evaluation.qualities[key]
-                rows.append(CheckinRow(
-                    subject.pk, device.pk, fix.client_id, fix.body_hash, fix.recorded_at, received_at, skew, lat,
-                    lon, fix.lat, fix.lon, fix.crs, fix.accuracy_m, fix.altitude_m, fix.speed_mps, fix.battery,
-                    fix.charging, fix.mock_location, fix.provider, quality,
-                ))
-                result: dict[str, Any] = {"index": index, "id": key, "status": "accepted", "quality": quality}
-                if abs(skew) > CLOCK_SKEW_FLAG_S:
-                    result["clock_skew_s"] = skew
-                results[index] = result
-            _insert_checkins(rows)
-            if evaluation.events:
-                _raise_engine_alerts(subject, evaluation.events)
-            next_due = _update_state_after_fixes(state, subject, rows, evaluation.state, received_at)
-            _check_battery(subject, rows)
+                if prior is None:
+                    known[fix.client_id] = fix.body_hash
+                    rows.append(CheckinRow(
+                        subject.pk, device.pk, fix.client_id, fix.body_hash, fix.recorded_at, received_at, skew, lat,
+                        lon, fix.lat, fix.lon, fix.crs, fix.accuracy_m, fix.altitude_m, fix.speed_mps, fix.battery,
+                        fix.charging, fix.mock_location, fix.provider, quality,
+                    ))
+                    result: dict[str, Any] = {"index": index, "id": key, "status": "accepted", "quality": quality}
+                    if abs(skew) > CLOCK_SKEW_FLAG_S:
+                        result["clock_skew_s"] = skew
+                    results[index] = result
+                elif prior == fix.body_hash:
+                    results[index] = {"index": index, "id": key, "status": "duplicate"}
+                else:
+                    results[index] = {"index": index, "id": key, "status": "conflict",
+                                      "errors": {"id": [_("This id was already sent with a different fix.")]}}
+            if rows:
+                _insert_checkins(rows)
+                inserted = True
+    if inserted:
+        if evaluation_queue.mode() == evaluation_queue.INLINE:
+            evaluate_pending([subject.pk])
         else:
-            MonitorState.objects.filter(pk=state.pk).update(last_checkin_received_at=received_at)
-            next_due = state.next_checkin_due
+            evaluation_queue.ring(subject.pk)
     from backend.monitoring.hooks import pending_for_phone
 
     reminders, commands = pending_for_phone(device, received_at)
     return CheckinOutcome(results=[r for r in results if r is not None], server_time=received_at,
                           next_checkin_due=next_due, reminders=reminders, commands=commands)
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation of stored check-ins
+# ---------------------------------------------------------------------------------------------
+
+_STATE_FIELDS = ("subject_id", "engine_state", "last_fix_at", "evaluated_through_id", "subject__id",
+                 "subject__office_id", "subject__name", "subject__supervision_level", "subject__status")
+_FIX_FIELDS = ("id", "subject_id", "client_id", "recorded_at", "received_at", "lat", "lon", "accuracy_m",
+               "mock_location", "quality", "battery", "charging")
+
+
+def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.datetime | None = None,
+                     limit: int = 500) -> int:
+    """Evaluate the stored fixes waiting for ``subject_ids`` (or for anyone, oldest marks first).
+
+    Locks the persons' states (skipping those an upload or another evaluator holds: whoever
+    holds one rings again or finishes it), evaluates all their new fixes in one vectorised
+    batch, raises the alerts, stores the new states and positions, and clears the marks, in
+    one transaction. Returns the number of fixes evaluated. Safe to run anywhere, any time.
+    """
+    query = MonitorState.objects.filter(pending_since__isnull=False)
+    if subject_ids is not None:
+        query = query.filter(subject_id__in=subject_ids)
+    if older_than is not None:
+        query = query.filter(pending_since__lt=older_than)
+    try:
+        with transaction.atomic():
+            states = list(query.select_related("subject").only(*_STATE_FIELDS).order_by("pending_since")
+                          .select_for_update(skip_locked=True, of=("self",))[:limit])
+            return _evaluate_locked(states) if states else 0
+    except Exception:
+        if len(subject_ids or []) == 1 or limit == 1:
+            raise
+        # One person whose evaluation fails must not hold up everyone in the round: evaluate
+        # each alone; a failing one keeps its mark (retried by the sweep) and is logged.
+        log.exception("batch evaluation failed; evaluating the persons one by one")
+        done = 0
+        for pk in subject_ids if subject_ids is not None else list(query.values_list("subject_id", flat=True)[:limit]):
+            try:
+                done += evaluate_pending([pk])
+            except Exception:
+                log.exception("evaluation of subject %s failed; its fixes stay marked for the next sweep", pk)
+        return done
+
+
+def _evaluate_locked(states: list[MonitorState]) -> int:
+    cursor_of = {st.subject_id: st.evaluated_through_id for st in states}
+    condition = Q()
+    for pk, after in cursor_of.items():
+        condition |= Q(subject_id=pk, id__gt=after)
+    fixes = [engine.StoredFix(pk, sid, str(cid), *rest) for pk, sid, cid, *rest in
+             CheckIn.objects.filter(condition).order_by("id").values_list(*_FIX_FIELDS)]
+    subjects = {st.subject_id: st.subject for st in states}
+    result = engine.evaluate_batch(subjects, {st.subject_id: st.engine_state for st in states}, fixes) if fixes else None
+    for quality in set(result.qualities.values()) if result else ():
+        CheckIn.objects.filter(pk__in=[pk for pk, q in result.qualities.items() if q == quality]).update(quality=quality)
+    per_subject: dict[int, list[engine.StoredFix]] = {}
+    for fix in fixes:
+        per_subject.setdefault(fix.subject_id, []).append(fix)
+    for state in states:
+        mine = per_subject.get(state.subject_id)
+        if not mine:
+            MonitorState.objects.filter(pk=state.pk).update(pending_since=None)
+            continue
+        assert result is not None
+        subject = subjects[state.subject_id]
+        events = result.events.get(state.subject_id)
+        if events:
+            _raise_engine_alerts(subject, events)
+        final = {fix.id: result.qualities.get(fix.id, fix.quality) for fix in mine}
+        latest = max((fix for fix in mine if final[fix.id] == "ok"), key=lambda fix: fix.recorded_at, default=None)
+        updates: dict[str, Any] = {"engine_state": result.states.get(state.subject_id, state.engine_state),
+                                   "evaluated_through_id": mine[-1].id, "pending_since": None}
+        if latest is not None and (state.last_fix_at is None or latest.recorded_at > state.last_fix_at):
+            updates.update(last_lat=latest.lat, last_lon=latest.lon, last_accuracy_m=latest.accuracy_m,
+                           last_fix_at=latest.recorded_at)
+            publish_position(subject.office_id, {
+                "subject_id": subject.pk, "name": subject.name, "lat": latest.lat, "lon": latest.lon,
+                "accuracy_m": latest.accuracy_m, "recorded_at": latest.recorded_at.isoformat()})
+        MonitorState.objects.filter(pk=state.pk).update(**updates)
+        newest = max(mine, key=lambda fix: fix.recorded_at)
+        _warn_low_battery(subject, newest.battery, newest.charging, newest.recorded_at,
+                          {"fix_ids": [newest.client_id]})
+    return len(fixes)
 
 
 _ZONE_ALERTS = {
@@ -292,24 +400,6 @@ def _close_breach(subject: Subject, event: engine.EngineEvent, zone: Zone | None
     publish_event(alert.office_id, "alert.updated", alert_payload(alert))
 
 
-def _update_state_after_fixes(state: MonitorState, subject: Subject, rows: list[CheckinRow],
-                              engine_state: dict[str, Any], received_at: dt.datetime) -> dt.datetime:
-    """Store the engine state and latest position; returns when the next check-in is due."""
-    good = [row for row in rows if row.quality == "ok"]
-    latest = max(good, key=lambda row: row.recorded_at) if good else None
-    updates: dict[str, Any] = {"engine_state": engine_state, "last_checkin_received_at": received_at,
-                               "next_checkin_due": received_at + checkin_interval(subject.supervision_level),
-                               "offline_alerted_at": None}
-    if latest is not None and (state.last_fix_at is None or latest.recorded_at > state.last_fix_at):
-        updates.update(last_lat=latest.lat, last_lon=latest.lon, last_accuracy_m=latest.accuracy_m,
-                       last_fix_at=latest.recorded_at)
-        publish_position(subject.office_id, {
-            "subject_id": subject.pk, "name": subject.name, "lat": latest.lat, "lon": latest.lon,
-            "accuracy_m": latest.accuracy_m, "recorded_at": latest.recorded_at.isoformat()})
-    MonitorState.objects.filter(pk=state.pk).update(**updates)
-    return updates["next_checkin_due"]  # type: ignore[no-any-return]
-
-
 def _warn_low_battery(subject: Subject, battery: float | None, charging: bool | None, at: dt.datetime,
                       evidence: dict[str, Any]) -> None:
     """One low-battery risk warning per person and local day, from a fix or a heartbeat."""
@@ -317,12 +407,6 @@ def _warn_low_battery(subject: Subject, battery: float | None, charging: bool | 
         raise_alert(subject, kind=Kind.LOW_BATTERY, severity=Severity.INFO, occurred_at=at,
                     dedupe_key=f"low_battery:{subject.pk}:{timezone.localtime(at).date().isoformat()}",
                     evidence={"battery": battery, **evidence})
-
-
-def _check_battery(subject: Subject, rows: list[CheckinRow]) -> None:
-    latest = max(rows, key=lambda row: row.recorded_at)
-    _warn_low_battery(subject, latest.battery, latest.charging, latest.recorded_at,
-                      {"fix_ids": [str(latest.client_id)]})
 
 
 # ---------------------------------------------------------------------------------------------
