@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -105,15 +105,41 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
     return Enrollment(device=phone, device_token=token)
 
 
+def _in_model_order(model: Any, names: set[str]) -> tuple[str, ...]:
+    # Model.from_db takes a subset of columns in the model's field order.
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+_DEVICE_COLUMNS = _in_model_order(Device, {"id", "subject_id", "last_seen_at", "push_token"})
+_SUBJECT_COLUMNS = _in_model_order(Subject, {"id", "office_id", "status", "supervision_level", "name"})
+_LAST_SEEN = _DEVICE_COLUMNS.index("last_seen_at")
+# Table and column names only; the token digest is a parameter.
+_DEVICE_SQL = (
+    f"SELECT {', '.join('d.' + c for c in _DEVICE_COLUMNS)}, {', '.join('s.' + c for c in _SUBJECT_COLUMNS)} "  # noqa: S608
+    f"FROM {Device._meta.db_table} d JOIN {Subject._meta.db_table} s ON s.id = d.subject_id "
+    "WHERE d.token_hash = %s AND d.revoked_at IS NULL"
+)
+
+
 def authenticate_device_token(token: str) -> Device | None:
     """The active phone holding ``token``, or ``None``. Marks it seen (at most once a minute)."""
-    # The hot path of every phone request: one query, only the columns the phone endpoints use.
-    device = (Device.objects.select_related("subject")
-              .only("id", "subject_id", "last_seen_at", "revoked_at", "push_token", "subject__id",
-                    "subject__office_id", "subject__status", "subject__supervision_level", "subject__name")
-              .filter(token_hash=_digest(token), revoked_at__isnull=True).first())
-    if device is None or device.subject.status != Subject.Status.IN_SUPERVISION:
+    # The hot path of every phone request: one indexed query in SQL written out (the ORM would
+    # spend longer building it than the database answering it), only the columns phones need.
+    with connection.cursor() as cursor:
+        cursor.execute(_DEVICE_SQL, [_digest(token)])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    n = len(_DEVICE_COLUMNS)
+    device_values, subject_values = list(row[:n]), row[n:]
+    seen = device_values[_LAST_SEEN]
+    if seen is not None and timezone.is_naive(seen):  # SQLite hands back naive UTC
+        device_values[_LAST_SEEN] = timezone.make_aware(seen, UTC)
+    subject = Subject.from_db("default", _SUBJECT_COLUMNS, subject_values)
+    if subject.status != Subject.Status.IN_SUPERVISION:
+        return None
+    device = Device.from_db("default", _DEVICE_COLUMNS, device_values)
+    device.subject = subject
     now = timezone.now()
     if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
         Device.objects.filter(pk=device.pk).update(last_seen_at=now)
