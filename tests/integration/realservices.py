@@ -92,3 +92,21 @@ def asgi_server(env: dict[str, str]) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextmanager
+def evaluator_process(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``manage.py run_evaluator`` (CHECKIN_EVALUATION=queue) for the duration."""
+    proc = subprocess.Popen([sys.executable, "backend/manage.py", "run_evaluator"], cwd=ROOT,
+                            env={**env, "CHECKIN_EVALUATION": "queue"}, start_new_session=True)
+    try:
+        time.sleep(0.5)
+        if proc.poll() is not None:
+            raise RuntimeError(f"run_evaluator exited at once with {proc.returncode}")
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -1,8 +1,13 @@
-"""An alert raised through server 1 reaches a console connected to server 2 (real Redis layer)."""
+"""An alert raised through server 1 reaches a console connected to server 2 (real Redis layer).
+
+Both ways of evaluating uploads: inline in the API process, and through the Redis doorbell to a
+separate ``run_evaluator`` process (the production setting).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import urllib.request
 import uuid
@@ -12,7 +17,13 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import enroll_phone
-from tests.integration.realservices import asgi_server, require_postgres, require_redis, server_env
+from tests.integration.realservices import (
+    asgi_server,
+    evaluator_process,
+    require_postgres,
+    require_redis,
+    server_env,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +47,9 @@ def post_fix(base: str, token: str, lat: float, lon: float) -> dict[str, Any]:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
-def test_an_alert_posted_to_one_server_reaches_a_console_on_another(officer_a: Any, subject_a: Any) -> None:
+@pytest.mark.parametrize("evaluation", ["inline", "queue"])
+def test_an_alert_posted_to_one_server_reaches_a_console_on_another(officer_a: Any, subject_a: Any,
+                                                                     evaluation: str) -> None:
     require_postgres()
     redis_url = require_redis()
     import websockets
@@ -53,8 +66,10 @@ def test_an_alert_posted_to_one_server_reaches_a_console_on_another(officer_a: A
                         geometry={"type": "Point", "coordinates": [122.36, 37.16]}, radius_m=300, confirm_fixes=1,
                         confirm_seconds=0)
     _, token = enroll_phone(subject_a, officer_a)
-    env = server_env(REDIS_URL=redis_url, CHANNEL_PREFIX=f"it{uuid.uuid4().hex[:8]}", CELERY_TASK_ALWAYS_EAGER="1")
-    with asgi_server(env) as server_1, asgi_server(env) as server_2:
+    env = server_env(REDIS_URL=redis_url, CHANNEL_PREFIX=f"it{uuid.uuid4().hex[:8]}", CELERY_TASK_ALWAYS_EAGER="1",
+                     CHECKIN_EVALUATION=evaluation)
+    evaluator = evaluator_process(env) if evaluation == "queue" else contextlib.nullcontext()
+    with asgi_server(env) as server_1, asgi_server(env) as server_2, evaluator:
         cookie = login_cookie(server_2, "officer_a")
 
         async def watch() -> dict[str, Any]:
@@ -74,3 +89,6 @@ def test_an_alert_posted_to_one_server_reaches_a_console_on_another(officer_a: A
         message = asyncio.run(watch())
     assert message["data"]["subject"]["id"] == subject_a.pk
     assert message["data"]["kind"] == "entered_zone" and message["seq"] >= 1
+    from backend.monitoring.models import MonitorState
+
+    assert MonitorState.objects.get(subject=subject_a).pending_since is None
