@@ -3,8 +3,9 @@
 ``BatchEvaluator`` is built from per-person zone sets. It offers three things:
 
 * ``verdicts``: verdict codes for arrays of (person index, lon, lat, accuracy) against each
-  person's own zones, grouped per person so each zone is one ``shapely.contains_xy`` call
-  on prepared filter geometry (plus exact tests for the few fixes near a boundary).
+  person's own zones: per zone slot, one ``shapely.contains_xy`` call tests every fix
+  against its own person's prepared filter geometry (plus exact tests for the few fixes
+  near a boundary).
 * ``verdicts_global``: any fix against all zones, through an STRtree of the zones' filter
   geometries (for questions like "who is inside this school right now").
 * ``evaluate``: the full path on a ``FixBatch``: order, normalise, classify, verdicts, state
@@ -50,7 +51,6 @@ from geofence.verdicts import (
     ZoneFilter,
     ZoneTable,
     ZoneTerms,
-    filter_rows,
     zone_filter,
 )
 from geofence.zones import Zone, ZoneKind, zones_by_id
@@ -114,6 +114,49 @@ def _person_bounds(person_sorted: IntArray, n_persons: int) -> IntArray:
     return bounds
 
 
+# Kinds of (person, slot) cells for the vectorised filter stage.
+_SLOT_NONE = 0  # no zone in the slot
+_SLOT_FILTER = 1  # a zone with filters
+_SLOT_EXACT = 2  # a zone without filters (circles, beyond the buffer levels): exact test
+
+
+@dataclass(frozen=True)
+class _SlotFilters:
+    """The fine filters of one zone slot across all persons, as arrays indexed by person."""
+
+    kind: NDArray[np.int8]
+    inclusion: NDArray[np.bool_]
+    outer_bounds: FloatArray  # (persons, 4); NaN without filter
+    inner_box: FloatArray  # (persons, 4); NaN without inscribed square
+    outer: NDArray[np.object_]
+    inner: NDArray[np.object_]
+
+    @classmethod
+    def build(cls, zone_column: NDArray[np.int32], by_zone: Mapping[int, ZoneFilter | None]) -> _SlotFilters:
+        n = zone_column.size
+        kind = np.zeros(n, dtype=np.int8)
+        inclusion = np.zeros(n, dtype=bool)
+        outer_bounds = np.full((n, 4), np.nan)
+        inner_box = np.full((n, 4), np.nan)
+        outer = np.full(n, None, dtype=object)
+        inner = np.full(n, None, dtype=object)
+        for p, zi in enumerate(zone_column.tolist()):
+            if zi < 0:
+                continue
+            f = by_zone[zi]
+            if f is None:
+                kind[p] = _SLOT_EXACT
+                continue
+            kind[p] = _SLOT_FILTER
+            inclusion[p] = f.inclusion
+            outer_bounds[p] = f.outer_bounds
+            if f.inner_box is not None:
+                inner_box[p] = f.inner_box
+            outer[p] = f.outer
+            inner[p] = f.inner
+        return cls(kind, inclusion, outer_bounds, inner_box, outer, inner)
+
+
 class BatchEvaluator:
     """Vectorised evaluation for many persons, each with their own zones."""
 
@@ -164,6 +207,7 @@ class BatchEvaluator:
                     self._slot_boxes[slot, p] = zone.metric.bounds
         self._zone_ids = [frozenset(z.id for z in zones) for zones in self.zone_sets]
         self._filters: list[list[ZoneFilter | None]] | None = None
+        self._slot_filters: list[_SlotFilters] | None = None
         self._filter_cap = 0.0
         self._tree: shapely.STRtree | None = None
         self._tree_level: float | None = None
@@ -182,6 +226,8 @@ class BatchEvaluator:
         for zi, zone in enumerate(self.zones):
             by_zone[zi] = zone_filter(zone, self.filter_accuracy_m, approach=True)
         self._filters = [[by_zone[int(zi)] for zi in row if zi >= 0] for row in self.zone_index]
+        self._slot_filters = [_SlotFilters.build(self.zone_index[:, slot], by_zone)
+                              for slot in range(self.zone_index.shape[1])]
         caps = [f.max_accuracy_m for f in by_zone.values() if f is not None]
         # Fixes up to the smallest cap can use every zone's filters.
         self._filter_cap = min(caps) if caps else 0.0
@@ -201,6 +247,93 @@ class BatchEvaluator:
 
     # -- verdict terms (shared by verdicts() and evaluate()) ---------------------
 
+    def _filter_stage(
+        self,
+        bounds: IntArray,
+        present: IntArray,
+        lat: FloatArray,
+        lon: FloatArray,
+        acc: FloatArray,
+        wanted: NDArray[np.bool_],
+        codes: NDArray[np.int8],
+        near: NDArray[np.bool_],
+        far: NDArray[np.bool_],
+        band_rows: list[IntArray],
+        band_slots: list[IntArray],
+    ) -> None:
+        """Stage 1 of ``_terms``, vectorised over persons: per slot, one ``contains_xy`` call
+        over all rows to test (each row against its own person's filter geometry) instead
+        of one call per person.
+
+        Persons whose bounding box misses the zone's outer filter are skipped (all far
+        outside); those whose box lies in the square inscribed in the inner filter are deep
+        inside throughout; zones without filters send every row to the exact test. Only the
+        rows the filters may serve (wanted, accuracy up to the filter cap) are tested: the
+        others are overwritten by the caller.
+        """
+        slot_filters = self._slot_filters
+        assert slot_filters is not None
+        starts = bounds[present]
+        counts = bounds[present + 1] - starts
+        # Each person's bounding box over the wanted rows (empty boxes miss everything).
+        x0 = np.minimum.reduceat(np.where(wanted, lon, np.inf), starts)
+        y0 = np.minimum.reduceat(np.where(wanted, lat, np.inf), starts)
+        x1 = np.maximum.reduceat(np.where(wanted, lon, -np.inf), starts)
+        y1 = np.maximum.reduceat(np.where(wanted, lat, -np.inf), starts)
+        eligible = wanted & (acc <= self._filter_cap)
+        # Position in ``present`` of each row's person (the present persons' rows are all
+        # the rows, in order).
+        owner = np.repeat(np.arange(present.size), counts)
+        for slot, sf in enumerate(slot_filters):
+            kind = sf.kind[present]
+            exact_all = kind == _SLOT_EXACT
+            if exact_all.any():
+                rows = np.flatnonzero(np.repeat(exact_all, counts))
+                band_rows.append(rows)
+                band_slots.append(np.full(rows.size, slot, dtype=np.int64))
+            ob = sf.outer_bounds[present]
+            ib = sf.inner_box[present]
+            # NaN bounds (no filter) fail every comparison: neither missed nor deep.
+            hit = (kind == _SLOT_FILTER) & ~((x0 > ob[:, 2]) | (x1 < ob[:, 0]) | (y0 > ob[:, 3]) | (y1 < ob[:, 1]))
+            deep_box = hit & (ib[:, 0] < x0) & (x1 < ib[:, 2]) & (ib[:, 1] < y0) & (y1 < ib[:, 3])
+            if deep_box.any():
+                rows_mask = np.repeat(deep_box, counts)
+                codes[slot][rows_mask] = CODE_INSIDE
+                near[slot][rows_mask] = True
+                far[slot][rows_mask] = False
+            test = hit & ~deep_box
+            if not test.any():
+                continue
+            inclusion = sf.inclusion[present]
+            for group, inner_first in ((test & inclusion, True), (test & ~inclusion, False)):
+                if not group.any():
+                    continue
+                rows = np.flatnonzero(np.repeat(group, counts) & eligible)
+                if rows.size == 0:
+                    continue
+                who = present[owner[rows]]
+                x = lon[rows]
+                y = lat[rows]
+                # Test first against the filter most fixes settle on: people are usually
+                # inside their inclusion zones and far from their exclusion zones.
+                if inner_first:
+                    in_inner = shapely.contains_xy(sf.inner[who], x, y)
+                    rest = np.flatnonzero(~in_inner)
+                    deep = np.flatnonzero(in_inner)
+                    band = rest[shapely.contains_xy(sf.outer[who[rest]], x[rest], y[rest])]
+                else:
+                    near_rows = np.flatnonzero(shapely.contains_xy(sf.outer[who], x, y))
+                    in_inner = shapely.contains_xy(sf.inner[who[near_rows]], x[near_rows], y[near_rows])
+                    deep = near_rows[in_inner]
+                    band = near_rows[~in_inner]
+                if deep.size:
+                    codes[slot, rows[deep]] = CODE_INSIDE
+                    near[slot, rows[deep]] = True
+                    far[slot, rows[deep]] = False
+                if band.size:
+                    band_rows.append(rows[band])
+                    band_slots.append(np.full(band.size, slot, dtype=np.int64))
+
     def _terms(
         self,
         bounds: IntArray,
@@ -213,10 +346,10 @@ class BatchEvaluator:
     ) -> tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.bool_]]:
         """Codes, near and far per (slot, row) for person-sorted rows where ``wanted``.
 
-        Stage 1 runs each person's slice through each zone's prepared filters (one or two
-        ``contains_xy`` calls on array views), skipped entirely when the person's bounding
-        box misses the zone's outer filter (all far outside) or lies in the square inscribed
-        in its inner filter (all deep inside). Stage 2 gives the exact test, vectorised over
+        Stage 1 (``_filter_stage``) runs the fixes through their zones' prepared filters,
+        one or two ``contains_xy`` calls per slot over all persons, skipping a person's
+        fixes entirely when the person's bounding box misses the zone's outer filter (all
+        far outside) or lies in the square inscribed in its inner filter (all deep inside). Stage 2 gives the exact test, vectorised over
         all remaining (row, zone) pairs at once: fixes near a boundary, and fixes too
         inaccurate for the fine filters (screened by their zone's grown bounding box, then
         by the coarse filters). Rows not wanted hold CODE_NOT_EVALUATED.
@@ -233,47 +366,8 @@ class BatchEvaluator:
         band_rows: list[IntArray] = []
         band_slots: list[IntArray] = []
         present = np.flatnonzero(np.diff(bounds))
-        if n:
-            # Each person's bounding box, so zones nowhere near skip the point tests.
-            starts = bounds[present]
-            # Rows not wanted (bad fixes, such as (0, 0)) do not count.
-            boxes = np.column_stack((
-                np.minimum.reduceat(np.where(wanted, lon, np.inf), starts),
-                np.minimum.reduceat(np.where(wanted, lat, np.inf), starts),
-                np.maximum.reduceat(np.where(wanted, lon, -np.inf), starts),
-                np.maximum.reduceat(np.where(wanted, lat, -np.inf), starts),
-            )).tolist()
-        for k, p in enumerate(present.tolist()):
-            s, e = int(bounds[p]), int(bounds[p + 1])
-            x = lon[s:e]
-            y = lat[s:e]
-            x0, y0, x1, y1 = boxes[k]
-            for slot, f in enumerate(self._filters[p]):
-                if f is None:
-                    band_rows.append(np.arange(s, e, dtype=np.int64))
-                    band_slots.append(np.full(e - s, slot, dtype=np.int64))
-                    continue
-                fx0, fy0, fx1, fy1 = f.outer_bounds
-                if x0 > fx1 or x1 < fx0 or y0 > fy1 or y1 < fy0:
-                    continue  # all certainly outside (and beyond any approach buffer)
-                box = f.inner_box
-                if box is not None and box[0] < x0 and x1 < box[2] and box[1] < y0 and y1 < box[3]:
-                    deep_all = True  # the person's box is inside the inner filter
-                else:
-                    deep, band = filter_rows(f, x, y)
-                    deep_all = deep.size == e - s
-                if deep_all:
-                    codes[slot, s:e] = CODE_INSIDE
-                    near[slot, s:e] = True
-                    far[slot, s:e] = False
-                    continue
-                if deep.size:
-                    codes[slot, s + deep] = CODE_INSIDE
-                    near[slot, s + deep] = True
-                    far[slot, s + deep] = False
-                if band.size:
-                    band_rows.append(s + band)
-                    band_slots.append(np.full(band.size, slot, dtype=np.int64))
+        if n and present.size:
+            self._filter_stage(bounds, present, lat, lon, acc, wanted, codes, near, far, band_rows, band_slots)
         rows = np.concatenate(band_rows) if band_rows else np.zeros(0, dtype=np.int64)
         slots = np.concatenate(band_slots) if band_slots else np.zeros(0, dtype=np.int64)
         keep = wanted[rows] & (acc[rows] <= self._filter_cap)

@@ -148,3 +148,40 @@ def test_shared_zones_are_prepared_once():
     sets = zone_sets()
     evaluator = BatchEvaluator(sets)
     assert len(evaluator.zones) == 1 + 6 * 2 + 3
+
+
+def test_verdicts_match_when_slots_mix_zone_kinds():
+    """The filter stage works per slot across persons: a slot may hold an inclusion zone for
+    one person, an exclusion zone (with or without approach buffer) or a circle for another,
+    and persons may have no fixes, only unusable ones, or fixes all deep inside."""
+    rng = np.random.default_rng(11)
+    kx, ky = math.cos(math.radians(HOME_LAT)) * 111_320.0, 110_990.0
+    sets: dict[str, list[Zone]] = {}
+    centres = []
+    for p in range(8):
+        lat, lon = offset(HOME_LAT, HOME_LON, 4000.0 * p, 0.0)
+        centres.append((lat, lon))
+        big = square_zone(f"big{p}", "inclusion", 1500.0, lat=lat, lon=lon)
+        small = square_zone(f"small{p}", "exclusion", 200.0, lat=lat, lon=lon,
+                            approach_buffer_m=100.0 if p % 2 else 0.0)
+        ring = Zone.circle(f"circle{p}", "exclusion", lat, lon, 400.0)
+        order = [[big, small, ring], [small, big], [ring, small, big], [small, ring, big]][p % 4]
+        sets[f"p{p}"] = order
+    evaluator = BatchEvaluator(sets)
+    n = 6000
+    person = np.sort(rng.integers(0, 7, n))  # p7 has no fixes
+    centre = np.array(centres)[person]
+    spread = np.where(person == 5, 50.0, 900.0)  # p5 stays deep inside its big square
+    lat = centre[:, 0] + rng.normal(0, 1, n) * spread / ky
+    lon = centre[:, 1] + rng.normal(0, 1, n) * spread / kx
+    lat = np.where(person == 5, lat + 600.0 / ky, lat)
+    acc = rng.choice([3.0, 15.0, 45.0, 120.0, 900.0], n)
+    acc[person == 3] = -1.0  # p3: only unusable rows
+    table = evaluator.verdicts(person, lon, lat, acc)
+    assert (table.codes[person == 3] == CODE_NOT_EVALUATED).all()
+    for p, zones in enumerate(evaluator.zone_sets):
+        rows = np.flatnonzero((person == p) & (acc >= 0))
+        for slot, zone in enumerate(zones):
+            exact = verdict_codes(zone, lat[rows], lon[rows], acc[rows], approach=False, use_filters=False)
+            assert np.array_equal(table.codes[rows, slot], exact.codes)
+        assert (table.codes[person == p, len(zones):] == CODE_NOT_EVALUATED).all()
