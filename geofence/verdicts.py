@@ -175,10 +175,16 @@ class ZoneTable:
                     bz = pz[with_buffer]
                     bpoints = points[with_buffer]
                     b = buffer_m[with_buffer]
-                    near[polygon_rows[with_buffer]] = shapely.dwithin(self.proj[bz], bpoints, b)
-                    far[polygon_rows[with_buffer]] = ~shapely.dwithin(
-                        self.proj[bz], bpoints, self.threshold(bz, b + pacc[with_buffer])
-                    )
+                    b_near = shapely.dwithin(self.proj[bz], bpoints, b)
+                    # A fix within the buffer is within the larger far threshold too, so
+                    # only the others need the second test.
+                    far_level = self.threshold(bz, b + pacc[with_buffer])
+                    b_far = np.zeros(bz.size, dtype=bool)
+                    ask = np.flatnonzero(~b_near | (far_level < b))
+                    if ask.size:
+                        b_far[ask] = ~shapely.dwithin(self.proj[bz[ask]], bpoints[ask], far_level[ask])
+                    near[polygon_rows[with_buffer]] = b_near
+                    far[polygon_rows[with_buffer]] = b_far
         circle_rows = np.flatnonzero(circle)
         if circle_rows.size:
             cz = zi[circle_rows]
