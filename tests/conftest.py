@@ -15,6 +15,14 @@ from rest_framework.test import APIClient
 
 _counter = itertools.count(1)
 
+
+@pytest.fixture(autouse=True)
+def _fresh_zone_lists() -> None:
+    """Each test starts with empty per-process zone lists: rolled-back test databases reuse ids."""
+    from backend.monitoring import engine
+
+    engine._subject_zones.clear()
+
 SQUARE_A = {"type": "Polygon", "coordinates": [[[122.30, 37.10], [122.40, 37.10], [122.40, 37.20],
                                                 [122.30, 37.20], [122.30, 37.10]]]}
 SQUARE_B = {"type": "Polygon", "coordinates": [[[122.40, 37.10], [122.50, 37.10], [122.50, 37.20],

@@ -17,12 +17,13 @@ import numpy as np
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from numpy.typing import NDArray
 
 import geofence as gf
 from backend.monitoring.checkin_input import FixInput
 from backend.monitoring.models import Zone
 from backend.supervision.models import Subject
-from geofence.fixes import QUALITY_BY_CODE, QUALITY_CODES, static_quality, to_epoch_us
+from geofence.fixes import QUALITY_BY_CODE, QUALITY_CODES, datetime_from_us, static_quality, to_epoch_us
 
 log = logging.getLogger(__name__)
 
@@ -132,31 +133,51 @@ def _load_zones(subject: Subject) -> list[gf.Zone]:
     return zones
 
 
-@dataclass(frozen=True)
-class StoredFix:
-    """A stored check-in as the evaluator reads it back (WGS-84 coordinates)."""
+_CODE_OF = {quality.value: code for quality, code in QUALITY_CODES.items()}
 
-    id: int
-    subject_id: int
-    client_id: str
-    recorded_at: dt.datetime
-    received_at: dt.datetime
-    lat: float
-    lon: float
-    accuracy_m: float
-    mock_location: bool
-    quality: str
-    battery: float | None
-    charging: bool | None
+
+@dataclass(frozen=True)
+class StoredFixes:
+    """Stored check-ins in columns, as the evaluator reads them back: id order, WGS-84, epoch µs."""
+
+    id: NDArray[np.int64]
+    subject_id: NDArray[np.int64]
+    client_id: list[str]
+    recorded_us: NDArray[np.int64]
+    received_us: NDArray[np.int64]
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    accuracy_m: NDArray[np.float64]
+    mock: NDArray[np.bool_]
+    quality: NDArray[np.int8]  # the class stored at receipt (geofence quality codes)
+    battery: list[float | None]
+    charging: list[bool | None]
+
+    COLUMNS = ("id", "subject_id", "client_id", "recorded_at", "received_at", "lat", "lon", "accuracy_m",
+               "mock_location", "quality", "battery", "charging")
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[Any, ...]]) -> StoredFixes:
+        """From rows in ``COLUMNS`` order (times already in epoch microseconds)."""
+        cols: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * len(cls.COLUMNS)
+        return cls(
+            np.array(cols[0], np.int64), np.array(cols[1], np.int64), [str(c) for c in cols[2]],
+            np.array(cols[3], np.int64), np.array(cols[4], np.int64), np.array(cols[5], np.float64),
+            np.array(cols[6], np.float64), np.array(cols[7], np.float64), np.array(cols[8], bool),
+            np.array([_CODE_OF[q] for q in cols[9]], np.int8), list(cols[10]), list(cols[11]),
+        )
+
+    def __len__(self) -> int:
+        return len(self.client_id)
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    """New engine states and events per subject, and the fixes whose final class differs."""
+    """New engine states and events per subject, and each fix's final class (quality codes)."""
 
     states: dict[int, dict[str, Any]]
     events: dict[int, list[EngineEvent]]
-    qualities: dict[int, str]  # check-in id -> final class, only where it changed
+    quality: NDArray[np.int8]
 
 
 def at_receipt(fixes: list[FixInput], received_at: dt.datetime) -> list[tuple[float, float, str]]:
@@ -181,59 +202,51 @@ def at_receipt(fixes: list[FixInput], received_at: dt.datetime) -> list[tuple[fl
 
 
 def evaluate_batch(subjects: dict[int, Subject], states: dict[int, dict[str, Any]],
-                   fixes: list[StoredFix]) -> BatchResult:
+                   fixes: StoredFixes) -> BatchResult:
     """Run the engine on the new fixes of several subjects at once (vectorised across them).
 
     ``now`` is the latest receive time of the batch, so a fix is judged stale or from the future
     against the time it reached the server, not against when the evaluator got to it.
     """
-    by_subject = sorted({f.subject_id for f in fixes})
+    by_subject = sorted(set(fixes.subject_id.tolist()))
     generation = zones_generation()
     zone_sets = {str(pk): zones_for(subjects[pk], generation) for pk in by_subject}
     previous = {str(pk): gf.PersonState.from_dict(states[pk]) for pk in by_subject if states.get(pk)}
-    now = max(f.received_at for f in fixes)
+    now = datetime_from_us(int(fixes.received_us.max()))
     if not any(zone_sets.values()):
         # No zones at all in this batch (the vectorised evaluator needs at least one): the
         # integrity rules (mock location, teleports) still run, person by person.
         new_states, geo_events, codes = _without_zones(previous, fixes, now)
     else:
         evaluator = gf.BatchEvaluator(zone_sets, quality=QUALITY)
-        person_index = evaluator.person_index
+        index = np.zeros(max(by_subject) + 1, np.int64)
+        for pk in by_subject:
+            index[pk] = evaluator.person_index[str(pk)]
         n = len(fixes)
-        batch = gf.FixBatch(
-            ids=[f.client_id for f in fixes],
-            person=np.fromiter((person_index[str(f.subject_id)] for f in fixes), np.int64, n),
-            recorded_us=np.fromiter((to_epoch_us(f.recorded_at) for f in fixes), np.int64, n),
-            received_us=np.fromiter((to_epoch_us(f.received_at) for f in fixes), np.int64, n),
-            lat=np.fromiter((f.lat for f in fixes), np.float64, n),
-            lon=np.fromiter((f.lon for f in fixes), np.float64, n),
-            accuracy_m=np.fromiter((f.accuracy_m for f in fixes), np.float64, n),
-            crs=np.zeros(n, np.int8),  # stored WGS-84
-            mock=np.fromiter((f.mock_location for f in fixes), bool, n),
-        )
+        batch = gf.FixBatch(ids=fixes.client_id, person=index[fixes.subject_id], recorded_us=fixes.recorded_us,
+                            received_us=fixes.received_us, lat=fixes.lat, lon=fixes.lon,
+                            accuracy_m=fixes.accuracy_m, crs=np.zeros(n, np.int8), mock=fixes.mock)
         result = evaluator.evaluate(previous, batch, now=now)
-        new_states, geo_events, codes = result.states, result.events, result.quality.tolist()
+        new_states, geo_events, codes = result.states, result.events, result.quality
     events: dict[int, list[EngineEvent]] = {}
     for event in geo_events:
         events.setdefault(int(event.person_id), []).append(EngineEvent(
             kind=event.kind.value, zone_id=int(event.zone_id) if event.zone_id else None, at=event.at,
             fix_ids=list(event.fix_ids), late=event.late, detail=dict(event.detail)))
-    qualities = {}
-    for fix, code in zip(fixes, codes, strict=True):
-        value = QUALITY_BY_CODE[code].value
-        if value != fix.quality:
-            qualities[fix.id] = value
     return BatchResult(states={int(pid): st.to_dict() for pid, st in new_states.items()}, events=events,
-                       qualities=qualities)
+                       quality=codes)
 
 
-def _without_zones(previous: dict[str, gf.PersonState], fixes: list[StoredFix], now: dt.datetime,
-                   ) -> tuple[dict[str, gf.PersonState], list[gf.GeofenceEvent], list[int]]:
+def _without_zones(previous: dict[str, gf.PersonState], fixes: StoredFixes, now: dt.datetime,
+                   ) -> tuple[dict[str, gf.PersonState], list[gf.GeofenceEvent], NDArray[np.int8]]:
     per_person: dict[str, list[gf.Fix]] = {}
-    for f in fixes:
-        per_person.setdefault(str(f.subject_id), []).append(gf.Fix(
-            id=f.client_id, person_id=str(f.subject_id), recorded_at=f.recorded_at, lat=f.lat, lon=f.lon,
-            accuracy_m=f.accuracy_m, crs=gf.Crs.WGS84, received_at=f.received_at, mock_location=f.mock_location))
+    for i, client_id in enumerate(fixes.client_id):
+        pid = str(fixes.subject_id[i])
+        per_person.setdefault(pid, []).append(gf.Fix(
+            id=client_id, person_id=pid, recorded_at=datetime_from_us(int(fixes.recorded_us[i])),
+            lat=float(fixes.lat[i]), lon=float(fixes.lon[i]), accuracy_m=float(fixes.accuracy_m[i]),
+            crs=gf.Crs.WGS84, received_at=datetime_from_us(int(fixes.received_us[i])),
+            mock_location=bool(fixes.mock[i])))
     new_states: dict[str, gf.PersonState] = {}
     events: list[gf.GeofenceEvent] = []
     quality: dict[str, gf.FixQuality] = {}
@@ -242,7 +255,7 @@ def _without_zones(previous: dict[str, gf.PersonState], fixes: list[StoredFix], 
         new_states[pid] = result.state
         events.extend(result.events)
         quality.update(result.qualities)
-    return new_states, events, [QUALITY_CODES[quality[f.client_id]] for f in fixes]
+    return new_states, events, np.array([QUALITY_CODES[quality[c]] for c in fixes.client_id], np.int8)
 
 
 def validate_zone_fields(values: dict[str, Any], crs: str) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:

@@ -5,11 +5,13 @@ detect silent phones. Views, consumers and tasks call these; none of them writes
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,6 +25,7 @@ from backend.monitoring.events import next_sequence, publish_event, publish_posi
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
 from backend.monitoring.rules import CLOCK_SKEW_FLAG_S, LOW_BATTERY_PERCENT, OFFLINE_GRACE, checkin_interval
 from backend.supervision.models import Device, Subject
+from geofence.fixes import Q_OK, QUALITY_BY_CODE, datetime_from_us, to_epoch_us
 
 log = logging.getLogger(__name__)
 
@@ -284,8 +287,27 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
 
 _STATE_FIELDS = ("subject_id", "engine_state", "last_fix_at", "evaluated_through_id", "subject__id",
                  "subject__office_id", "subject__name", "subject__supervision_level", "subject__status")
-_FIX_FIELDS = ("id", "subject_id", "client_id", "recorded_at", "received_at", "lat", "lon", "accuracy_m",
-               "mock_location", "quality", "battery", "charging")
+def _fixes_to_evaluate(after: dict[int, int]) -> engine.StoredFixes:
+    """Each person's stored fixes past their evaluation cursor, in id order."""
+    names = engine.StoredFixes.COLUMNS
+    if connection.vendor == "postgresql":
+        # Written out: one join against the cursors, times as epoch microseconds (reading them
+        # back as datetimes cost more than evaluating them).
+        columns = ", ".join(
+            "c.client_id::text" if c == "client_id" else
+            f"(EXTRACT(EPOCH FROM c.{c}) * 1000000)::bigint" if c.endswith("_at") else f"c.{c}" for c in names)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM {CheckIn._meta.db_table} c "  # noqa: S608
+                "JOIN unnest(%s::bigint[], %s::bigint[]) AS cur(sid, after) ON c.subject_id = cur.sid "
+                "AND c.id > cur.after ORDER BY c.id", [list(after), list(after.values())])
+            return engine.StoredFixes.from_rows(cursor.fetchall())
+    condition = Q()
+    for pk, cursor_id in after.items():
+        condition |= Q(subject_id=pk, id__gt=cursor_id)
+    return engine.StoredFixes.from_rows([
+        (pk, sid, cid, to_epoch_us(recorded), to_epoch_us(received), *rest) for pk, sid, cid, recorded, received, *rest
+        in CheckIn.objects.filter(condition).order_by("id").values_list(*names)])
 
 
 def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.datetime | None = None,
@@ -323,44 +345,69 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
 
 
 def _evaluate_locked(states: list[MonitorState]) -> int:
-    cursor_of = {st.subject_id: st.evaluated_through_id for st in states}
-    condition = Q()
-    for pk, after in cursor_of.items():
-        condition |= Q(subject_id=pk, id__gt=after)
-    fixes = [engine.StoredFix(pk, sid, str(cid), *rest) for pk, sid, cid, *rest in
-             CheckIn.objects.filter(condition).order_by("id").values_list(*_FIX_FIELDS)]
+    fixes = _fixes_to_evaluate({st.subject_id: st.evaluated_through_id for st in states})
     subjects = {st.subject_id: st.subject for st in states}
-    result = engine.evaluate_batch(subjects, {st.subject_id: st.engine_state for st in states}, fixes) if fixes else None
-    for quality in set(result.qualities.values()) if result else ():
-        CheckIn.objects.filter(pk__in=[pk for pk, q in result.qualities.items() if q == quality]).update(quality=quality)
-    per_subject: dict[int, list[engine.StoredFix]] = {}
-    for fix in fixes:
-        per_subject.setdefault(fix.subject_id, []).append(fix)
+    n = len(fixes)
+    result = engine.evaluate_batch(subjects, {st.subject_id: st.engine_state for st in states}, fixes) if n else None
+    final = result.quality if result is not None else fixes.quality
+    # Classes the evaluator changed (teleports): a few rows, one UPDATE per class.
+    changed = np.flatnonzero(final != fixes.quality)
+    for code in set(final[changed].tolist()):
+        CheckIn.objects.filter(pk__in=fixes.id[changed[final[changed] == code]].tolist()).update(
+            quality=QUALITY_BY_CODE[code].value)
+    # Rows of each subject, in id order (a stable sort by subject keeps it).
+    order = np.argsort(fixes.subject_id, kind="stable")
+    present, starts = np.unique(fixes.subject_id[order], return_index=True)
+    bounds = dict(zip(present.tolist(), zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True), strict=True))
+    updates: list[list[Any]] = []
     for state in states:
-        mine = per_subject.get(state.subject_id)
-        if not mine:
-            MonitorState.objects.filter(pk=state.pk).update(pending_since=None)
+        subject = subjects[state.subject_id]
+        if state.subject_id not in bounds:
+            updates.append([json.dumps(state.engine_state), state.evaluated_through_id, *_position(state, None), state.pk])
             continue
         assert result is not None
-        subject = subjects[state.subject_id]
+        start, end = bounds[state.subject_id]
+        rows = order[start:end]
         events = result.events.get(state.subject_id)
         if events:
             _raise_engine_alerts(subject, events)
-        final = {fix.id: result.qualities.get(fix.id, fix.quality) for fix in mine}
-        latest = max((fix for fix in mine if final[fix.id] == "ok"), key=lambda fix: fix.recorded_at, default=None)
-        updates: dict[str, Any] = {"engine_state": result.states.get(state.subject_id, state.engine_state),
-                                   "evaluated_through_id": mine[-1].id, "pending_since": None}
-        if latest is not None and (state.last_fix_at is None or latest.recorded_at > state.last_fix_at):
-            updates.update(last_lat=latest.lat, last_lon=latest.lon, last_accuracy_m=latest.accuracy_m,
-                           last_fix_at=latest.recorded_at)
+        good = rows[final[rows] == Q_OK]
+        latest = int(good[np.argmax(fixes.recorded_us[good])]) if good.size else None
+        position = _position(state, (fixes, latest) if latest is not None else None)
+        updates.append([json.dumps(result.states.get(state.subject_id, state.engine_state)), int(fixes.id[rows].max()),
+                        *position, state.pk])
+        if position[0] is not None and latest is not None:
             publish_position(subject.office_id, {
-                "subject_id": subject.pk, "name": subject.name, "lat": latest.lat, "lon": latest.lon,
-                "accuracy_m": latest.accuracy_m, "recorded_at": latest.recorded_at.isoformat()})
-        MonitorState.objects.filter(pk=state.pk).update(**updates)
-        newest = max(mine, key=lambda fix: fix.recorded_at)
-        _warn_low_battery(subject, newest.battery, newest.charging, newest.recorded_at,
-                          {"fix_ids": [newest.client_id]})
-    return len(fixes)
+                "subject_id": subject.pk, "name": subject.name, "lat": position[0], "lon": position[1],
+                "accuracy_m": position[2], "recorded_at": datetime_from_us(int(fixes.recorded_us[latest])).isoformat()})
+        newest = int(rows[np.argmax(fixes.recorded_us[rows])])
+        _warn_low_battery(subject, fixes.battery[newest], fixes.charging[newest],
+                          datetime_from_us(int(fixes.recorded_us[newest])), {"fix_ids": [fixes.client_id[newest]]})
+    _store_states(updates)
+    return n
+
+
+def _position(state: MonitorState, latest: tuple[engine.StoredFixes, int] | None) -> list[Any]:
+    """``[lat, lon, accuracy, at]`` of a newer good fix, or four NULLs (the stored one stays)."""
+    if latest is None:
+        return [None, None, None, None]
+    fixes, row = latest
+    at = datetime_from_us(int(fixes.recorded_us[row]))
+    if state.last_fix_at is not None and at <= state.last_fix_at:
+        return [None, None, None, None]
+    return [float(fixes.lat[row]), float(fixes.lon[row]), float(fixes.accuracy_m[row]),
+            connection.ops.adapt_datetimefield_value(at)]
+
+
+def _store_states(updates: list[list[Any]]) -> None:
+    """New engine states, cursors and positions, and the marks cleared: one statement, many rows."""
+    jsonb = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {MonitorState._meta.db_table} SET engine_state = {jsonb}, "  # noqa: S608
+            "evaluated_through_id = %s, pending_since = NULL, last_lat = COALESCE(%s, last_lat), "
+            "last_lon = COALESCE(%s, last_lon), last_accuracy_m = COALESCE(%s, last_accuracy_m), "
+            "last_fix_at = COALESCE(%s, last_fix_at) WHERE subject_id = %s", updates)
 
 
 _ZONE_ALERTS = {
