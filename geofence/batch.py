@@ -704,14 +704,31 @@ class BatchEvaluator:
         pb = pc[1:]
         jumps = possible_jumps(la[:-1], lo[:-1], ac[:-1], tt[:-1], la[1:], lo[1:], ac[1:], tt[1:], self.quality)
         may_jump[pb[jumps & same]] = True
-        lo_x = np.minimum(lo[:-1], lo[1:])
-        hi_x = np.maximum(lo[:-1], lo[1:])
-        lo_y = np.minimum(la[:-1], la[1:])
-        hi_y = np.maximum(la[:-1], la[1:])
+        # A segment can only meet a zone's box if its person's box (over all their
+        # possibly-good fixes) does; only those persons' segments are tested.
+        starts = np.flatnonzero(np.concatenate(([True], pc[1:] != pc[:-1])))
+        owners = pc[starts]
+        p_box = np.column_stack((
+            np.minimum.reduceat(lo, starts), np.minimum.reduceat(la, starts),
+            np.maximum.reduceat(lo, starts), np.maximum.reduceat(la, starts),
+        ))
+        # Segments per owner (segment k joins rows k and k + 1 and belongs to the person of
+        # row k + 1; those joining two persons are dropped by ``same``).
+        seg_counts = np.diff(np.append(starts, rows.size))
+        seg_counts[0] -= 1
         for slot in range(self.zone_index.shape[1]):
-            box = self._slot_boxes[slot]
-            hit = (lo_x <= box[pb, 2]) & (hi_x >= box[pb, 0]) & (lo_y <= box[pb, 3]) & (hi_y >= box[pb, 1])
-            may_cross[pb[hit & same], slot] = True
+            box = self._slot_boxes[slot, owners]
+            # NaN boxes (inclusion zones, empty slots) fail every comparison.
+            overlap = (p_box[:, 0] <= box[:, 2]) & (p_box[:, 2] >= box[:, 0])
+            overlap &= (p_box[:, 1] <= box[:, 3]) & (p_box[:, 3] >= box[:, 1])
+            if not overlap.any():
+                continue
+            seg = np.flatnonzero(np.repeat(overlap, seg_counts) & same)
+            a, b = seg, seg + 1
+            sb = self._slot_boxes[slot, pb[seg]]
+            hit = (np.minimum(lo[a], lo[b]) <= sb[:, 2]) & (np.maximum(lo[a], lo[b]) >= sb[:, 0])
+            hit &= (np.minimum(la[a], la[b]) <= sb[:, 3]) & (np.maximum(la[a], la[b]) >= sb[:, 1])
+            may_cross[pb[seg[hit]], slot] = True
         return may_cross, may_jump, first_ok, last_ok
 
     def _anchor_screens(
