@@ -82,6 +82,9 @@ VERDICT_BY_CODE: dict[int, Verdict] = {
 _LEVELS = np.array(BUFFER_LEVELS_M, dtype=np.float64)
 # The same slack for circles as ZoneMetric.threshold gives polygons.
 _SLACK_M = VERDICT_SLACK_M
+# Pairs per batch of point geometries in ZoneTable.exact (below the garbage collector's
+# first threshold of 700 allocations).
+_POINT_CHUNK = 512
 
 
 @dataclass
@@ -145,6 +148,42 @@ class ZoneTable:
         out: FloatArray = distance_m * factor + VERDICT_SLACK_M
         return out
 
+    def _polygon_chunk(
+        self,
+        pz: IntArray,
+        px: FloatArray,
+        py: FloatArray,
+        level: FloatArray,
+        acc: FloatArray,
+        buffer_m: FloatArray | None,
+        uncertain: BoolArray,
+        near: BoolArray,
+        far: BoolArray,
+    ) -> None:
+        """Boundary and approach tests for a few polygon pairs (frame coordinates px, py);
+        fills the views ``uncertain``, ``near`` and ``far``. The point geometries die on
+        return."""
+        points = shapely.points(px, py)
+        uncertain[:] = shapely.dwithin(self.boundary[pz], points, level)
+        if buffer_m is None:
+            return
+        with_buffer = np.flatnonzero(buffer_m > 0)
+        if with_buffer.size == 0:
+            return
+        bz = pz[with_buffer]
+        bpoints = points[with_buffer]
+        b = buffer_m[with_buffer]
+        b_near = shapely.dwithin(self.proj[bz], bpoints, b)
+        # A fix within the buffer is within the larger far threshold too, so only the
+        # others need the second test.
+        far_level = self.threshold(bz, b + acc[with_buffer])
+        b_far = np.zeros(bz.size, dtype=bool)
+        ask = np.flatnonzero(~b_near | (far_level < b))
+        if ask.size:
+            b_far[ask] = ~shapely.dwithin(self.proj[bz[ask]], bpoints[ask], far_level[ask])
+        near[with_buffer] = b_near
+        far[with_buffer] = b_far
+
     def exact(
         self, zi: IntArray, lat: FloatArray, lon: FloatArray, acc: FloatArray, approach: bool
     ) -> tuple[CodeArray, BoolArray, BoolArray]:
@@ -165,26 +204,26 @@ class ZoneTable:
             pz = zi[polygon_rows]
             plat, plon, pacc = lat[polygon_rows], lon[polygon_rows], acc[polygon_rows]
             inside = shapely.contains_xy(self.lonlat[pz], plon, plat)
-            points = shapely.points((plon - self.lon0[pz]) * self.kx[pz], (plat - self.lat0[pz]) * self.ky[pz])
-            uncertain = shapely.dwithin(self.boundary[pz], points, self.threshold(pz, pacc))
+            px = (plon - self.lon0[pz]) * self.kx[pz]
+            py = (plat - self.lat0[pz]) * self.ky[pz]
+            level = self.threshold(pz, pacc)
+            uncertain = np.zeros(pz.size, dtype=bool)
+            buffer_m = self.buffer_m[pz] if approach else None
+            p_near = np.zeros(pz.size, dtype=bool)
+            p_far = np.ones(pz.size, dtype=bool)
+            # Point geometries are made a chunk at a time and dropped straight away: a
+            # large array of them would outlive several garbage-collector passes, be
+            # promoted to the oldest generation and bring on full collections, whose cost
+            # grows with everything else the process holds.
+            for lo in range(0, pz.size, _POINT_CHUNK):
+                chunk = slice(lo, min(lo + _POINT_CHUNK, pz.size))
+                self._polygon_chunk(pz[chunk], px[chunk], py[chunk], level[chunk], pacc[chunk],
+                                    None if buffer_m is None else buffer_m[chunk],
+                                    uncertain[chunk], p_near[chunk], p_far[chunk])
             codes[polygon_rows] = np.where(uncertain, CODE_UNCERTAIN, np.where(inside, CODE_INSIDE, CODE_OUTSIDE))
-            if approach:
-                buffer_m = self.buffer_m[pz]
-                with_buffer = np.flatnonzero(buffer_m > 0)
-                if with_buffer.size:
-                    bz = pz[with_buffer]
-                    bpoints = points[with_buffer]
-                    b = buffer_m[with_buffer]
-                    b_near = shapely.dwithin(self.proj[bz], bpoints, b)
-                    # A fix within the buffer is within the larger far threshold too, so
-                    # only the others need the second test.
-                    far_level = self.threshold(bz, b + pacc[with_buffer])
-                    b_far = np.zeros(bz.size, dtype=bool)
-                    ask = np.flatnonzero(~b_near | (far_level < b))
-                    if ask.size:
-                        b_far[ask] = ~shapely.dwithin(self.proj[bz[ask]], bpoints[ask], far_level[ask])
-                    near[polygon_rows[with_buffer]] = b_near
-                    far[polygon_rows[with_buffer]] = b_far
+            if buffer_m is not None:
+                near[polygon_rows] = p_near
+                far[polygon_rows] = p_far
         circle_rows = np.flatnonzero(circle)
         if circle_rows.size:
             cz = zi[circle_rows]

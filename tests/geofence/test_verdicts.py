@@ -93,3 +93,37 @@ def test_filtered_and_exact_paths_give_the_same_answers(seed, which):
         assert fast.near is not None and fast.far is not None and exact.far is not None
         assert np.array_equal(fast.near, exact.near)
         assert np.array_equal(fast.far, exact.far)
+
+
+def test_exact_pairs_give_the_same_answers_in_any_chunk_size(monkeypatch):
+    """ZoneTable.exact makes point geometries a chunk at a time; the chunking (including
+    chunks that split the pairs of one zone, with and without approach buffers) must not
+    change any code, near or far."""
+    from geofence import verdicts
+    from geofence.verdicts import ZoneTable
+
+    rng = np.random.default_rng(3)
+    zones = [
+        square_zone("home", "inclusion", 400.0),
+        square_zone("school", "exclusion", 120.0, approach_buffer_m=150.0),
+        square_zone("bar", "exclusion", 80.0, lat=HOME_LAT + 0.004),
+        Zone.circle("ring", "exclusion", HOME_LAT, HOME_LON + 0.004, 100.0, approach_buffer_m=50.0),
+    ]
+    table = ZoneTable(zones)
+    n = 3000
+    zi = rng.integers(0, len(zones), n)
+    east = rng.normal(0, 350, n)
+    north = rng.normal(0, 350, n)
+    lat = HOME_LAT + north / 110_990.0
+    lon = HOME_LON + east / (111_320.0 * np.cos(np.radians(HOME_LAT)))
+    acc = rng.choice([3.0, 20.0, 80.0, 250.0], n)
+    monkeypatch.setattr(verdicts, "_POINT_CHUNK", 10**9)
+    whole = table.exact(zi, lat, lon, acc, True)
+    for chunk in (1, 7, 512):
+        monkeypatch.setattr(verdicts, "_POINT_CHUNK", chunk)
+        parts = table.exact(zi, lat, lon, acc, True)
+        for a, b in zip(whole, parts, strict=True):
+            assert np.array_equal(a, b)
+    codes, near, far = whole
+    assert {0, 1, 2} <= set(codes.tolist())
+    assert near.any() and far.any()
