@@ -556,12 +556,14 @@ def _crossings(
     if anchor is not None:
         offset = 1
         acc = np.concatenate(([anchor.accuracy_m], acc))
-        if candidate[0]:
+        # The anchor's verdict matters only if the first pair can still be a crossing, and
+        # its activity only if the zone is inactive at the first fix.
+        if candidate[0] and codes[0] == CODE_OUTSIDE:
             anchor_code = verdict_codes(
                 zone, np.array([anchor.lat]), np.array([anchor.lon]), np.array([anchor.accuracy_m]),
                 approach=False, use_filters=False,
             ).codes
-            anchor_active = zone.is_active(anchor.at_us)
+            anchor_active = bool(act[0]) or zone.is_active(anchor.at_us)
         else:
             anchor_code = np.array([CODE_INSIDE], dtype=np.int8)  # never a candidate
             anchor_active = False

@@ -50,3 +50,19 @@ def test_inclusion_zones_have_no_crossings():
     county = square_zone("county", "inclusion", 150.0)
     result = evaluate_person(None, track([(-800, 0), (800, 0)]), [county], now=NOW)
     assert "crossing" not in kinds(result.events)
+
+
+def test_a_pair_spanning_two_uploads_counts_if_the_zone_is_active_at_either_end():
+    # 12:00 UTC is 20:00 in Shanghai; the first fix is at 20:00, the second at 20:03.
+    for window, expected in ((("19:00", "20:02"), ["crossing"]), (("20:02", "21:00"), ["crossing"]),
+                             (("20:10", "21:00"), [])):
+        school = square_zone("school", "exclusion", 150.0, schedule=Schedule.daily(*window))
+        first = evaluate_person(None, track([(-800, 0)]), [school], now=NOW)
+        second = evaluate_person(first.state, track([(800, 0)], start_min=3), [school], now=NOW)
+        assert kinds(second.events) == expected, window
+
+
+def test_no_crossing_from_a_stored_anchor_when_the_next_fix_is_inside():
+    first = evaluate_person(None, track([(-800, 0)]), [SCHOOL], now=NOW)
+    second = evaluate_person(first.state, track([(0, 0), (800, 0)], start_min=3), [SCHOOL], now=NOW)
+    assert "crossing" not in kinds(second.events)
