@@ -268,10 +268,17 @@ class Schedule:
             yesterday_on = ~np.isin(day - 1, off_days)
         active = np.zeros(day.shape, dtype=bool)
         for w in self.windows:
-            on_day = np.zeros(7, dtype=bool)
-            on_day[sorted(w.days)] = True
             start_s = _seconds_of_day(w.start)
             end_s = _seconds_of_day(w.end)
+            if len(w.days) == 7 and today_on is None:
+                # Every day, no days off (daily windows): the time of day decides alone.
+                if w.crosses_midnight:
+                    active |= (second >= start_s) | (second < end_s)
+                else:
+                    active |= (second >= start_s) & (second < end_s)
+                continue
+            on_day = np.zeros(7, dtype=bool)
+            on_day[sorted(w.days)] = True
             starts_today = on_day[weekday]
             if today_on is not None:
                 starts_today &= today_on

@@ -104,6 +104,10 @@ SCHEDULES = [
              off_dates=frozenset({dt.date(2024, 3, 5), dt.date(2024, 3, 12)}),
              extra_windows=(DatedWindow(dt.datetime(2024, 3, 9, 9), dt.datetime(2024, 3, 9, 12)),)),
     Schedule.daily("23:00", "01:00", tz="Europe/Berlin"),  # with daylight saving
+    Schedule.daily("07:00", "18:00"),
+    # Every day but with days off: the general path, not the daily shortcut.
+    Schedule(windows=(WeeklyWindow(frozenset(range(7)), dt.time(21), dt.time(5)),),
+             off_dates=frozenset({dt.date(2024, 3, 5)})),
 ]
 
 
