@@ -542,7 +542,9 @@ class BatchEvaluator:
         clock.lap("verdicts")
         counts = bounds[present + 1] - starts
         may_trigger = self._trigger_screen(starts, present, counts, codes, near, maybe_ok, masks)
-        may_cross, may_jump, first_ok, last_ok = self._pair_screens(person, wlat, wlon, acc, t_us, maybe_ok)
+        may_cross, strict_cross, may_jump, first_ok, last_ok = self._pair_screens(
+            person, wlat, wlon, acc, t_us, maybe_ok, codes, masks
+        )
         hwm_in = np.full(len(self.person_ids), _NO_TIME, dtype=np.int64)
         anchors = np.full((len(self.person_ids), 4), np.nan)
         for pid, st in states.items():
@@ -554,10 +556,16 @@ class BatchEvaluator:
             if st.anchor is not None:
                 a = st.anchor
                 anchors[index] = (a.lat, a.lon, a.accuracy_m, float(a.at_us))
-        self._anchor_screens(anchors, first_ok, wlat, wlon, acc, t_us, may_cross, may_jump)
-        quiet = ~np.logical_or.reduceat(
-            (t_us <= hwm_in[person]) | batch.mock, starts
-        ) if n else np.zeros(0, dtype=bool)
+        anchor_cross = np.zeros_like(may_cross)
+        self._anchor_screens(anchors, first_ok, wlat, wlon, acc, t_us, anchor_cross, may_jump)
+        late = np.logical_or.reduceat(t_us <= hwm_in[person], starts) if n else np.zeros(0, dtype=bool)
+        # Where no fix can become a teleport and none is late, run_person sees exactly the
+        # screened pairs (plus the anchor pair, screened by its box alone): the strict
+        # crossing screen holds for them.
+        exact_pairs = np.zeros(len(self.person_ids), dtype=bool)
+        exact_pairs[present] = ~late & ~may_jump[present]
+        may_cross = np.where(exact_pairs[:, None], strict_cross, may_cross) | anchor_cross
+        quiet = ~(late | np.logical_or.reduceat(batch.mock, starts)) if n else np.zeros(0, dtype=bool)
         # Fixes from the future do not move the high-water mark (see run_person).
         t_usable = np.where(static_q == Q_FUTURE, _NO_TIME, t_us)
         hwm_out = np.maximum(np.maximum.reduceat(t_usable, starts), hwm_in[present]) if n else hwm_in[present]
@@ -568,16 +576,25 @@ class BatchEvaluator:
         quality = static_q.copy()
         events: list[GeofenceEvent] = []
         new_states: dict[str, PersonState] = {}
+        # Python values for the quiet persons' fast path, converted in bulk.
+        last_rows = last_ok[present]
+        last_safe = np.maximum(last_rows, 0)
+        last_list = last_rows.tolist()
+        last_t = t_us[last_safe].tolist()
+        last_lat = wlat[last_safe].tolist()
+        last_lon = wlon[last_safe].tolist()
+        last_acc = acc[last_safe].tolist()
+        top_list = hwm_out.tolist()
+        quiet_list = quiet.tolist()
         for k, p in enumerate(present.tolist()):
             pid = self.person_ids[p]
             state = states.get(pid) or PersonState(pid)
-            if quiet[k] and _idle(state):
-                last = int(last_ok[p])
+            if quiet_list[k] and _idle(state):
+                last = last_list[k]
                 anchor = state.anchor
                 if last >= 0:
-                    anchor = FixPoint(batch.ids[last], int(t_us[last]), float(wlat[last]), float(wlon[last]),
-                                      float(acc[last]))
-                top = int(hwm_out[k])
+                    anchor = FixPoint(batch.ids[last], last_t[k], last_lat[k], last_lon[k], last_acc[k])
+                top = top_list[k]
                 zones_kept = state.zones
                 if zones_kept:
                     ids_here = self._zone_ids[p]
@@ -647,17 +664,7 @@ class BatchEvaluator:
         out = np.zeros((present.size, width), dtype=bool)
         if n == 0:
             return out
-        # Zones sharing a schedule share its mask: number the distinct masks.
-        distinct: list[NDArray[np.bool_]] = []
-        mask_of_zone = np.full(len(self.zones), -1, dtype=np.int64)
-        index_of: dict[int, int] = {}
-        for z, mask in enumerate(masks):
-            if mask is None:
-                continue
-            if id(mask) not in index_of:
-                index_of[id(mask)] = len(distinct)
-                distinct.append(mask)
-            mask_of_zone[z] = index_of[id(mask)]
+        mask_of_zone, distinct = _mask_ids(len(self.zones), masks)
         for slot in range(width):
             zi = self.zone_index[present, slot]
             if (zi < 0).all():
@@ -680,25 +687,35 @@ class BatchEvaluator:
 
     def _pair_screens(
         self, person: IntArray, lat: FloatArray, lon: FloatArray, acc: FloatArray, t_us: IntArray,
-        wanted: NDArray[np.bool_],
-    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray]:
+        wanted: NDArray[np.bool_], codes: NDArray[np.int8], masks: list[NDArray[np.bool_] | None],
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray]:
         """Per person, over pairs of consecutive possibly-good fixes: may a segment pass
         through an exclusion zone (per slot: it overlaps the zone's bounding box),
         and may a pair be a teleport (``possible_jumps``)? Also each person's first and
-        last possibly-good rows (-1 if none)."""
+        last possibly-good rows (-1 if none).
+
+        Returns (may_cross, may_cross_strict, may_jump, first_ok, last_ok).
+        ``may_cross_strict`` also asks what ``engine._crossings`` asks before sampling a
+        segment: both fixes certainly outside, the zone active at one of them, and the
+        segment meeting the zone. It holds for a person's own pairs only if these are the
+        pairs ``run_person`` sees, that is if no fix can turn into a teleport and none is
+        late; the caller decides.
+        """
         n_persons = len(self.person_ids)
         may_cross = np.zeros((n_persons, self.zone_index.shape[1]), dtype=bool)
+        strict = np.zeros((n_persons, self.zone_index.shape[1]), dtype=bool)
         may_jump = np.zeros(n_persons, dtype=bool)
         first_ok = np.full(n_persons, -1, dtype=np.int64)
         last_ok = np.full(n_persons, -1, dtype=np.int64)
         rows = np.flatnonzero(wanted)
         if rows.size == 0:
-            return may_cross, may_jump, first_ok, last_ok
+            return may_cross, strict, may_jump, first_ok, last_ok
         pc = person[rows]
         last_ok[pc] = rows  # later rows overwrite earlier ones: the last one wins
         first_ok[pc[::-1]] = rows[::-1]
         if rows.size < 2:
-            return may_cross, may_jump, first_ok, last_ok
+            return may_cross, strict, may_jump, first_ok, last_ok
+        mask_of_zone, distinct = _mask_ids(len(self.zones), masks)
         la, lo, ac, tt = lat[rows], lon[rows], acc[rows], t_us[rows]
         same = pc[1:] == pc[:-1]
         pb = pc[1:]
@@ -728,8 +745,31 @@ class BatchEvaluator:
             sb = self._slot_boxes[slot, pb[seg]]
             hit = (np.minimum(lo[a], lo[b]) <= sb[:, 2]) & (np.maximum(lo[a], lo[b]) >= sb[:, 0])
             hit &= (np.minimum(la[a], la[b]) <= sb[:, 3]) & (np.maximum(la[a], la[b]) >= sb[:, 1])
-            may_cross[pb[seg[hit]], slot] = True
-        return may_cross, may_jump, first_ok, last_ok
+            seg = seg[hit]
+            may_cross[pb[seg], slot] = True
+            # The strict screen: certainly outside at both ends, the zone active at either.
+            ra, rb = rows[seg], rows[seg + 1]
+            c = codes[slot]
+            keep = (c[ra] == CODE_OUTSIDE) & (c[rb] == CODE_OUTSIDE)
+            seg, ra, rb = seg[keep], ra[keep], rb[keep]
+            if seg.size == 0:
+                continue
+            zi = self.zone_index[pb[seg], slot]
+            sid = mask_of_zone[zi]
+            active = sid < 0
+            for k, mask in enumerate(distinct):
+                mine = sid == k
+                if mine.any():
+                    active[mine] = mask[ra[mine]] | mask[rb[mine]]
+            seg, zi = seg[active], zi[active]
+            if seg.size == 0:
+                continue
+            lines = shapely.linestrings(
+                np.stack((np.column_stack((lo[seg], la[seg])), np.column_stack((lo[seg + 1], la[seg + 1]))), axis=1)
+            )
+            meets = shapely.intersects(self.table.lonlat[zi], lines)
+            strict[pb[seg[meets]], slot] = True
+        return may_cross, strict, may_jump, first_ok, last_ok
 
     def _anchor_screens(
         self,
@@ -773,6 +813,24 @@ class _Stopwatch:
         now = time.perf_counter()
         self.laps[name] = self.laps.get(name, 0.0) + now - self._last
         self._last = now
+
+
+def _mask_ids(
+    n_zones: int, masks: list[NDArray[np.bool_] | None]
+) -> tuple[IntArray, list[NDArray[np.bool_]]]:
+    """Zones sharing a schedule share its mask: number the distinct masks. Returns the
+    number of each zone's mask (-1: no schedule, always active) and the masks."""
+    distinct: list[NDArray[np.bool_]] = []
+    mask_of_zone = np.full(n_zones, -1, dtype=np.int64)
+    index_of: dict[int, int] = {}
+    for z, mask in enumerate(masks):
+        if mask is None:
+            continue
+        if id(mask) not in index_of:
+            index_of[id(mask)] = len(distinct)
+            distinct.append(mask)
+        mask_of_zone[z] = index_of[id(mask)]
+    return mask_of_zone, distinct
 
 
 def _idle(state: PersonState) -> bool:

@@ -185,3 +185,57 @@ def test_verdicts_match_when_slots_mix_zone_kinds():
             exact = verdict_codes(zone, lat[rows], lon[rows], acc[rows], approach=False, use_filters=False)
             assert np.array_equal(table.codes[rows, slot], exact.codes)
         assert (table.codes[person == p, len(zones):] == CODE_NOT_EVALUATED).all()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_crossing_screens_agree_with_evaluate_person(seed):
+    """Sparse tracks that jump across, beside and into exclusion zones (some scheduled),
+    with teleports, late fixes and a stored anchor between batches: the batch path's
+    crossing screens (bounding box, then both ends certainly outside, the zone active at
+    one end and the segment meeting the zone) must not drop a crossing."""
+    rng = np.random.default_rng(100 + seed)
+    evening = Schedule.daily("20:20", "23:00")  # T0 is 20:00 local
+    sets: dict[str, list[Zone]] = {}
+    for p in range(10):
+        lat, lon = offset(HOME_LAT, HOME_LON, 3000.0 * p, 0.0)
+        sets[f"p{p}"] = [
+            square_zone("area", "inclusion", 2500.0, lat=lat, lon=lon),
+            square_zone("school", "exclusion", 120.0, lat=lat, lon=lon, schedule=evening if p % 2 else None),
+            square_zone("bar", "exclusion", 60.0, lat=offset(lat, lon, 0.0, 500.0)[0], lon=lon,
+                        approach_buffer_m=80.0 if p % 3 == 0 else 0.0),
+        ]
+    evaluator = BatchEvaluator(sets)
+
+    def fixes_for(p: int, count: int, start_min: float, tag: str) -> list[Fix]:
+        out = []
+        for k in range(count):
+            e = 3000.0 * p + float(rng.uniform(-700, 700))
+            n = float(rng.uniform(-400, 900))
+            if rng.uniform() < 0.05:
+                e += 40_000.0  # a teleport
+            acc = float(rng.choice([5.0, 20.0, 60.0]))
+            out.append(fix_at(e, n, minutes=start_min + k * float(rng.uniform(1, 6)), accuracy_m=acc,
+                              person_id=f"p{p}", fix_id=f"p{p}-{tag}-{k}"))
+        return out
+
+    first = [f for p in range(10) for f in fixes_for(p, 25, 0.0, "a")]
+    second = [f for p in range(10) for f in fixes_for(p, 25, 150.0, "b")]
+    second += [f for p in range(0, 10, 3) for f in fixes_for(p, 3, 10.5, "late")]
+    now = T0 + dt.timedelta(hours=5)
+    states_b: dict = {}
+    states_p: dict = {}
+    crossings = 0
+    for batch in (first, second):
+        result = evaluator.evaluate(states_b, FixBatch.from_fixes(batch, evaluator.person_index), now=now)
+        states_b.update(result.states)
+        expected_events = []
+        for pid, zones in sets.items():
+            mine = [f for f in batch if f.person_id == pid]
+            single = evaluate_person(states_p.get(pid), mine, zones, now=now, person_id=pid)
+            states_p[pid] = single.state
+            expected_events.extend(single.events)
+        assert events_key(result.events) == events_key(expected_events)
+        for pid in sets:
+            assert states_b[pid] == states_p[pid]
+        crossings += sum(e.kind.value == "crossing" for e in expected_events)
+    assert crossings > 0
