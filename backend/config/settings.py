@@ -178,8 +178,8 @@ else:
 CHECKIN_EVALUATION = env_str("CHECKIN_EVALUATION", "inline") or "inline"
 if CHECKIN_EVALUATION not in ("inline", "queue"):
     raise ImproperlyConfigured("CHECKIN_EVALUATION must be 'inline' or 'queue'.")
-if CHECKIN_EVALUATION == "queue" and not REDIS_URL:
-    raise ImproperlyConfigured("CHECKIN_EVALUATION=queue needs REDIS_URL (the evaluators' doorbell).")
+if CHECKIN_EVALUATION == "queue" and "postgresql" not in DATABASES["default"]["ENGINE"]:
+    raise ImproperlyConfigured("CHECKIN_EVALUATION=queue needs PostgreSQL (its NOTIFY is the evaluators' doorbell).")
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None

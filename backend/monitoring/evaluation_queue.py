@@ -1,28 +1,29 @@
 """How uploaded check-ins reach the evaluator: in the request (inline) or through a queue.
 
 ``CHECKIN_EVALUATION=inline`` (the embedded default) evaluates a person's new fixes right after
-the upload commits, in the same process. ``queue`` (with ``REDIS_URL``) only rings a doorbell
-after the commit; ``manage.py run_evaluator`` processes wait on it and evaluate the persons of
-many uploads at once, vectorised, so the API process does the storing and nothing else.
+the upload commits, in the same process. ``queue`` (PostgreSQL) only rings a doorbell; the
+``manage.py run_evaluator`` processes wait on it and evaluate the persons of many uploads at
+once, vectorised, so the API process does the storing and nothing else.
 
-The database is the record, the doorbell only wakes an evaluator: an upload marks its person's
-``MonitorState.pending_since`` in the same transaction as its fixes, and evaluators also sweep
-marks older than a few seconds. A lost ring delays an evaluation by seconds, never loses it.
+The database is the record and the doorbell: an upload marks its person's
+``MonitorState.pending_since`` and sends ``NOTIFY`` in the same transaction as its fixes, so the
+ring is delivered exactly when the fixes are committed (never before, never lost to a crash in
+between). Evaluators also sweep marks older than a few seconds (an evaluator that was down
+misses the rings sent meanwhile), so a missed ring delays an evaluation by seconds, never loses it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
 log = logging.getLogger(__name__)
 
 INLINE, QUEUE = "inline", "queue"
-# Marks older than this are swept (an evaluator died mid-round, or a ring was lost).
+# Marks older than this are swept (an evaluator died mid-round, or was down when the ring came).
 SWEEP_AFTER_S = 5.0
 
 
@@ -30,44 +31,60 @@ def mode() -> str:
     return str(settings.CHECKIN_EVALUATION)
 
 
-def queue_key() -> str:
-    return f"{settings.CHANNEL_PREFIX}:checkins:pending"
-
-
-class _Client:
-    """One Redis connection pool per process (re-created after a fork)."""
-
-    def __init__(self) -> None:
-        self.pid = 0
-        self.client: Any = None
-        self.lock = threading.Lock()
-
-    def get(self) -> Any:
-        with self.lock:
-            if self.client is None or self.pid != os.getpid():
-                import redis
-
-                self.client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
-                self.pid = os.getpid()
-            return self.client
-
-
-_client = _Client()
+def channel() -> str:
+    """The NOTIFY channel of this deployment (prefixed like its Redis keys)."""
+    return f"{settings.CHANNEL_PREFIX}_checkins".lower()
 
 
 def ring(subject_id: int) -> None:
-    """Tell an evaluator that ``subject_id`` has new fixes (call after the commit)."""
-    try:
-        _client.get().rpush(queue_key(), subject_id)
-    except Exception:  # the mark in the database is the record; the sweep finds it
-        log.exception("could not ring the evaluation doorbell for subject %s", subject_id)
+    """Ring for ``subject_id`` in the current transaction (delivered when it commits).
+
+    The PostgreSQL upload sends its ``pg_notify`` inside its own statement; this is for other
+    callers. Without PostgreSQL there is no doorbell (queue mode needs PostgreSQL).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [channel(), str(subject_id)])
 
 
-def wait(timeout_s: float, max_items: int = 2000) -> list[int]:
-    """Subject ids rung since the last call (distinct, in ring order); waits up to ``timeout_s``."""
-    client = _client.get()
-    first = client.blpop([queue_key()], timeout=timeout_s)
-    if first is None:
-        return []
-    raw = [first[1], *(client.lpop(queue_key(), max_items - 1) or [])]
-    return list(dict.fromkeys(int(item) for item in raw))
+class Listener:
+    """A dedicated connection that LISTENs on the doorbell (one per evaluator process)."""
+
+    def __init__(self) -> None:
+        self.conn: Any = None
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        params = connection.settings_dict
+        conninfo = psycopg.conninfo.make_conninfo(
+            dbname=params["NAME"], user=params.get("USER") or None, password=params.get("PASSWORD") or None,
+            host=params.get("HOST") or None, port=str(params["PORT"]) if params.get("PORT") else None)
+        conn = psycopg.connect(conninfo, autocommit=True)
+        conn.execute(f'LISTEN "{channel()}"')
+        return conn
+
+    def listen(self) -> None:
+        """Connect and LISTEN (again, after a lost connection)."""
+        if self.conn is None or self.conn.closed:
+            self.conn = self._connect()
+
+    def wait(self, timeout_s: float, max_items: int = 5000) -> list[int]:
+        """Subject ids rung since the last call (distinct, in ring order); waits up to ``timeout_s``."""
+        self.listen()
+        ids: list[int] = []
+        for note in self.conn.notifies(timeout=timeout_s, stop_after=1):
+            ids.append(int(note.payload))
+        if ids:
+            # Take what else has arrived, without waiting: one round evaluates all of it.
+            while len(ids) < max_items:
+                more = [int(note.payload) for note in self.conn.notifies(timeout=0.0, stop_after=max_items)]
+                if not more:
+                    break
+                ids.extend(more)
+        return list(dict.fromkeys(ids))
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

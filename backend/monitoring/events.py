@@ -10,6 +10,7 @@ reconnects, or that lost messages to channels-redis's capacity limit, replays fr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -78,25 +79,41 @@ class _LayerLoop:
         self.pid = 0
         self.loop: asyncio.AbstractEventLoop | None = None
         self.lock = threading.Lock()
+        # A process that publishes many events at once (the evaluator, a position per person per
+        # round) must not open a Redis connection per event: channels-redis caps its pool and
+        # refuses the rest ("Too many connections"). A few sends at a time, in order.
+        self.sends: asyncio.Semaphore | None = None
 
     def get(self) -> asyncio.AbstractEventLoop:
         with self.lock:
             if self.loop is None or self.pid != os.getpid():
                 loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, name="channel-layer", daemon=True).start()
-                self.loop, self.pid = loop, os.getpid()
+                self.loop, self.pid, self.sends = loop, os.getpid(), None
             return self.loop
+
+    def limit(self) -> asyncio.Semaphore:
+        """The send limit of the layer loop (call on that loop)."""
+        if self.sends is None:
+            self.sends = asyncio.Semaphore(4)
+        return self.sends
 
 
 _layer_loop = _LayerLoop()
 
 
-async def _group_send_all(layer: Any, groups: list[str], message: dict[str, Any], label: str) -> None:
+async def _group_send_all(layer: Any, groups: list[str], message: dict[str, Any], label: str,
+                          limit: asyncio.Semaphore | None = None) -> None:
     try:
-        for group in groups:
-            await layer.group_send(group, message)
+        async with limit or contextlib.nullcontext():
+            for group in groups:
+                await layer.group_send(group, message)
     except Exception:  # delivery is best effort: the record is committed and consoles replay it
         log.exception("channel layer delivery of %s failed", label)
+
+
+async def _limited_send(layer: Any, groups: list[str], message: dict[str, Any], label: str) -> None:
+    await _group_send_all(layer, groups, message, label, _layer_loop.limit())
 
 
 def _send_after_commit(event: LiveEvent) -> None:
@@ -113,7 +130,8 @@ def _send_after_commit(event: LiveEvent) -> None:
             async_to_sync(_group_send_all)(layer, groups, message, label)
         else:
             # Fire and forget on the process's layer loop: the request does not wait for Redis.
-            asyncio.run_coroutine_threadsafe(_group_send_all(layer, groups, message, label), _layer_loop.get())
+            loop = _layer_loop.get()
+            asyncio.run_coroutine_threadsafe(_limited_send(layer, groups, message, label), loop)
 
     transaction.on_commit(send)
 

@@ -238,47 +238,118 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
 
     subject = device.subject
     next_due = received_at + checkin_interval(subject.supervision_level) if parsed else None
-    receipt = engine.at_receipt([fix for _, fix in parsed], received_at) if parsed else []
-    inserted = False
-    with transaction.atomic():
-        _mark_upload(subject, received_at, next_due)
-        if parsed:
-            # Under the person's lock no other upload of theirs runs, so looking up the ids first
-            # and then inserting the new ones cannot race.
-            known = _known_fixes(device, [fix.client_id for _, fix in parsed])
-            rows = []
-            for (index, fix), (lat, lon, quality) in zip(parsed, receipt, strict=True):
-                prior = known.get(fix.client_id)
-                key = str(fix.client_id)
-                if prior is None:
-                    known[fix.client_id] = fix.body_hash
-                    rows.append(CheckinRow(
-                        subject.pk, device.pk, fix.client_id, fix.body_hash, fix.recorded_at, received_at, skew, lat,
-                        lon, fix.lat, fix.lon, fix.crs, fix.accuracy_m, fix.altitude_m, fix.speed_mps, fix.battery,
-                        fix.charging, fix.mock_location, fix.provider, quality,
-                    ))
-                    result: dict[str, Any] = {"index": index, "id": key, "status": "accepted", "quality": quality}
-                    if abs(skew) > CLOCK_SKEW_FLAG_S:
-                        result["clock_skew_s"] = skew
-                    results[index] = result
-                elif prior == fix.body_hash:
-                    results[index] = {"index": index, "id": key, "status": "duplicate"}
-                else:
-                    results[index] = {"index": index, "id": key, "status": "conflict",
-                                      "errors": {"id": [_("This id was already sent with a different fix.")]}}
-            if rows:
-                _insert_checkins(rows)
-                inserted = True
-    if inserted:
-        if evaluation_queue.mode() == evaluation_queue.INLINE:
-            evaluate_pending([subject.pk])
+    # The first occurrence of each id in the batch is a candidate; repeats are judged against it.
+    first: dict[uuid.UUID, FixInput] = {}
+    for _index, fix in parsed:
+        first.setdefault(fix.client_id, fix)
+    candidates = list(first.values())
+    receipt = engine.at_receipt(candidates, received_at) if candidates else []
+    queue = evaluation_queue.mode() == evaluation_queue.QUEUE
+    store = _store_upload_postgresql if connection.vendor == "postgresql" else _store_upload
+    inserted = store(subject, device, candidates, receipt, received_at, next_due, skew, ring=queue)
+    unknown = [client_id for client_id in first if client_id not in inserted]
+    known = _known_fixes(device, unknown) if unknown else {}
+    quality_of = {fix.client_id: quality for fix, (_lat, _lon, quality) in zip(candidates, receipt, strict=True)}
+    for index, fix in parsed:
+        key = str(fix.client_id)
+        if fix is first[fix.client_id] and fix.client_id in inserted:
+            result: dict[str, Any] = {"index": index, "id": key, "status": "accepted",
+                                      "quality": quality_of[fix.client_id]}
+            if abs(skew) > CLOCK_SKEW_FLAG_S:
+                result["clock_skew_s"] = skew
+            results[index] = result
+            continue
+        prior = known.get(fix.client_id, first[fix.client_id].body_hash)
+        if prior == fix.body_hash:
+            results[index] = {"index": index, "id": key, "status": "duplicate"}
         else:
-            evaluation_queue.ring(subject.pk)
+            results[index] = {"index": index, "id": key, "status": "conflict",
+                              "errors": {"id": [_("This id was already sent with a different fix.")]}}
+    if inserted and not queue:
+        evaluate_pending([subject.pk])
     from backend.monitoring.hooks import pending_for_phone
 
     reminders, commands = pending_for_phone(device, received_at)
     return CheckinOutcome(results=[r for r in results if r is not None], server_time=received_at,
                           next_checkin_due=next_due, reminders=reminders, commands=commands)
+
+
+def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
+                  received_at: dt.datetime, next_due: dt.datetime | None, skew: float, *, ring: bool,
+                  ) -> set[uuid.UUID]:
+    """Store the new ones among ``fixes`` in one transaction; returns the ids stored (any database)."""
+    with transaction.atomic():
+        _mark_upload(subject, received_at, next_due)
+        if not fixes:
+            return set()
+        # Under the person's lock no other upload of theirs runs, so looking up the ids first
+        # and then inserting the new ones cannot race.
+        known = _known_fixes(device, [fix.client_id for fix in fixes])
+        rows = [CheckinRow(subject.pk, device.pk, fix.client_id, fix.body_hash, fix.recorded_at, received_at, skew, lat,
+                           lon, fix.lat, fix.lon, fix.crs, fix.accuracy_m, fix.altitude_m, fix.speed_mps, fix.battery,
+                           fix.charging, fix.mock_location, fix.provider, quality)
+                for fix, (lat, lon, quality) in zip(fixes, receipt, strict=True) if fix.client_id not in known]
+        if rows:
+            _insert_checkins(rows)
+            if ring:
+                evaluation_queue.ring(subject.pk)
+    return {row.client_id for row in rows}
+
+
+# (column, PostgreSQL type) of the per-fix values sent as arrays in the one-statement upload.
+_UPLOAD_COLUMNS = (("client_id", "uuid"), ("body_hash", "text"), ("recorded_at", "timestamptz"),
+                   ("lat", "float8"), ("lon", "float8"), ("raw_lat", "float8"), ("raw_lon", "float8"),
+                   ("crs", "text"), ("accuracy_m", "float8"), ("altitude_m", "float8"), ("speed_mps", "float8"),
+                   ("battery", "float8"), ("charging", "bool"), ("mock_location", "bool"), ("provider", "text"),
+                   ("quality", "text"))
+
+
+def _upload_sql(ring: bool) -> str:
+    names = ", ".join(name for name, _type in _UPLOAD_COLUMNS)
+    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in _UPLOAD_COLUMNS)
+    # One statement, so one transaction and one round trip: the UPDATE takes the person's lock
+    # before the INSERT runs (the INSERT reads its rows from the UPDATE's result), the INSERT
+    # skips ids this phone already sent, and the ring is a NOTIFY that PostgreSQL delivers only
+    # once all of it is committed.
+    notify = ", (SELECT pg_notify(%s, %s) WHERE EXISTS (SELECT 1 FROM new))" if ring else ""
+    return (
+        f"WITH state AS (UPDATE {MonitorState._meta.db_table} SET last_checkin_received_at = %s, "  # noqa: S608
+        "next_checkin_due = COALESCE(%s::timestamptz, next_checkin_due), "
+        "offline_alerted_at = CASE WHEN %s::timestamptz IS NULL THEN offline_alerted_at END, "
+        "pending_since = CASE WHEN %s THEN COALESCE(pending_since, %s) ELSE pending_since END "
+        "WHERE subject_id = %s RETURNING subject_id), "
+        f"new AS (INSERT INTO {CheckIn._meta.db_table} (subject_id, device_id, received_at, clock_skew_s, {names}) "
+        f"SELECT state.subject_id, %s, %s, %s, {', '.join('f.' + n for n, _t in _UPLOAD_COLUMNS)} "
+        f"FROM state, unnest({arrays}) AS f({names}) "
+        "ON CONFLICT (device_id, client_id) DO NOTHING RETURNING client_id) "
+        f"SELECT (SELECT count(*) FROM state), ARRAY(SELECT client_id FROM new){notify}"
+    )
+
+
+_UPLOAD_SQL = {ring: _upload_sql(ring) for ring in (False, True)}
+
+
+def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixInput],
+                             receipt: list[tuple[float, float, str]], received_at: dt.datetime,
+                             next_due: dt.datetime | None, skew: float, *, ring: bool) -> set[uuid.UUID]:
+    """``_store_upload`` in one statement (PostgreSQL)."""
+    columns: list[list[Any]] = [
+        [f.client_id for f in fixes], [f.body_hash for f in fixes], [f.recorded_at for f in fixes],
+        [r[0] for r in receipt], [r[1] for r in receipt], [f.lat for f in fixes], [f.lon for f in fixes],
+        [f.crs for f in fixes], [f.accuracy_m for f in fixes], [f.altitude_m for f in fixes],
+        [f.speed_mps for f in fixes], [f.battery for f in fixes], [f.charging for f in fixes],
+        [f.mock_location for f in fixes], [f.provider for f in fixes], [r[2] for r in receipt]]
+    params: list[Any] = [received_at, next_due, next_due, bool(fixes), received_at, subject.pk,
+                         device.pk, received_at, skew, *columns]
+    if ring:
+        params += [evaluation_queue.channel(), str(subject.pk)]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPLOAD_SQL[ring], params)
+        locked, inserted = cursor.fetchone()[:2]
+    if not locked:  # no monitoring state yet (a phone enrolled before monitoring existed)
+        ensure_monitor_state(subject)
+        return _store_upload_postgresql(subject, device, fixes, receipt, received_at, next_due, skew, ring=ring)
+    return set(inserted)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -95,14 +95,16 @@ def asgi_server(env: dict[str, str]) -> Iterator[str]:
 
 
 @contextmanager
-def evaluator_process(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``manage.py run_evaluator`` (CHECKIN_EVALUATION=queue) for the duration."""
+def evaluator_process(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """Run ``manage.py run_evaluator`` (CHECKIN_EVALUATION=queue) once it listens on the doorbell."""
     proc = subprocess.Popen([sys.executable, "backend/manage.py", "run_evaluator"], cwd=ROOT,
-                            env={**env, "CHECKIN_EVALUATION": "queue"}, start_new_session=True)
+                            env={**env, "CHECKIN_EVALUATION": "queue"}, stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        time.sleep(0.5)
-        if proc.poll() is not None:
-            raise RuntimeError(f"run_evaluator exited at once with {proc.returncode}")
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # "listening on ..." once it is, or "" if it died
+        if "listening" not in line:
+            raise RuntimeError(f"run_evaluator did not start (exit {proc.poll()}): {line!r}")
         yield proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -19,11 +19,27 @@ VICTIM = (HOME[0] + 0.01, HOME[1] + 0.01)
 
 @pytest.fixture
 def rung(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Queue mode with the doorbell recorded instead of sent to Redis."""
+    """Queue mode; the ids rung for (the NOTIFY payloads), read back from what was sent."""
+    from django.db import connection
+
     from backend.monitoring import evaluation_queue
 
     calls: list[int] = []
     monkeypatch.setattr(evaluation_queue, "ring", calls.append)
+    if connection.vendor == "postgresql":
+        # The upload's own statement sends pg_notify; the test transaction never commits, so
+        # the ring is read from the statement's parameters instead of a LISTEN.
+        from backend.monitoring import services
+
+        real = services._store_upload_postgresql
+
+        def recording(subject: Any, *args: Any, ring: bool, **kwargs: Any) -> Any:
+            inserted = real(subject, *args, ring=ring, **kwargs)
+            if ring and inserted:
+                calls.append(subject.pk)
+            return inserted
+
+        monkeypatch.setattr(services, "_store_upload_postgresql", recording)
     with override_settings(CHECKIN_EVALUATION="queue"):
         yield calls
 

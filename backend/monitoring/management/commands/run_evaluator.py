@@ -1,7 +1,7 @@
 """``manage.py run_evaluator``: evaluate uploaded check-ins as they arrive (CHECKIN_EVALUATION=queue).
 
-Run one or more per deployment (they share the work through row locks). Each waits on the
-doorbell, evaluates every person rung since its last round in one vectorised batch, and sweeps
+Run one or more per deployment (they share the work through row locks). Each LISTENs on the
+doorbell (PostgreSQL NOTIFY), evaluates every person rung since its last round in one vectorised batch, and sweeps
 fixes left waiting longer than a few seconds.
 """
 
@@ -35,24 +35,34 @@ class Command(BaseCommand):
         self.stopping = False
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._stop)
-        last_sweep = 0.0
-        log.info("evaluator waiting on %s", evaluation_queue.queue_key())
+        listener = evaluation_queue.Listener()
+        listener.listen()
+        # Listening first, then everything waiting: rings sent while no evaluator listened are lost,
+        # their marks are not.
+        while evaluate_pending() > 0:
+            pass
+        last_sweep = time.monotonic()
+        log.info("evaluator listening on %s", evaluation_queue.channel())
+        self.stdout.write(f"listening on {evaluation_queue.channel()}")
+        self.stdout.flush()
         while not self.stopping:
             try:
-                ids = evaluation_queue.wait(timeout_s=1.0)
+                ids = listener.wait(timeout_s=1.0)
                 if ids:
                     evaluate_pending(ids)
                 if time.monotonic() - last_sweep >= evaluation_queue.SWEEP_AFTER_S:
                     last_sweep = time.monotonic()
                     evaluate_pending(older_than=timezone.now() - dt.timedelta(seconds=evaluation_queue.SWEEP_AFTER_S))
             except Exception:
-                # A lost database or Redis connection: start afresh; the marks keep the work.
+                # A lost database connection: start afresh; the marks keep the work.
                 log.exception("evaluation round failed")
                 connection.close()
+                listener.close()
                 time.sleep(1.0)
             close_old_connections()
             if options["once"]:
                 break
+        listener.close()
 
     def _stop(self, signum: int, frame: Any) -> None:
         self.stopping = True
