@@ -133,7 +133,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL") or ""
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Off by default: the check is a round trip before each request's first query (on a check-in,
+    # a quarter of its database time). A connection that broke (database restarted) fails one
+    # request and is then replaced; phones retry, uploads are idempotent.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", default=False)
 else:
     if PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL (PostgreSQL) is required when DJANGO_ENV=production")

@@ -189,3 +189,14 @@ def test_answers_match_the_published_contract(phone: Any, subject_a: Any, office
     alerts = client_for(officer_a).get("/api/v1/alerts")
     assert alerts.json()["count"] == 1
     assert_matches_spec(alerts, "/api/v1/alerts", "get")
+
+
+def test_text_with_quotes_braces_and_backslashes_is_stored_exactly(phone: Any) -> None:
+    from backend.monitoring.models import CheckIn
+
+    awkward = 'a"b\\c{x},NULL'
+    sent = fix(provider=awkward, altitude_m=12.5, speed_mps=None, battery=55, charging=True, mock_location=False)
+    assert post_checkins(phone, [sent]).json()["results"][0]["status"] == "accepted"
+    row = CheckIn.objects.get(client_id=sent["id"])
+    assert (row.provider, row.altitude_m, row.speed_mps, row.battery, row.charging) == (awkward, 12.5, None, 55, True)
+    assert row.recorded_at == dt.datetime.fromisoformat(sent["recorded_at"])
