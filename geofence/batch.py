@@ -251,6 +251,7 @@ class BatchEvaluator:
         self,
         bounds: IntArray,
         present: IntArray,
+        person: IntArray,
         lat: FloatArray,
         lon: FloatArray,
         acc: FloatArray,
@@ -281,9 +282,6 @@ class BatchEvaluator:
         x1 = np.maximum.reduceat(np.where(wanted, lon, -np.inf), starts)
         y1 = np.maximum.reduceat(np.where(wanted, lat, -np.inf), starts)
         eligible = wanted & (acc <= self._filter_cap)
-        # Position in ``present`` of each row's person (the present persons' rows are all
-        # the rows, in order).
-        owner = np.repeat(np.arange(present.size), counts)
         for slot, sf in enumerate(slot_filters):
             kind = sf.kind[present]
             exact_all = kind == _SLOT_EXACT
@@ -308,12 +306,14 @@ class BatchEvaluator:
             for group, inner_first in ((test & inclusion, True), (test & ~inclusion, False)):
                 if not group.any():
                     continue
-                rows = np.flatnonzero(np.repeat(group, counts) & eligible)
+                selected = np.repeat(group, counts) & eligible
+                rows = np.flatnonzero(selected)
                 if rows.size == 0:
                     continue
-                who = present[owner[rows]]
-                x = lon[rows]
-                y = lat[rows]
+                # Boolean selections: cheaper than gathering by ``rows``.
+                who = person[selected]
+                x = lon[selected]
+                y = lat[selected]
                 # Test first against the filter most fixes settle on: people are usually
                 # inside their inclusion zones and far from their exclusion zones.
                 if inner_first:
@@ -367,7 +367,7 @@ class BatchEvaluator:
         band_slots: list[IntArray] = []
         present = np.flatnonzero(np.diff(bounds))
         if n and present.size:
-            self._filter_stage(bounds, present, lat, lon, acc, wanted, codes, near, far, band_rows, band_slots)
+            self._filter_stage(bounds, present, person, lat, lon, acc, wanted, codes, near, far, band_rows, band_slots)
         rows = np.concatenate(band_rows) if band_rows else np.zeros(0, dtype=np.int64)
         slots = np.concatenate(band_slots) if band_slots else np.zeros(0, dtype=np.int64)
         keep = wanted[rows] & (acc[rows] <= self._filter_cap)
@@ -425,7 +425,7 @@ class BatchEvaluator:
         for slot in range(width):
             missing = self.zone_index[:, slot] < 0
             if missing.any():
-                codes[slot, missing[person]] = CODE_NOT_EVALUATED
+                codes[slot, np.repeat(missing, np.diff(bounds))] = CODE_NOT_EVALUATED
         return codes, near, far
 
     # -- verdicts -------------------------------------------------------------
@@ -558,7 +558,9 @@ class BatchEvaluator:
                 anchors[index] = (a.lat, a.lon, a.accuracy_m, float(a.at_us))
         anchor_cross = np.zeros_like(may_cross)
         self._anchor_screens(anchors, first_ok, wlat, wlon, acc, t_us, anchor_cross, may_jump)
-        late = np.logical_or.reduceat(t_us <= hwm_in[person], starts) if n else np.zeros(0, dtype=bool)
+        late = (
+            np.logical_or.reduceat(t_us <= np.repeat(hwm_in[present], counts), starts) if n else np.zeros(0, dtype=bool)
+        )
         # Where no fix can become a teleport and none is late, run_person sees exactly the
         # screened pairs (plus the anchor pair, screened by its box alone): the strict
         # crossing screen holds for them.
@@ -710,13 +712,13 @@ class BatchEvaluator:
         rows = np.flatnonzero(wanted)
         if rows.size == 0:
             return may_cross, strict, may_jump, first_ok, last_ok
-        pc = person[rows]
+        pc = person[wanted]
         last_ok[pc] = rows  # later rows overwrite earlier ones: the last one wins
         first_ok[pc[::-1]] = rows[::-1]
         if rows.size < 2:
             return may_cross, strict, may_jump, first_ok, last_ok
         mask_of_zone, distinct = _mask_ids(len(self.zones), masks)
-        la, lo, ac, tt = lat[rows], lon[rows], acc[rows], t_us[rows]
+        la, lo, ac, tt = lat[wanted], lon[wanted], acc[wanted], t_us[wanted]
         same = pc[1:] == pc[:-1]
         pb = pc[1:]
         jumps = possible_jumps(la[:-1], lo[:-1], ac[:-1], tt[:-1], la[1:], lo[1:], ac[1:], tt[1:], self.quality)
