@@ -140,7 +140,8 @@ class CheckinResultSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["accepted", "duplicate", "conflict", "rejected"])
-    quality = serializers.CharField(required=False, help_text="Fix quality class of an accepted fix.")
+    quality = serializers.CharField(required=False, help_text="Fix quality class of an accepted fix, as judged from the fix alone at receipt (teleports "
+                                                "are found afterwards, against the person's track).")
     clock_skew_s = serializers.FloatField(required=False)
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
