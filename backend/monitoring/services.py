@@ -137,7 +137,7 @@ class CheckinRow(NamedTuple):
 
     subject_id: int
     device_id: int
-    client_id: uuid.UUID
+    client_id: str
     body_hash: str
     recorded_at: dt.datetime
     received_at: dt.datetime
@@ -198,20 +198,22 @@ def _mark_upload(subject: Subject, received_at: dt.datetime, next_due: dt.dateti
             _mark_upload(subject, received_at, next_due)
 
 
-def _known_fixes(device: Device, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+def _known_fixes(device: Device, client_ids: list[str]) -> dict[str, str]:
     """Body hashes of the fixes among ``client_ids`` this phone already sent (one indexed query)."""
     table = CheckIn._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One array parameter: psycopg adapts it whole instead of splitting 500 placeholders.
             cursor.execute(f"SELECT client_id, body_hash FROM {table} "  # noqa: S608
-                           "WHERE device_id = %s AND client_id = ANY(%s)", [device.pk, client_ids])
+                           "WHERE device_id = %s AND client_id = ANY(%s::uuid[])",
+                           [device.pk, "{" + ",".join(client_ids) + "}"])
         else:
             cursor.execute(f"SELECT client_id, body_hash FROM {table} "  # noqa: S608
                            f"WHERE device_id = %s AND client_id IN ({', '.join(['%s'] * len(client_ids))})",
-                           [device.pk, *(client_id.hex for client_id in client_ids)])
+                           [device.pk, *(client_id.replace("-", "") for client_id in client_ids)])
         rows = cursor.fetchall()
-    return {value if isinstance(value, uuid.UUID) else uuid.UUID(value): body_hash for value, body_hash in rows}
+    return {str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(value)): body_hash
+            for value, body_hash in rows}
 
 
 def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | None = None) -> CheckinOutcome:
@@ -239,7 +241,7 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
     subject = device.subject
     next_due = received_at + checkin_interval(subject.supervision_level) if parsed else None
     # The first occurrence of each id in the batch is a candidate; repeats are judged against it.
-    first: dict[uuid.UUID, FixInput] = {}
+    first: dict[str, FixInput] = {}
     for _index, fix in parsed:
         first.setdefault(fix.client_id, fix)
     candidates = list(first.values())
@@ -251,15 +253,15 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
     known = _known_fixes(device, unknown) if unknown else {}
     quality_of = {fix.client_id: quality for fix, (_lat, _lon, quality) in zip(candidates, receipt, strict=True)}
     for index, fix in parsed:
-        key = str(fix.client_id)
-        if fix is first[fix.client_id] and fix.client_id in inserted:
+        key = fix.client_id
+        if fix is first[key] and key in inserted:
             result: dict[str, Any] = {"index": index, "id": key, "status": "accepted",
-                                      "quality": quality_of[fix.client_id]}
+                                      "quality": quality_of[key]}
             if abs(skew) > CLOCK_SKEW_FLAG_S:
                 result["clock_skew_s"] = skew
             results[index] = result
             continue
-        prior = known.get(fix.client_id, first[fix.client_id].body_hash)
+        prior = known.get(key, first[key].body_hash)
         if prior == fix.body_hash:
             results[index] = {"index": index, "id": key, "status": "duplicate"}
         else:
@@ -276,7 +278,7 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
 
 def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
                   received_at: dt.datetime, next_due: dt.datetime | None, skew: float, *, ring: bool,
-                  ) -> set[uuid.UUID]:
+                  ) -> set[str]:
     """Store the new ones among ``fixes`` in one transaction; returns the ids stored (any database)."""
     with transaction.atomic():
         _mark_upload(subject, received_at, next_due)
@@ -339,7 +341,7 @@ def _array(values: list[Any], kind: str) -> str:
         items = ["NULL" if v is None else repr(float(v)) for v in values]
     elif kind == "bool":
         items = ["NULL" if v is None else ("t" if v else "f") for v in values]
-    elif kind == "uuid":
+    elif kind in ("uuid", "name"):  # UUIDs, hex digests, ISO times, our own codes: nothing to quote
         items = values
     else:
         items = ["NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]
@@ -348,17 +350,17 @@ def _array(values: list[Any], kind: str) -> str:
 
 def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixInput],
                              receipt: list[tuple[float, float, str]], received_at: dt.datetime,
-                             next_due: dt.datetime | None, skew: float, *, ring: bool) -> set[uuid.UUID]:
+                             next_due: dt.datetime | None, skew: float, *, ring: bool) -> set[str]:
     """``_store_upload`` in one statement (PostgreSQL)."""
     columns = [
-        _array([str(f.client_id) for f in fixes], "uuid"), _array([f.body_hash for f in fixes], "text"),
-        _array([f.recorded_at.isoformat() for f in fixes], "text"), _array([r[0] for r in receipt], "float8"),
+        _array([f.client_id for f in fixes], "uuid"), _array([f.body_hash for f in fixes], "name"),
+        _array([f.recorded_at.isoformat() for f in fixes], "name"), _array([r[0] for r in receipt], "float8"),
         _array([r[1] for r in receipt], "float8"), _array([f.lat for f in fixes], "float8"),
-        _array([f.lon for f in fixes], "float8"), _array([f.crs for f in fixes], "text"),
+        _array([f.lon for f in fixes], "float8"), _array([f.crs for f in fixes], "name"),
         _array([f.accuracy_m for f in fixes], "float8"), _array([f.altitude_m for f in fixes], "float8"),
         _array([f.speed_mps for f in fixes], "float8"), _array([f.battery for f in fixes], "float8"),
         _array([f.charging for f in fixes], "bool"), _array([f.mock_location for f in fixes], "bool"),
-        _array([f.provider for f in fixes], "text"), _array([r[2] for r in receipt], "text")]
+        _array([f.provider for f in fixes], "text"), _array([r[2] for r in receipt], "name")]
     params: list[Any] = [received_at, next_due, next_due, bool(fixes), received_at, subject.pk,
                          device.pk, received_at, skew, *columns]
     if ring:
@@ -369,7 +371,7 @@ def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixIn
     if not locked:  # no monitoring state yet (a phone enrolled before monitoring existed)
         ensure_monitor_state(subject)
         return _store_upload_postgresql(subject, device, fixes, receipt, received_at, next_due, skew, ring=ring)
-    return set(inserted)
+    return {str(value) for value in inserted}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -121,3 +121,23 @@ def test_vectorised_activity_agrees_with_is_active(which, seconds):
     instant = dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
     mask = schedule.active_mask(np.array([to_epoch_us(instant)], dtype=np.int64))
     assert bool(mask[0]) is schedule.is_active(instant)
+
+
+@pytest.mark.parametrize("spread_days", [0.5, 3.0, 40_000.0])
+def test_local_times_give_the_local_weekday_day_and_second(spread_days):
+    """LocalTimes looks weekdays up per day for batches spanning few days and falls back to
+    arithmetic for wide spans; both must agree with the datetime breakdown (also before
+    1970)."""
+    from zoneinfo import ZoneInfo
+
+    from geofence.schedule import LocalTimes
+
+    rng = np.random.default_rng(int(spread_days))
+    start = to_epoch_us(dt.datetime(1969, 12, 20, tzinfo=dt.UTC))
+    us = start + (rng.uniform(0, spread_days, 400) * 86_400e6).astype(np.int64)
+    local = LocalTimes.from_utc("Asia/Shanghai", us)
+    zone = ZoneInfo("Asia/Shanghai")
+    for k in range(0, 400, 7):
+        when = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(us[k]))).astimezone(zone)
+        assert int(local.weekday[k]) == when.weekday()
+        assert int(local.second[k]) == when.hour * 3600 + when.minute * 60 + when.second
