@@ -206,6 +206,7 @@ class BatchEvaluator:
                 if zone.kind is ZoneKind.EXCLUSION:
                     self._slot_boxes[slot, p] = zone.metric.bounds
         self._zone_ids = [frozenset(z.id for z in zones) for zones in self.zone_sets]
+        self._index_schedules()
         self._filters: list[list[ZoneFilter | None]] | None = None
         self._slot_filters: list[_SlotFilters] | None = None
         self._filter_cap = 0.0
@@ -215,6 +216,31 @@ class BatchEvaluator:
             self.warm()
 
     # -- preparation ----------------------------------------------------------
+
+    def _index_schedules(self) -> None:
+        """Number the distinct schedules (by equality, as ``_schedule_masks`` shares their
+        masks): each zone's number (-1 without schedule) and the first zone of each."""
+        number: dict[Schedule, int] = {}
+        self._schedule_first_zone: list[int] = []
+        self._schedule_of_zone = np.full(len(self.zones), -1, dtype=np.int64)
+        for z, zone in enumerate(self.zones):
+            if zone.schedule is None:
+                continue
+            k = number.get(zone.schedule)
+            if k is None:
+                k = number[zone.schedule] = len(self._schedule_first_zone)
+                self._schedule_first_zone.append(z)
+            self._schedule_of_zone[z] = k
+
+    def _mask_ids(self, masks: list[NDArray[np.bool_] | None]) -> tuple[IntArray, list[NDArray[np.bool_]]]:
+        """Zones sharing a schedule share its mask: each zone's mask number (-1: no
+        schedule, always active) and the distinct masks."""
+        distinct: list[NDArray[np.bool_]] = []
+        for z in self._schedule_first_zone:
+            mask = masks[z]
+            assert mask is not None
+            distinct.append(mask)
+        return self._schedule_of_zone, distinct
 
     def warm(self) -> None:
         """Build prepared geometry and the filters, once.
@@ -666,7 +692,7 @@ class BatchEvaluator:
         out = np.zeros((present.size, width), dtype=bool)
         if n == 0:
             return out
-        mask_of_zone, distinct = _mask_ids(len(self.zones), masks)
+        mask_of_zone, distinct = self._mask_ids(masks)
         for slot in range(width):
             zi = self.zone_index[present, slot]
             if (zi < 0).all():
@@ -717,7 +743,7 @@ class BatchEvaluator:
         first_ok[pc[::-1]] = rows[::-1]
         if rows.size < 2:
             return may_cross, strict, may_jump, first_ok, last_ok
-        mask_of_zone, distinct = _mask_ids(len(self.zones), masks)
+        mask_of_zone, distinct = self._mask_ids(masks)
         la, lo, ac, tt = lat[wanted], lon[wanted], acc[wanted], t_us[wanted]
         same = pc[1:] == pc[:-1]
         pb = pc[1:]
@@ -815,24 +841,6 @@ class _Stopwatch:
         now = time.perf_counter()
         self.laps[name] = self.laps.get(name, 0.0) + now - self._last
         self._last = now
-
-
-def _mask_ids(
-    n_zones: int, masks: list[NDArray[np.bool_] | None]
-) -> tuple[IntArray, list[NDArray[np.bool_]]]:
-    """Zones sharing a schedule share its mask: number the distinct masks. Returns the
-    number of each zone's mask (-1: no schedule, always active) and the masks."""
-    distinct: list[NDArray[np.bool_]] = []
-    mask_of_zone = np.full(n_zones, -1, dtype=np.int64)
-    index_of: dict[int, int] = {}
-    for z, mask in enumerate(masks):
-        if mask is None:
-            continue
-        if id(mask) not in index_of:
-            index_of[id(mask)] = len(distinct)
-            distinct.append(mask)
-        mask_of_zone[z] = index_of[id(mask)]
-    return mask_of_zone, distinct
 
 
 def _idle(state: PersonState) -> bool:
