@@ -18,7 +18,8 @@ Three timings on one core:
   verdicts, state machines, events), in two half-day batches so the second continues the
   states of the first.
 
-It prints the figures, then one JSON line.
+It prints the figures, then one JSON line (with every full-path run's time and the load
+average before and after, since the machine may be shared).
 """
 
 from __future__ import annotations
@@ -243,7 +244,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run (300 zones, 30,000 fixes)")
     parser.add_argument("--seed", type=int, default=20240304)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed runs of each stage, best kept (default 3; the machine may be shared)")
     args = parser.parse_args()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     n_zones, n_fixes = (300, 30_000) if args.quick else (10_000, 1_000_000)
     rng = np.random.default_rng(args.seed)
 
@@ -259,7 +263,7 @@ def main() -> None:
 
     # Reference and verdict stage on the same WGS-84 arrays; best of a few runs each.
     person, wlat, wlon, acc = data["person"], data["wgs_lat"], data["wgs_lon"], data["acc"]
-    repeats = 3
+    repeats = max(1, args.repeats)
     t_ref = min(reference(evaluator.zone_sets, person, wlon, wlat) for _ in range(repeats))
     t_verdict = math.inf
     for _ in range(repeats):
@@ -289,6 +293,7 @@ def main() -> None:
             )
         )
     t_full = math.inf
+    full_runs: list[float] = []
     counts: dict[str, int] = {}
     stages: dict[str, float] = {}
     for _ in range(repeats):
@@ -305,6 +310,7 @@ def main() -> None:
                 laps[name] = laps.get(name, 0.0) + seconds
             for event in result.events:
                 counts[event.kind.value] = counts.get(event.kind.value, 0) + 1
+        full_runs.append(elapsed)
         if elapsed < t_full:
             t_full = elapsed
             stages = laps
@@ -326,6 +332,8 @@ def main() -> None:
         "warm_s": round(t_warm, 2),
         "data_s": round(t_data, 2),
         "full_path_stages_s": {name: round(seconds, 3) for name, seconds in stages.items()},
+        "full_path_runs_s": [round(seconds, 3) for seconds in full_runs],
+        "loadavg_before_after": [load_before, [round(x, 2) for x in os.getloadavg()]],
         "events": dict(sorted(counts.items())),
     }
     breaches = counts.get(EventKind.BREACH_OPENED.value, 0)
@@ -336,6 +344,8 @@ def main() -> None:
     print(f"  full path (normalise, classify, verdict, state): {figures['full_path_fixes_per_s']:>10,} fixes/s"
           f"  = {figures['full_path_to_reference_ratio']:.0%} of reference")
     print("  full path stages (s): " + ", ".join(f"{k} {v:.3f}" for k, v in stages.items()))
+    print("  full path runs (s): " + ", ".join(f"{v:.3f}" for v in full_runs)
+          + f"; load average before {load_before}, after {figures['loadavg_before_after'][1]}")
     print(f"  setup: data {t_data:.1f} s, filter warm-up {t_warm:.1f} s; breaches opened: {breaches}; events: {counts}")
     print(json.dumps(figures))
 
