@@ -125,9 +125,8 @@ def test_vectorised_activity_agrees_with_is_active(which, seconds):
 
 @pytest.mark.parametrize("spread_days", [0.5, 3.0, 40_000.0])
 def test_local_times_give_the_local_weekday_day_and_second(spread_days):
-    """LocalTimes looks weekdays up per day for batches spanning few days and falls back to
-    arithmetic for wide spans; both must agree with the datetime breakdown (also before
-    1970)."""
+    """LocalTimes' weekday and second of day agree with the datetime breakdown, for batches
+    spanning hours, days or a century (also before 1970)."""
     from zoneinfo import ZoneInfo
 
     from geofence.schedule import LocalTimes
