@@ -42,7 +42,7 @@ def seed(devices: int, latency_subjects: int) -> dict[str, Any]:
             out["devices"].append({"token": token, "lat": lat, "lon": lon})
         else:
             out["latency_subjects"].append({"token": token, "subject_id": subject.pk, "zone_lat": zone_lat,
-                                            "zone_lon": zone_lon})
+                                            "zone_lon": zone_lon, "home_lat": lat, "home_lon": lon})
     return out
 
 
