@@ -582,11 +582,18 @@ class BatchEvaluator:
             if st.anchor is not None:
                 a = st.anchor
                 anchors[index] = (a.lat, a.lon, a.accuracy_m, float(a.at_us))
+        is_late = t_us <= np.repeat(hwm_in[present], counts)
+        late = np.logical_or.reduceat(is_late, starts) if n else np.zeros(0, dtype=bool)
+        # run_person pairs the stored anchor with the first fresh fix (late fixes are a
+        # separate pass), so that is the pair to screen; without late fixes it is the
+        # first possibly-good fix.
+        first_fresh = first_ok
+        if late.any():
+            fresh_rows = np.flatnonzero(maybe_ok & ~is_late)
+            first_fresh = np.full(len(self.person_ids), -1, dtype=np.int64)
+            first_fresh[person[fresh_rows[::-1]]] = fresh_rows[::-1]
         anchor_cross = np.zeros_like(may_cross)
-        self._anchor_screens(anchors, first_ok, wlat, wlon, acc, t_us, anchor_cross, may_jump)
-        late = (
-            np.logical_or.reduceat(t_us <= np.repeat(hwm_in[present], counts), starts) if n else np.zeros(0, dtype=bool)
-        )
+        self._anchor_screens(anchors, first_fresh, wlat, wlon, acc, t_us, anchor_cross, may_jump)
         # Where no fix can become a teleport and none is late, run_person sees exactly the
         # screened pairs (plus the anchor pair, screened by its box alone): the strict
         # crossing screen holds for them.
@@ -802,7 +809,7 @@ class BatchEvaluator:
     def _anchor_screens(
         self,
         anchors: FloatArray,
-        first_ok: IntArray,
+        first_ok: IntArray,  # each person's first possibly-good fresh row (-1: none)
         lat: FloatArray,
         lon: FloatArray,
         acc: FloatArray,
@@ -810,7 +817,7 @@ class BatchEvaluator:
         may_cross: NDArray[np.bool_],
         may_jump: NDArray[np.bool_],
     ) -> None:
-        """Add the pairs (stored anchor, first possibly-good fix) to the pair screens."""
+        """Add the pairs (stored anchor, first possibly-good fresh fix) to the pair screens."""
         persons = np.flatnonzero((first_ok >= 0) & ~np.isnan(anchors[:, 0]))
         if persons.size == 0:
             return

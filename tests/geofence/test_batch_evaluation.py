@@ -239,3 +239,27 @@ def test_crossing_screens_agree_with_evaluate_person(seed):
             assert states_b[pid] == states_p[pid]
         crossings += sum(e.kind.value == "crossing" for e in expected_events)
     assert crossings > 0
+
+
+def test_a_crossing_from_the_stored_anchor_is_found_behind_a_late_fix():
+    """The batch's first possibly-good fix is late (before the high-water mark); the
+    crossing is between the stored anchor and the first fresh fix, a pair the batch does
+    not hold consecutively: its screen must still see it."""
+    school = square_zone("school", "exclusion", 150.0)
+    sets = {"p1": [school]}
+    evaluator = BatchEvaluator(sets)
+    now = T0 + dt.timedelta(hours=1)
+    first = [fix_at(-500.0, -500.0, minutes=10.0, fix_id="a")]
+    # A late fix far north (its boxes with the anchor and with the next fix miss the
+    # school), then a fresh fix across the school from the anchor.
+    second = [fix_at(-500.0, 2000.0, minutes=5.0, fix_id="late"), fix_at(500.0, 500.0, minutes=13.0, fix_id="b")]
+    states_b: dict = {}
+    states_p: dict = {}
+    for batch in (first, second):
+        result = evaluator.evaluate(states_b, FixBatch.from_fixes(batch, evaluator.person_index), now=now)
+        states_b.update(result.states)
+        single = evaluate_person(states_p.get("p1"), batch, [school], now=now, person_id="p1")
+        states_p["p1"] = single.state
+        assert events_key(result.events) == events_key(single.events)
+        assert states_b["p1"] == states_p["p1"]
+    assert [e.kind.value for e in single.events] == ["crossing"]
