@@ -244,8 +244,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run (300 zones, 30,000 fixes)")
     parser.add_argument("--seed", type=int, default=20240304)
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="timed runs of each stage, best kept (default 3; the machine may be shared)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="timed runs of each stage, best kept (default 5; the machine may be shared)")
     args = parser.parse_args()
     load_before = [round(x, 2) for x in os.getloadavg()]
     n_zones, n_fixes = (300, 30_000) if args.quick else (10_000, 1_000_000)
