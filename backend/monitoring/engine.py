@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -92,14 +93,24 @@ _subject_zones: dict[int, tuple[int, list[gf.Zone]]] = {}
 
 def zones_changed() -> None:
     """Called when any zone changes: every process rebuilds its per-subject zone lists."""
+    _generation[1] = -1.0  # this process sees its own edit at once
     try:
         cache.incr(ZONES_GENERATION_KEY)
     except ValueError:
         cache.set(ZONES_GENERATION_KEY, 1, timeout=None)
 
 
+# Read the shared generation at most this often per process: a zone edit reaches every evaluator
+# within this many seconds, and a busy evaluator does not pay a cache round trip every round.
+GENERATION_MAX_AGE_S = 0.5
+_generation: list[float] = [0.0, -1.0]  # value, monotonic time read
+
+
 def zones_generation() -> int:
-    return int(cache.get(ZONES_GENERATION_KEY, 0))
+    now = time.monotonic()
+    if now - _generation[1] > GENERATION_MAX_AGE_S:
+        _generation[:] = [float(cache.get(ZONES_GENERATION_KEY, 0)), now]
+    return int(_generation[0])
 
 
 def zones_for(subject: Subject, generation: int | None = None) -> list[gf.Zone]:

@@ -419,8 +419,9 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
         query = query.filter(pending_since__lt=older_than)
     try:
         with transaction.atomic():
-            states = list(query.select_related("subject").only(*_STATE_FIELDS).order_by("pending_since")
-                          .select_for_update(skip_locked=True, of=("self",))[:limit])
+            states = _lock_waiting_states(subject_ids, older_than, limit) if connection.vendor == "postgresql" else \
+                list(query.select_related("subject").only(*_STATE_FIELDS).order_by("pending_since")
+                     .select_for_update(skip_locked=True, of=("self",))[:limit])
             return _evaluate_locked(states) if states else 0
     except Exception:
         if len(subject_ids or []) == 1 or limit == 1:
@@ -435,6 +436,41 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
             except Exception:
                 log.exception("evaluation of subject %s failed; its fixes stay marked for the next sweep", pk)
         return done
+
+
+_STATE_COLUMNS = ("subject_id", "engine_state", "last_fix_at", "evaluated_through_id")
+_SUBJECT_COLUMNS = tuple(f.attname for f in Subject._meta.concrete_fields
+                         if f.attname in {"id", "office_id", "name", "supervision_level", "status"})
+
+
+def _lock_waiting_states(subject_ids: list[int] | None, older_than: dt.datetime | None,
+                         limit: int) -> list[MonitorState]:
+    """``evaluate_pending``'s lock in SQL written out (PostgreSQL): the evaluator runs it every
+    round, and building it with the ORM cost more than a small round's evaluation."""
+    conditions, params = ["m.pending_since IS NOT NULL"], []
+    if subject_ids is not None:
+        conditions.append("m.subject_id = ANY(%s)")
+        params.append(list(subject_ids))
+    if older_than is not None:
+        conditions.append("m.pending_since < %s")
+        params.append(older_than)
+    columns = ", ".join([*(f"m.{c}" for c in _STATE_COLUMNS), *(f"s.{c}" for c in _SUBJECT_COLUMNS)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {MonitorState._meta.db_table} m "  # noqa: S608
+            f"JOIN {Subject._meta.db_table} s ON s.id = m.subject_id WHERE {' AND '.join(conditions)} "
+            "ORDER BY m.pending_since LIMIT %s FOR UPDATE OF m SKIP LOCKED", [*params, limit])
+        rows = cursor.fetchall()
+    states = []
+    n = len(_STATE_COLUMNS)
+    for row in rows:
+        values = list(row[:n])
+        if isinstance(values[1], str):  # Django reads jsonb as text and decodes it in the field
+            values[1] = json.loads(values[1])
+        state = MonitorState.from_db("default", _STATE_COLUMNS, values)
+        state.subject = Subject.from_db("default", _SUBJECT_COLUMNS, row[n:])
+        states.append(state)
+    return states
 
 
 def _evaluate_locked(states: list[MonitorState]) -> int:
