@@ -133,7 +133,7 @@ def _lock_state(subject: Subject) -> MonitorState:
 
 
 class CheckinRow(NamedTuple):
-    """One new check-in row, in the table's column order (a tuple: cheap to build and to COPY)."""
+    """One new check-in row for the generic (non-PostgreSQL) upload path."""
 
     subject_id: int
     device_id: int
@@ -155,21 +155,6 @@ class CheckinRow(NamedTuple):
     mock_location: bool
     provider: str
     quality: str
-
-
-def _insert_checkins(rows: list[CheckinRow]) -> None:
-    """Insert new check-ins: COPY on PostgreSQL (4x bulk_create), a multi-row INSERT elsewhere.
-
-    Duplicates were filtered under the subject's state lock, so no conflict can arise here.
-    """
-    if connection.vendor != "postgresql":
-        CheckIn.objects.bulk_create([CheckIn(**row._asdict()) for row in rows], batch_size=250)
-        return
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg 3 cursor underneath Django's wrapper
-        with raw.copy(f"COPY {CheckIn._meta.db_table} ({', '.join(CheckinRow._fields)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
 
 
 def _skew_seconds(sent_at: dt.datetime | None, received_at: dt.datetime) -> float:
@@ -279,7 +264,10 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
 def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
                   received_at: dt.datetime, next_due: dt.datetime | None, skew: float, *, ring: bool,
                   ) -> set[str]:
-    """Store the new ones among ``fixes`` in one transaction; returns the ids stored (any database)."""
+    """Store the new ones among ``fixes`` in one transaction; returns the ids stored.
+
+    Works on any database; PostgreSQL uses ``_store_upload_postgresql``, the same in one statement.
+    """
     with transaction.atomic():
         _mark_upload(subject, received_at, next_due)
         if not fixes:
@@ -292,7 +280,7 @@ def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], recei
                            fix.charging, fix.mock_location, fix.provider, quality)
                 for fix, (lat, lon, quality) in zip(fixes, receipt, strict=True) if fix.client_id not in known]
         if rows:
-            _insert_checkins(rows)
+            CheckIn.objects.bulk_create([CheckIn(**row._asdict()) for row in rows], batch_size=250)
             if ring:
                 evaluation_queue.ring(subject.pk)
     return {row.client_id for row in rows}
