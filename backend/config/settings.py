@@ -156,7 +156,8 @@ REDIS_URL = env_str("REDIS_URL") or ""
 # Group messages past this many per channel are dropped silently by channels-redis (default 100);
 # the console replays from the database, but size it so that replay is the exception.
 CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 5000, minimum=100)
-# Namespaces this deployment's keys in a shared Redis (channel layer, evaluation queue).
+# Namespaces this deployment in shared services: Redis keys of the channel layer and the
+# evaluators' PostgreSQL NOTIFY channel.
 CHANNEL_PREFIX = env_str("CHANNEL_PREFIX", "cm") or "cm"
 if REDIS_URL:
     CHANNEL_LAYERS = {

@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,15 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def stop_process_group(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM a server started with ``start_new_session=True`` and its children; SIGKILL after 10 s."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 @contextmanager
 def asgi_server(env: dict[str, str]) -> Iterator[str]:
     """Run ``uvicorn backend.config.asgi:application``; yields its base URL."""
@@ -87,11 +97,7 @@ def asgi_server(env: dict[str, str]) -> Iterator[str]:
                 time.sleep(0.2)
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_process_group(proc)
 
 
 @contextmanager
@@ -107,8 +113,4 @@ def evaluator_process(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
             raise RuntimeError(f"run_evaluator did not start (exit {proc.poll()}): {line!r}")
         yield proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_process_group(proc)
