@@ -70,6 +70,17 @@ def events_key(events):
     return sorted((e.person_id, e.kind.value, e.zone_id or "", e.at, e.fix_ids, e.late) for e in events)
 
 
+def assert_matches_exact_verdicts(evaluator, table, person, lat, lon, acc):
+    """Every usable row's code in every slot equals the exact test without filters; slots past a
+    person's zones are not evaluated."""
+    for p, zones in enumerate(evaluator.zone_sets):
+        rows = np.flatnonzero((person == p) & (acc >= 0))
+        for slot, zone in enumerate(zones):
+            exact = verdict_codes(zone, lat[rows], lon[rows], acc[rows], approach=False, use_filters=False)
+            assert np.array_equal(table.codes[rows, slot], exact.codes)
+        assert (table.codes[person == p, len(zones):] == CODE_NOT_EVALUATED).all()
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_evaluate_matches_evaluate_person_across_two_batches(seed):
     rng = np.random.default_rng(seed)
@@ -117,12 +128,7 @@ def test_verdicts_match_the_exact_test_per_zone():
     acc[:5] = -1.0  # unusable rows
     table = evaluator.verdicts(person, lon, lat, acc)
     assert (table.codes[:5] == CODE_NOT_EVALUATED).all()
-    for p, zones in enumerate(evaluator.zone_sets):
-        rows = np.flatnonzero((person == p) & (acc >= 0))
-        for slot, zone in enumerate(zones):
-            exact = verdict_codes(zone, lat[rows], lon[rows], acc[rows], approach=False, use_filters=False)
-            assert np.array_equal(table.codes[rows, slot], exact.codes)
-        assert (table.codes[person == p, len(zones):] == CODE_NOT_EVALUATED).all()
+    assert_matches_exact_verdicts(evaluator, table, person, lat, lon, acc)
 
 
 def test_the_global_query_finds_every_pair_that_is_not_outside():
@@ -179,12 +185,7 @@ def test_verdicts_match_when_slots_mix_zone_kinds():
     acc[person == 3] = -1.0  # p3: only unusable rows
     table = evaluator.verdicts(person, lon, lat, acc)
     assert (table.codes[person == 3] == CODE_NOT_EVALUATED).all()
-    for p, zones in enumerate(evaluator.zone_sets):
-        rows = np.flatnonzero((person == p) & (acc >= 0))
-        for slot, zone in enumerate(zones):
-            exact = verdict_codes(zone, lat[rows], lon[rows], acc[rows], approach=False, use_filters=False)
-            assert np.array_equal(table.codes[rows, slot], exact.codes)
-        assert (table.codes[person == p, len(zones):] == CODE_NOT_EVALUATED).all()
+    assert_matches_exact_verdicts(evaluator, table, person, lat, lon, acc)
 
 
 @pytest.mark.parametrize("seed", range(4))
