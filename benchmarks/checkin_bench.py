@@ -104,6 +104,7 @@ class Servers:
         self.env = server_env(db_url)
         self.api_port, self.ws_port = free_port(), free_port()
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.roles: list[str] = []
         self.workers, self.threads = workers, threads
         self.evaluators = evaluators if self.env["CHECKIN_EVALUATION"] == "queue" else 0
 
@@ -114,18 +115,22 @@ class Servers:
              *(["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
              "--bind", f"127.0.0.1:{self.api_port}", "--backlog", "2048", "--log-level", "warning"],
             cwd=ROOT, env=self.env, start_new_session=True))
+        self.roles.append("gunicorn")
         self.procs.append(subprocess.Popen(
             [str(bin_dir / "uvicorn"), "backend.config.asgi:application", "--host", "127.0.0.1", "--port",
              str(self.ws_port), "--no-access-log", "--log-level", "warning"],
             cwd=ROOT, env=self.env, start_new_session=True))
+        self.roles.append("uvicorn")
         for _ in range(self.evaluators):
             self.procs.append(subprocess.Popen([PY, "backend/manage.py", "run_evaluator"], cwd=ROOT, env=self.env,
                                                start_new_session=True))
+            self.roles.append("evaluator")
         # Tasks (pushing critical alerts to staff phones) run on a Celery worker, as in production.
         self.procs.append(subprocess.Popen(
             [str(bin_dir / "celery"), "-A", "backend.config.celery_app", "worker", "-l", "warning", "--concurrency",
              "1", "--without-gossip", "--without-mingle", "--without-heartbeat"], cwd=ROOT, env=self.env,
             start_new_session=True))
+        self.roles.append("celery")
         for port in (self.api_port, self.ws_port):
             deadline = time.time() + 60
             while time.time() < deadline:
@@ -148,6 +153,30 @@ class Servers:
             except psutil.NoSuchProcess:
                 pass
         return total / 2**20
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by each part: our servers by role, and PostgreSQL, Redis, wrk."""
+        import psutil
+
+        totals: dict[str, float] = {}
+
+        def add(role: str, proc: psutil.Process) -> None:
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                totals[role] = totals.get(role, 0.0) + times.user + times.system
+
+        for role, popen in zip(self.roles, self.procs, strict=True):
+            with contextlib.suppress(psutil.Error):
+                parent = psutil.Process(popen.pid)
+                for proc in [parent, *parent.children(recursive=True)]:
+                    add(role, proc)
+        for proc in psutil.process_iter(["name"]):
+            name = proc.info["name"] or ""
+            role = "postgresql" if name.startswith("postgres") else "redis" if name.startswith("redis") else \
+                "wrk" if name == "wrk" else None
+            if role:
+                add(role, proc)
+        return totals
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -247,6 +276,27 @@ def run_wrk(url: str, seconds: float, connections: int, threads: int, script: st
         print(out)
         raise RuntimeError(f"{int(figures['non_2xx'])} non-2xx answers from {url}")
     return figures
+
+
+def run_wrk_measured(servers: Servers, url: str, seconds: float, connections: int, threads: int,
+                     script: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    """``run_wrk`` and the cores each part used meanwhile (where the time goes)."""
+    import resource
+
+    before, children = servers.cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    figures = run_wrk(url, seconds, connections, threads, script)
+    elapsed = time.perf_counter() - started
+    after, children_after = servers.cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cores = {role: round((used - before.get(role, 0.0)) / elapsed, 2) for role, used in after.items()}
+    # wrk has exited and been waited for: its CPU is in this process's children's usage.
+    cores["wrk"] = round((children_after.ru_utime + children_after.ru_stime - children.ru_utime - children.ru_stime)
+                         / elapsed, 2)
+    return figures, dict(sorted(cores.items(), key=lambda item: -item[1]))
+
+
+def describe_cores(cores: dict[str, float]) -> str:
+    return "cores used: " + ", ".join(f"{role} {used:.2f}" for role, used in cores.items() if used >= 0.01)
 
 
 def write_lua(seeded: dict[str, Any], per_request: int, rate: float, connections: int, threads: int) -> str:
@@ -389,20 +439,23 @@ def main() -> None:
         single_lua = write_lua(seeded, 1, 0, 16, 1)
         # Warm-up: every worker builds the zones of the phones it meets once (then cached).
         run_wrk(f"{api}/api/v1/mobile/checkins", 5 if args.quick else 15, 16, 1, single_lua)
-        single = run_wrk(f"{api}/api/v1/mobile/checkins", duration, 16, 1, single_lua)
+        single, single_cores = run_wrk_measured(servers, f"{api}/api/v1/mobile/checkins", duration, 16, 1,
+                                                single_lua)
         print(f"single-fix POST /api/v1/mobile/checkins: {single['rps']:.0f} req/s "
               f"(p50 {single.get('p50_ms', 0):.2f} ms, p99 {single.get('p99_ms', 0):.2f} ms), "
-              f"{single['rps'] / reference['rps']:.0%} of the reference")
+              f"{single['rps'] / reference['rps']:.0%} of the reference; {describe_cores(single_cores)}")
 
         batch_lua = write_lua(seeded, 100, 0, 16, 1)
         run_wrk(f"{api}/api/v1/mobile/checkins", 3, 16, 1, batch_lua)
-        batched = run_wrk(f"{api}/api/v1/mobile/checkins", duration, 16, 1, batch_lua)
+        batched, batched_cores = run_wrk_measured(servers, f"{api}/api/v1/mobile/checkins", duration, 16, 1,
+                                                  batch_lua)
         batched_fps = batched["rps"] * 100
         drain = evaluation_drain_seconds(db_url)
         evaluated_fps = batched["requests"] * 100 / (duration + drain)
         print(f"batched    100 fixes per POST: {batched['rps']:.0f} req/s = {batched_fps:.0f} fixes/s "
               f"(p50 {batched.get('p50_ms', 0):.1f} ms, p99 {batched.get('p99_ms', 0):.1f} ms); "
-              f"evaluation done {drain:.2f} s after the last upload ({evaluated_fps:.0f} fixes/s evaluated)")
+              f"evaluation done {drain:.2f} s after the last upload ({evaluated_fps:.0f} fixes/s evaluated); "
+              f"{describe_cores(batched_cores)}")
 
         # Half the maximum batched load in the background while alerts are timed.
         half_rate = max(1.0, batched["rps"] / 2)
@@ -435,10 +488,11 @@ def main() -> None:
             reference_requests_per_s=round(reference["rps"], 1),
             single_fixes_per_s=round(single["rps"], 1),
             single_p50_ms=round(single.get("p50_ms", 0), 2), single_p99_ms=round(single.get("p99_ms", 0), 2),
-            single_to_reference_ratio=round(single["rps"] / reference["rps"], 3),
+            single_to_reference_ratio=round(single["rps"] / reference["rps"], 3), single_cpu_cores=single_cores,
             batched_requests_per_s=round(batched["rps"], 1), batched_fixes_per_s=round(batched_fps, 0),
             batched_p50_ms=round(batched.get("p50_ms", 0), 1), batched_p99_ms=round(batched.get("p99_ms", 0), 1),
             batched_evaluation_drain_s=round(drain, 2), batched_evaluated_fixes_per_s=round(evaluated_fps),
+            batched_cpu_cores=batched_cores,
             alert_p50_ms=round(pct(latencies, 50), 1), alert_p95_ms=round(pct(latencies, 95), 1),
             alert_samples=len(latencies), alert_background_fixes_per_s=round(half_rate * 100),
             soak_seconds=soak, soak_rss_start_mb=round(first, 1), soak_rss_end_mb=round(last, 1),

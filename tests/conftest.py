@@ -22,6 +22,7 @@ def _fresh_zone_lists() -> None:
     from backend.monitoring import engine
 
     engine._subject_zones.clear()
+    engine._evaluator.update(evaluator=None, zones={})
 
 SQUARE_A = {"type": "Polygon", "coordinates": [[[122.30, 37.10], [122.40, 37.10], [122.40, 37.20],
                                                 [122.30, 37.20], [122.30, 37.10]]]}

@@ -150,6 +150,12 @@ else:
                         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
+# The hot statements (phone uploads, device auth, evaluator rounds) are prepared on the server
+# (``backend.config.db.hot_cursor``) from their second run; off behind a pooler in transaction
+# mode. The ORM's statements bind on the client and are never prepared either way.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", default=True)
+if DATABASE_URL and DB_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL") or ""

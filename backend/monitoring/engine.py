@@ -230,7 +230,7 @@ def evaluate_batch(subjects: dict[int, Subject], states: dict[int, dict[str, Any
         # integrity rules (mock location, teleports) still run, person by person.
         new_states, geo_events, codes = _without_zones(previous, fixes, now)
     else:
-        evaluator = gf.BatchEvaluator(zone_sets, quality=QUALITY)
+        evaluator = _batch_evaluator(zone_sets)
         index = np.zeros(max(by_subject) + 1, np.int64)
         for pk in by_subject:
             index[pk] = evaluator.person_index[str(pk)]
@@ -247,6 +247,25 @@ def evaluate_batch(subjects: dict[int, Subject], states: dict[int, dict[str, Any
             fix_ids=list(event.fix_ids), late=event.late, detail=dict(event.detail)))
     return BatchResult(states={int(pid): st.to_dict() for pid, st in new_states.items()}, events=events,
                        quality=codes)
+
+
+# One vectorised evaluator per process, reused by every round while the zones it was built from
+# are the cached ones: building one per round cost as much as evaluating a small round. A round
+# with someone new adds them (rebuilding once); zones reloaded (edited) rebuild it.
+EVALUATOR_MAX_PERSONS = 5_000
+_evaluator: dict[str, Any] = {"evaluator": None, "zones": {}}
+
+
+def _batch_evaluator(zone_sets: dict[str, list[gf.Zone]]) -> gf.BatchEvaluator:
+    built: dict[str, list[gf.Zone]] = _evaluator["zones"]
+    # The lists are zones_for's cached ones: the same list object means the same zones.
+    if _evaluator["evaluator"] is not None and all(built.get(pid) is zones for pid, zones in zone_sets.items()):
+        return _evaluator["evaluator"]  # type: ignore[no-any-return]
+    keep = {pid: zones for pid, zones in built.items() if _subject_zones.get(int(pid), (None, None))[1] is zones}
+    merged = {**(keep if len(keep) < EVALUATOR_MAX_PERSONS else {}), **zone_sets}
+    evaluator = gf.BatchEvaluator(merged, quality=QUALITY)
+    _evaluator.update(evaluator=evaluator, zones=merged)
+    return evaluator
 
 
 def _without_zones(previous: dict[str, gf.PersonState], fixes: StoredFixes, now: dt.datetime,

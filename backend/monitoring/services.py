@@ -13,12 +13,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import User
+from backend.config.db import hot_cursor
 from backend.monitoring import engine, evaluation_queue
 from backend.monitoring.checkin_input import FixInput, parse_fix
 from backend.monitoring.events import next_sequence, publish_event, publish_position
@@ -186,7 +187,7 @@ def _mark_upload(subject: Subject, received_at: dt.datetime, next_due: dt.dateti
 def _known_fixes(device: Device, client_ids: list[str]) -> dict[str, str]:
     """Body hashes of the fixes among ``client_ids`` this phone already sent (one indexed query)."""
     table = CheckIn._meta.db_table
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         if connection.vendor == "postgresql":
             # One array parameter: psycopg adapts it whole instead of splitting 500 placeholders.
             cursor.execute(f"SELECT client_id, body_hash FROM {table} "  # noqa: S608
@@ -353,7 +354,7 @@ def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixIn
                          device.pk, received_at, skew, *columns]
     if ring:
         params += [evaluation_queue.channel(), str(subject.pk)]
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_UPLOAD_SQL[ring], params)
         locked, inserted = cursor.fetchone()[:2]
     if not locked:  # no monitoring state yet (a phone enrolled before monitoring existed)
@@ -377,7 +378,7 @@ def _fixes_to_evaluate(after: dict[int, int]) -> engine.StoredFixes:
         columns = ", ".join(
             "c.client_id::text" if c == "client_id" else
             f"(EXTRACT(EPOCH FROM c.{c}) * 1000000)::bigint" if c.endswith("_at") else f"c.{c}" for c in names)
-        with connection.cursor() as cursor:
+        with hot_cursor() as cursor:
             cursor.execute(
                 f"SELECT {columns} FROM {CheckIn._meta.db_table} c "  # noqa: S608
                 "JOIN unnest(%s::bigint[], %s::bigint[]) AS cur(sid, after) ON c.subject_id = cur.sid "
@@ -400,15 +401,16 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
     batch, raises the alerts, stores the new states and positions, and clears the marks, in
     one transaction. Returns the number of fixes evaluated. Safe to run anywhere, any time.
     """
-    query = MonitorState.objects.filter(pending_since__isnull=False)
-    if subject_ids is not None:
-        query = query.filter(subject_id__in=subject_ids)
-    if older_than is not None:
-        query = query.filter(pending_since__lt=older_than)
+    def waiting() -> QuerySet[MonitorState]:
+        query = MonitorState.objects.filter(pending_since__isnull=False)
+        if subject_ids is not None:
+            query = query.filter(subject_id__in=subject_ids)
+        return query if older_than is None else query.filter(pending_since__lt=older_than)
+
     try:
         with transaction.atomic():
             states = _lock_waiting_states(subject_ids, older_than, limit) if connection.vendor == "postgresql" else \
-                list(query.select_related("subject").only(*_STATE_FIELDS).order_by("pending_since")
+                list(waiting().select_related("subject").only(*_STATE_FIELDS).order_by("pending_since")
                      .select_for_update(skip_locked=True, of=("self",))[:limit])
             return _evaluate_locked(states) if states else 0
     except Exception:
@@ -418,7 +420,7 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
         # each alone; a failing one keeps its mark (retried by the sweep) and is logged.
         log.exception("batch evaluation failed; evaluating the persons one by one")
         done = 0
-        for pk in subject_ids if subject_ids is not None else list(query.values_list("subject_id", flat=True)[:limit]):
+        for pk in subject_ids if subject_ids is not None else list(waiting().values_list("subject_id", flat=True)[:limit]):
             try:
                 done += evaluate_pending([pk])
             except Exception:
@@ -443,7 +445,7 @@ def _lock_waiting_states(subject_ids: list[int] | None, older_than: dt.datetime 
         conditions.append("m.pending_since < %s")
         params.append(older_than)
     columns = ", ".join([*(f"m.{c}" for c in _STATE_COLUMNS), *(f"s.{c}" for c in _SUBJECT_COLUMNS)])
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {MonitorState._meta.db_table} m "  # noqa: S608
             f"JOIN {Subject._meta.db_table} s ON s.id = m.subject_id WHERE {' AND '.join(conditions)} "
@@ -519,7 +521,7 @@ def _position(state: MonitorState, latest: tuple[engine.StoredFixes, int] | None
 def _store_states(updates: list[list[Any]]) -> None:
     """New engine states, cursors and positions, and the marks cleared: one statement, many rows."""
     jsonb = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.executemany(
             f"UPDATE {MonitorState._meta.db_table} SET engine_state = {jsonb}, "  # noqa: S608
             "evaluated_through_id = %s, pending_since = NULL, last_lat = COALESCE(%s, last_lat), "

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import OFFICE_ROLES, User
+from backend.config.db import hot_cursor
 from backend.reminders import push, rules
 from backend.reminders.models import DeliveryAttempt, Reminder, StaffPushToken, token_prefix
 from backend.supervision.models import Device, Subject
@@ -252,7 +253,7 @@ def pending_payload(device: Device, uploaded_at: dt.datetime | None = None) -> l
     field = Reminder._meta.get_field("send_at")
     params = [device.subject_id, field.get_db_prep_value(now, connection), field.get_db_prep_value(now, connection),
               Kind.CHECKIN, field.get_db_prep_value(uploaded_at, connection), MAX_PENDING_IN_ANSWER]
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_PENDING_SQL.format(table=Reminder._meta.db_table), params)
         rows = cursor.fetchall()
     data_field = Reminder._meta.get_field("data")

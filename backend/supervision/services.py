@@ -9,12 +9,13 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import User
+from backend.config.db import hot_cursor
 from backend.supervision.models import Device, EnrollmentCode, Subject
 
 # Crockford-like alphabet: no 0/O, 1/I/L, so a code read aloud over the phone survives.
@@ -125,7 +126,7 @@ def authenticate_device_token(token: str) -> Device | None:
     """The active phone holding ``token``, or ``None``. Marks it seen (at most once a minute)."""
     # The hot path of every phone request: one indexed query in SQL written out (the ORM would
     # spend longer building it than the database answering it), only the columns phones need.
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_DEVICE_SQL, [_digest(token)])
         row = cursor.fetchone()
     if row is None:
