@@ -23,7 +23,8 @@ def hot_cursor() -> Any:
     """A cursor for a hot statement written out in SQL: server-side binding on PostgreSQL.
 
     It is Django's own cursor wrapper around it, so database errors are Django's, and the
-    statement is logged and counted like any other (debug toolbar, ``assertNumQueries``). Write
+    statement is counted like any other (``assertNumQueries``; the debug log shows a prepared
+    run's text as ``None``: psycopg keeps none). Write
     the statement so every parameter has a type PostgreSQL can tell (cast where it cannot).
     """
     if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:

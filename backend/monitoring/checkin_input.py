@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 import uuid
 from typing import Any, NamedTuple
 
@@ -41,6 +42,7 @@ class FixInput(NamedTuple):
     mock_location: bool
     provider: str
     body_hash: str
+    recorded_iso: str  # ``recorded_at`` in ISO 8601 (UTC), as hashed and as stored
 
 
 def _number(value: Any, field: str, errors: dict[str, list[str]], lo: float, hi: float,
@@ -131,16 +133,19 @@ def parse_fix_in_detail(item: Any) -> tuple[FixInput | None, dict[str, list[str]
 def _fix(client_id: str, recorded_at: dt.datetime, lat: float, lon: float, accuracy: float, crs: str,
          altitude: float | None, speed: float | None, battery: float | None, charging: bool | None, mock: bool,
          provider: str) -> FixInput:
-    canonical = (f"{recorded_at.isoformat()}|{lat!r}|{lon!r}|{accuracy!r}|{crs}|{altitude!r}|{speed!r}|{battery!r}|"
+    iso = recorded_at.isoformat()
+    canonical = (f"{iso}|{lat!r}|{lon!r}|{accuracy!r}|{crs}|{altitude!r}|{speed!r}|{battery!r}|"
                  f"{charging!r}|{mock!r}|{provider}")
     return FixInput(
         client_id=client_id, recorded_at=recorded_at, lat=lat, lon=lon, accuracy_m=accuracy, crs=crs,
         altitude_m=altitude, speed_mps=speed, battery=battery, charging=charging, mock_location=mock,
         provider=provider, body_hash=hashlib.md5(canonical.encode(), usedforsecurity=False).hexdigest(),
+        recorded_iso=iso,
     )
 
 
 _NUMBER = (int, float)
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 
 
 def _optional(value: Any, lo: float, hi: float) -> float | None:
@@ -180,7 +185,8 @@ def _parse_well_formed(item: Any) -> FixInput | None:
             return None
         if provider is not None and (type(provider) is not str or len(provider) > 20):
             return None
-        client_id = str(uuid.UUID(raw_id))
+        # Phones send the canonical form; anything else (upper case, braces) is made canonical.
+        client_id = raw_id if _CANONICAL_UUID(raw_id) else str(uuid.UUID(raw_id))
     except (KeyError, ValueError, TypeError):
         return None
     return _fix(client_id, recorded_at.astimezone(dt.UTC), float(lat), float(lon), float(accuracy), crs, altitude,

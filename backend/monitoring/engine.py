@@ -200,15 +200,15 @@ def at_receipt(fixes: list[FixInput], received_at: dt.datetime) -> list[tuple[fl
     range, mock); the evaluator may later find a teleport and store that instead.
     """
     n = len(fixes)
-    lat = np.fromiter((f.lat for f in fixes), np.float64, n)
-    lon = np.fromiter((f.lon for f in fixes), np.float64, n)
-    recorded = np.fromiter((to_epoch_us(f.recorded_at) for f in fixes), np.int64, n)
+    column = dict(zip(FixInput._fields, zip(*fixes, strict=True), strict=True))  # one C-level pass per column
+    lat, lon = np.array(column["lat"], np.float64), np.array(column["lon"], np.float64)
+    recorded = np.fromiter(map(to_epoch_us, column["recorded_at"]), np.int64, n)
     received_us = to_epoch_us(received_at)
-    codes = static_quality(lat, lon, np.fromiter((f.accuracy_m for f in fixes), np.float64, n), recorded,
-                           np.full(n, received_us, np.int64), np.fromiter((f.mock_location for f in fixes), bool, n),
+    codes = static_quality(lat, lon, np.array(column["accuracy_m"], np.float64), recorded,
+                           np.full(n, received_us, np.int64), np.array(column["mock_location"], bool),
                            received_us, QUALITY)
     # The engine's own vectorised normalisation of a mixed batch (GCJ-02 and BD-09 inverses).
-    wlat, wlon = convert_codes_to_wgs84(lat, lon, np.fromiter((_CRS_CODE[f.crs] for f in fixes), np.int8, n))
+    wlat, wlon = convert_codes_to_wgs84(lat, lon, np.fromiter(map(_CRS_CODE.__getitem__, column["crs"]), np.int8, n))
     return [(la, lo, QUALITY_BY_CODE[code].value)
             for la, lo, code in zip(wlat.tolist(), wlon.tolist(), codes.tolist(), strict=True)]
 

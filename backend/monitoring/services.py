@@ -320,20 +320,20 @@ def _upload_sql(ring: bool) -> str:
 _UPLOAD_SQL = {ring: _upload_sql(ring) for ring in (False, True)}
 
 
-def _array(values: list[Any], kind: str) -> str:
+def _array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
     """A PostgreSQL array literal of validated values (psycopg's list adapter costs ~10x more).
 
     Numbers are finite floats (the parser refused the rest), text is always quoted and escaped,
     ``None`` is NULL.
     """
     if kind == "float8":
-        items = ["NULL" if v is None else repr(float(v)) for v in values]
+        items = map(repr, values) if None not in values else ("NULL" if v is None else repr(v) for v in values)
     elif kind == "bool":
-        items = ["NULL" if v is None else ("t" if v else "f") for v in values]
+        items = ("NULL" if v is None else ("t" if v else "f") for v in values)
     elif kind in ("uuid", "name"):  # UUIDs, hex digests, ISO times, our own codes: nothing to quote
         items = values
     else:
-        items = ["NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]
+        items = ("NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
     return "{" + ",".join(items) + "}"
 
 
@@ -341,15 +341,18 @@ def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixIn
                              receipt: list[tuple[float, float, str]], received_at: dt.datetime,
                              next_due: dt.datetime | None, skew: float, *, ring: bool) -> set[str]:
     """``_store_upload`` in one statement (PostgreSQL)."""
+    # Columns in one C-level pass each (the fixes are tuples) rather than a comprehension per column.
+    column = dict(zip(FixInput._fields, zip(*fixes, strict=True), strict=True)) if fixes else \
+        dict.fromkeys(FixInput._fields, ())
+    lat, lon, quality = zip(*receipt, strict=True) if receipt else ((), (), ())
     columns = [
-        _array([f.client_id for f in fixes], "uuid"), _array([f.body_hash for f in fixes], "name"),
-        _array([f.recorded_at.isoformat() for f in fixes], "name"), _array([r[0] for r in receipt], "float8"),
-        _array([r[1] for r in receipt], "float8"), _array([f.lat for f in fixes], "float8"),
-        _array([f.lon for f in fixes], "float8"), _array([f.crs for f in fixes], "name"),
-        _array([f.accuracy_m for f in fixes], "float8"), _array([f.altitude_m for f in fixes], "float8"),
-        _array([f.speed_mps for f in fixes], "float8"), _array([f.battery for f in fixes], "float8"),
-        _array([f.charging for f in fixes], "bool"), _array([f.mock_location for f in fixes], "bool"),
-        _array([f.provider for f in fixes], "text"), _array([r[2] for r in receipt], "name")]
+        _array(column["client_id"], "uuid"), _array(column["body_hash"], "name"),
+        _array(column["recorded_iso"], "name"), _array(lat, "float8"), _array(lon, "float8"),
+        _array(column["lat"], "float8"), _array(column["lon"], "float8"), _array(column["crs"], "name"),
+        _array(column["accuracy_m"], "float8"), _array(column["altitude_m"], "float8"),
+        _array(column["speed_mps"], "float8"), _array(column["battery"], "float8"),
+        _array(column["charging"], "bool"), _array(column["mock_location"], "bool"),
+        _array(column["provider"], "text"), _array(quality, "name")]
     params: list[Any] = [received_at, next_due, next_due, bool(fixes), received_at, subject.pk,
                          device.pk, received_at, skew, *columns]
     if ring:

@@ -175,3 +175,32 @@ def test_uploads_of_people_without_zones_are_evaluated_too(rung: list[int], offi
     assert evaluate_pending(rung) == 2
     assert alerts() == [(loner.pk, "mock_location")]
     assert state(loner).pending_since is None
+
+
+def test_rounds_reuse_one_evaluator_until_someone_new_comes_or_a_zone_changes(
+        rung: list[int], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any) -> None:
+    from backend.monitoring import engine
+    from backend.monitoring.services import evaluate_pending
+
+    phone_a, phone_b = phone_for(subject_a, officer_a), phone_for(subject_b, officer_b)
+    circle_zone(subject_a, *VICTIM, 300)
+    circle_zone(subject_b, HOME[0] - 0.05, HOME[1], 300)
+    start = timezone.now() - dt.timedelta(minutes=30)
+    post_checkins(phone_a, track([HOME] * 2, start=start))
+    evaluate_pending(rung)
+    first = engine._evaluator["evaluator"]
+    post_checkins(phone_a, track([HOME] * 2, start=start + dt.timedelta(minutes=5)))
+    evaluate_pending(rung)
+    assert engine._evaluator["evaluator"] is first, "the same people and zones: built once"
+
+    post_checkins(phone_b, track([HOME] * 2, start=start))
+    evaluate_pending(rung)
+    second = engine._evaluator["evaluator"]
+    assert second is not first and set(second.person_ids) == {str(subject_a.pk), str(subject_b.pk)}
+
+    # A zone drawn for b now is used at once: b walking into it is a breach.
+    circle_zone(subject_b, *VICTIM, 300)
+    post_checkins(phone_b, track([VICTIM] * 4, start=start + dt.timedelta(minutes=10)))
+    evaluate_pending(rung)
+    assert engine._evaluator["evaluator"] is not second
+    assert alerts() == [(subject_b.pk, "entered_zone")]
