@@ -1,8 +1,12 @@
-"""Fast, strict validation of uploaded check-ins, one fix at a time.
+"""Fast, strict validation of uploaded check-ins.
 
-A batch of up to 500 fixes is checked by hand rather than with a DRF serializer per item: the
-serializer costs ~100 µs a fix, this ~5 µs, and it is the hot path. A malformed fix is rejected
-alone with field-level messages; the good fixes of the same batch go on.
+Two paths that accept exactly the same fixes (a property test holds them to it):
+
+* ``decode_batch``: the whole request body decoded and type-checked in C by msgspec, straight
+  from the bytes. Every upload of well-formed fixes takes it (~1 µs a fix to decode and check).
+* ``parse_fix``: one fix at a time, every check by hand with a message per field. A body the
+  fast path refuses (malformed JSON, one bad fix among good ones) comes here, so a bad fix is
+  rejected alone with field-level messages and the good fixes of the same batch go on.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import re
 import uuid
-from typing import Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
+import msgspec
 from django.utils.translation import gettext as _
+from msgspec import Meta
 
 CRS_VALUES = ("wgs84", "gcj02", "bd09")
 MAX_BATCH = 500
@@ -70,13 +75,13 @@ def _bool(value: Any, field: str, errors: dict[str, list[str]]) -> bool | None:
 
 
 def parse_fix(item: Any) -> tuple[FixInput | None, dict[str, list[str]]]:
-    """Validate one fix: ``(FixInput, {})`` or ``(None, {field: [messages]})``."""
-    fix = _parse_well_formed(item)
-    return (fix, {}) if fix is not None else parse_fix_in_detail(item)
+    """Validate one fix: ``(FixInput, {})`` or ``(None, {field: [messages]})``.
 
-
-def parse_fix_in_detail(item: Any) -> tuple[FixInput | None, dict[str, list[str]]]:
-    """Every check one by one, collecting a message per field (the path of fixes with a problem)."""
+    Every check one by one, collecting a message per field. A ``FixInput`` (from
+    ``decode_batch``) is already valid and passes through.
+    """
+    if type(item) is FixInput:
+        return item, {}
     if not isinstance(item, dict):
         return None, {"non_field_errors": [_("Each check-in must be an object.")]}
     errors: dict[str, list[str]] = {}
@@ -144,50 +149,58 @@ def _fix(client_id: str, recorded_at: dt.datetime, lat: float, lon: float, accur
     )
 
 
-_NUMBER = (int, float)
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+# ---------------------------------------------------------------------------------------------
+# The fast path: a whole well-formed batch decoded in C
+# ---------------------------------------------------------------------------------------------
+
+_CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
-def _optional(value: Any, lo: float, hi: float) -> float | None:
-    """A valid optional number as float; raises ValueError on anything else (the slow path explains)."""
-    if value is None:
-        return None
-    if type(value) not in _NUMBER or not lo <= value <= hi:  # NaN fails the comparison
-        raise ValueError
-    return float(value)
+class _WellFormedFix(msgspec.Struct, forbid_unknown_fields=True):
+    """A fix with nothing wrong, as the phone app sends it: the same bounds as ``parse_fix``.
 
-
-def _parse_well_formed(item: Any) -> FixInput | None:
-    """The common case in one pass: a fix with nothing wrong (``None`` sends it to the slow path).
-
-    Accepts exactly what ``parse_fix``'s detailed checks accept and builds the same ``FixInput``;
-    a test holds the two paths to the same answers.
+    Only the canonical UUID form (what phones send; other forms take the detailed path, which
+    makes them canonical) and the time as text (parsed by the same ``fromisoformat``).
     """
-    if type(item) is not dict or not item.keys() <= KNOWN_FIELDS:
-        return None
+
+    id: Annotated[str, Meta(pattern=_CANONICAL_UUID)]
+    recorded_at: str
+    lat: Annotated[float, Meta(ge=-90, le=90)]
+    lon: Annotated[float, Meta(ge=-180, le=180)]
+    accuracy_m: Annotated[float, Meta(ge=0, le=MAX_ACCURACY_M)]
+    crs: Literal["wgs84", "gcj02", "bd09"]
+    altitude_m: Annotated[float, Meta(ge=-1000, le=20000)] | None = None
+    speed_mps: Annotated[float, Meta(ge=0, le=1000)] | None = None
+    battery: Annotated[float, Meta(ge=0, le=100)] | None = None
+    charging: bool | None = None
+    mock_location: bool | None = None
+    provider: Annotated[str, Meta(max_length=20)] | None = None
+
+
+class _WellFormedBatch(msgspec.Struct):
+    checkins: Annotated[list[_WellFormedFix], Meta(min_length=1, max_length=MAX_BATCH)]
+    sent_at: str | None = None
+
+
+_decode = msgspec.json.Decoder(_WellFormedBatch).decode
+_UTC = dt.UTC
+
+
+def decode_batch(body: bytes) -> tuple[list[FixInput], str | None] | None:
+    """``(fixes, sent_at text)`` of a body that is a well-formed batch, else ``None``.
+
+    ``None`` sends the body to the detailed path, which answers with the exact errors (and may
+    still accept it, e.g. an upper-case UUID).
+    """
     try:
-        raw_id, raw_time = item["id"], item["recorded_at"]
-        lat, lon, accuracy, crs = item["lat"], item["lon"], item["accuracy_m"], item["crs"]
-        if type(raw_id) is not str or type(raw_time) is not str or crs not in CRS_VALUES:
-            return None
-        if type(lat) not in _NUMBER or type(lon) not in _NUMBER or type(accuracy) not in _NUMBER:
-            return None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 <= accuracy <= MAX_ACCURACY_M):
-            return None
-        recorded_at = dt.datetime.fromisoformat(raw_time)
-        if recorded_at.tzinfo is None:
-            return None
-        altitude = _optional(item.get("altitude_m"), -1000, 20000)
-        speed = _optional(item.get("speed_mps"), 0, 1000)
-        battery = _optional(item.get("battery"), 0, 100)
-        charging, mock, provider = item.get("charging"), item.get("mock_location"), item.get("provider")
-        if (charging is not None and type(charging) is not bool) or (mock is not None and type(mock) is not bool):
-            return None
-        if provider is not None and (type(provider) is not str or len(provider) > 20):
-            return None
-        # Phones send the canonical form; anything else (upper case, braces) is made canonical.
-        client_id = raw_id if _CANONICAL_UUID(raw_id) else str(uuid.UUID(raw_id))
-    except (KeyError, ValueError, TypeError):
+        batch = _decode(body)
+        fixes = []
+        for f in batch.checkins:
+            recorded_at = dt.datetime.fromisoformat(f.recorded_at)
+            if recorded_at.tzinfo is None:
+                return None
+            fixes.append(_fix(f.id, recorded_at.astimezone(_UTC), f.lat, f.lon, f.accuracy_m, f.crs, f.altitude_m,
+                              f.speed_mps, f.battery, f.charging, bool(f.mock_location), f.provider or ""))
+    except (msgspec.DecodeError, ValueError):
         return None
-    return _fix(client_id, recorded_at.astimezone(dt.UTC), float(lat), float(lon), float(accuracy), crs, altitude,
-                speed, battery, charging, bool(mock), provider or "")
+    return fixes, batch.sent_at

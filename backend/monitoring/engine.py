@@ -147,6 +147,7 @@ def _load_zones(subject: Subject) -> list[gf.Zone]:
 
 _CODE_OF = {quality.value: code for quality, code in QUALITY_CODES.items()}
 _CRS_CODE = {crs.value: code for crs, code in CRS_CODES.items()}
+_QUALITY_VALUE = tuple(quality.value for quality in QUALITY_BY_CODE)
 
 
 @dataclass(frozen=True)
@@ -209,8 +210,7 @@ def at_receipt(fixes: list[FixInput], received_at: dt.datetime) -> list[tuple[fl
                            received_us, QUALITY)
     # The engine's own vectorised normalisation of a mixed batch (GCJ-02 and BD-09 inverses).
     wlat, wlon = convert_codes_to_wgs84(lat, lon, np.fromiter(map(_CRS_CODE.__getitem__, column["crs"]), np.int8, n))
-    return [(la, lo, QUALITY_BY_CODE[code].value)
-            for la, lo, code in zip(wlat.tolist(), wlon.tolist(), codes.tolist(), strict=True)]
+    return list(zip(wlat.tolist(), wlon.tolist(), map(_QUALITY_VALUE.__getitem__, codes.tolist()), strict=True))
 
 
 def evaluate_batch(subjects: dict[int, Subject], states: dict[int, dict[str, Any]],

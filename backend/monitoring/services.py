@@ -313,7 +313,7 @@ def _upload_sql(ring: bool) -> str:
         f"SELECT state.subject_id, %s, %s, %s, {', '.join('f.' + n for n, _t in _UPLOAD_COLUMNS)} "
         f"FROM state, unnest({arrays}) AS f({names}) "
         "ON CONFLICT (device_id, client_id) DO NOTHING RETURNING client_id) "
-        f"SELECT (SELECT count(*) FROM state), ARRAY(SELECT client_id FROM new){notify}"
+        f"SELECT (SELECT count(*) FROM state), ARRAY(SELECT client_id::text FROM new){notify}"
     )
 
 
@@ -363,7 +363,7 @@ def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixIn
     if not locked:  # no monitoring state yet (a phone enrolled before monitoring existed)
         ensure_monitor_state(subject)
         return _store_upload_postgresql(subject, device, fixes, receipt, received_at, next_due, skew, ring=ring)
-    return {str(value) for value in inserted}
+    return set(inserted)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from backend.monitoring.api.serializers import (
     TrackPointSerializer,
     ZoneSerializer,
 )
-from backend.monitoring.checkin_input import MAX_BATCH
+from backend.monitoring.checkin_input import MAX_BATCH, decode_batch
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
 from backend.monitoring.services import acknowledge_alert, record_checkins, record_status, resolve_alert
 from backend.supervision.api.views import MobileAPIView
@@ -174,18 +174,25 @@ class CheckinView(MobileAPIView):
     @extend_schema(request=CheckinBatchSerializer, responses={200: CheckinAnswerSerializer,
                                                                400: CheckinErrorSerializer}, tags=["mobile"])
     def post(self, request: Request) -> Response:
-        body = request.data
-        if not isinstance(body, dict):
-            raise ValidationError({"non_field_errors": [_("The body must be a JSON object.")]})
-        items = body.get("checkins")
-        if not isinstance(items, list):
-            raise ValidationError({"checkins": [_("A list of 1 to %(n)d check-ins is required.") % {"n": MAX_BATCH}]})
-        if not 1 <= len(items) <= MAX_BATCH:
-            raise ValidationError({"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},
-                                  code="batch_size")
+        # A batch of well-formed fixes is decoded and checked in one go from the bytes; anything
+        # else is parsed as JSON and checked field by field, to say exactly what is wrong.
+        well_formed = decode_batch(request.body)
+        if well_formed is not None:
+            items, raw_sent_at = well_formed
+        else:
+            body = request.data
+            if not isinstance(body, dict):
+                raise ValidationError({"non_field_errors": [_("The body must be a JSON object.")]})
+            items, raw_sent_at = body.get("checkins"), body.get("sent_at")
+            if not isinstance(items, list):
+                raise ValidationError({"checkins": [_("A list of 1 to %(n)d check-ins is required.")
+                                                    % {"n": MAX_BATCH}]})
+            if not 1 <= len(items) <= MAX_BATCH:
+                raise ValidationError({"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},
+                                      code="batch_size")
         sent_at = None
-        if body.get("sent_at") is not None:
-            sent_at = parse_datetime(str(body["sent_at"])) if isinstance(body["sent_at"], str) else None
+        if raw_sent_at is not None:
+            sent_at = parse_datetime(raw_sent_at) if isinstance(raw_sent_at, str) else None
             if sent_at is None or timezone.is_naive(sent_at):
                 raise ValidationError({"sent_at": [_("An ISO 8601 time with an offset is required.")]})
         outcome = record_checkins(self.device, items, sent_at)

@@ -1,7 +1,8 @@
-"""The one-pass parser of well-formed fixes accepts exactly what the detailed checks accept."""
+"""The batch decoder of well-formed fixes accepts exactly what the detailed checks accept."""
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from typing import Any
@@ -9,12 +10,15 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.monitoring.checkin_input import _parse_well_formed, parse_fix_in_detail
+from backend.monitoring.checkin_input import decode_batch, parse_fix
 
 NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-200, 200), st.booleans(),
-                    st.none(), st.text(max_size=3), st.sampled_from([37.1, 122.4, 15, 0, -1, 90.0, 180.0, 100000.0]))
+                    st.none(), st.text(max_size=3), st.sampled_from([37.1, 122.4, 15, 0, -1, 90.0, 180.0, 100000.0,
+                                                                     100000.0001, 2**70, -(2**64), 1e308]))
 TIMES = st.one_of(st.sampled_from(["2026-11-27T22:00:00+08:00", "2026-11-27T14:00:00Z", "2026-11-27T14:00:00",
-                                   "2026-11-27", "yesterday", "2026-11-27T14:00:00.123456+00:00"]),
+                                   "2026-11-27", "yesterday", "2026-11-27T14:00:00.123456+00:00",
+                                   "2026-11-27T14:00:00.1234567Z", "2026-11-27t14:00:00z", "2026-11-27 14:00:00+08:00",
+                                   "2026-11-27T14:00:60Z", "2026-11-27T14:00Z", "20261127T140000Z"]),
                   st.integers(), st.none())
 IDS = st.one_of(st.uuids().map(str), st.sampled_from(["not-a-uuid", "", "{12345678-1234-5678-1234-567812345678}"]),
                 st.integers(), st.none())
@@ -49,19 +53,36 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def fast(item: Any) -> Any:
+    decoded = decode_batch(json.dumps({"checkins": [item]}).encode())
+    return None if decoded is None else decoded[0][0]
+
+
 @settings(max_examples=600, deadline=None)
 @given(items())
 def test_the_fast_path_agrees_with_the_detailed_checks(item: Any) -> None:
-    fast = _parse_well_formed(item)
-    detailed, errors = parse_fix_in_detail(item)
-    if fast is None:
+    quick = fast(item)
+    detailed, errors = parse_fix(item)
+    if quick is None:
         return  # the detailed path answers (and may still accept it)
     assert detailed is not None, f"fast path accepted what the checks reject: {errors}"
-    assert fast == detailed
+    assert quick == detailed
 
 
-def test_the_fast_path_takes_an_ordinary_fix() -> None:
+def test_the_fast_path_takes_an_ordinary_batch() -> None:
     item = {"id": str(uuid.uuid4()), "recorded_at": "2026-11-27T14:00:00Z", "lat": 37.1, "lon": 122.4,
             "accuracy_m": 15, "crs": "gcj02", "battery": 80, "charging": False, "provider": "fused"}
-    fast = _parse_well_formed(item)
-    assert fast is not None and fast == parse_fix_in_detail(item)[0]
+    decoded = decode_batch(json.dumps({"checkins": [item, {**item, "id": str(uuid.uuid4())}],
+                                       "sent_at": "2026-11-27T14:00:01Z"}).encode())
+    assert decoded is not None
+    fixes, sent_at = decoded
+    assert fixes[0] == parse_fix(item)[0] and len(fixes) == 2 and sent_at == "2026-11-27T14:00:01Z"
+
+
+def test_one_bad_fix_sends_the_whole_batch_to_the_detailed_checks() -> None:
+    good = {"id": str(uuid.uuid4()), "recorded_at": "2026-11-27T14:00:00Z", "lat": 37.1, "lon": 122.4,
+            "accuracy_m": 15, "crs": "wgs84"}
+    assert decode_batch(json.dumps({"checkins": [good, {**good, "lat": 91}]}).encode()) is None
+    assert decode_batch(b'{"checkins": [') is None
+    assert decode_batch(json.dumps({"checkins": []}).encode()) is None
+    assert decode_batch(json.dumps({"checkins": [good] * 501}).encode()) is None
