@@ -223,7 +223,7 @@ function request()
   -- Each thread drives its own phones, each phone's clock moves forward: a realistic stream.
   counter = counter + 1
   local slot = ((counter * n_threads + thread_id) % #tokens) + 1
-  local t = clock[slot] or (os.time() - 6 * 3600)
+  local t = clock[slot] or {START}
   local parts = {{}}
   for i = 1, per_request do
     t = t + 5
@@ -299,16 +299,36 @@ def describe_cores(cores: dict[str, float]) -> str:
     return "cores used: " + ", ".join(f"{role} {used:.2f}" for role, used in cores.items() if used >= 0.01)
 
 
-def write_lua(seeded: dict[str, Any], per_request: int, rate: float, connections: int, threads: int) -> str:
-    devices = seeded["devices"]
-    text = LUA_CHECKINS.format(
-        TOKENS="{" + ",".join(f'"{d["token"]}"' for d in devices) + "}",
-        LATS="{" + ",".join(str(d["lat"]) for d in devices) + "}",
-        LONS="{" + ",".join(str(d["lon"]) for d in devices) + "}",
-        PER_REQUEST=per_request, RATE=rate, THREADS=threads, CONNECTIONS=connections)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(text)
-    return handle.name
+class PhoneClocks:
+    """Each phone's track goes on from run to run, as a real phone's does.
+
+    Every wrk run starts each phone's clock past the last fix the previous runs sent (a run
+    that started over would send fixes older than what the server already has: late fixes,
+    a different and rarer path). The tracks begin six and a half days ago, inside the
+    seven days after which a fix is stale, and move 5 s a fix.
+    """
+
+    STEP_S = 5
+
+    def __init__(self, seeded: dict[str, Any]) -> None:
+        self.seeded = seeded
+        self.start = int(time.time()) - int(6.5 * 86_400)
+
+    def lua(self, per_request: int, rate: float, connections: int, threads: int) -> str:
+        devices = self.seeded["devices"]
+        text = LUA_CHECKINS.format(
+            TOKENS="{" + ",".join(f'"{d["token"]}"' for d in devices) + "}",
+            LATS="{" + ",".join(str(d["lat"]) for d in devices) + "}",
+            LONS="{" + ",".join(str(d["lon"]) for d in devices) + "}",
+            PER_REQUEST=per_request, RATE=rate, THREADS=threads, CONNECTIONS=connections, START=self.start)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(text)
+        return handle.name
+
+    def advance(self, figures: dict[str, float], per_request: int) -> None:
+        """After a run: its requests went round the phones in turn, ``per_request`` fixes each."""
+        per_phone = int(figures["requests"]) // len(self.seeded["devices"]) + 2
+        self.start += per_phone * per_request * self.STEP_S
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,19 +460,29 @@ def main() -> None:
         print(f"reference  no-work DRF GET /api/v1/ping: {reference['rps']:.0f} req/s "
               f"(p50 {reference.get('p50_ms', 0):.2f} ms, p99 {reference.get('p99_ms', 0):.2f} ms)")
 
-        single_lua = write_lua(seeded, 1, 0, 16, 1)
+        clocks = PhoneClocks(seeded)
+        checkins = f"{api}/api/v1/mobile/checkins"
+
+        def load(seconds: float, per_request: int, rate: float = 0, connections: int = 16,
+                 measured: bool = False) -> tuple[dict[str, float], dict[str, float]]:
+            """One wrk run of phones uploading ``per_request`` fixes (at ``rate`` req/s, 0: flat out)."""
+            script = clocks.lua(per_request, rate, connections, 1)
+            if measured:
+                figures, cores = run_wrk_measured(servers, checkins, seconds, connections, 1, script)
+            else:
+                figures, cores = run_wrk(checkins, seconds, connections, 1, script), {}
+            clocks.advance(figures, per_request)
+            return figures, cores
+
         # Warm-up: every worker builds the zones of the phones it meets once (then cached).
-        run_wrk(f"{api}/api/v1/mobile/checkins", 5 if args.quick else 15, 16, 1, single_lua)
-        single, single_cores = run_wrk_measured(servers, f"{api}/api/v1/mobile/checkins", duration, 16, 1,
-                                                single_lua)
+        load(5 if args.quick else 15, 1)
+        single, single_cores = load(duration, 1, measured=True)
         print(f"single-fix POST /api/v1/mobile/checkins: {single['rps']:.0f} req/s "
               f"(p50 {single.get('p50_ms', 0):.2f} ms, p99 {single.get('p99_ms', 0):.2f} ms), "
               f"{single['rps'] / reference['rps']:.0%} of the reference; {describe_cores(single_cores)}")
 
-        batch_lua = write_lua(seeded, 100, 0, 16, 1)
-        run_wrk(f"{api}/api/v1/mobile/checkins", 3, 16, 1, batch_lua)
-        batched, batched_cores = run_wrk_measured(servers, f"{api}/api/v1/mobile/checkins", duration, 16, 1,
-                                                  batch_lua)
+        load(3, 100)
+        batched, batched_cores = load(duration, 100, measured=True)
         batched_fps = batched["rps"] * 100
         drain = evaluation_drain_seconds(db_url)
         evaluated_fps = batched["requests"] * 100 / (duration + drain)
@@ -463,9 +493,7 @@ def main() -> None:
 
         # Half the maximum batched load in the background while alerts are timed.
         half_rate = max(1.0, batched["rps"] / 2)
-        half_lua = write_lua(seeded, 100, half_rate, 8, 1)
-        background = threading.Thread(target=run_wrk, args=(f"{api}/api/v1/mobile/checkins",
-                                                            samples * 0.12 + 15, 8, 1, half_lua))
+        background = threading.Thread(target=load, args=(samples * 0.12 + 15, 100, half_rate, 8))
         background.start()
         time.sleep(2)
         latencies = asyncio.run(measure_alert_latency(servers, seeded, samples))
@@ -478,8 +506,8 @@ def main() -> None:
         # (in one process: 133 -> 146 MB by 3,000 uploads, the same at 8,000; Python objects +0.1
         # MB, so it is the C allocator's pools settling). Load the workers that far first, so
         # the soak shows what a long-running server does and not its first minutes.
-        run_wrk(f"{api}/api/v1/mobile/checkins", args.warm_seconds, 16, 1, batch_lua)
-        soak_thread = threading.Thread(target=run_wrk, args=(f"{api}/api/v1/mobile/checkins", soak, 8, 1, half_lua))
+        load(args.warm_seconds, 100)
+        soak_thread = threading.Thread(target=load, args=(soak, 100, half_rate, 8))
         soak_thread.start()
         samples_rss: list[tuple[float, float]] = []
         started = time.time()

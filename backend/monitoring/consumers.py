@@ -94,6 +94,11 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         await self._deliver(event)
 
+    async def console_events(self, message: dict[str, Any]) -> None:
+        """Several events in one channel message (the positions of one evaluator round)."""
+        for event in message["events"]:
+            await self.console_event({"event": event})
+
     # -- internals -----------------------------------------------------------------------------
 
     async def _deliver(self, event: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@
 (the database is the record), and after commit hands it to the channel layer groups of the
 office and of the bureau-wide watchers. The channel layer is only delivery: a console that
 reconnects, or that lost messages to channels-redis's capacity limit, replays from the table.
-``publish_position`` is for ephemeral latest-position updates, which are not replayed.
+``publish_positions`` is for ephemeral latest-position updates, which are not replayed.
 """
 
 from __future__ import annotations
@@ -112,14 +112,12 @@ async def _group_send_all(layer: Any, groups: list[str], message: dict[str, Any]
         log.exception("channel layer delivery of %s failed", label)
 
 
-async def _limited_send(layer: Any, groups: list[str], message: dict[str, Any], label: str) -> None:
-    await _group_send_all(layer, groups, message, label, _layer_loop.limit())
+def _send_after_commit(sends: list[tuple[list[str], dict[str, Any]]], label: str) -> None:
+    """After commit, each ``(groups, message)``: fire and forget, in order."""
 
-
-def _send_after_commit(event: LiveEvent) -> None:
-    message = {"type": "console.event", "event": event.as_message()}
-    groups = [office_group(event.office_id), ALL_OFFICES_GROUP]
-    label = f"{event.type} #{event.seq}"
+    async def send_all(layer: Any, limit: asyncio.Semaphore | None) -> None:
+        for groups, message in sends:
+            await _group_send_all(layer, groups, message, label, limit)
 
     def send() -> None:
         layer = get_channel_layer()
@@ -127,13 +125,22 @@ def _send_after_commit(event: LiveEvent) -> None:
             return
         if isinstance(layer, InMemoryChannelLayer):
             # The in-memory layer lives on the caller's loop (tests, the embedded server).
-            async_to_sync(_group_send_all)(layer, groups, message, label)
+            async_to_sync(send_all)(layer, None)
         else:
             # Fire and forget on the process's layer loop: the request does not wait for Redis.
             loop = _layer_loop.get()
-            asyncio.run_coroutine_threadsafe(_limited_send(layer, groups, message, label), loop)
+            asyncio.run_coroutine_threadsafe(_limited(send_all, layer), loop)
 
     transaction.on_commit(send)
+
+
+async def _limited(send_all: Any, layer: Any) -> None:
+    await send_all(layer, _layer_loop.limit())
+
+
+def _send_event_after_commit(event: LiveEvent) -> None:
+    message = {"type": "console.event", "event": event.as_message()}
+    _send_after_commit([([office_group(event.office_id), ALL_OFFICES_GROUP], message)], f"{event.type} #{event.seq}")
 
 
 def publish_event(office_id: int, type: str, data: dict[str, Any], seq: int | None = None) -> LiveEvent:
@@ -145,10 +152,26 @@ def publish_event(office_id: int, type: str, data: dict[str, Any], seq: int | No
     seq = seq if seq is not None else next_sequence()
     ConsoleEvent.objects.create(seq=seq, office_id=office_id, type=type, payload=data)
     event = LiveEvent(type=type, seq=seq, office_id=office_id, data=data)
-    _send_after_commit(event)
+    _send_event_after_commit(event)
     return event
 
 
-def publish_position(office_id: int, data: dict[str, Any]) -> None:
-    """Deliver a latest-position update after commit (not stored, not replayed)."""
-    _send_after_commit(LiveEvent(type="position", seq=None, office_id=office_id, data=_ensure_json(data)))
+def publish_positions(positions: list[tuple[int, dict[str, Any]]]) -> None:
+    """Deliver latest-position updates ``(office_id, data)`` after commit (not stored, not replayed).
+
+    An evaluator round moves many people at once: one channel-layer message per office (and
+    one for the bureau-wide watchers) carries all of that office's positions, instead of two
+    group sends per person, which cost the evaluator more than evaluating them.
+    """
+    if not positions:
+        return
+    by_office: dict[int, list[dict[str, Any]]] = {}
+    everyone: list[dict[str, Any]] = []
+    for office_id, data in positions:
+        event = LiveEvent(type="position", seq=None, office_id=office_id, data=_ensure_json(data)).as_message()
+        by_office.setdefault(office_id, []).append(event)
+        everyone.append(event)
+    sends = [([office_group(office_id)], {"type": "console.events", "events": events})
+             for office_id, events in by_office.items()]
+    sends.append(([ALL_OFFICES_GROUP], {"type": "console.events", "events": everyone}))
+    _send_after_commit(sends, f"{len(everyone)} positions")

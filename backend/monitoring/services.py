@@ -22,7 +22,7 @@ from backend.accounts.models import User
 from backend.config.db import hot_cursor
 from backend.monitoring import engine, evaluation_queue
 from backend.monitoring.checkin_input import FixInput, parse_fix
-from backend.monitoring.events import next_sequence, publish_event, publish_position
+from backend.monitoring.events import next_sequence, publish_event, publish_positions
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
 from backend.monitoring.rules import CLOCK_SKEW_FLAG_S, LOW_BATTERY_PERCENT, OFFLINE_GRACE, checkin_interval
 from backend.supervision.models import Device, Subject
@@ -482,6 +482,7 @@ def _evaluate_locked(states: list[MonitorState]) -> int:
     present, starts = np.unique(fixes.subject_id[order], return_index=True)
     bounds = dict(zip(present.tolist(), zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True), strict=True))
     updates: list[list[Any]] = []
+    positions: list[tuple[int, dict[str, Any]]] = []
     for state in states:
         subject = subjects[state.subject_id]
         if state.subject_id not in bounds:
@@ -499,13 +500,14 @@ def _evaluate_locked(states: list[MonitorState]) -> int:
         updates.append([json.dumps(result.states.get(state.subject_id, state.engine_state)), int(fixes.id[rows].max()),
                         *position, state.pk])
         if position[0] is not None and latest is not None:
-            publish_position(subject.office_id, {
+            positions.append((subject.office_id, {
                 "subject_id": subject.pk, "name": subject.name, "lat": position[0], "lon": position[1],
-                "accuracy_m": position[2], "recorded_at": datetime_from_us(int(fixes.recorded_us[latest])).isoformat()})
+                "accuracy_m": position[2], "recorded_at": datetime_from_us(int(fixes.recorded_us[latest])).isoformat()}))
         newest = int(rows[np.argmax(fixes.recorded_us[rows])])
         _warn_low_battery(subject, fixes.battery[newest], fixes.charging[newest],
                           datetime_from_us(int(fixes.recorded_us[newest])), {"fix_ids": [fixes.client_id[newest]]})
     _store_states(updates)
+    publish_positions(positions)
     return n
 
 

@@ -167,3 +167,30 @@ async def test_a_dropped_tail_of_a_burst_arrives_shortly_after(users: Any, offic
     # No later event reveals the gap; the consumer looks for newer stored events by itself.
     assert (await console.receive_json_from(timeout=3))["seq"] == lost
     await console.disconnect()
+
+
+@database_sync_to_async
+def publish_positions(positions: list[tuple[int, int]]) -> None:
+    from backend.monitoring.events import publish_positions
+
+    with transaction.atomic():
+        publish_positions([(office_id, {"subject_id": subject_id, "lat": 37.1, "lon": 122.4})
+                           for office_id, subject_id in positions])
+
+
+async def test_a_rounds_positions_reach_each_console_of_their_office_one_by_one(users: Any, office_a: Any,
+                                                                               office_b: Any) -> None:
+    console_a = await connect(users["a"])
+    console_bureau = await connect(users["bureau"])
+    for console in (console_a, console_bureau):
+        await console.send_json_to({"type": "subscribe"})
+        await receive_until(console, "replay_done")
+    await publish_positions([(office_a.pk, 1), (office_b.pk, 2), (office_a.pk, 3)])
+    seen_a = [await console_a.receive_json_from(timeout=3) for _ in range(2)]
+    assert [(m["type"], m["seq"], m["data"]["subject_id"]) for m in seen_a] == [("position", None, 1),
+                                                                             ("position", None, 3)]
+    assert await console_a.receive_nothing(timeout=0.2), "office B's position is not office A's business"
+    seen_bureau = [await console_bureau.receive_json_from(timeout=3) for _ in range(3)]
+    assert [m["data"]["subject_id"] for m in seen_bureau] == [1, 2, 3]
+    await console_a.disconnect()
+    await console_bureau.disconnect()
