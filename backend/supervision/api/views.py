@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from backend.accounts.scoping import scope_to_offices
 from backend.audit.api.mixins import AuditedViewSetMixin
+from backend.supervision.api.renderers import PhoneJSONRenderer
 from backend.supervision.api.serializers import (
     DeviceSerializer,
     EnrollmentCodeSerializer,
@@ -119,6 +120,7 @@ class MobileAPIView(APIView):
 
     authentication_classes = [DeviceTokenAuthentication]
     parser_classes = [JSONParser]
+    renderer_classes = [PhoneJSONRenderer]
     permission_classes = [IsEnrolledDevice]
 
     @property
