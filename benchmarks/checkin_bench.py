@@ -439,6 +439,9 @@ def main() -> None:
     parser.add_argument("--warm-seconds", type=int, default=150,
                         help="full batched load before the soak, until the workers' heaps have settled")
     args = parser.parse_args()
+    # Stopped from outside (a timeout, CI cancelling): still stop the servers in ``finally``,
+    # which run in their own sessions and would otherwise outlive the benchmark.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     if shutil.which("wrk") is None:
         sys.exit("wrk is required (Debian package 'wrk'; .ci/run installs it)")
     duration = 5 if args.quick else 15
