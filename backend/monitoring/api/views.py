@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -176,7 +177,12 @@ class CheckinView(MobileAPIView):
     def post(self, request: Request) -> Response:
         # A batch of well-formed fixes is decoded and checked in one go from the bytes; anything
         # else is parsed as JSON and checked field by field, to say exactly what is wrong.
-        well_formed = decode_batch(request.body)
+        try:
+            raw = request.body
+        except RequestDataTooBig:  # far past 500 fixes: refuse it as a batch too big, in JSON
+            raise ValidationError({"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},
+                                  code="batch_size") from None
+        well_formed = decode_batch(raw)
         if well_formed is not None:
             items, raw_sent_at = well_formed
         else:
