@@ -24,6 +24,12 @@ from msgspec import Meta
 CRS_VALUES = ("wgs84", "gcj02", "bd09")
 MAX_BATCH = 500
 MAX_ACCURACY_M = 100_000.0
+# The bounds of each number, inclusive: the same for both paths below.
+RANGES: dict[str, tuple[float, float]] = {
+    "lat": (-90, 90), "lon": (-180, 180), "accuracy_m": (0, MAX_ACCURACY_M), "altitude_m": (-1000, 20000),
+    "speed_mps": (0, 1000), "battery": (0, 100),
+}
+MAX_PROVIDER_LENGTH = 20
 KNOWN_FIELDS = frozenset({"id", "recorded_at", "lat", "lon", "accuracy_m", "crs", "altitude_m", "speed_mps", "battery",
                           "charging", "mock_location", "provider"})
 
@@ -110,19 +116,19 @@ def parse_fix(item: Any) -> tuple[FixInput | None, dict[str, list[str]]]:
                 recorded_at = None
             else:
                 recorded_at = recorded_at.astimezone(dt.UTC)
-    lat = _number(item.get("lat"), "lat", errors, -90, 90)
-    lon = _number(item.get("lon"), "lon", errors, -180, 180)
-    accuracy = _number(item.get("accuracy_m"), "accuracy_m", errors, 0, MAX_ACCURACY_M)
+    lat = _number(item.get("lat"), "lat", errors, *RANGES["lat"])
+    lon = _number(item.get("lon"), "lon", errors, *RANGES["lon"])
+    accuracy = _number(item.get("accuracy_m"), "accuracy_m", errors, *RANGES["accuracy_m"])
     crs = item.get("crs")
     if crs not in CRS_VALUES:
         errors["crs"] = [_("Must be one of wgs84, gcj02, bd09.")]
-    altitude = _number(item.get("altitude_m"), "altitude_m", errors, -1000, 20000, required=False)
-    speed = _number(item.get("speed_mps"), "speed_mps", errors, 0, 1000, required=False)
-    battery = _number(item.get("battery"), "battery", errors, 0, 100, required=False)
+    altitude = _number(item.get("altitude_m"), "altitude_m", errors, *RANGES["altitude_m"], required=False)
+    speed = _number(item.get("speed_mps"), "speed_mps", errors, *RANGES["speed_mps"], required=False)
+    battery = _number(item.get("battery"), "battery", errors, *RANGES["battery"], required=False)
     charging = _bool(item.get("charging"), "charging", errors)
     mock = _bool(item.get("mock_location"), "mock_location", errors)
     provider = item.get("provider")
-    if provider is not None and (not isinstance(provider, str) or len(provider) > 20):
+    if provider is not None and (not isinstance(provider, str) or len(provider) > MAX_PROVIDER_LENGTH):
         errors["provider"] = [_("At most 20 characters.")]
     unknown = set(item) - KNOWN_FIELDS
     if unknown:
@@ -156,8 +162,13 @@ def _fix(client_id: str, recorded_at: dt.datetime, lat: float, lon: float, accur
 _CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
+def _within(field: str) -> Meta:
+    lo, hi = RANGES[field]
+    return Meta(ge=lo, le=hi)
+
+
 class _WellFormedFix(msgspec.Struct, forbid_unknown_fields=True):
-    """A fix with nothing wrong, as the phone app sends it: the same bounds as ``parse_fix``.
+    """A fix with nothing wrong, as the phone app sends it: the same ``RANGES`` as ``parse_fix``.
 
     Only the canonical UUID form (what phones send; other forms take the detailed path, which
     makes them canonical) and the time as text (parsed by the same ``fromisoformat``).
@@ -165,16 +176,16 @@ class _WellFormedFix(msgspec.Struct, forbid_unknown_fields=True):
 
     id: Annotated[str, Meta(pattern=_CANONICAL_UUID)]
     recorded_at: str
-    lat: Annotated[float, Meta(ge=-90, le=90)]
-    lon: Annotated[float, Meta(ge=-180, le=180)]
-    accuracy_m: Annotated[float, Meta(ge=0, le=MAX_ACCURACY_M)]
+    lat: Annotated[float, _within("lat")]
+    lon: Annotated[float, _within("lon")]
+    accuracy_m: Annotated[float, _within("accuracy_m")]
     crs: Literal["wgs84", "gcj02", "bd09"]
-    altitude_m: Annotated[float, Meta(ge=-1000, le=20000)] | None = None
-    speed_mps: Annotated[float, Meta(ge=0, le=1000)] | None = None
-    battery: Annotated[float, Meta(ge=0, le=100)] | None = None
+    altitude_m: Annotated[float, _within("altitude_m")] | None = None
+    speed_mps: Annotated[float, _within("speed_mps")] | None = None
+    battery: Annotated[float, _within("battery")] | None = None
     charging: bool | None = None
     mock_location: bool | None = None
-    provider: Annotated[str, Meta(max_length=20)] | None = None
+    provider: Annotated[str, Meta(max_length=MAX_PROVIDER_LENGTH)] | None = None
 
 
 class _WellFormedBatch(msgspec.Struct):
