@@ -115,7 +115,8 @@ async def _group_send_all(layer: Any, groups: list[str], message: dict[str, Any]
 def _send_after_commit(sends: list[tuple[list[str], dict[str, Any]]], label: str) -> None:
     """After commit, each ``(groups, message)``: fire and forget, in order."""
 
-    async def send_all(layer: Any, limit: asyncio.Semaphore | None) -> None:
+    async def send_all(layer: Any, limited: bool) -> None:
+        limit = _layer_loop.limit() if limited else None  # the limit lives on the layer loop
         for groups, message in sends:
             await _group_send_all(layer, groups, message, label, limit)
 
@@ -125,17 +126,12 @@ def _send_after_commit(sends: list[tuple[list[str], dict[str, Any]]], label: str
             return
         if isinstance(layer, InMemoryChannelLayer):
             # The in-memory layer lives on the caller's loop (tests, the embedded server).
-            async_to_sync(send_all)(layer, None)
+            async_to_sync(send_all)(layer, False)
         else:
             # Fire and forget on the process's layer loop: the request does not wait for Redis.
-            loop = _layer_loop.get()
-            asyncio.run_coroutine_threadsafe(_limited(send_all, layer), loop)
+            asyncio.run_coroutine_threadsafe(send_all(layer, True), _layer_loop.get())
 
     transaction.on_commit(send)
-
-
-async def _limited(send_all: Any, layer: Any) -> None:
-    await send_all(layer, _layer_loop.limit())
 
 
 def _send_event_after_commit(event: LiveEvent) -> None:
