@@ -108,29 +108,23 @@ class Servers:
         self.workers, self.threads = workers, threads
         self.evaluators = evaluators if self.env["CHECKIN_EVALUATION"] == "queue" else 0
 
+    def _spawn(self, role: str, args: list[str]) -> None:
+        self.procs.append(subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True))
+        self.roles.append(role)
+
     def start(self) -> None:
         bin_dir = Path(PY).parent
-        self.procs.append(subprocess.Popen(
-            [str(bin_dir / "gunicorn"), "backend.config.wsgi:application", "--workers", str(self.workers),
-             *(["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
-             "--bind", f"127.0.0.1:{self.api_port}", "--backlog", "2048", "--log-level", "warning"],
-            cwd=ROOT, env=self.env, start_new_session=True))
-        self.roles.append("gunicorn")
-        self.procs.append(subprocess.Popen(
-            [str(bin_dir / "uvicorn"), "backend.config.asgi:application", "--host", "127.0.0.1", "--port",
-             str(self.ws_port), "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, env=self.env, start_new_session=True))
-        self.roles.append("uvicorn")
+        self._spawn("gunicorn", [
+            str(bin_dir / "gunicorn"), "backend.config.wsgi:application", "--workers", str(self.workers),
+            *(["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
+            "--bind", f"127.0.0.1:{self.api_port}", "--backlog", "2048", "--log-level", "warning"])
+        self._spawn("uvicorn", [str(bin_dir / "uvicorn"), "backend.config.asgi:application", "--host", "127.0.0.1",
+                                "--port", str(self.ws_port), "--no-access-log", "--log-level", "warning"])
         for _ in range(self.evaluators):
-            self.procs.append(subprocess.Popen([PY, "backend/manage.py", "run_evaluator"], cwd=ROOT, env=self.env,
-                                               start_new_session=True))
-            self.roles.append("evaluator")
+            self._spawn("evaluator", [PY, "backend/manage.py", "run_evaluator"])
         # Tasks (pushing critical alerts to staff phones) run on a Celery worker, as in production.
-        self.procs.append(subprocess.Popen(
-            [str(bin_dir / "celery"), "-A", "backend.config.celery_app", "worker", "-l", "warning", "--concurrency",
-             "1", "--without-gossip", "--without-mingle", "--without-heartbeat"], cwd=ROOT, env=self.env,
-            start_new_session=True))
-        self.roles.append("celery")
+        self._spawn("celery", [str(bin_dir / "celery"), "-A", "backend.config.celery_app", "worker", "-l", "warning",
+                               "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat"])
         for port in (self.api_port, self.ws_port):
             deadline = time.time() + 60
             while time.time() < deadline:
@@ -142,16 +136,23 @@ class Servers:
             else:
                 raise RuntimeError(f"server on port {port} did not start")
 
+    def _trees(self) -> Any:
+        """``(role, process)`` of every process we started and its children."""
+        import psutil
+
+        for role, popen in zip(self.roles, self.procs, strict=True):
+            with contextlib.suppress(psutil.Error):
+                parent = psutil.Process(popen.pid)
+                for proc in [parent, *parent.children(recursive=True)]:
+                    yield role, proc
+
     def rss_mb(self) -> float:
         import psutil
 
         total = 0
-        for proc in self.procs:
-            try:
-                parent = psutil.Process(proc.pid)
-                total += sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])
-            except psutil.NoSuchProcess:
-                pass
+        for _role, proc in self._trees():
+            with contextlib.suppress(psutil.Error):
+                total += proc.memory_info().rss
         return total / 2**20
 
     def cpu_seconds(self) -> dict[str, float]:
@@ -165,11 +166,8 @@ class Servers:
                 times = proc.cpu_times()
                 totals[role] = totals.get(role, 0.0) + times.user + times.system
 
-        for role, popen in zip(self.roles, self.procs, strict=True):
-            with contextlib.suppress(psutil.Error):
-                parent = psutil.Process(popen.pid)
-                for proc in [parent, *parent.children(recursive=True)]:
-                    add(role, proc)
+        for role, proc in self._trees():
+            add(role, proc)
         for proc in psutil.process_iter(["name"]):
             name = proc.info["name"] or ""
             role = "postgresql" if name.startswith("postgres") else "redis" if name.startswith("redis") else \
@@ -226,7 +224,7 @@ function request()
   local t = clock[slot] or {START}
   local parts = {{}}
   for i = 1, per_request do
-    t = t + 5
+    t = t + {STEP_S}
     local lat = lats[slot] + (math.random() - 0.5) * 0.0003
     local lon = lons[slot] + (math.random() - 0.5) * 0.0003
     parts[i] = string.format('{{"id":"%s","recorded_at":"%s","lat":%.6f,"lon":%.6f,"accuracy_m":15,"crs":"wgs84","battery":80,"provider":"fused"}}',
@@ -320,7 +318,8 @@ class PhoneClocks:
             TOKENS="{" + ",".join(f'"{d["token"]}"' for d in devices) + "}",
             LATS="{" + ",".join(str(d["lat"]) for d in devices) + "}",
             LONS="{" + ",".join(str(d["lon"]) for d in devices) + "}",
-            PER_REQUEST=per_request, RATE=rate, THREADS=threads, CONNECTIONS=connections, START=self.start)
+            PER_REQUEST=per_request, RATE=rate, THREADS=threads, CONNECTIONS=connections, START=self.start,
+            STEP_S=self.STEP_S)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
             handle.write(text)
         return handle.name
