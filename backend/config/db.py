@@ -4,8 +4,9 @@ Django's psycopg backend binds parameters on the client: every statement is sent
 PostgreSQL parses and plans it again each time. The few statements that run on every phone
 request or every evaluator round are the same text each time, so they run on a cursor that binds
 on the server, which psycopg prepares once per connection from the second execution on
-(``prepare_threshold``, set in the settings; Django leaves it off). Measured on the one-statement upload of one fix: PostgreSQL CPU went
-from ~920 to ~400 µs a statement and the API's own CPU from ~310 to ~190 µs.
+(``prepare_threshold``, set in the settings; Django leaves it off). Measured on the
+one-statement upload of one fix: PostgreSQL CPU went from ~920 to ~400 µs a statement and the
+API's own CPU from ~310 to ~190 µs.
 
 Behind a pooler in transaction mode (PgBouncer before 1.21) prepared statements break: set
 ``DB_PREPARED_STATEMENTS=0`` there and these statements bind on the client like all the others.
@@ -24,8 +25,8 @@ def hot_cursor() -> Any:
 
     It is Django's own cursor wrapper around it, so database errors are Django's, and the
     statement is counted like any other (``assertNumQueries``; the debug log shows a prepared
-    run's text as ``None``: psycopg keeps none). Write
-    the statement so every parameter has a type PostgreSQL can tell (cast where it cannot).
+    run's text as ``None``: psycopg keeps none). Write the statement so every parameter has a
+    type PostgreSQL can tell (cast where it cannot).
     """
     if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
         return connection.cursor()
