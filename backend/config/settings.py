@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Answers well-formed phone check-in uploads without the rest of the stack (see its module).
+    "backend.monitoring.api.fast_path.CheckinFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -153,6 +155,7 @@ else:
 # The hot statements (phone uploads, device auth, evaluator rounds) are prepared on the server
 # (``backend.config.db.hot_cursor``) from their second run; off behind a pooler in transaction
 # mode. The ORM's statements bind on the client and are never prepared either way.
+CHECKIN_FAST_PATH = env_bool("CHECKIN_FAST_PATH", default=True)
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", default=True)
 if DATABASE_URL and DB_PREPARED_STATEMENTS:
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1

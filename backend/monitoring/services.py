@@ -5,6 +5,7 @@ detect silent phones. Views, consumers and tasks call these; none of them writes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import uuid
@@ -23,6 +24,7 @@ from backend.config.db import hot_cursor
 from backend.monitoring import engine, evaluation_queue
 from backend.monitoring.checkin_input import FixInput, parse_fix
 from backend.monitoring.events import next_sequence, publish_event, publish_positions
+from backend.monitoring.hooks import pending_for_phone, pending_for_phone_sql
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
 from backend.monitoring.rules import CLOCK_SKEW_FLAG_S, LOW_BATTERY_PERCENT, OFFLINE_GRACE, checkin_interval
 from backend.supervision.models import Device, Subject
@@ -234,7 +236,7 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
     receipt = engine.at_receipt(candidates, received_at) if candidates else []
     queue = evaluation_queue.mode() == evaluation_queue.QUEUE
     store = _store_upload_postgresql if connection.vendor == "postgresql" else _store_upload
-    inserted = store(subject, device, candidates, receipt, received_at, next_due, skew, ring=queue)
+    inserted, pending = store(subject, device, candidates, receipt, received_at, next_due, skew, ring=queue)
     unknown = [client_id for client_id in first if client_id not in inserted]
     known = _known_fixes(device, unknown) if unknown else {}
     quality_of = {fix.client_id: quality for fix, (_lat, _lon, quality) in zip(candidates, receipt, strict=True)}
@@ -255,24 +257,23 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
                               "errors": {"id": [_("This id was already sent with a different fix.")]}}
     if inserted and not queue:
         evaluate_pending([subject.pk])
-    from backend.monitoring.hooks import pending_for_phone
-
-    reminders, commands = pending_for_phone(device, received_at)
+    reminders, commands = pending_for_phone(device, received_at, pending)
     return CheckinOutcome(results=[r for r in results if r is not None], server_time=received_at,
                           next_checkin_due=next_due, reminders=reminders, commands=commands)
 
 
 def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
                   received_at: dt.datetime, next_due: dt.datetime | None, skew: float, *, ring: bool,
-                  ) -> set[str]:
-    """Store the new ones among ``fixes`` in one transaction; returns the ids stored.
+                  ) -> tuple[set[str], None]:
+    """Store the new ones among ``fixes`` in one transaction; returns ``(ids stored, None)``
+    (the reminders are read afterwards).
 
     Works on any database; PostgreSQL uses ``_store_upload_postgresql``, the same in one statement.
     """
     with transaction.atomic():
         _mark_upload(subject, received_at, next_due)
         if not fixes:
-            return set()
+            return set(), None
         # Under the person's lock no other upload of theirs runs, so looking up the ids first
         # and then inserting the new ones cannot race.
         known = _known_fixes(device, [fix.client_id for fix in fixes])
@@ -284,7 +285,7 @@ def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], recei
             CheckIn.objects.bulk_create([CheckIn(**row._asdict()) for row in rows], batch_size=250)
             if ring:
                 evaluation_queue.ring(subject.pk)
-    return {row.client_id for row in rows}
+    return {row.client_id for row in rows}, None
 
 
 # (column, PostgreSQL type) of the per-fix values sent as arrays in the one-statement upload.
@@ -295,13 +296,15 @@ _UPLOAD_COLUMNS = (("client_id", "uuid"), ("body_hash", "text"), ("recorded_at",
                    ("quality", "text"))
 
 
-def _upload_sql(ring: bool) -> str:
+@functools.cache
+def _upload_sql(ring: bool, pending: str) -> str:
     names = ", ".join(name for name, _type in _UPLOAD_COLUMNS)
     arrays = ", ".join(f"%s::text::{kind}[]" for _name, kind in _UPLOAD_COLUMNS)
     # One statement, so one transaction and one round trip: the UPDATE takes the person's lock
     # before the INSERT runs (the INSERT reads its rows from the UPDATE's result), the INSERT
     # skips ids this phone already sent, and the ring is a NOTIFY that PostgreSQL delivers only
-    # once all of it is committed.
+    # once all of it is committed. The phone's pending reminders (``pending``, a SQL expression)
+    # come back in the same round trip.
     notify = ", (SELECT pg_notify(%s, %s) WHERE EXISTS (SELECT 1 FROM new))" if ring else ""
     return (
         f"WITH state AS (UPDATE {MonitorState._meta.db_table} SET last_checkin_received_at = %s, "  # noqa: S608
@@ -313,11 +316,8 @@ def _upload_sql(ring: bool) -> str:
         f"SELECT state.subject_id, %s, %s, %s, {', '.join('f.' + n for n, _t in _UPLOAD_COLUMNS)} "
         f"FROM state, unnest({arrays}) AS f({names}) "
         "ON CONFLICT (device_id, client_id) DO NOTHING RETURNING client_id) "
-        f"SELECT (SELECT count(*) FROM state), ARRAY(SELECT client_id::text FROM new){notify}"
+        f"SELECT (SELECT count(*) FROM state), ARRAY(SELECT client_id::text FROM new), {pending}{notify}"
     )
-
-
-_UPLOAD_SQL = {ring: _upload_sql(ring) for ring in (False, True)}
 
 
 def _array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
@@ -339,8 +339,9 @@ def _array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
 
 def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixInput],
                              receipt: list[tuple[float, float, str]], received_at: dt.datetime,
-                             next_due: dt.datetime | None, skew: float, *, ring: bool) -> set[str]:
-    """``_store_upload`` in one statement (PostgreSQL)."""
+                             next_due: dt.datetime | None, skew: float, *, ring: bool) -> tuple[set[str], Any]:
+    """``_store_upload`` in one statement (PostgreSQL), which also brings the phone's pending
+    reminders: ``(ids stored, reminder rows)``."""
     # Columns in one C-level pass each (the fixes are tuples) rather than a comprehension per column.
     column = dict(zip(FixInput._fields, zip(*fixes, strict=True), strict=True)) if fixes else \
         dict.fromkeys(FixInput._fields, ())
@@ -355,15 +356,17 @@ def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixIn
         _array(column["provider"], "text"), _array(quality, "name")]
     params: list[Any] = [received_at, next_due, next_due, bool(fixes), received_at, subject.pk,
                          device.pk, received_at, skew, *columns]
+    pending, pending_params = pending_for_phone_sql(subject.pk, received_at)
+    params += pending_params
     if ring:
         params += [evaluation_queue.channel(), str(subject.pk)]
     with hot_cursor() as cursor:
-        cursor.execute(_UPLOAD_SQL[ring], params)
-        locked, inserted = cursor.fetchone()[:2]
+        cursor.execute(_upload_sql(ring, pending), params)
+        locked, inserted, reminders = cursor.fetchone()[:3]
     if not locked:  # no monitoring state yet (a phone enrolled before monitoring existed)
         ensure_monitor_state(subject)
         return _store_upload_postgresql(subject, device, fixes, receipt, received_at, next_due, skew, ring=ring)
-    return set(inserted)
+    return set(inserted), reminders
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,14 +527,33 @@ def _position(state: MonitorState, latest: tuple[engine.StoredFixes, int] | None
 
 
 def _store_states(updates: list[list[Any]]) -> None:
-    """New engine states, cursors and positions, and the marks cleared: one statement, many rows."""
-    jsonb = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    """New engine states, cursors and positions, and the marks cleared: one statement, many rows.
+
+    Each update is ``[engine state JSON, evaluated through id, lat, lon, accuracy, fix time,
+    subject id]``; a ``None`` position keeps the stored one.
+    """
+    table = MonitorState._meta.db_table
     with hot_cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One UPDATE over the rows as arrays: an UPDATE per person cost the database more
+            # than evaluating them.
+            state, through, lat, lon, accuracy, at, sid = zip(*updates, strict=True)
+            at = tuple(None if value is None else value.isoformat() for value in at)
+            cursor.execute(
+                f"UPDATE {table} SET engine_state = u.state::jsonb, evaluated_through_id = u.through, "  # noqa: S608
+                "pending_since = NULL, last_lat = COALESCE(u.lat, last_lat), last_lon = COALESCE(u.lon, last_lon), "
+                "last_accuracy_m = COALESCE(u.accuracy, last_accuracy_m), last_fix_at = COALESCE(u.at, last_fix_at) "
+                "FROM unnest(%s::text::text[], %s::text::bigint[], %s::text::float8[], %s::text::float8[], "
+                "%s::text::float8[], %s::text::timestamptz[], %s::text::bigint[]) AS u(state, through, lat, lon, accuracy, at, sid) "
+                f"WHERE {table}.subject_id = u.sid",
+                [_array(state, "text"), _array(through, "float8"), _array(lat, "float8"), _array(lon, "float8"),
+                 _array(accuracy, "float8"), _array(at, "text"), _array(sid, "float8")])
+            return
         cursor.executemany(
-            f"UPDATE {MonitorState._meta.db_table} SET engine_state = {jsonb}, "  # noqa: S608
-            "evaluated_through_id = %s, pending_since = NULL, last_lat = COALESCE(%s, last_lat), "
-            "last_lon = COALESCE(%s, last_lon), last_accuracy_m = COALESCE(%s, last_accuracy_m), "
-            "last_fix_at = COALESCE(%s, last_fix_at) WHERE subject_id = %s", updates)
+            f"UPDATE {table} SET engine_state = %s, evaluated_through_id = %s, pending_since = NULL, "  # noqa: S608
+            "last_lat = COALESCE(%s, last_lat), last_lon = COALESCE(%s, last_lon), "
+            "last_accuracy_m = COALESCE(%s, last_accuracy_m), last_fix_at = COALESCE(%s, last_fix_at) "
+            "WHERE subject_id = %s", updates)
 
 
 _ZONE_ALERTS = {

@@ -9,6 +9,7 @@ Views, tasks, the admin and other modules call these functions; none of them wri
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -230,36 +231,49 @@ def _last_upload(subject_id: int) -> dt.datetime | None:
             .values_list("last_checkin_received_at", flat=True).first())
 
 
-_PENDING_SQL = """
-    SELECT id, kind, title, body, data FROM {table}
+# The rule of ``pending_reminders`` written out for the check-in path (building the ORM query cost
+# more than the rest of a single-fix upload). Parameters: ``pending_params``.
+_PENDING_SQL = f"""
+    SELECT id, kind, title, body, data, send_at FROM {Reminder._meta.db_table}
     WHERE subject_id = %s AND acknowledged_at IS NULL AND send_at <= %s
       AND (expires_at IS NULL OR expires_at > %s) AND NOT (kind = %s AND created_at < %s)
     ORDER BY send_at, id LIMIT %s
-"""
+"""  # noqa: S608
+# The same rows as one JSON array, for a statement that carries them along (PostgreSQL).
+PENDING_JSON_SQL = (f"(SELECT COALESCE(json_agg(json_build_array(r.id, r.kind, r.title, r.body, r.data) "  # noqa: S608
+                    f"ORDER BY r.send_at, r.id), '[]') FROM ({_PENDING_SQL}) AS r)")
 
 
-def pending_payload(device: Device, uploaded_at: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Pending reminders in the check-in answer's shape: ``{id, type, title, body, data}``.
-
-    With ``uploaded_at`` (the check-in path, once per upload) the same rule as
-    ``pending_reminders`` runs as one plain statement: building the ORM query cost more than
-    the rest of a single-fix upload.
-    """
-    if uploaded_at is None:
-        rows = pending_reminders(device.subject_id).values_list("pk", "kind", "title", "body", "data")
-        return [{"id": str(pk), "type": kind, "title": title, "body": body, "data": dict(data)}
-                for pk, kind, title, body, data in rows[:MAX_PENDING_IN_ANSWER]]
+def pending_params(subject_id: int, uploaded_at: dt.datetime) -> list[Any]:
+    """The parameters of ``_PENDING_SQL`` and ``PENDING_JSON_SQL`` for the upload ``uploaded_at``."""
     now = timezone.now()
     field = Reminder._meta.get_field("send_at")
-    params = [device.subject_id, field.get_db_prep_value(now, connection), field.get_db_prep_value(now, connection),
-              Kind.CHECKIN, field.get_db_prep_value(uploaded_at, connection), MAX_PENDING_IN_ANSWER]
+    return [subject_id, field.get_db_prep_value(now, connection), field.get_db_prep_value(now, connection),
+            Kind.CHECKIN, field.get_db_prep_value(uploaded_at, connection), MAX_PENDING_IN_ANSWER]
+
+
+def pending_payload(device: Device, uploaded_at: dt.datetime | None = None,
+                    rows: Any = None) -> list[dict[str, Any]]:
+    """Pending reminders in the check-in answer's shape: ``{id, type, title, body, data}``.
+
+    With ``uploaded_at`` (the check-in path, once per upload) the rule of ``pending_reminders``
+    runs as one plain statement, unless the upload's own statement already brought the rows
+    (``rows``: ``PENDING_JSON_SQL``'s array, as JSON text or decoded).
+    """
+    if uploaded_at is None:
+        found = pending_reminders(device.subject_id).values_list("pk", "kind", "title", "body", "data")
+        return [{"id": str(pk), "type": kind, "title": title, "body": body, "data": dict(data)}
+                for pk, kind, title, body, data in found[:MAX_PENDING_IN_ANSWER]]
+    if rows is not None:
+        return [{"id": str(pk), "type": kind, "title": title, "body": body, "data": dict(data)}
+                for pk, kind, title, body, data in (json.loads(rows) if isinstance(rows, str) else rows)]
     with hot_cursor() as cursor:
-        cursor.execute(_PENDING_SQL.format(table=Reminder._meta.db_table), params)
-        rows = cursor.fetchall()
+        cursor.execute(_PENDING_SQL, pending_params(device.subject_id, uploaded_at))
+        found = cursor.fetchall()
     data_field = Reminder._meta.get_field("data")
     return [{"id": str(pk), "type": kind, "title": title, "body": body,
              "data": dict(data_field.from_db_value(data, None, connection))}
-            for pk, kind, title, body, data in rows]
+            for pk, kind, title, body, data, _send_at in found]
 
 
 def acknowledge_reminder(device: Device, reminder_id: int) -> Reminder:

@@ -196,24 +196,37 @@ class CheckinView(MobileAPIView):
             if not 1 <= len(items) <= MAX_BATCH:
                 raise ValidationError({"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},
                                       code="batch_size")
-        sent_at = None
-        if raw_sent_at is not None:
-            sent_at = parse_datetime(raw_sent_at) if isinstance(raw_sent_at, str) else None
-            if sent_at is None or timezone.is_naive(sent_at):
-                raise ValidationError({"sent_at": [_("An ISO 8601 time with an offset is required.")]})
-        outcome = record_checkins(self.device, items, sent_at)
-        answer = {"results": outcome.results, "accepted": outcome.accepted, "server_time": outcome.server_time,
-                  "next_checkin_due": outcome.next_checkin_due, "reminders": outcome.reminders,
-                  "commands": outcome.commands}
-        # The answer is built from plain values already in its documented shape: running 500
-        # results through a serializer would cost more than storing the fixes.
-        if any(r["status"] in ("accepted", "duplicate") for r in outcome.results):
-            return Response(answer)
-        errors = flatten_errors({"checkins": {str(r["index"]): r.get("errors", {}) for r in outcome.results}})
-        data: dict[str, Any] = dict(answer)
-        first = next(iter(errors.items()))
-        data.update(detail=f"{first[0]}: {first[1][0]}", code="invalid", errors=errors)
-        return Response(data, status=status.HTTP_400_BAD_REQUEST)
+        outcome_status, answer = checkin_answer(self.device, items, parse_sent_at(raw_sent_at))
+        return Response(answer, status=outcome_status)
+
+
+def parse_sent_at(raw: Any) -> dt.datetime | None:
+    """The batch's optional ``sent_at`` (the phone's clock when it sent), for the clock-skew flag."""
+    if raw is None:
+        return None
+    sent_at = parse_datetime(raw) if isinstance(raw, str) else None
+    if sent_at is None or timezone.is_naive(sent_at):
+        raise ValidationError({"sent_at": [_("An ISO 8601 time with an offset is required.")]})
+    return sent_at
+
+
+def checkin_answer(device: Any, items: list[Any], sent_at: dt.datetime | None) -> tuple[int, dict[str, Any]]:
+    """Store the batch and build the answer: ``(HTTP status, body)``.
+
+    The answer is built from plain values already in its documented shape: running 500 results
+    through a serializer would cost more than storing the fixes. A batch with nothing accepted
+    and nothing already stored is a 400 that still lists each fix's fate.
+    """
+    outcome = record_checkins(device, items, sent_at)
+    answer = {"results": outcome.results, "accepted": outcome.accepted, "server_time": outcome.server_time,
+              "next_checkin_due": outcome.next_checkin_due, "reminders": outcome.reminders,
+              "commands": outcome.commands}
+    if any(r["status"] in ("accepted", "duplicate") for r in outcome.results):
+        return status.HTTP_200_OK, answer
+    errors = flatten_errors({"checkins": {str(r["index"]): r.get("errors", {}) for r in outcome.results}})
+    first = next(iter(errors.items()))
+    answer.update(detail=f"{first[0]}: {first[1][0]}", code="invalid", errors=errors)
+    return status.HTTP_400_BAD_REQUEST, answer
 
 
 class PhoneStatusView(MobileAPIView):
