@@ -23,6 +23,7 @@ def _fresh_zone_lists() -> None:
 
     engine._subject_zones.clear()
     engine._evaluator.update(evaluator=None, zones={})
+    engine._remembered.clear()
 
 SQUARE_A = {"type": "Polygon", "coordinates": [[[122.30, 37.10], [122.40, 37.10], [122.40, 37.20],
                                                 [122.30, 37.20], [122.30, 37.10]]]}

@@ -26,9 +26,10 @@ def pending_for_phone(device: Device, uploaded_at: dt.datetime | None = None, ro
     return pending_payload(device, uploaded_at, rows), []
 
 
-def pending_for_phone_sql(subject_id: int, uploaded_at: dt.datetime) -> tuple[str, list[Any]]:
+def pending_for_phone_sql(subject: str, uploaded_at: dt.datetime) -> tuple[str, list[Any]]:
     """``(SQL expression, parameters)`` of the pending reminders' rows, for the PostgreSQL upload
-    statement to carry along (one round trip per upload instead of two)."""
-    from backend.reminders.services import PENDING_JSON_SQL, pending_params
+    statement to carry along (one round trip per upload instead of two); ``subject`` is an SQL
+    expression of the person's id."""
+    from backend.reminders.services import pending_json_sql, pending_params
 
-    return PENDING_JSON_SQL, pending_params(subject_id, uploaded_at)
+    return pending_json_sql(subject), pending_params(uploaded_at)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
 from backend.accounts.models import User
 from backend.config.db import hot_cursor
@@ -26,8 +25,22 @@ from backend.monitoring.checkin_input import FixInput, parse_fix
 from backend.monitoring.events import next_sequence, publish_event, publish_positions
 from backend.monitoring.hooks import pending_for_phone, pending_for_phone_sql
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
-from backend.monitoring.rules import CLOCK_SKEW_FLAG_S, LOW_BATTERY_PERCENT, OFFLINE_GRACE, checkin_interval
+from backend.monitoring.rules import (
+    CHECKIN_INTERVAL,
+    CLOCK_SKEW_FLAG_S,
+    LOW_BATTERY_PERCENT,
+    OFFLINE_GRACE,
+    checkin_interval,
+)
 from backend.supervision.models import Device, Subject
+from backend.supervision.services import (
+    DEVICE_ROW_WIDTH,
+    LAST_SEEN_RESOLUTION,
+    active_device_params,
+    active_device_sql,
+    authenticate_device_token,
+    device_from_row,
+)
 from geofence.fixes import Q_OK, QUALITY_BY_CODE, datetime_from_us, to_epoch_us
 
 log = logging.getLogger(__name__)
@@ -212,7 +225,30 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
     committed before the answer is built, so an acknowledged fix is never lost. The fix class
     in the answer is the one decided at receipt; evaluation (inline, or by the evaluators) may
     still find a teleport, raises the alerts and moves the person's position.
+
+    A phone revoked (or whose person's supervision ended) since ``device`` was authenticated
+    stores nothing: ``AuthenticationFailed``.
     """
+    outcome = _record(device, items, sent_at)
+    if outcome is None:
+        raise AuthenticationFailed(_("Unknown or revoked device token; enroll again."), code="device_revoked")
+    return outcome
+
+
+def record_checkins_with_token(token: str, items: list[Any], sent_at: dt.datetime | None = None,
+                               ) -> CheckinOutcome | None:
+    """``record_checkins`` for a phone known only by its device token (the check-in fast path);
+    ``None`` when the token does not authenticate, and then nothing is stored.
+
+    On PostgreSQL the upload's own statement authenticates the phone: one round trip in all.
+    """
+    if connection.vendor != "postgresql":
+        device = authenticate_device_token(token)
+        return None if device is None else _record(device, items, sent_at)
+    return _record(token, items, sent_at)
+
+
+def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) -> CheckinOutcome | None:
     received_at = timezone.now()
     skew = _skew_seconds(sent_at, received_at)
     results: list[dict[str, Any] | None] = [None] * len(items)
@@ -226,8 +262,6 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
         else:
             parsed.append((index, fix))
 
-    subject = device.subject
-    next_due = received_at + checkin_interval(subject.supervision_level) if parsed else None
     # The first occurrence of each id in the batch is a candidate; repeats are judged against it.
     first: dict[str, FixInput] = {}
     for _index, fix in parsed:
@@ -235,8 +269,16 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
     candidates = list(first.values())
     receipt = engine.at_receipt(candidates, received_at) if candidates else []
     queue = evaluation_queue.mode() == evaluation_queue.QUEUE
-    store = _store_upload_postgresql if connection.vendor == "postgresql" else _store_upload
-    inserted, pending = store(subject, device, candidates, receipt, received_at, next_due, skew, ring=queue)
+    if connection.vendor == "postgresql":
+        stored = _store_upload_postgresql(phone, candidates, receipt, received_at, bool(parsed), skew, ring=queue)
+        if stored is None:
+            return None
+        device, next_due, inserted, pending = stored
+    else:
+        assert isinstance(phone, Device)
+        device, pending = phone, None
+        next_due = received_at + checkin_interval(device.subject.supervision_level) if parsed else None
+        inserted = _store_upload(device.subject, device, candidates, receipt, received_at, next_due, skew, ring=queue)
     unknown = [client_id for client_id in first if client_id not in inserted]
     known = _known_fixes(device, unknown) if unknown else {}
     quality_of = {fix.client_id: quality for fix, (_lat, _lon, quality) in zip(candidates, receipt, strict=True)}
@@ -256,7 +298,7 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
             results[index] = {"index": index, "id": key, "status": "conflict",
                               "errors": {"id": [_("This id was already sent with a different fix.")]}}
     if inserted and not queue:
-        evaluate_pending([subject.pk])
+        evaluate_pending([device.subject_id])
     reminders, commands = pending_for_phone(device, received_at, pending)
     return CheckinOutcome(results=[r for r in results if r is not None], server_time=received_at,
                           next_checkin_due=next_due, reminders=reminders, commands=commands)
@@ -264,16 +306,15 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
 
 def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
                   received_at: dt.datetime, next_due: dt.datetime | None, skew: float, *, ring: bool,
-                  ) -> tuple[set[str], None]:
-    """Store the new ones among ``fixes`` in one transaction; returns ``(ids stored, None)``
-    (the reminders are read afterwards).
+                  ) -> set[str]:
+    """Store the new ones among ``fixes`` in one transaction; returns the ids stored.
 
     Works on any database; PostgreSQL uses ``_store_upload_postgresql``, the same in one statement.
     """
     with transaction.atomic():
         _mark_upload(subject, received_at, next_due)
         if not fixes:
-            return set(), None
+            return set()
         # Under the person's lock no other upload of theirs runs, so looking up the ids first
         # and then inserting the new ones cannot race.
         known = _known_fixes(device, [fix.client_id for fix in fixes])
@@ -285,7 +326,7 @@ def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], recei
             CheckIn.objects.bulk_create([CheckIn(**row._asdict()) for row in rows], batch_size=250)
             if ring:
                 evaluation_queue.ring(subject.pk)
-    return {row.client_id for row in rows}, None
+    return {row.client_id for row in rows}
 
 
 # (column, PostgreSQL type) of the per-fix values sent as arrays in the one-statement upload.
@@ -297,27 +338,46 @@ _UPLOAD_COLUMNS = (("client_id", "uuid"), ("body_hash", "text"), ("recorded_at",
 
 
 @functools.cache
-def _upload_sql(ring: bool, pending: str) -> str:
+def _upload_sql(key: str, ring: bool) -> str:
     names = ", ".join(name for name, _type in _UPLOAD_COLUMNS)
     arrays = ", ".join(f"%s::text::{kind}[]" for _name, kind in _UPLOAD_COLUMNS)
-    # One statement, so one transaction and one round trip: the UPDATE takes the person's lock
-    # before the INSERT runs (the INSERT reads its rows from the UPDATE's result), the INSERT
-    # skips ids this phone already sent, and the ring is a NOTIFY that PostgreSQL delivers only
-    # once all of it is committed. The phone's pending reminders (``pending``, a SQL expression)
-    # come back in the same round trip.
-    notify = ", (SELECT pg_notify(%s, %s) WHERE EXISTS (SELECT 1 FROM new))" if ring else ""
+    device = Device._meta.db_table
+    # One statement, so one transaction and one round trip:
+    # - ``phone`` is the phone, checked active again in this transaction (``key``: its token
+    #   hash on the fast path, which needs no other statement; its id after the view's check,
+    #   so a phone revoked a moment ago stores nothing), marked seen at most once a minute;
+    # - ``due``: the next check-in, one interval of the person's level after this upload;
+    # - the UPDATE takes the person's lock before the INSERT runs (the INSERT reads its rows
+    #   from the UPDATE's result), and the INSERT skips ids this phone already sent;
+    # - the phone's pending reminders come back in the answer's round trip;
+    # - the ring is a NOTIFY that PostgreSQL delivers only once all of it is committed.
+    notify = ", (SELECT pg_notify(%s, phone.d_subject_id::text) WHERE EXISTS (SELECT 1 FROM new))" if ring else ""
     return (
-        f"WITH state AS (UPDATE {MonitorState._meta.db_table} SET last_checkin_received_at = %s, "  # noqa: S608
-        "next_checkin_due = COALESCE(%s::timestamptz, next_checkin_due), "
-        "offline_alerted_at = CASE WHEN %s::timestamptz IS NULL THEN offline_alerted_at END, "
+        f"WITH phone AS ({active_device_sql(key)}), "  # noqa: S608
+        f"seen AS (UPDATE {device} SET last_seen_at = %s FROM phone WHERE {device}.id = phone.d_id "
+        "AND (phone.d_last_seen_at IS NULL OR phone.d_last_seen_at < %s)), "
+        "due AS (SELECT phone.d_subject_id AS subject_id, CASE WHEN %s THEN %s::timestamptz + make_interval(secs => "
+        "COALESCE((SELECT every FROM unnest(%s::text::text[], %s::text::float8[]) AS l(level, every) "
+        "WHERE l.level = phone.s_supervision_level), %s)) END AS at FROM phone), "
+        f"state AS (UPDATE {MonitorState._meta.db_table} SET last_checkin_received_at = %s, "
+        "next_checkin_due = COALESCE(due.at, next_checkin_due), "
+        "offline_alerted_at = CASE WHEN due.at IS NULL THEN offline_alerted_at END, "
         "pending_since = CASE WHEN %s THEN COALESCE(pending_since, %s) ELSE pending_since END "
-        "WHERE subject_id = %s RETURNING subject_id), "
+        f"FROM due WHERE {MonitorState._meta.db_table}.subject_id = due.subject_id RETURNING due.at), "
         f"new AS (INSERT INTO {CheckIn._meta.db_table} (subject_id, device_id, received_at, clock_skew_s, {names}) "
-        f"SELECT state.subject_id, %s, %s, %s, {', '.join('f.' + n for n, _t in _UPLOAD_COLUMNS)} "
-        f"FROM state, unnest({arrays}) AS f({names}) "
+        f"SELECT phone.d_subject_id, phone.d_id, %s, %s, {', '.join('f.' + n for n, _t in _UPLOAD_COLUMNS)} "
+        f"FROM state, phone, unnest({arrays}) AS f({names}) "
         "ON CONFLICT (device_id, client_id) DO NOTHING RETURNING client_id) "
-        f"SELECT (SELECT count(*) FROM state), ARRAY(SELECT client_id::text FROM new), {pending}{notify}"
+        "SELECT phone.*, (SELECT count(*) FROM state), (SELECT at FROM due), "
+        f"ARRAY(SELECT client_id::text FROM new), {_pending_sql()}{notify} FROM phone"
     )
+
+
+@functools.cache
+def _pending_sql() -> str:
+    return pending_for_phone_sql("phone.d_subject_id", timezone.now())[0]
+
+
 
 
 def _array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
@@ -337,11 +397,23 @@ def _array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
     return "{" + ",".join(items) + "}"
 
 
-def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixInput],
-                             receipt: list[tuple[float, float, str]], received_at: dt.datetime,
-                             next_due: dt.datetime | None, skew: float, *, ring: bool) -> tuple[set[str], Any]:
-    """``_store_upload`` in one statement (PostgreSQL), which also brings the phone's pending
-    reminders: ``(ids stored, reminder rows)``."""
+# The check-in interval of each supervision level, as the upload statement takes it: levels,
+# seconds, and the seconds of a level not in the table.
+_INTERVALS = ("{" + ",".join(CHECKIN_INTERVAL) + "}",
+              _array([every.total_seconds() for every in CHECKIN_INTERVAL.values()], "float8"),
+              checkin_interval("").total_seconds())
+
+
+def _store_upload_postgresql(phone: Device | str, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
+                             received_at: dt.datetime, valid: bool, skew: float, *, ring: bool,
+                             ) -> tuple[Device, dt.datetime | None, set[str], Any] | None:
+    """``_store_upload`` in one statement (PostgreSQL) that also authenticates the phone (its
+    ``Device``, or its token on the fast path) and brings its pending reminders.
+
+    Returns ``(device, next check-in due, ids stored, reminder rows)``, or ``None`` when the
+    phone is not (or no longer) active: then nothing was stored. ``valid``: the batch had a
+    valid fix, so the next check-in is due one interval from now.
+    """
     # Columns in one C-level pass each (the fixes are tuples) rather than a comprehension per column.
     column = dict(zip(FixInput._fields, zip(*fixes, strict=True), strict=True)) if fixes else \
         dict.fromkeys(FixInput._fields, ())
@@ -354,19 +426,27 @@ def _store_upload_postgresql(subject: Subject, device: Device, fixes: list[FixIn
         _array(column["speed_mps"], "float8"), _array(column["battery"], "float8"),
         _array(column["charging"], "bool"), _array(column["mock_location"], "bool"),
         _array(column["provider"], "text"), _array(quality, "name")]
-    params: list[Any] = [received_at, next_due, next_due, bool(fixes), received_at, subject.pk,
-                         device.pk, received_at, skew, *columns]
-    pending, pending_params = pending_for_phone_sql(subject.pk, received_at)
-    params += pending_params
+    by_token = isinstance(phone, str)
+    params: list[Any] = [
+        *(active_device_params(token=phone) if by_token else active_device_params(device_id=phone.pk)),
+        received_at, received_at - LAST_SEEN_RESOLUTION,
+        valid, received_at, *_INTERVALS,
+        received_at, bool(fixes), received_at,
+        received_at, skew, *columns,
+        *pending_for_phone_sql("phone.d_subject_id", received_at)[1]]
     if ring:
-        params += [evaluation_queue.channel(), str(subject.pk)]
+        params.append(evaluation_queue.channel())
     with hot_cursor() as cursor:
-        cursor.execute(_upload_sql(ring, pending), params)
-        locked, inserted, reminders = cursor.fetchone()[:3]
+        cursor.execute(_upload_sql("token_hash" if by_token else "id", ring), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    device = device_from_row(row)
+    locked, next_due, inserted, reminders = row[DEVICE_ROW_WIDTH:DEVICE_ROW_WIDTH + 4]
     if not locked:  # no monitoring state yet (a phone enrolled before monitoring existed)
-        ensure_monitor_state(subject)
-        return _store_upload_postgresql(subject, device, fixes, receipt, received_at, next_due, skew, ring=ring)
-    return set(inserted), reminders
+        ensure_monitor_state(device.subject)
+        return _store_upload_postgresql(device, fixes, receipt, received_at, valid, skew, ring=ring)
+    return device, next_due, set(inserted), reminders
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,7 +514,9 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
         return done
 
 
-_STATE_COLUMNS = ("subject_id", "engine_state", "last_fix_at", "evaluated_through_id")
+# The engine state is read apart, only for the persons this process does not remember
+# (``_engine_states``).
+_STATE_COLUMNS = ("subject_id", "last_fix_at", "evaluated_through_id")
 _SUBJECT_COLUMNS = tuple(f.attname for f in Subject._meta.concrete_fields
                          if f.attname in {"id", "office_id", "name", "supervision_level", "status"})
 
@@ -460,20 +542,34 @@ def _lock_waiting_states(subject_ids: list[int] | None, older_than: dt.datetime 
     states = []
     n = len(_STATE_COLUMNS)
     for row in rows:
-        values = list(row[:n])
-        if isinstance(values[1], str):  # Django reads jsonb as text and decodes it in the field
-            values[1] = json.loads(values[1])
-        state = MonitorState.from_db("default", _STATE_COLUMNS, values)
+        state = MonitorState.from_db("default", _STATE_COLUMNS, row[:n])
         state.subject = Subject.from_db("default", _SUBJECT_COLUMNS, row[n:])
         states.append(state)
     return states
+
+
+def _engine_states(states: list[MonitorState]) -> dict[int, Any]:
+    """The locked persons' engine states: those this process stored last when the row's cursor
+    shows nobody evaluated them since, the others read from their rows."""
+    cursors = {st.subject_id: st.evaluated_through_id for st in states}
+    found: dict[int, Any] = engine.remembered_states(cursors)
+    missing = [pk for pk in cursors if pk not in found]
+    if missing and connection.vendor == "postgresql":
+        with hot_cursor() as cursor:  # rows this transaction has locked
+            cursor.execute(f"SELECT subject_id, engine_state::text FROM {MonitorState._meta.db_table} "  # noqa: S608
+                           "WHERE subject_id = ANY(%s)", [missing])
+            found.update((pk, engine.state_from_json(value)) for pk, value in cursor.fetchall())
+    elif missing:  # the ORM's lock read the whole rows
+        found.update((st.subject_id, engine.state_from_json(st.engine_state)) for st in states
+                     if st.subject_id in missing)
+    return found
 
 
 def _evaluate_locked(states: list[MonitorState]) -> int:
     fixes = _fixes_to_evaluate({st.subject_id: st.evaluated_through_id for st in states})
     subjects = {st.subject_id: st.subject for st in states}
     n = len(fixes)
-    result = engine.evaluate_batch(subjects, {st.subject_id: st.engine_state for st in states}, fixes) if n else None
+    result = engine.evaluate_batch(subjects, _engine_states(states), fixes) if n else None
     final = result.quality if result is not None else fixes.quality
     # Classes the evaluator changed (teleports): a few rows, one UPDATE per class.
     changed = np.flatnonzero(final != fixes.quality)
@@ -485,11 +581,12 @@ def _evaluate_locked(states: list[MonitorState]) -> int:
     present, starts = np.unique(fixes.subject_id[order], return_index=True)
     bounds = dict(zip(present.tolist(), zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True), strict=True))
     updates: list[list[Any]] = []
+    remember: list[tuple[int, int, Any]] = []
     positions: list[tuple[int, dict[str, Any]]] = []
     for state in states:
         subject = subjects[state.subject_id]
-        if state.subject_id not in bounds:
-            updates.append([json.dumps(state.engine_state), state.evaluated_through_id, *_position(state, None), state.pk])
+        if state.subject_id not in bounds:  # nothing new: the stored engine state stays (NULL)
+            updates.append([None, state.evaluated_through_id, *_position(state, None), state.pk])
             continue
         assert result is not None
         start, end = bounds[state.subject_id]
@@ -500,8 +597,11 @@ def _evaluate_locked(states: list[MonitorState]) -> int:
         good = rows[final[rows] == Q_OK]
         latest = int(good[np.argmax(fixes.recorded_us[good])]) if good.size else None
         position = _position(state, (fixes, latest) if latest is not None else None)
-        updates.append([json.dumps(result.states.get(state.subject_id, state.engine_state)), int(fixes.id[rows].max()),
-                        *position, state.pk])
+        through = int(fixes.id[rows].max())
+        new_state = result.states.get(state.subject_id)
+        updates.append([None if new_state is None else engine.state_json(new_state), through, *position, state.pk])
+        if new_state is not None:
+            remember.append((state.subject_id, through, new_state))
         if position[0] is not None and latest is not None:
             positions.append((subject.office_id, {
                 "subject_id": subject.pk, "name": subject.name, "lat": position[0], "lon": position[1],
@@ -510,6 +610,7 @@ def _evaluate_locked(states: list[MonitorState]) -> int:
         _warn_low_battery(subject, fixes.battery[newest], fixes.charging[newest],
                           datetime_from_us(int(fixes.recorded_us[newest])), {"fix_ids": [fixes.client_id[newest]]})
     _store_states(updates)
+    transaction.on_commit(lambda: engine.remember_states(remember))
     publish_positions(positions)
     return n
 
@@ -530,7 +631,7 @@ def _store_states(updates: list[list[Any]]) -> None:
     """New engine states, cursors and positions, and the marks cleared: one statement, many rows.
 
     Each update is ``[engine state JSON, evaluated through id, lat, lon, accuracy, fix time,
-    subject id]``; a ``None`` position keeps the stored one.
+    subject id]``; a ``None`` state or position keeps the stored one.
     """
     table = MonitorState._meta.db_table
     with hot_cursor() as cursor:
@@ -540,7 +641,7 @@ def _store_states(updates: list[list[Any]]) -> None:
             state, through, lat, lon, accuracy, at, sid = zip(*updates, strict=True)
             at = tuple(None if value is None else value.isoformat() for value in at)
             cursor.execute(
-                f"UPDATE {table} SET engine_state = u.state::jsonb, evaluated_through_id = u.through, "  # noqa: S608
+                f"UPDATE {table} SET engine_state = COALESCE(u.state::jsonb, engine_state), evaluated_through_id = u.through, "  # noqa: S608
                 "pending_since = NULL, last_lat = COALESCE(u.lat, last_lat), last_lon = COALESCE(u.lon, last_lon), "
                 "last_accuracy_m = COALESCE(u.accuracy, last_accuracy_m), last_fix_at = COALESCE(u.at, last_fix_at) "
                 "FROM unnest(%s::text::text[], %s::text::bigint[], %s::text::float8[], %s::text::float8[], "
@@ -550,7 +651,7 @@ def _store_states(updates: list[list[Any]]) -> None:
                  _array(accuracy, "float8"), _array(at, "text"), _array(sid, "float8")])
             return
         cursor.executemany(
-            f"UPDATE {table} SET engine_state = %s, evaluated_through_id = %s, pending_since = NULL, "  # noqa: S608
+            f"UPDATE {table} SET engine_state = COALESCE(%s, engine_state), evaluated_through_id = %s, pending_since = NULL, "  # noqa: S608
             "last_lat = COALESCE(%s, last_lat), last_lon = COALESCE(%s, last_lon), "
             "last_accuracy_m = COALESCE(%s, last_accuracy_m), last_fix_at = COALESCE(%s, last_fix_at) "
             "WHERE subject_id = %s", updates)

@@ -232,23 +232,28 @@ def _last_upload(subject_id: int) -> dt.datetime | None:
 
 
 # The rule of ``pending_reminders`` written out for the check-in path (building the ORM query cost
-# more than the rest of a single-fix upload). Parameters: ``pending_params``.
+# more than the rest of a single-fix upload): the person is ``{subject}``, the other parameters
+# are ``pending_params``.
 _PENDING_SQL = f"""
     SELECT id, kind, title, body, data, send_at FROM {Reminder._meta.db_table}
-    WHERE subject_id = %s AND acknowledged_at IS NULL AND send_at <= %s
+    WHERE subject_id = {{subject}} AND acknowledged_at IS NULL AND send_at <= %s
       AND (expires_at IS NULL OR expires_at > %s) AND NOT (kind = %s AND created_at < %s)
     ORDER BY send_at, id LIMIT %s
 """  # noqa: S608
-# The same rows as one JSON array, for a statement that carries them along (PostgreSQL).
-PENDING_JSON_SQL = (f"(SELECT COALESCE(json_agg(json_build_array(r.id, r.kind, r.title, r.body, r.data) "  # noqa: S608
-                    f"ORDER BY r.send_at, r.id), '[]') FROM ({_PENDING_SQL}) AS r)")
 
 
-def pending_params(subject_id: int, uploaded_at: dt.datetime) -> list[Any]:
-    """The parameters of ``_PENDING_SQL`` and ``PENDING_JSON_SQL`` for the upload ``uploaded_at``."""
+def pending_json_sql(subject: str) -> str:
+    """The same rows as one JSON array, for a statement that carries them along (PostgreSQL);
+    ``subject`` is an SQL expression of the person's id."""
+    return ("(SELECT COALESCE(json_agg(json_build_array(r.id, r.kind, r.title, r.body, r.data) "  # noqa: S608
+            f"ORDER BY r.send_at, r.id), '[]') FROM ({_PENDING_SQL.format(subject=subject)}) AS r)")
+
+
+def pending_params(uploaded_at: dt.datetime) -> list[Any]:
+    """The parameters of the pending reminders' SQL (after the person) for the upload ``uploaded_at``."""
     now = timezone.now()
     field = Reminder._meta.get_field("send_at")
-    return [subject_id, field.get_db_prep_value(now, connection), field.get_db_prep_value(now, connection),
+    return [field.get_db_prep_value(now, connection), field.get_db_prep_value(now, connection),
             Kind.CHECKIN, field.get_db_prep_value(uploaded_at, connection), MAX_PENDING_IN_ANSWER]
 
 
@@ -258,7 +263,7 @@ def pending_payload(device: Device, uploaded_at: dt.datetime | None = None,
 
     With ``uploaded_at`` (the check-in path, once per upload) the rule of ``pending_reminders``
     runs as one plain statement, unless the upload's own statement already brought the rows
-    (``rows``: ``PENDING_JSON_SQL``'s array, as JSON text or decoded).
+    (``rows``: ``pending_json_sql``'s array, as JSON text or decoded).
     """
     if uploaded_at is None:
         found = pending_reminders(device.subject_id).values_list("pk", "kind", "title", "body", "data")
@@ -268,7 +273,7 @@ def pending_payload(device: Device, uploaded_at: dt.datetime | None = None,
         return [{"id": str(pk), "type": kind, "title": title, "body": body, "data": dict(data)}
                 for pk, kind, title, body, data in (json.loads(rows) if isinstance(rows, str) else rows)]
     with hot_cursor() as cursor:
-        cursor.execute(_PENDING_SQL, pending_params(device.subject_id, uploaded_at))
+        cursor.execute(_PENDING_SQL.format(subject="%s"), [device.subject_id, *pending_params(uploaded_at)])
         found = cursor.fetchall()
     data_field = Reminder._meta.get_field("data")
     return [{"id": str(pk), "type": kind, "title": title, "body": body,

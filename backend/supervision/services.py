@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any
@@ -114,12 +115,40 @@ def _in_model_order(model: Any, names: set[str]) -> tuple[str, ...]:
 _DEVICE_COLUMNS = _in_model_order(Device, {"id", "subject_id", "last_seen_at", "push_token"})
 _SUBJECT_COLUMNS = _in_model_order(Subject, {"id", "office_id", "status", "supervision_level", "name"})
 _LAST_SEEN = _DEVICE_COLUMNS.index("last_seen_at")
-# Table and column names only; the token digest is a parameter.
-_DEVICE_SQL = (
-    f"SELECT {', '.join('d.' + c for c in _DEVICE_COLUMNS)}, {', '.join('s.' + c for c in _SUBJECT_COLUMNS)} "  # noqa: S608
-    f"FROM {Device._meta.db_table} d JOIN {Subject._meta.db_table} s ON s.id = d.subject_id "
-    "WHERE d.token_hash = %s AND d.revoked_at IS NULL"
-)
+# The columns come out as ``d_<name>`` and ``s_<name>`` (device, subject), so that a statement
+# can take this one as a CTE and name them.
+DEVICE_ROW_WIDTH = len(_DEVICE_COLUMNS) + len(_SUBJECT_COLUMNS)
+
+
+def active_device_sql(key: str) -> str:
+    """The active phone (not revoked, its person in supervision) whose ``key`` column
+    (``token_hash`` or ``id``) is the first parameter; ``active_device_params`` gives them all.
+
+    Table and column names only; the values are parameters.
+    """
+    return (f"SELECT {', '.join(f'd.{c} AS d_{c}' for c in _DEVICE_COLUMNS)}, "  # noqa: S608
+            f"{', '.join(f's.{c} AS s_{c}' for c in _SUBJECT_COLUMNS)} "
+            f"FROM {Device._meta.db_table} d JOIN {Subject._meta.db_table} s ON s.id = d.subject_id "
+            f"WHERE d.{key} = %s AND d.revoked_at IS NULL AND s.status = %s")
+
+
+def active_device_params(token: str | None = None, device_id: int | None = None) -> list[Any]:
+    return [_digest(token) if token is not None else device_id, Subject.Status.IN_SUPERVISION]
+
+
+_DEVICE_SQL = active_device_sql("token_hash")
+
+
+def device_from_row(row: Sequence[Any]) -> Device:
+    """The ``Device`` (with its ``subject``) of a row of ``active_device_sql``."""
+    n = len(_DEVICE_COLUMNS)
+    device_values, subject_values = list(row[:n]), row[n:DEVICE_ROW_WIDTH]
+    seen = device_values[_LAST_SEEN]
+    if seen is not None and timezone.is_naive(seen):  # SQLite hands back naive UTC
+        device_values[_LAST_SEEN] = timezone.make_aware(seen, UTC)
+    device = Device.from_db("default", _DEVICE_COLUMNS, device_values)
+    device.subject = Subject.from_db("default", _SUBJECT_COLUMNS, subject_values)
+    return device
 
 
 def authenticate_device_token(token: str) -> Device | None:
@@ -127,20 +156,11 @@ def authenticate_device_token(token: str) -> Device | None:
     # The hot path of every phone request: one indexed query in SQL written out (the ORM would
     # spend longer building it than the database answering it), only the columns phones need.
     with hot_cursor() as cursor:
-        cursor.execute(_DEVICE_SQL, [_digest(token)])
+        cursor.execute(_DEVICE_SQL, active_device_params(token))
         row = cursor.fetchone()
     if row is None:
         return None
-    n = len(_DEVICE_COLUMNS)
-    device_values, subject_values = list(row[:n]), row[n:]
-    seen = device_values[_LAST_SEEN]
-    if seen is not None and timezone.is_naive(seen):  # SQLite hands back naive UTC
-        device_values[_LAST_SEEN] = timezone.make_aware(seen, UTC)
-    subject = Subject.from_db("default", _SUBJECT_COLUMNS, subject_values)
-    if subject.status != Subject.Status.IN_SUPERVISION:
-        return None
-    device = Device.from_db("default", _DEVICE_COLUMNS, device_values)
-    device.subject = subject
+    device = device_from_row(row)
     now = timezone.now()
     if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
         Device.objects.filter(pk=device.pk).update(last_seen_at=now)

@@ -173,6 +173,50 @@ def test_an_upload_moves_the_next_due_time_by_the_supervision_level(phone: Any, 
     assert state.last_fix_at is not None and state.last_lat == pytest.approx(37.15)
 
 
+@pytest.mark.parametrize(("level", "hours"), [("strict", 1), ("normal", 4), ("lenient", 12)])
+def test_the_answer_gives_the_next_due_time_of_the_persons_level(office_a: Any, officer_a: Any, level: str,
+                                                                 hours: int) -> None:
+    from tests.conftest import make_subject
+
+    _, token = enroll_phone(make_subject(office_a, officer_a, supervision_level=level), officer_a)
+    body = post_checkins(device_client(token), [fix()]).json()
+    due = dt.datetime.fromisoformat(body["next_checkin_due"]) - dt.datetime.fromisoformat(body["server_time"])
+    assert due == dt.timedelta(hours=hours)
+
+
+def test_an_upload_with_no_valid_fix_moves_no_due_time(phone: Any) -> None:
+    body = post_checkins(phone, [fix(lat=95.0)]).json()
+    assert body["next_checkin_due"] is None and body["results"][0]["status"] == "rejected"
+
+
+def test_an_upload_marks_the_phone_seen(subject_a: Any, officer_a: Any) -> None:
+    from backend.supervision.models import Device
+
+    device, token = enroll_phone(subject_a, officer_a)
+    Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now() - dt.timedelta(hours=1))
+    post_checkins(device_client(token), [fix()])
+    device.refresh_from_db()
+    assert timezone.now() - device.last_seen_at < dt.timedelta(seconds=30)
+
+
+def test_a_phone_revoked_after_its_check_stores_nothing(subject_a: Any, officer_a: Any) -> None:
+    from django.db import connection
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from backend.monitoring.services import record_checkins
+    from backend.supervision.services import authenticate_device_token, revoke_device
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the upload statement checks the phone again on PostgreSQL only")
+    device, token = enroll_phone(subject_a, officer_a)
+    checked = authenticate_device_token(token)
+    assert checked is not None
+    revoke_device(device, "lost")
+    with pytest.raises(AuthenticationFailed):
+        record_checkins(checked, [fix()])
+    assert stored() == 0
+
+
 def test_ids_are_scoped_to_the_phone(subject_a: Any, subject_b: Any, officer_a: Any, officer_b: Any) -> None:
     _, token_a = enroll_phone(subject_a, officer_a)
     _, token_b = enroll_phone(subject_b, officer_b)

@@ -33,11 +33,11 @@ def rung(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
         real = services._store_upload_postgresql
 
-        def recording(subject: Any, *args: Any, ring: bool, **kwargs: Any) -> Any:
-            inserted = real(subject, *args, ring=ring, **kwargs)
-            if ring and inserted:
-                calls.append(subject.pk)
-            return inserted
+        def recording(phone: Any, *args: Any, ring: bool, **kwargs: Any) -> Any:
+            stored = real(phone, *args, ring=ring, **kwargs)
+            if ring and stored is not None and stored[2]:  # (device, next due, ids stored, reminders)
+                calls.append(stored[0].subject_id)
+            return stored
 
         monkeypatch.setattr(services, "_store_upload_postgresql", recording)
     with override_settings(CHECKIN_EVALUATION="queue"):
@@ -204,3 +204,60 @@ def test_rounds_reuse_one_evaluator_until_someone_new_comes_or_a_zone_changes(
     evaluate_pending(rung)
     assert engine._evaluator["evaluator"] is not second
     assert alerts() == [(subject_b.pk, "entered_zone")]
+
+
+def test_rounds_reuse_the_engine_state_they_stored_and_nothing_stale(
+        rung: list[int], subject_a: Any, officer_a: Any, monkeypatch: pytest.MonkeyPatch,
+        django_capture_on_commit_callbacks: Any) -> None:
+    """A breach needs two fixes in the zone; split over two rounds, the second must continue from
+    the first's state, whether it is remembered or read back after someone else moved it."""
+    from backend.monitoring import engine
+    from backend.monitoring.models import MonitorState
+    from backend.monitoring.services import evaluate_pending
+
+    phone = phone_for(subject_a, officer_a)
+    circle_zone(subject_a, *VICTIM, 300)
+    start = timezone.now() - dt.timedelta(minutes=30)
+    decoded: list[Any] = []
+    real_decode = engine.state_from_json
+    monkeypatch.setattr(engine, "state_from_json", lambda value: decoded.append(value) or real_decode(value))
+
+    post_checkins(phone, track([VICTIM], start=start))
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluate_pending(rung)
+    stored = state(subject_a)
+    assert engine._remembered[subject_a.pk][0] == stored.evaluated_through_id
+    # The next round reuses it: nothing read back, and the second fix in the zone opens the breach.
+    decoded.clear()
+    post_checkins(phone, track([VICTIM], start=start + dt.timedelta(minutes=2)))
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluate_pending(rung)
+    assert decoded == [] and alerts() == [(subject_a.pk, "entered_zone")]
+
+    # What this process remembers is from another cursor than the row's (another evaluator has
+    # stored the person since): it must read the row's state back instead.
+    MonitorState.objects.filter(subject=subject_a).update(engine_state={})
+    cursor, remembered = engine._remembered[subject_a.pk]
+    engine._remembered[subject_a.pk] = (cursor - 1, remembered)
+    post_checkins(phone, track([HOME], start=start + dt.timedelta(minutes=4)))
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluate_pending(rung)
+    assert decoded and decoded[0] in ({}, "{}")
+
+
+def test_a_round_that_rolls_back_is_not_remembered(rung: list[int], subject_a: Any, officer_a: Any,
+                                                   django_capture_on_commit_callbacks: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.monitoring import engine, services
+
+    circle_zone(subject_a, *VICTIM, 300)
+    post_checkins(phone_for(subject_a, officer_a), track([VICTIM] * 2))
+
+    def failing(positions: Any) -> None:
+        raise RuntimeError("channel layer down")
+
+    monkeypatch.setattr(services, "publish_positions", failing)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        services.evaluate_pending(rung)
+    assert subject_a.pk not in engine._remembered
+    assert state(subject_a).pending_since is not None, "the mark stays for the next round"
