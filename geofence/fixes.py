@@ -249,6 +249,36 @@ def static_quality(
     return out
 
 
+def static_quality_one(
+    lat: float,
+    lon: float,
+    accuracy_m: float,
+    recorded_us: int,
+    received_us: int,
+    mock: bool,
+    now_us: int,
+    config: QualityConfig,
+) -> int:
+    """``static_quality`` of one fix, in plain Python: a few fixes at a time (a phone's upload
+    of one) cost a tenth of the vectorised rules' set-up. The same rules, first applicable wins."""
+    if not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(accuracy_m)) \
+            or abs(lat) > 90 or abs(lon) > 180 or accuracy_m < 0:
+        return Q_OUT_OF_RANGE
+    eps = config.null_island_deg
+    if abs(lat) <= eps and abs(lon) <= eps:
+        return Q_NULL_ISLAND
+    if mock:
+        return Q_MOCK
+    skew_us = int(config.max_future_skew_s * 1e6)
+    if recorded_us > now_us + skew_us or (received_us != NO_TIME and recorded_us > received_us + skew_us):
+        return Q_FUTURE
+    if recorded_us < now_us - int(config.stale_after_s * 1e6):
+        return Q_STALE
+    if accuracy_m > config.max_accuracy_m:
+        return Q_LOW_ACCURACY
+    return Q_OK
+
+
 def possible_jumps(
     lat_a: NDArray[np.float64],
     lon_a: NDArray[np.float64],

@@ -251,10 +251,9 @@ def pending_json_sql(subject: str) -> str:
 
 def pending_params(uploaded_at: dt.datetime) -> list[Any]:
     """The parameters of the pending reminders' SQL (after the person) for the upload ``uploaded_at``."""
-    now = timezone.now()
-    field = Reminder._meta.get_field("send_at")
-    return [field.get_db_prep_value(now, connection), field.get_db_prep_value(now, connection),
-            Kind.CHECKIN, field.get_db_prep_value(uploaded_at, connection), MAX_PENDING_IN_ANSWER]
+    prepare = connection.ops.adapt_datetimefield_value
+    now = prepare(timezone.now())
+    return [now, now, Kind.CHECKIN, prepare(uploaded_at), MAX_PENDING_IN_ANSWER]
 
 
 def pending_payload(device: Device, uploaded_at: dt.datetime | None = None,

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geofence import Fix, FixQuality, QualityConfig, classify_fix, evaluate_person
+from geofence.fixes import NO_TIME, static_quality, static_quality_one, to_epoch_us
 
 from .helpers import T0, fix_at, offset
 
@@ -113,3 +117,49 @@ def test_every_fix_of_an_evaluation_gets_a_class():
 def test_fixes_must_carry_aware_times():
     with pytest.raises(ValueError, match="aware"):
         make(recorded_at=dt.datetime(2024, 3, 4, 12, 0))
+
+
+# The one-fix rules and the vectorised ones must agree on every input, edge values included.
+_EDGE_FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                         st.sampled_from([0.0, -0.0, 1e-7, -1e-7, 1e-4, -1e-4, 1.0001e-4, 90.0, -90.0, 90.0000001,
+                                          180.0, -180.0, 180.0000001, 200.0, 200.0000001, -1.0, 37.1, 122.4]))
+# Seconds from now: around the stale limit (7 days back) and the future skew (300 s ahead).
+_EDGE_SECONDS = st.one_of(st.integers(-8 * 86_400, 8 * 86_400),
+                          st.sampled_from([-7 * 86_400 - 1, -7 * 86_400, -7 * 86_400 + 1, 299, 300, 301, 0]))
+
+
+@settings(max_examples=600, deadline=None)
+@given(lat=_EDGE_FLOATS, lon=_EDGE_FLOATS, accuracy=_EDGE_FLOATS,
+       recorded_s=_EDGE_SECONDS, received=st.one_of(st.none(), st.integers(-600, 600), st.sampled_from([-1, 0, 1])),
+       mock=st.booleans())
+def test_the_one_fix_rules_agree_with_the_vectorised_ones(lat, lon, accuracy, recorded_s, received, mock):
+    config = QualityConfig()
+    now_us = to_epoch_us(NOW)
+    recorded_us = now_us + recorded_s * 1_000_000
+    received_us = NO_TIME if received is None else now_us + received * 1_000_000
+    vector = static_quality(np.array([lat]), np.array([lon]), np.array([accuracy]), np.array([recorded_us], np.int64),
+                            np.array([received_us], np.int64), np.array([mock]), now_us, config)
+    assert static_quality_one(lat, lon, accuracy, recorded_us, received_us, mock, now_us, config) == int(vector[0])
+
+
+def test_the_one_fix_rules_agree_with_the_vectorised_ones_at_every_boundary():
+    """Every combination of values at and around each rule's limit, as one vectorised batch."""
+    import itertools
+
+    config = QualityConfig()
+    now_us = to_epoch_us(NOW)
+    lats = [37.1, 0.0, 1e-4, 1.0001e-4, -90.0, 90.0000001, math.nan, math.inf]
+    lons = [122.4, -1e-4, 1.0001e-4, 180.0, -180.0000001, math.nan]
+    accuracies = [10.0, 200.0, 200.0000001, 0.0, -0.1, math.nan, math.inf]
+    seconds = [0, -7 * 86_400 - 1, -7 * 86_400, -7 * 86_400 + 1, 299, 300, 301]
+    received = [None, -301, 0, 1]
+    rows = list(itertools.product(lats, lons, accuracies, seconds, received, [False, True]))
+    recorded_us = [now_us + s * 1_000_000 for _, _, _, s, _, _ in rows]
+    received_us = [NO_TIME if r is None else now_us + r * 1_000_000 for *_, r, _ in rows]
+    vector = static_quality(np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),
+                            np.array([r[2] for r in rows]), np.array(recorded_us, np.int64),
+                            np.array(received_us, np.int64), np.array([r[5] for r in rows]), now_us, config)
+    scalar = [static_quality_one(lat, lon, acc, rec, recv, mock, now_us, config)
+              for (lat, lon, acc, _, _, mock), rec, recv in zip(rows, recorded_us, received_us, strict=True)]
+    assert scalar == vector.tolist()
+    assert set(scalar) >= {int(v) for v in np.unique(vector)} and len(set(scalar)) == 7  # every class is reached

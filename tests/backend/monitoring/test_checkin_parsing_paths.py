@@ -86,3 +86,28 @@ def test_one_bad_fix_sends_the_whole_batch_to_the_detailed_checks() -> None:
     assert decode_batch(b'{"checkins": [') is None
     assert decode_batch(json.dumps({"checkins": []}).encode()) is None
     assert decode_batch(json.dumps({"checkins": [good] * 501}).encode()) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(items(), min_size=1, max_size=8))
+def test_a_small_batch_is_classed_at_receipt_as_a_large_one_would_be(batch: list[Any]) -> None:
+    """Uploads of up to ``SCALAR_RECEIPT_MAX`` fixes take the one-fix rules: the same classes and
+    positions as the vectorised path gives the same fixes."""
+    import datetime as dt
+
+    import pytest
+
+    from backend.monitoring import engine
+
+    fixes = [fix for fix, _errors in map(parse_fix, batch) if fix is not None]
+    if not fixes:
+        return
+    received = dt.datetime(2026, 11, 27, 14, 3, tzinfo=dt.UTC)
+    assert len(fixes) <= engine.SCALAR_RECEIPT_MAX
+    scalar = engine.at_receipt(fixes, received)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "SCALAR_RECEIPT_MAX", 0)
+        vector = engine.at_receipt(fixes, received)
+    assert [q for _, _, q in scalar] == [q for _, _, q in vector]
+    for (lat_s, lon_s, _), (lat_v, lon_v, _) in zip(scalar, vector, strict=True):
+        assert math.isclose(lat_s, lat_v, abs_tol=1e-9) and math.isclose(lon_s, lon_v, abs_tol=1e-9)
