@@ -28,6 +28,8 @@ from backend.supervision.api.renderers import PhoneJSONRenderer
 _render = PhoneJSONRenderer().render
 # What DRF's content negotiation would answer with JSON for; anything else takes the view.
 _JSON_ACCEPT = frozenset(("", "*/*", "application/json", "application/*"))
+# Accept-Language header -> the language Django picks for it (phones send a handful of values).
+_languages: dict[str, str] = {}
 
 
 class CheckinFastPathMiddleware:
@@ -62,8 +64,14 @@ class CheckinFastPathMiddleware:
             sent_at = parse_sent_at(raw_sent_at)
         except ValidationError:
             return None
-        # As LocaleMiddleware would: the answer's few texts (a conflict's error) in the phone's language.
-        language = translation.get_language_from_request(request)
+        # As LocaleMiddleware would: the answer's few texts (a conflict's error) in the phone's
+        # language. Phones send no cookies; the language of a header is looked up once.
+        header = meta.get("HTTP_ACCEPT_LANGUAGE", "")
+        language = _languages.get(header) if "HTTP_COOKIE" not in meta else None
+        if language is None:
+            language = translation.get_language_from_request(request)
+            if "HTTP_COOKIE" not in meta and len(_languages) < 1000:
+                _languages[header] = language
         translation.activate(language)
         answered = checkin_answer(token, fixes, sent_at)
         if answered is None:  # the token did not authenticate: nothing was stored, the view says why
