@@ -26,10 +26,17 @@ def pending_for_phone(device: Device, uploaded_at: dt.datetime | None = None, ro
     return pending_payload(device, uploaded_at, rows), []
 
 
-def pending_for_phone_sql(subject: str, uploaded_at: dt.datetime) -> tuple[str, list[Any]]:
-    """``(SQL expression, parameters)`` of the pending reminders' rows, for the PostgreSQL upload
-    statement to carry along (one round trip per upload instead of two); ``subject`` is an SQL
-    expression of the person's id."""
-    from backend.reminders.services import pending_json_sql, pending_params
+def pending_for_phone_sql(subject: str) -> str:
+    """The pending reminders' rows as one SQL expression, for the PostgreSQL upload statement to
+    carry along (one round trip per upload instead of two); ``subject`` is an SQL expression of
+    the person's id. Its parameters: ``pending_for_phone_params``."""
+    from backend.reminders.services import pending_json_sql
 
-    return pending_json_sql(subject), pending_params(uploaded_at)
+    return pending_json_sql(subject)
+
+
+def pending_for_phone_params(uploaded_at: dt.datetime) -> list[Any]:
+    """The parameters of ``pending_for_phone_sql`` for the upload ``uploaded_at``."""
+    from backend.reminders.services import pending_params
+
+    return pending_params(uploaded_at)

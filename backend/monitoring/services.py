@@ -23,7 +23,7 @@ from backend.config.db import hot_cursor
 from backend.monitoring import engine, evaluation_queue
 from backend.monitoring.checkin_input import FixInput, parse_fix
 from backend.monitoring.events import next_sequence, publish_event, publish_positions
-from backend.monitoring.hooks import pending_for_phone, pending_for_phone_sql
+from backend.monitoring.hooks import pending_for_phone, pending_for_phone_params, pending_for_phone_sql
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
 from backend.monitoring.rules import (
     CHECKIN_INTERVAL,
@@ -369,15 +369,8 @@ def _upload_sql(key: str, ring: bool) -> str:
         f"FROM state, phone, unnest({arrays}) AS f({names}) "
         "ON CONFLICT (device_id, client_id) DO NOTHING RETURNING client_id) "
         "SELECT phone.*, (SELECT count(*) FROM state), (SELECT at FROM due), "
-        f"ARRAY(SELECT client_id::text FROM new), {_pending_sql()}{notify} FROM phone"
+        f"ARRAY(SELECT client_id::text FROM new), {pending_for_phone_sql('phone.d_subject_id')}{notify} FROM phone"
     )
-
-
-@functools.cache
-def _pending_sql() -> str:
-    return pending_for_phone_sql("phone.d_subject_id", timezone.now())[0]
-
-
 
 
 def _array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
@@ -433,7 +426,7 @@ def _store_upload_postgresql(phone: Device | str, fixes: list[FixInput], receipt
         valid, received_at, *_INTERVALS,
         received_at, bool(fixes), received_at,
         received_at, skew, *columns,
-        *pending_for_phone_sql("phone.d_subject_id", received_at)[1]]
+        *pending_for_phone_params(received_at)]
     if ring:
         params.append(evaluation_queue.channel())
     with hot_cursor() as cursor:
