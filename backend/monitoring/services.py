@@ -448,20 +448,27 @@ def _store_upload_postgresql(phone: Device | str, fixes: list[FixInput], receipt
 
 _STATE_FIELDS = ("subject_id", "engine_state", "last_fix_at", "evaluated_through_id", "subject__id",
                  "subject__office_id", "subject__name", "subject__supervision_level", "subject__status")
+# Written out: times as epoch microseconds (reading them back as datetimes cost more than
+# evaluating them), and each person's rows past their cursor read by its own range scan of the
+# (subject, id) index. The LATERAL with OFFSET 0 keeps it so: the statement is prepared, and
+# PostgreSQL's generic plan of a plain join against the cursors is a hash join over a sequential
+# scan of every check-in ever stored (measured: 42 ms a round at 290,000 rows, growing with them).
+_FIXES_TO_EVALUATE_SQL = (  # noqa: S608
+    "SELECT {columns} FROM unnest(%s::bigint[], %s::bigint[]) AS cur(sid, after) "
+    "CROSS JOIN LATERAL (SELECT * FROM {table} WHERE subject_id = cur.sid AND id > cur.after OFFSET 0) AS c "
+    "ORDER BY c.id").format(
+    table=CheckIn._meta.db_table,
+    columns=", ".join("c.client_id::text" if c == "client_id" else
+                      f"(EXTRACT(EPOCH FROM c.{c}) * 1000000)::bigint" if c.endswith("_at") else f"c.{c}"
+                      for c in engine.StoredFixes.COLUMNS))
+
+
 def _fixes_to_evaluate(after: dict[int, int]) -> engine.StoredFixes:
     """Each person's stored fixes past their evaluation cursor, in id order."""
     names = engine.StoredFixes.COLUMNS
     if connection.vendor == "postgresql":
-        # Written out: one join against the cursors, times as epoch microseconds (reading them
-        # back as datetimes cost more than evaluating them).
-        columns = ", ".join(
-            "c.client_id::text" if c == "client_id" else
-            f"(EXTRACT(EPOCH FROM c.{c}) * 1000000)::bigint" if c.endswith("_at") else f"c.{c}" for c in names)
         with hot_cursor() as cursor:
-            cursor.execute(
-                f"SELECT {columns} FROM {CheckIn._meta.db_table} c "  # noqa: S608
-                "JOIN unnest(%s::bigint[], %s::bigint[]) AS cur(sid, after) ON c.subject_id = cur.sid "
-                "AND c.id > cur.after ORDER BY c.id", [list(after), list(after.values())])
+            cursor.execute(_FIXES_TO_EVALUATE_SQL, [list(after), list(after.values())])
             return engine.StoredFixes.from_rows(cursor.fetchall())
     condition = Q()
     for pk, cursor_id in after.items():
