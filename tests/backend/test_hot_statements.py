@@ -66,11 +66,9 @@ def test_the_evaluators_read_of_new_fixes_stays_an_index_scan_in_a_generic_plan(
     import re
 
     from backend.monitoring.services import _FIXES_TO_EVALUATE_SQL
-    from tests.conftest import enroll_phone
+    from tests.conftest import enroll_phone, make_subject
 
     # A county's worth of history: 40 people, 1,250 fixes each, with the statistics autovacuum keeps.
-    from tests.conftest import make_subject
-
     people = [subject_a, *(make_subject(subject_a.office, officer_a) for _ in range(39))]  # type: ignore[attr-defined]
     device, _token = enroll_phone(subject_a, officer_a)
     with connection.cursor() as cursor:
