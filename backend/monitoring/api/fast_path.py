@@ -47,6 +47,7 @@ class CheckinFastPathMiddleware:
         return self._answer(request) or self.get_response(request)
 
     def _answer(self, request: HttpRequest) -> HttpResponse | None:
+        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it (DisallowedHost: a 400)
         meta = request.META
         scheme, _space, token = meta.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != "device" or not token or " " in token:

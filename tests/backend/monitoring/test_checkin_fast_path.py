@@ -110,3 +110,11 @@ def test_everything_else_goes_to_the_view(token: str, case: str) -> None:
     assert response.status_code == expected[case], response.content
     assert view.called  # the view answered, with its own error
     assert not CheckIn.objects.exists()
+
+
+def test_a_host_not_allowed_is_refused_as_by_the_rest_of_the_stack(token: str) -> None:
+    for enabled in (False, True):
+        with override_settings(CHECKIN_FAST_PATH=enabled):
+            response = _post(token, [fix()], HTTP_HOST="evil.example.com")
+        assert response.status_code == 400
+    assert not CheckIn.objects.exists()
