@@ -152,10 +152,11 @@ else:
                         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
+# Well-formed check-in uploads are answered by ``backend.monitoring.api.fast_path``.
+CHECKIN_FAST_PATH = env_bool("CHECKIN_FAST_PATH", default=True)
 # The hot statements (phone uploads, device auth, evaluator rounds) are prepared on the server
 # (``backend.config.db.hot_cursor``) from their second run; off behind a pooler in transaction
 # mode. The ORM's statements bind on the client and are never prepared either way.
-CHECKIN_FAST_PATH = env_bool("CHECKIN_FAST_PATH", default=True)
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", default=True)
 if DATABASE_URL and DB_PREPARED_STATEMENTS:
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1

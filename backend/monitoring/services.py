@@ -392,7 +392,7 @@ def _array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
 
 # The check-in interval of each supervision level, as the upload statement takes it: levels,
 # seconds, and the seconds of a level not in the table.
-_INTERVALS = ("{" + ",".join(CHECKIN_INTERVAL) + "}",
+_INTERVALS = (_array(list(CHECKIN_INTERVAL), "name"),
               _array([every.total_seconds() for every in CHECKIN_INTERVAL.values()], "float8"),
               checkin_interval("").total_seconds())
 

@@ -266,18 +266,19 @@ def pending_payload(device: Device, uploaded_at: dt.datetime | None = None,
     """
     if uploaded_at is None:
         found = pending_reminders(device.subject_id).values_list("pk", "kind", "title", "body", "data")
-        return [{"id": str(pk), "type": kind, "title": title, "body": body, "data": dict(data)}
-                for pk, kind, title, body, data in found[:MAX_PENDING_IN_ANSWER]]
+        return [_pending_item(*row) for row in found[:MAX_PENDING_IN_ANSWER]]
     if rows is not None:
-        return [{"id": str(pk), "type": kind, "title": title, "body": body, "data": dict(data)}
-                for pk, kind, title, body, data in (json.loads(rows) if isinstance(rows, str) else rows)]
+        return [_pending_item(*row) for row in (json.loads(rows) if isinstance(rows, str) else rows)]
     with hot_cursor() as cursor:
         cursor.execute(_PENDING_SQL.format(subject="%s"), [device.subject_id, *pending_params(uploaded_at)])
         found = cursor.fetchall()
     data_field = Reminder._meta.get_field("data")
-    return [{"id": str(pk), "type": kind, "title": title, "body": body,
-             "data": dict(data_field.from_db_value(data, None, connection))}
+    return [_pending_item(pk, kind, title, body, data_field.from_db_value(data, None, connection))
             for pk, kind, title, body, data, _send_at in found]
+
+
+def _pending_item(pk: int, kind: str, title: str, body: str, data: Any) -> dict[str, Any]:
+    return {"id": str(pk), "type": kind, "title": title, "body": body, "data": dict(data)}
 
 
 def acknowledge_reminder(device: Device, reminder_id: int) -> Reminder:

@@ -5,10 +5,12 @@ and for a one-fix upload Django's middleware stack, URL resolution and DRF's req
 content negotiation and authentication classes cost about as much as storing the fix. This
 middleware sits right after ``SecurityMiddleware`` and answers the uploads it can answer
 exactly as ``CheckinView`` would: a POST of JSON to the check-in path with a device token that
-authenticates and a body that ``decode_batch`` takes whole. It calls the same functions as the
-view (``parse_sent_at``, ``checkin_answer``) and writes the same JSON and headers; on PostgreSQL
-the upload's one statement also authenticates the token, so a one-fix upload is one round trip. Anything else (a bad token, a malformed body, an odd ``Accept``) goes down the
-normal stack untouched, so every error is still the view's. ``CHECKIN_FAST_PATH=0`` turns it off.
+authenticates and a body that ``decode_batch`` takes whole. It calls the view's own functions
+(``parse_sent_at``, ``checkin_answer``) and the token's variant of its service
+(``record_checkins_with_token``: on PostgreSQL the upload's one statement authenticates the
+token, so a one-fix upload is one round trip), and writes the same JSON and headers. Anything
+else (a bad token, a malformed body, an odd ``Accept``) goes down the normal stack untouched, so
+every error is still the view's. ``CHECKIN_FAST_PATH=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rest_framework.exceptions import ValidationError
 
 from backend.monitoring.api.views import checkin_answer, parse_sent_at
 from backend.monitoring.checkin_input import decode_batch
+from backend.monitoring.services import record_checkins_with_token
 from backend.supervision.api.renderers import PhoneJSONRenderer
 
 _render = PhoneJSONRenderer().render
@@ -74,10 +77,10 @@ class CheckinFastPathMiddleware:
             if "HTTP_COOKIE" not in meta and len(_languages) < 1000:
                 _languages[header] = language
         translation.activate(language)
-        answered = checkin_answer(token, fixes, sent_at)
-        if answered is None:  # the token did not authenticate: nothing was stored, the view says why
+        outcome = record_checkins_with_token(token, fixes, sent_at)
+        if outcome is None:  # the token did not authenticate: nothing was stored, the view says why
             return None
-        status, answer = answered
+        status, answer = checkin_answer(outcome)
         response = HttpResponse(_render(answer), status=status, content_type="application/json")
         # The headers the rest of the stack adds to this answer: DRF's Allow, LocaleMiddleware's
         # language, CommonMiddleware's length, XFrameOptionsMiddleware's frame option.

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, overload
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import QuerySet
@@ -38,14 +38,14 @@ from backend.monitoring.api.serializers import (
 from backend.monitoring.checkin_input import MAX_BATCH, decode_batch
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
 from backend.monitoring.services import (
+    CheckinOutcome,
     acknowledge_alert,
     record_checkins,
-    record_checkins_with_token,
     record_status,
     resolve_alert,
 )
 from backend.supervision.api.views import MobileAPIView
-from backend.supervision.models import Device, Subject
+from backend.supervision.models import Subject
 
 MAX_TRACK_POINTS = 20_000
 
@@ -202,7 +202,7 @@ class CheckinView(MobileAPIView):
             if not 1 <= len(items) <= MAX_BATCH:
                 raise ValidationError({"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},
                                       code="batch_size")
-        outcome_status, answer = checkin_answer(self.device, items, parse_sent_at(raw_sent_at))
+        outcome_status, answer = checkin_answer(record_checkins(self.device, items, parse_sent_at(raw_sent_at)))
         return Response(answer, status=outcome_status)
 
 
@@ -216,27 +216,13 @@ def parse_sent_at(raw: Any) -> dt.datetime | None:
     return sent_at
 
 
-@overload
-def checkin_answer(phone: Device, items: list[Any], sent_at: dt.datetime | None) -> tuple[int, dict[str, Any]]: ...
-@overload
-def checkin_answer(phone: str, items: list[Any], sent_at: dt.datetime | None) -> tuple[int, dict[str, Any]] | None: ...
-def checkin_answer(phone: Device | str, items: list[Any], sent_at: dt.datetime | None,
-                   ) -> tuple[int, dict[str, Any]] | None:
-    """Store the batch and build the answer: ``(HTTP status, body)``.
+def checkin_answer(outcome: CheckinOutcome) -> tuple[int, dict[str, Any]]:
+    """The answer to a stored batch: ``(HTTP status, body)``.
 
-    ``phone`` is the authenticated ``Device`` (the view), or the device token (the fast path):
-    then ``None`` means it did not authenticate and nothing was stored. The answer is built from
-    plain values already in its documented shape: running 500 results through a serializer would
-    cost more than storing the fixes. A batch with nothing accepted and nothing already stored is
-    a 400 that still lists each fix's fate.
+    The answer is built from plain values already in its documented shape: running 500 results
+    through a serializer would cost more than storing the fixes. A batch with nothing accepted
+    and nothing already stored is a 400 that still lists each fix's fate.
     """
-    if isinstance(phone, str):
-        found = record_checkins_with_token(phone, items, sent_at)
-        if found is None:
-            return None
-        outcome = found
-    else:
-        outcome = record_checkins(phone, items, sent_at)
     answer = {"results": outcome.results, "accepted": outcome.accepted, "server_time": outcome.server_time,
               "next_checkin_due": outcome.next_checkin_due, "reminders": outcome.reminders,
               "commands": outcome.commands}
