@@ -329,17 +329,15 @@ def classify_fix(
 ) -> FixQuality:
     """The quality class of one fix, given the person's previous good fix (or None)."""
     config = config or QualityConfig()
-    code = int(
-        static_quality(
-            np.array([fix.lat], dtype=np.float64),
-            np.array([fix.lon], dtype=np.float64),
-            np.array([fix.accuracy_m], dtype=np.float64),
-            np.array([to_epoch_us(fix.recorded_at)], dtype=np.int64),
-            np.array([NO_TIME if fix.received_at is None else to_epoch_us(fix.received_at)], dtype=np.int64),
-            np.array([fix.mock_location]),
-            to_epoch_us(now),
-            config,
-        )[0]
+    code = static_quality_one(
+        fix.lat,
+        fix.lon,
+        fix.accuracy_m,
+        to_epoch_us(fix.recorded_at),
+        NO_TIME if fix.received_at is None else to_epoch_us(fix.received_at),
+        fix.mock_location,
+        to_epoch_us(now),
+        config,
     )
     if code != Q_OK or previous_good is None:
         return QUALITY_BY_CODE[code]
