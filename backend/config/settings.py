@@ -94,8 +94,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Answers well-formed phone check-in uploads without the rest of the stack (see its module).
-    "backend.monitoring.api.fast_path.CheckinFastPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -152,7 +150,8 @@ else:
                         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
-# Well-formed check-in uploads are answered by ``backend.monitoring.api.fast_path``.
+# Well-formed check-in uploads are answered in front of Django by the WSGI application's fast
+# path (``backend.monitoring.api.fast_path``); off, they take the view like every request.
 CHECKIN_FAST_PATH = env_bool("CHECKIN_FAST_PATH", default=True)
 # The hot statements (phone uploads, device auth, evaluator rounds) are prepared on the server
 # (``backend.config.db.hot_cursor``) from their second run; off behind a pooler in transaction

@@ -1,24 +1,40 @@
-"""The check-in upload's fast path: a middleware that answers well-formed uploads itself.
+"""The check-in upload's fast path: a WSGI layer in front of Django that answers well-formed uploads.
 
 Check-in uploads are most of the server's requests (every phone, every few minutes, all day),
-and for a one-fix upload Django's middleware stack, URL resolution and DRF's request wrapping,
-content negotiation and authentication classes cost about as much as storing the fix. This
-middleware sits right after ``SecurityMiddleware`` and answers the uploads it can answer
-exactly as ``CheckinView`` would: a POST of JSON to the check-in path with a device token that
-authenticates and a body that ``decode_batch`` takes whole. It calls the view's own functions
+and for a one-fix upload Django's request and response objects, its middleware stack, URL
+resolution and DRF's request wrapping, content negotiation and authentication classes cost
+more than storing the fix. ``CheckinFastPath`` wraps the WSGI application (``config/wsgi.py``,
+what gunicorn serves) and answers the uploads it can answer exactly as ``CheckinView`` would: a
+POST of JSON to the check-in path, on an allowed host, with a device token that authenticates
+and a body that ``decode_batch`` takes whole. It calls the view's own functions
 (``parse_sent_at``, ``checkin_answer``) and the token's variant of its service
 (``record_checkins_with_token``: on PostgreSQL the upload's one statement authenticates the
-token, so a one-fix upload is one round trip), and writes the same JSON and headers. Anything
-else (a bad token, a malformed body, an odd ``Accept``) goes down the normal stack untouched, so
-every error is still the view's. ``CHECKIN_FAST_PATH=0`` turns it off.
+token, so a one-fix upload is one round trip), sends Django's request signals (which keep the
+database connections healthy) and writes the same JSON and headers, those of
+``SecurityMiddleware`` included. Anything else (a bad token, a malformed body, an odd
+``Accept``, a host not allowed, plain HTTP where HTTPS is required) goes to Django untouched,
+so every error is still the view's or the middleware's. ``CHECKIN_FAST_PATH=0`` turns it off.
+The ASGI application (the embedded ``make run`` server) has no fast path: uploads take the view.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import io
+import logging
+from collections.abc import Callable, Iterable
+from http.client import responses
+from typing import Any
 
 from django.conf import settings
+from django.core import signals
+from django.core.handlers.exception import response_for_exception
+from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.http.request import split_domain_port, validate_host
+from django.middleware.security import SecurityMiddleware
 from django.urls import reverse
 from django.utils import translation
 from rest_framework.exceptions import ValidationError
@@ -28,65 +44,136 @@ from backend.monitoring.checkin_input import decode_batch
 from backend.monitoring.services import record_checkins_with_token
 from backend.supervision.api.renderers import PhoneJSONRenderer
 
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
 _render = PhoneJSONRenderer().render
 # What DRF's content negotiation would answer with JSON for; anything else takes the view.
 _JSON_ACCEPT = frozenset(("", "*/*", "application/json", "application/*"))
+# The body's media types the view's JSON parser reads the same way as ``decode_batch`` (UTF-8).
+_JSON_CONTENT = frozenset(("application/json", "application/json;charset=utf-8"))
 # Accept-Language header -> the language Django picks for it (phones send a handful of values).
 _languages: dict[str, str] = {}
 
 
-class CheckinFastPathMiddleware:
-    """Answers well-formed check-in uploads without the rest of the stack (see the module text)."""
+class CheckinFastPath:
+    """WSGI middleware: answers well-formed check-in uploads without Django's stack (see the module text)."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        self.enabled = settings.CHECKIN_FAST_PATH
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
         self.path = reverse("mobile-checkins")
-        self.allow = "POST, OPTIONS"
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not self.enabled or request.path_info != self.path or request.method != "POST":
-            return self.get_response(request)
-        return self._answer(request) or self.get_response(request)
-
-    def _answer(self, request: HttpRequest) -> HttpResponse | None:
-        request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it (DisallowedHost: a 400)
-        meta = request.META
-        scheme, _space, token = meta.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != "device" or not token or " " in token:
-            return None
-        if request.content_type != "application/json" or meta.get("HTTP_ACCEPT", "").strip() not in _JSON_ACCEPT:
-            return None
-        length = meta.get("CONTENT_LENGTH") or ""
-        if not length.isdigit() or int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            return None
-        decoded = decode_batch(request.body)
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != self.path or environ.get("REQUEST_METHOD") != "POST" \
+                or not settings.CHECKIN_FAST_PATH:
+            return self.app(environ, start_response)
+        body = _json_upload_body(environ)
+        if body is None:
+            return self.app(environ, start_response)
+        decoded = decode_batch(body)
         if decoded is None:
-            return None
+            return self.app(environ, start_response)
         fixes, raw_sent_at = decoded
         try:
             sent_at = parse_sent_at(raw_sent_at)
         except ValidationError:
-            return None
-        # As LocaleMiddleware would: the answer's few texts (a conflict's error) in the phone's
-        # language. Phones send no cookies; the language of a header is looked up once.
-        header = meta.get("HTTP_ACCEPT_LANGUAGE", "")
-        language = _languages.get(header) if "HTTP_COOKIE" not in meta else None
-        if language is None:
-            language = translation.get_language_from_request(request)
-            if "HTTP_COOKIE" not in meta and len(_languages) < 1000:
-                _languages[header] = language
+            return self.app(environ, start_response)
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        language = _language(environ)
         translation.activate(language)
-        outcome = record_checkins_with_token(token, fixes, sent_at)
-        if outcome is None:  # the token did not authenticate: nothing was stored, the view says why
-            return None
-        status, answer = checkin_answer(outcome)
-        response = HttpResponse(_render(answer), status=status, content_type="application/json")
+        try:
+            outcome = record_checkins_with_token(_token(environ), fixes, sent_at)
+            if outcome is None:  # the token did not authenticate: nothing was stored, the view says why
+                return self.app(environ, start_response)
+            status, answer = checkin_answer(outcome)
+            content = _render(answer)
+        except Exception as exc:  # as Django's handler would: logged, and its error page
+            response = response_for_exception(WSGIRequest(environ), exc)
+            start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+            return response  # closing it sends request_finished
         # The headers the rest of the stack adds to this answer: DRF's Allow, LocaleMiddleware's
-        # language, CommonMiddleware's length, XFrameOptionsMiddleware's frame option.
-        response["Allow"] = self.allow
-        response["Content-Language"] = language
-        response["Vary"] = "Accept-Language"
-        response["Content-Length"] = str(len(response.content))
-        response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
-        return response
+        # language, CommonMiddleware's length, XFrameOptionsMiddleware's frame option, and
+        # SecurityMiddleware's.
+        start_response(f"{status} {responses.get(status, 'Unknown Status Code')}", [
+            ("Content-Type", "application/json"), ("Allow", "POST, OPTIONS"), ("Content-Language", language),
+            ("Vary", "Accept-Language"), ("Content-Length", str(len(content))),
+            ("X-Frame-Options", settings.X_FRAME_OPTIONS), *_security_headers(_is_secure(environ))])
+        signals.request_finished.send(sender=self.__class__)
+        return [content]
+
+
+def _token(environ: dict[str, Any]) -> str:
+    return str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")[2]
+
+
+def _json_upload_body(environ: dict[str, Any]) -> bytes | None:
+    """The body of a request the fast path may answer, or ``None`` to leave it to Django.
+
+    Once read, the body is put back as the request's input, so whoever answers instead reads it.
+    """
+    scheme, _space, token = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")
+    if scheme.lower() != "device" or not token or " " in token:
+        return None
+    content_type = str(environ.get("CONTENT_TYPE", "")).lower().replace(" ", "")
+    if content_type not in _JSON_CONTENT or str(environ.get("HTTP_ACCEPT", "")).strip() not in _JSON_ACCEPT:
+        return None
+    length = str(environ.get("CONTENT_LENGTH") or "")
+    if not length.isdigit() or int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return None
+    # SecurityMiddleware redirects plain HTTP when HTTPS is required; CommonMiddleware refuses a
+    # host not allowed (a 400). Both are left to them.
+    if (settings.SECURE_SSL_REDIRECT and not _is_secure(environ)) or not _host_allowed(environ):
+        return None
+    body: bytes = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _host_allowed(environ: dict[str, Any]) -> bool:
+    """The Host header is one of ALLOWED_HOSTS (``HttpRequest.get_host``'s test; anything less
+    plain, such as a forwarded host, is left to Django)."""
+    host = environ.get("HTTP_HOST")
+    if settings.USE_X_FORWARDED_HOST or not host:
+        return False
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def _is_secure(environ: dict[str, Any]) -> bool:
+    """``HttpRequest.is_secure``: the proxy's header when one is configured, else the scheme."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        value = environ.get(header)
+        if value is not None:
+            return bool(value.split(",", 1)[0].strip() == secure_value)
+    return bool(environ.get("wsgi.url_scheme") == "https")
+
+
+def _language(environ: dict[str, Any]) -> str:
+    """The answer's language, as LocaleMiddleware would pick it (phones send no cookies, so the
+    language of an Accept-Language header is looked up once)."""
+    header = str(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+    cookies = "HTTP_COOKIE" in environ
+    language = None if cookies else _languages.get(header)
+    if language is None:
+        language = translation.get_language_from_request(WSGIRequest(environ))
+        if not cookies and len(_languages) < 1000:
+            _languages[header] = language
+    return language
+
+
+@functools.cache
+def _security_headers(secure: bool) -> list[tuple[str, str]]:
+    """The headers ``SecurityMiddleware`` adds to an answer (HSTS only over HTTPS), from its own code."""
+    request = HttpRequest()
+    request.is_secure = lambda: secure  # type: ignore[method-assign]
+    response = SecurityMiddleware(lambda _request: HttpResponse()).process_response(request, HttpResponse())
+    return [(name, value) for name, value in response.items() if name != "Content-Type"]
+
+
+@receiver(setting_changed)
+def _settings_changed(**_kwargs: Any) -> None:
+    _security_headers.cache_clear()
+    _languages.clear()

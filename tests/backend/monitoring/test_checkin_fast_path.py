@@ -1,21 +1,34 @@
-"""The check-in fast path answers exactly as the view would, and leaves everything else to it."""
+"""The check-in fast path answers exactly as the view would, and leaves everything else to Django.
+
+The fast path wraps the WSGI application (what gunicorn serves), so these tests call that
+application with a WSGI environ, as a server would, instead of going through Django's test client.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.test import override_settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import OperationalError, close_old_connections
+from django.test import RequestFactory, override_settings
 
+from backend.config.wsgi import application
+from backend.monitoring.api import fast_path
+from backend.monitoring.api.fast_path import CheckinFastPath
 from backend.monitoring.api.views import CheckinView
 from backend.monitoring.models import CheckIn
 from tests.backend.monitoring.helpers import fix
-from tests.conftest import device_client, enroll_phone
+from tests.conftest import enroll_phone
 
 pytestmark = pytest.mark.django_db
 
+PATH = "/api/v1/mobile/checkins"
 # Fields whose values differ from one answer to the next by nature.
 _VOLATILE = {"server_time", "next_checkin_due"}
 
@@ -25,18 +38,58 @@ def token(subject_a: Any, officer_a: Any) -> str:
     return enroll_phone(subject_a, officer_a)[1]
 
 
-def _post(token: str, fixes: list[dict[str, Any]], body: dict[str, Any] | None = None, **headers: str) -> Any:
-    return device_client(token).post("/api/v1/mobile/checkins", {"checkins": fixes, **(body or {})}, format="json",
-                                     **headers)
+@contextmanager
+def _keep_test_connection() -> Iterator[None]:
+    """As Django's test client does: a request must not close the test's connection (its transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _environ(token: str, body: bytes | str, content_type: str = "application/json", **headers: str) -> dict[str, Any]:
+    headers = {"HTTP_HOST": "testserver", "HTTP_AUTHORIZATION": f"Device {token}", **headers}
+    return RequestFactory().post(PATH, body, content_type=content_type, **headers).environ  # type: ignore[no-any-return]
+
+
+def _fresh_application() -> CheckinFastPath:
+    """The WSGI application built anew, so Django's middleware reads the settings as overridden."""
+    return CheckinFastPath(WSGIHandler())
+
+
+def _call(environ: dict[str, Any], app: Any = application) -> tuple[int, dict[str, str], bytes]:
+    """Call the WSGI application as a server would: status, headers, body (closed after)."""
+    started: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        started.update(status=int(status.split(" ", 1)[0]), headers=dict(headers))
+
+    with _keep_test_connection():
+        result = app(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+    return started["status"], started["headers"], body
+
+
+def _post(token: str, fixes: list[dict[str, Any]], body: dict[str, Any] | None = None,
+          **headers: str) -> tuple[int, dict[str, str], bytes]:
+    return _call(_environ(token, json.dumps({"checkins": fixes, **(body or {})}), **headers))
 
 
 def _answer(token: str, fixes: list[dict[str, Any]], **headers: str) -> tuple[int, dict[str, str], dict[str, Any]]:
-    response = _post(token, fixes, **headers)
-    body = response.json()
+    status, response_headers, content = _post(token, fixes, **headers)
+    body = json.loads(content)
     for key in _VOLATILE:
         body.pop(key, None)
-    kept = {k: v for k, v in response.headers.items() if k not in ("Date", "Content-Length")}
-    return response.status_code, kept, body
+    kept = {k: v for k, v in response_headers.items() if k not in ("Date", "Content-Length")}
+    return status, kept, body
 
 
 def _both_ways(token: str, batch: list[dict[str, Any]], **headers: str) -> tuple[Any, Any]:
@@ -48,17 +101,26 @@ def _both_ways(token: str, batch: list[dict[str, Any]], **headers: str) -> tuple
     return slow, fast
 
 
-def _not_the_view() -> Any:
-    return mock.patch.object(CheckinView, "post", side_effect=AssertionError("the view was reached"))
+def _not_django() -> Any:
+    return mock.patch.object(application, "app", side_effect=AssertionError("Django was reached"))
 
 
-def test_a_good_upload_is_answered_without_the_view(token: str) -> None:
+def test_a_good_upload_is_answered_without_django(token: str) -> None:
     batch = [fix(), fix()]
-    with override_settings(CHECKIN_FAST_PATH=True), _not_the_view():
-        response = _post(token, batch)
-    assert response.status_code == 200
-    assert [r["status"] for r in response.json()["results"]] == ["accepted", "accepted"]
+    with override_settings(CHECKIN_FAST_PATH=True), _not_django():
+        status, headers, content = _post(token, batch)
+    assert status == 200
+    assert int(headers["Content-Length"]) == len(content)
+    assert [r["status"] for r in json.loads(content)["results"]] == ["accepted", "accepted"]
     assert CheckIn.objects.filter(client_id__in=[f["id"] for f in batch]).count() == 2
+
+
+def test_a_json_body_with_its_charset_takes_the_fast_path(token: str) -> None:
+    with override_settings(CHECKIN_FAST_PATH=True), _not_django():
+        status, _headers, _content = _call(_environ(token, json.dumps({"checkins": [fix()]}),
+                                                    content_type="application/json; charset=UTF-8"))
+    assert status == 200
+    assert CheckIn.objects.count() == 1
 
 
 def test_it_writes_what_the_view_writes(token: str) -> None:
@@ -69,9 +131,24 @@ def test_it_writes_what_the_view_writes(token: str) -> None:
     assert [r["status"] for r in slow_body["results"]] == ["accepted", "accepted"]
     assert [r["status"] for r in fast_body["results"]] == ["duplicate", "duplicate"]
     assert fast_headers == slow_headers
+    assert {"X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Allow"} <= set(fast_headers)
     with override_settings(CHECKIN_FAST_PATH=False):
         again = _answer(token, batch)
     assert again[2] == fast_body
+
+
+@override_settings(SECURE_HSTS_SECONDS=3600, SECURE_HSTS_INCLUDE_SUBDOMAINS=True)
+def test_over_https_it_sends_the_security_headers_django_sends(token: str) -> None:
+    batch = [fix()]
+    https = {"wsgi.url_scheme": "https"}
+    app = _fresh_application()
+    with override_settings(CHECKIN_FAST_PATH=False):
+        slow = _call({**_environ(token, json.dumps({"checkins": batch})), **https}, app)
+    with override_settings(CHECKIN_FAST_PATH=True), mock.patch.object(app, "app", side_effect=AssertionError):
+        fast = _call({**_environ(token, json.dumps({"checkins": batch})), **https}, app)
+    assert slow[1]["Strict-Transport-Security"] == "max-age=3600; includeSubDomains"
+    drop = {"Date", "Content-Length"}
+    assert {k: v for k, v in fast[1].items() if k not in drop} == {k: v for k, v in slow[1].items() if k not in drop}
 
 
 def test_a_conflict_is_answered_in_the_phones_language(token: str) -> None:
@@ -81,7 +158,7 @@ def test_a_conflict_is_answered_in_the_phones_language(token: str) -> None:
     for language, expected in (("en", "already sent with a different fix"), ("zh-hans", "不同")):
         with override_settings(CHECKIN_FAST_PATH=False):
             slow = _answer(token, [changed], HTTP_ACCEPT_LANGUAGE=language)
-        with override_settings(CHECKIN_FAST_PATH=True), _not_the_view():
+        with override_settings(CHECKIN_FAST_PATH=True), _not_django():
             fast = _answer(token, [changed], HTTP_ACCEPT_LANGUAGE=language)
         assert slow == fast
         assert fast[0] == 400 and fast[1]["Content-Language"] == language
@@ -102,19 +179,40 @@ def test_everything_else_goes_to_the_view(token: str, case: str) -> None:
     with override_settings(CHECKIN_FAST_PATH=True), mock.patch.object(
             CheckinView, "dispatch", autospec=True, side_effect=CheckinView.dispatch) as view:
         if case == "not json":
-            response = device_client(client_token).post("/api/v1/mobile/checkins", "checkins=1",
-                                                        content_type="application/x-www-form-urlencoded")
+            status, _headers, content = _call(_environ(client_token, "checkins=1",
+                                                       content_type="application/x-www-form-urlencoded"))
         else:
-            response = _post(client_token, batch, body, **headers)
+            status, _headers, content = _post(client_token, batch, body, **headers)
     expected = {"bad token": 401, "malformed fix": 400, "bad sent_at": 400, "not json": 415, "accepts xml": 406}
-    assert response.status_code == expected[case], response.content
-    assert view.called  # the view answered, with its own error
+    assert status == expected[case], content
+    assert view.called  # the view answered, with its own error (it read the body the fast path read)
+    if case == "malformed fix":
+        assert "lat" in json.dumps(json.loads(content))
     assert not CheckIn.objects.exists()
 
 
 def test_a_host_not_allowed_is_refused_as_by_the_rest_of_the_stack(token: str) -> None:
     for enabled in (False, True):
         with override_settings(CHECKIN_FAST_PATH=enabled):
-            response = _post(token, [fix()], HTTP_HOST="evil.example.com")
-        assert response.status_code == 400
+            status, _headers, _content = _post(token, [fix()], HTTP_HOST="evil.example.com")
+        assert status == 400
+    assert not CheckIn.objects.exists()
+
+
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_plain_http_is_redirected_where_https_is_required(token: str) -> None:
+    app = _fresh_application()
+    for enabled in (False, True):
+        with override_settings(CHECKIN_FAST_PATH=enabled):
+            status, headers, _content = _call(_environ(token, json.dumps({"checkins": [fix()]})), app)
+        assert status == 301 and headers["Location"].startswith("https://")
+    assert not CheckIn.objects.exists()
+
+
+def test_a_database_failure_is_a_logged_500_as_django_gives_it(token: str, caplog: Any) -> None:
+    with override_settings(CHECKIN_FAST_PATH=True, DEBUG=False), mock.patch.object(
+            fast_path, "record_checkins_with_token", side_effect=OperationalError("server closed the connection")):
+        status, _headers, _content = _post(token, [fix()])
+    assert status == 500
+    assert "server closed the connection" in caplog.text
     assert not CheckIn.objects.exists()

@@ -261,3 +261,46 @@ def test_a_round_that_rolls_back_is_not_remembered(rung: list[int], subject_a: A
         services.evaluate_pending(rung)
     assert subject_a.pk not in engine._remembered
     assert state(subject_a).pending_since is not None, "the mark stays for the next round"
+
+
+def test_the_listener_gathers_the_rings_of_its_window_in_one_read() -> None:
+    """Rings committed before and during the gathering window all come back, once each, in order."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the doorbell is PostgreSQL's LISTEN/NOTIFY")
+    import threading
+    import time
+
+    import psycopg
+
+    from backend.monitoring import evaluation_queue
+
+    listener = evaluation_queue.Listener()
+    listener.listen()
+    params = connection.settings_dict
+    ringer = psycopg.connect(dbname=params["NAME"], user=params.get("USER") or None, host=params.get("HOST") or None,
+                             port=str(params["PORT"]) if params.get("PORT") else None, autocommit=True)
+    try:
+        assert listener.wait(timeout_s=0.05) == []
+
+        def ring(ids: list[int]) -> None:
+            for pk in ids:
+                ringer.execute("SELECT pg_notify(%s, %s)", [evaluation_queue.channel(), str(pk)])
+
+        ring([3, 1, 3])
+        late = threading.Timer(evaluation_queue.GATHER_S / 3, ring, [[2, 1]])  # inside the window
+        late.start()
+        started = time.monotonic()
+        first = listener.wait(timeout_s=2.0)
+        assert time.monotonic() - started < 1.0
+        late.join()
+        # The late rings land in this window unless the machine ran the timer past it: then
+        # they are the next call's, never lost.
+        assert first in ([3, 1, 2], [3, 1])
+        rest = listener.wait(timeout_s=0.5)
+        assert rest == ([] if first == [3, 1, 2] else [2, 1])
+        assert listener.wait(timeout_s=0.05) == []
+    finally:
+        ringer.close()
+        listener.close()
