@@ -448,34 +448,76 @@ def _store_upload_postgresql(phone: Device | str, fixes: list[FixInput], receipt
 
 _STATE_FIELDS = ("subject_id", "engine_state", "last_fix_at", "evaluated_through_id", "subject__id",
                  "subject__office_id", "subject__name", "subject__supervision_level", "subject__status")
-# Written out: times as epoch microseconds (reading them back as datetimes cost more than
-# evaluating them), and each person's rows past their cursor read by its own range scan of the
-# (subject, id) index. The LATERAL with OFFSET 0 keeps it so: the statement is prepared, and
-# PostgreSQL's generic plan of a plain join against the cursors is a hash join over a sequential
-# scan of every check-in ever stored (measured: 42 ms a round at 290,000 rows, growing with them).
-_FIXES_TO_EVALUATE_SQL = (  # noqa: S608
-    "SELECT {columns} FROM unnest(%s::bigint[], %s::bigint[]) AS cur(sid, after) "
-    "CROSS JOIN LATERAL (SELECT * FROM {table} WHERE subject_id = cur.sid AND id > cur.after OFFSET 0) AS c "
-    "ORDER BY c.id").format(
-    table=CheckIn._meta.db_table,
-    columns=", ".join("c.client_id::text" if c == "client_id" else
-                      f"(EXTRACT(EPOCH FROM c.{c}) * 1000000)::bigint" if c.endswith("_at") else f"c.{c}"
-                      for c in engine.StoredFixes.COLUMNS))
+# The engine state is read apart, only for the persons this process does not remember
+# (``_engine_states``).
+_STATE_COLUMNS = ("subject_id", "last_fix_at", "evaluated_through_id")
+_SUBJECT_COLUMNS = tuple(f.attname for f in Subject._meta.concrete_fields
+                         if f.attname in {"id", "office_id", "name", "supervision_level", "status"})
+
+
+@functools.cache
+def _lock_and_read_sql(by_ids: bool, older: bool) -> str:
+    """``evaluate_pending``'s lock and read in one statement written out (PostgreSQL).
+
+    The evaluator runs it every round (building it with the ORM cost more than a small round's
+    evaluation). It locks the waiting persons' states (skipping those held elsewhere) and brings
+    each person's stored fixes past their cursor, one row per fix (a person with none: one row
+    of NULL fix columns). Fix times come as epoch microseconds (reading them back as datetimes
+    cost more than evaluating them). Each person's fixes come from its own range scan of the
+    (subject, id) index: the LATERAL with OFFSET 0 keeps it so, since the statement is
+    prepared and PostgreSQL's generic plan of a plain join against the cursors is a hash join
+    over a sequential scan of every check-in ever stored (measured: 42 ms a round at 290,000
+    rows, growing with them).
+    """
+    conditions = ["m.pending_since IS NOT NULL"]
+    if by_ids:
+        conditions.append("m.subject_id = ANY(%s::bigint[])")
+    if older:
+        conditions.append("m.pending_since < %s::timestamptz")
+    state_columns = ", ".join([*(f"m.{c} AS m_{c}" for c in _STATE_COLUMNS), "m.pending_since AS m_pending_since",
+                               *(f"s.{c} AS s_{c}" for c in _SUBJECT_COLUMNS)])
+    fix_columns = ", ".join("c.client_id::text" if c == "client_id" else
+                            f"(EXTRACT(EPOCH FROM c.{c}) * 1000000)::bigint" if c.endswith("_at") else f"c.{c}"
+                            for c in engine.StoredFixes.COLUMNS)
+    checkin = CheckIn._meta.db_table
+    return (
+        f"WITH locked AS MATERIALIZED (SELECT {state_columns} FROM {MonitorState._meta.db_table} m "  # noqa: S608
+        f"JOIN {Subject._meta.db_table} s ON s.id = m.subject_id WHERE {' AND '.join(conditions)} "
+        "ORDER BY m.pending_since LIMIT %s::integer FOR UPDATE OF m SKIP LOCKED) "
+        f"SELECT locked.*, {fix_columns} FROM locked LEFT JOIN LATERAL (SELECT * FROM {checkin} "
+        f"WHERE {checkin}.subject_id = locked.m_subject_id AND {checkin}.id > locked.m_evaluated_through_id "
+        "OFFSET 0) AS c ON true ORDER BY c.id")
+
+
+def _lock_and_read(subject_ids: list[int] | None, older_than: dt.datetime | None,
+                   limit: int) -> tuple[list[MonitorState], engine.StoredFixes]:
+    """The waiting persons' states, locked, in the order they were marked, and their new fixes
+    (one round trip; see ``_lock_and_read_sql``)."""
+    params: list[Any] = [*([list(subject_ids)] if subject_ids is not None else []),
+                         *([older_than] if older_than is not None else []), limit]
+    with hot_cursor() as cursor:
+        cursor.execute(_lock_and_read_sql(subject_ids is not None, older_than is not None), params)
+        rows = cursor.fetchall()
+    n_state, n_subject = len(_STATE_COLUMNS), len(_SUBJECT_COLUMNS)
+    fix_at = n_state + 1 + n_subject
+    marked: dict[int, tuple[Any, MonitorState]] = {}
+    for row in rows:
+        if row[0] not in marked:
+            state = MonitorState.from_db("default", _STATE_COLUMNS, row[:n_state])
+            state.subject = Subject.from_db("default", _SUBJECT_COLUMNS, row[n_state + 1:fix_at])
+            marked[row[0]] = (row[n_state], state)
+    states = [state for _since, state in sorted(marked.values(), key=lambda item: (item[0], item[1].subject_id))]
+    return states, engine.StoredFixes.from_rows([row[fix_at:] for row in rows if row[fix_at] is not None])
 
 
 def _fixes_to_evaluate(after: dict[int, int]) -> engine.StoredFixes:
-    """Each person's stored fixes past their evaluation cursor, in id order."""
-    names = engine.StoredFixes.COLUMNS
-    if connection.vendor == "postgresql":
-        with hot_cursor() as cursor:
-            cursor.execute(_FIXES_TO_EVALUATE_SQL, [list(after), list(after.values())])
-            return engine.StoredFixes.from_rows(cursor.fetchall())
+    """Each person's stored fixes past their evaluation cursor, in id order (other databases)."""
     condition = Q()
     for pk, cursor_id in after.items():
         condition |= Q(subject_id=pk, id__gt=cursor_id)
     return engine.StoredFixes.from_rows([
         (pk, sid, cid, to_epoch_us(recorded), to_epoch_us(received), *rest) for pk, sid, cid, recorded, received, *rest
-        in CheckIn.objects.filter(condition).order_by("id").values_list(*names)])
+        in CheckIn.objects.filter(condition).order_by("id").values_list(*engine.StoredFixes.COLUMNS)])
 
 
 def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.datetime | None = None,
@@ -495,10 +537,13 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
 
     try:
         with transaction.atomic():
-            states = _lock_waiting_states(subject_ids, older_than, limit) if connection.vendor == "postgresql" else \
-                list(waiting().select_related("subject").only(*_STATE_FIELDS).order_by("pending_since")
-                     .select_for_update(skip_locked=True, of=("self",))[:limit])
-            return _evaluate_locked(states) if states else 0
+            if connection.vendor == "postgresql":
+                states, fixes = _lock_and_read(subject_ids, older_than, limit)
+            else:
+                states = list(waiting().select_related("subject").only(*_STATE_FIELDS).order_by("pending_since")
+                              .select_for_update(skip_locked=True, of=("self",))[:limit])
+                fixes = _fixes_to_evaluate({st.subject_id: st.evaluated_through_id for st in states})
+            return _evaluate_locked(states, fixes) if states else 0
     except Exception:
         if len(subject_ids or []) == 1 or limit == 1:
             raise
@@ -512,40 +557,6 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
             except Exception:
                 log.exception("evaluation of subject %s failed; its fixes stay marked for the next sweep", pk)
         return done
-
-
-# The engine state is read apart, only for the persons this process does not remember
-# (``_engine_states``).
-_STATE_COLUMNS = ("subject_id", "last_fix_at", "evaluated_through_id")
-_SUBJECT_COLUMNS = tuple(f.attname for f in Subject._meta.concrete_fields
-                         if f.attname in {"id", "office_id", "name", "supervision_level", "status"})
-
-
-def _lock_waiting_states(subject_ids: list[int] | None, older_than: dt.datetime | None,
-                         limit: int) -> list[MonitorState]:
-    """``evaluate_pending``'s lock in SQL written out (PostgreSQL): the evaluator runs it every
-    round, and building it with the ORM cost more than a small round's evaluation."""
-    conditions, params = ["m.pending_since IS NOT NULL"], []
-    if subject_ids is not None:
-        conditions.append("m.subject_id = ANY(%s)")
-        params.append(list(subject_ids))
-    if older_than is not None:
-        conditions.append("m.pending_since < %s")
-        params.append(older_than)
-    columns = ", ".join([*(f"m.{c}" for c in _STATE_COLUMNS), *(f"s.{c}" for c in _SUBJECT_COLUMNS)])
-    with hot_cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM {MonitorState._meta.db_table} m "  # noqa: S608
-            f"JOIN {Subject._meta.db_table} s ON s.id = m.subject_id WHERE {' AND '.join(conditions)} "
-            "ORDER BY m.pending_since LIMIT %s FOR UPDATE OF m SKIP LOCKED", [*params, limit])
-        rows = cursor.fetchall()
-    states = []
-    n = len(_STATE_COLUMNS)
-    for row in rows:
-        state = MonitorState.from_db("default", _STATE_COLUMNS, row[:n])
-        state.subject = Subject.from_db("default", _SUBJECT_COLUMNS, row[n:])
-        states.append(state)
-    return states
 
 
 def _engine_states(states: list[MonitorState]) -> dict[int, Any]:
@@ -565,8 +576,7 @@ def _engine_states(states: list[MonitorState]) -> dict[int, Any]:
     return found
 
 
-def _evaluate_locked(states: list[MonitorState]) -> int:
-    fixes = _fixes_to_evaluate({st.subject_id: st.evaluated_through_id for st in states})
+def _evaluate_locked(states: list[MonitorState], fixes: engine.StoredFixes) -> int:
     subjects = {st.subject_id: st.subject for st in states}
     n = len(fixes)
     result = engine.evaluate_batch(subjects, _engine_states(states), fixes) if n else None

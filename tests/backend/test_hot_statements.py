@@ -65,7 +65,7 @@ def test_the_evaluators_read_of_new_fixes_stays_an_index_scan_in_a_generic_plan(
     scan every check-in ever stored (it did, 42 ms a round at 290,000 rows)."""
     import re
 
-    from backend.monitoring.services import _FIXES_TO_EVALUATE_SQL
+    from backend.monitoring.services import _lock_and_read_sql
     from tests.conftest import enroll_phone, make_subject
 
     # A county's worth of history: 40 people, 1,250 fixes each, with the statistics autovacuum keeps.
@@ -82,9 +82,9 @@ def test_the_evaluators_read_of_new_fixes_stays_an_index_scan_in_a_generic_plan(
         cursor.execute("ANALYZE monitoring_checkin")
         numbered = iter(range(1, 10))
         cursor.execute("SET plan_cache_mode = force_generic_plan")
-        cursor.execute("PREPARE fixes_plan(bigint[], bigint[]) AS "
-                       + re.sub(r"%s", lambda _m: f"${next(numbered)}", _FIXES_TO_EVALUATE_SQL))
-        cursor.execute("EXPLAIN EXECUTE fixes_plan(%s, %s)", [[subject_a.pk], [0]])  # type: ignore[attr-defined]
+        cursor.execute("PREPARE fixes_plan(bigint[], integer) AS "
+                       + re.sub(r"%s", lambda _m: f"${next(numbered)}", _lock_and_read_sql(True, False)))
+        cursor.execute("EXPLAIN EXECUTE fixes_plan(%s, %s)", [[subject_a.pk], 500])  # type: ignore[attr-defined]
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("DEALLOCATE fixes_plan")
         cursor.execute("RESET plan_cache_mode")
