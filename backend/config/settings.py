@@ -165,8 +165,7 @@ REDIS_URL = env_str("REDIS_URL") or ""
 # Group messages past this many per channel are dropped silently by channels-redis (default 100);
 # the console replays from the database, but size it so that replay is the exception.
 CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 5000, minimum=100)
-# Namespaces this deployment in shared services: Redis keys of the channel layer and the
-# evaluators' PostgreSQL NOTIFY channel.
+# Namespaces this deployment's Redis keys (the channel layer's) in a shared Redis.
 CHANNEL_PREFIX = env_str("CHANNEL_PREFIX", "cm") or "cm"
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -192,7 +191,7 @@ CHECKIN_EVALUATION = env_str("CHECKIN_EVALUATION", "inline") or "inline"
 if CHECKIN_EVALUATION not in ("inline", "queue"):
     raise ImproperlyConfigured("CHECKIN_EVALUATION must be 'inline' or 'queue'.")
 if CHECKIN_EVALUATION == "queue" and "postgresql" not in DATABASES["default"]["ENGINE"]:
-    raise ImproperlyConfigured("CHECKIN_EVALUATION=queue needs PostgreSQL (its NOTIFY is the evaluators' doorbell).")
+    raise ImproperlyConfigured("CHECKIN_EVALUATION=queue needs PostgreSQL (evaluators share the work through its row locks).")
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None

@@ -268,9 +268,8 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
         first.setdefault(fix.client_id, fix)
     candidates = list(first.values())
     receipt = engine.at_receipt(candidates, received_at) if candidates else []
-    queue = evaluation_queue.mode() == evaluation_queue.QUEUE
     if connection.vendor == "postgresql":
-        stored = _store_upload_postgresql(phone, candidates, receipt, received_at, bool(parsed), skew, ring=queue)
+        stored = _store_upload_postgresql(phone, candidates, receipt, received_at, bool(parsed), skew)
         if stored is None:
             return None
         device, next_due, inserted, pending = stored
@@ -278,7 +277,7 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
         assert isinstance(phone, Device)
         device, pending = phone, None
         next_due = received_at + checkin_interval(device.subject.supervision_level) if parsed else None
-        inserted = _store_upload(device.subject, device, candidates, receipt, received_at, next_due, skew, ring=queue)
+        inserted = _store_upload(device.subject, device, candidates, receipt, received_at, next_due, skew)
     unknown = [client_id for client_id in first if client_id not in inserted]
     known = _known_fixes(device, unknown) if unknown else {}
     quality_of = {fix.client_id: quality for fix, (_lat, _lon, quality) in zip(candidates, receipt, strict=True)}
@@ -297,7 +296,7 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
         else:
             results[index] = {"index": index, "id": key, "status": "conflict",
                               "errors": {"id": [_("This id was already sent with a different fix.")]}}
-    if inserted and not queue:
+    if inserted and evaluation_queue.mode() != evaluation_queue.QUEUE:
         evaluate_pending([device.subject_id])
     reminders, commands = pending_for_phone(device, received_at, pending)
     return CheckinOutcome(results=[r for r in results if r is not None], server_time=received_at,
@@ -305,8 +304,7 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
 
 
 def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
-                  received_at: dt.datetime, next_due: dt.datetime | None, skew: float, *, ring: bool,
-                  ) -> set[str]:
+                  received_at: dt.datetime, next_due: dt.datetime | None, skew: float) -> set[str]:
     """Store the new ones among ``fixes`` in one transaction; returns the ids stored.
 
     Works on any database; PostgreSQL uses ``_store_upload_postgresql``, the same in one statement.
@@ -324,8 +322,6 @@ def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], recei
                 for fix, (lat, lon, quality) in zip(fixes, receipt, strict=True) if fix.client_id not in known]
         if rows:
             CheckIn.objects.bulk_create([CheckIn(**row._asdict()) for row in rows], batch_size=250)
-            if ring:
-                evaluation_queue.ring(subject.pk)
     return {row.client_id for row in rows}
 
 
@@ -338,7 +334,7 @@ _UPLOAD_COLUMNS = (("client_id", "uuid"), ("body_hash", "text"), ("recorded_at",
 
 
 @functools.cache
-def _upload_sql(key: str, ring: bool) -> str:
+def _upload_sql(key: str) -> str:
     names = ", ".join(name for name, _type in _UPLOAD_COLUMNS)
     arrays = ", ".join(f"%s::text::{kind}[]" for _name, kind in _UPLOAD_COLUMNS)
     device = Device._meta.db_table
@@ -349,9 +345,8 @@ def _upload_sql(key: str, ring: bool) -> str:
     # - ``due``: the next check-in, one interval of the person's level after this upload;
     # - the UPDATE takes the person's lock before the INSERT runs (the INSERT reads its rows
     #   from the UPDATE's result), and the INSERT skips ids this phone already sent;
-    # - the phone's pending reminders come back in the answer's round trip;
-    # - the ring is a NOTIFY that PostgreSQL delivers only once all of it is committed.
-    notify = ", (SELECT pg_notify(%s, phone.d_subject_id::text) WHERE EXISTS (SELECT 1 FROM new))" if ring else ""
+    # - the state's mark tells the evaluators (who poll for marks) there is something to evaluate;
+    # - the phone's pending reminders come back in the answer's round trip.
     return (
         f"WITH phone AS ({active_device_sql(key)}), "  # noqa: S608
         f"seen AS (UPDATE {device} SET last_seen_at = %s FROM phone WHERE {device}.id = phone.d_id "
@@ -369,7 +364,7 @@ def _upload_sql(key: str, ring: bool) -> str:
         f"FROM state, phone, unnest({arrays}) AS f({names}) "
         "ON CONFLICT (device_id, client_id) DO NOTHING RETURNING client_id) "
         "SELECT phone.*, (SELECT count(*) FROM state), (SELECT at FROM due), "
-        f"ARRAY(SELECT client_id::text FROM new), {pending_for_phone_sql('phone.d_subject_id')}{notify} FROM phone"
+        f"ARRAY(SELECT client_id::text FROM new), {pending_for_phone_sql('phone.d_subject_id')} FROM phone"
     )
 
 
@@ -398,7 +393,7 @@ _INTERVALS = (_array(list(CHECKIN_INTERVAL), "name"),
 
 
 def _store_upload_postgresql(phone: Device | str, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
-                             received_at: dt.datetime, valid: bool, skew: float, *, ring: bool,
+                             received_at: dt.datetime, valid: bool, skew: float,
                              ) -> tuple[Device, dt.datetime | None, set[str], Any] | None:
     """``_store_upload`` in one statement (PostgreSQL) that also authenticates the phone (its
     ``Device``, or its token on the fast path) and brings its pending reminders.
@@ -427,10 +422,8 @@ def _store_upload_postgresql(phone: Device | str, fixes: list[FixInput], receipt
         received_at, bool(fixes), received_at,
         received_at, skew, *columns,
         *pending_for_phone_params(received_at)]
-    if ring:
-        params.append(evaluation_queue.channel())
     with hot_cursor() as cursor:
-        cursor.execute(_upload_sql("token_hash" if by_token else "id", ring), params)
+        cursor.execute(_upload_sql("token_hash" if by_token else "id"), params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -438,7 +431,7 @@ def _store_upload_postgresql(phone: Device | str, fixes: list[FixInput], receipt
     locked, next_due, inserted, reminders = row[DEVICE_ROW_WIDTH:DEVICE_ROW_WIDTH + 4]
     if not locked:  # no monitoring state yet (a phone enrolled before monitoring existed)
         ensure_monitor_state(device.subject)
-        return _store_upload_postgresql(device, fixes, receipt, received_at, valid, skew, ring=ring)
+        return _store_upload_postgresql(device, fixes, receipt, received_at, valid, skew)
     return device, next_due, set(inserted), reminders
 
 
@@ -525,7 +518,7 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
     """Evaluate the stored fixes waiting for ``subject_ids`` (or for anyone, oldest marks first).
 
     Locks the persons' states (skipping those an upload or another evaluator holds: whoever
-    holds one rings again or finishes it), evaluates all their new fixes in one vectorised
+    holds one leaves it marked or finishes it), evaluates all their new fixes in one vectorised
     batch, raises the alerts, stores the new states and positions, and clears the marks, in
     one transaction. Returns the number of fixes evaluated. Safe to run anywhere, any time.
     """

@@ -19,7 +19,7 @@ def detect_offline_phones() -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def evaluate_waiting_checkins() -> int:
-    """Evaluate fixes left waiting (no evaluator running, a lost doorbell, a failed round)."""
+    """Evaluate fixes left waiting (no evaluator running, a failed round)."""
     older_than = timezone.now() - dt.timedelta(seconds=SWEEP_AFTER_S)
     total = 0
     while (done := evaluate_pending(older_than=older_than)) > 0:

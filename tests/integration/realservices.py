@@ -102,14 +102,14 @@ def asgi_server(env: dict[str, str]) -> Iterator[str]:
 
 @contextmanager
 def evaluator_process(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """Run ``manage.py run_evaluator`` (CHECKIN_EVALUATION=queue) once it listens on the doorbell."""
+    """Run ``manage.py run_evaluator`` (CHECKIN_EVALUATION=queue) once it polls for marked fixes."""
     proc = subprocess.Popen([sys.executable, "backend/manage.py", "run_evaluator"], cwd=ROOT,
                             env={**env, "CHECKIN_EVALUATION": "queue"}, stdout=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()  # "listening on ..." once it is, or "" if it died
-        if "listening" not in line:
+        line = proc.stdout.readline()  # "polling every ..." once it is, or "" if it died
+        if "polling" not in line:
             raise RuntimeError(f"run_evaluator did not start (exit {proc.poll()}): {line!r}")
         yield proc
     finally:

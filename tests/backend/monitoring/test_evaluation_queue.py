@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+from collections.abc import Callable, Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.test import override_settings
@@ -18,30 +21,15 @@ VICTIM = (HOME[0] + 0.01, HOME[1] + 0.01)
 
 
 @pytest.fixture
-def rung(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Queue mode; the ids rung for (the NOTIFY payloads), read back from what was sent."""
-    from django.db import connection
+def marked() -> Iterator[Callable[[], list[int]]]:
+    """Queue mode; a function giving the persons whose fixes wait for an evaluator (their marks)."""
+    from backend.monitoring.models import MonitorState
 
-    from backend.monitoring import evaluation_queue
+    def waiting() -> list[int]:
+        return sorted(MonitorState.objects.filter(pending_since__isnull=False).values_list("subject_id", flat=True))
 
-    calls: list[int] = []
-    monkeypatch.setattr(evaluation_queue, "ring", calls.append)
-    if connection.vendor == "postgresql":
-        # The upload's own statement sends pg_notify; the test transaction never commits, so
-        # the ring is read from the statement's parameters instead of a LISTEN.
-        from backend.monitoring import services
-
-        real = services._store_upload_postgresql
-
-        def recording(phone: Any, *args: Any, ring: bool, **kwargs: Any) -> Any:
-            stored = real(phone, *args, ring=ring, **kwargs)
-            if ring and stored is not None and stored[2]:  # (device, next due, ids stored, reminders)
-                calls.append(stored[0].subject_id)
-            return stored
-
-        monkeypatch.setattr(services, "_store_upload_postgresql", recording)
     with override_settings(CHECKIN_EVALUATION="queue"):
-        yield calls
+        yield waiting
 
 
 def phone_for(subject: Any, officer: Any) -> Any:
@@ -61,35 +49,35 @@ def state(subject: Any) -> Any:
     return MonitorState.objects.get(subject=subject)
 
 
-def test_an_upload_is_stored_and_marked_and_rings_but_raises_nothing_itself(rung: list[int], subject_a: Any,
+def test_an_upload_is_stored_and_marked_but_raises_nothing_itself(marked: Callable[[], list[int]], subject_a: Any,
                                                                               officer_a: Any) -> None:
     circle_zone(subject_a, *VICTIM, 300)
     response = post_checkins(phone_for(subject_a, officer_a), track([VICTIM] * 4))
     assert response.status_code == 200 and response.json()["accepted"] == 4
-    assert rung == [subject_a.pk]
+    assert marked() == [subject_a.pk]
     assert alerts() == []
     assert state(subject_a).pending_since is not None and state(subject_a).evaluated_through_id == 0
 
 
-def test_the_evaluator_raises_the_alert_once_and_clears_the_mark(rung: list[int], subject_a: Any,
+def test_the_evaluator_raises_the_alert_once_and_clears_the_mark(marked: Callable[[], list[int]], subject_a: Any,
                                                                    officer_a: Any) -> None:
     from backend.monitoring.models import CheckIn
     from backend.monitoring.services import evaluate_pending
 
     circle_zone(subject_a, *VICTIM, 300)
     post_checkins(phone_for(subject_a, officer_a), track([VICTIM] * 4))
-    assert evaluate_pending(rung) == 4
+    assert evaluate_pending(marked()) == 4
     assert alerts() == [(subject_a.pk, "entered_zone")]
     after = state(subject_a)
     assert after.pending_since is None
     assert after.evaluated_through_id == CheckIn.objects.latest("id").pk
     assert after.last_fix_at is not None and after.engine_state
-    # A second round (a duplicate ring, a sweep) finds nothing left to do.
-    assert evaluate_pending(rung) == 0 and evaluate_pending() == 0
+    # A second round (another evaluator's, a sweep) finds nothing left to do.
+    assert evaluate_pending(marked()) == 0 and evaluate_pending() == 0
     assert alerts() == [(subject_a.pk, "entered_zone")]
 
 
-def test_several_uploads_of_several_people_are_evaluated_in_one_round(rung: list[int], subject_a: Any,
+def test_several_uploads_of_several_people_are_evaluated_in_one_round(marked: Callable[[], list[int]], subject_a: Any,
                                                                        officer_a: Any, subject_b: Any,
                                                                        officer_b: Any) -> None:
     """Two uploads per person (home, then the zone) coalesced into one round: one breach each."""
@@ -104,20 +92,19 @@ def test_several_uploads_of_several_people_are_evaluated_in_one_round(rung: list
     for client in phones.values():
         post_checkins(client, track([HOME] * 3, start=start))
         post_checkins(client, track([VICTIM] * 4, start=start + dt.timedelta(minutes=5)))
-    assert sorted(set(rung)) == sorted(phones)
-    assert evaluate_pending(list(set(rung))) == 14
+    assert marked() == sorted(phones)
+    assert evaluate_pending(marked()) == 14
     together = sorted((a.subject_id, a.kind, a.occurred_at) for a in Alert.objects.all())
     assert [(pk, kind) for pk, kind, _ in together] == sorted([(subject_a.pk, "entered_zone"),
                                                                (subject_b.pk, "entered_zone")])
 
 
-def test_a_mark_left_by_a_lost_ring_is_swept(rung: list[int], subject_a: Any, officer_a: Any) -> None:
+def test_a_mark_no_evaluator_took_is_swept(marked: Callable[[], list[int]], subject_a: Any, officer_a: Any) -> None:
     from backend.monitoring.models import MonitorState
     from backend.monitoring.tasks import evaluate_waiting_checkins
 
     circle_zone(subject_a, *VICTIM, 300)
     post_checkins(phone_for(subject_a, officer_a), track([VICTIM] * 4))
-    rung.clear()  # the ring never reached an evaluator
     assert evaluate_waiting_checkins() == 0, "a fresh mark is left to the evaluators"
     MonitorState.objects.filter(subject=subject_a).update(pending_since=timezone.now() - dt.timedelta(seconds=30))
     assert evaluate_waiting_checkins() == 4
@@ -125,7 +112,7 @@ def test_a_mark_left_by_a_lost_ring_is_swept(rung: list[int], subject_a: Any, of
 
 
 def test_one_person_whose_evaluation_fails_does_not_hold_up_the_others(
-        rung: list[int], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any,
+        marked: Callable[[], list[int]], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any,
         monkeypatch: pytest.MonkeyPatch) -> None:
     from backend.monitoring import engine
     from backend.monitoring.services import evaluate_pending
@@ -150,7 +137,7 @@ def test_one_person_whose_evaluation_fails_does_not_hold_up_the_others(
     assert sorted(alerts()) == sorted([(subject_b.pk, "entered_zone"), (subject_a.pk, "entered_zone")])
 
 
-def test_a_teleport_found_by_the_evaluator_is_stored_on_the_fix(rung: list[int], subject_a: Any,
+def test_a_teleport_found_by_the_evaluator_is_stored_on_the_fix(marked: Callable[[], list[int]], subject_a: Any,
                                                                 officer_a: Any) -> None:
     from backend.monitoring.models import CheckIn
     from backend.monitoring.services import evaluate_pending
@@ -162,23 +149,23 @@ def test_a_teleport_found_by_the_evaluator_is_stored_on_the_fix(rung: list[int],
              fix(*HOME, at=start + dt.timedelta(seconds=180)), fix(*HOME, at=start + dt.timedelta(seconds=240))]
     answer = post_checkins(phone_for(subject_a, officer_a), fixes).json()
     assert {r["quality"] for r in answer["results"]} == {"ok"}, "decided at receipt from the fix alone"
-    evaluate_pending(rung)
+    evaluate_pending(marked())
     assert CheckIn.objects.get(client_id=fixes[2]["id"]).quality == "teleport"
     assert set(CheckIn.objects.exclude(client_id=fixes[2]["id"]).values_list("quality", flat=True)) == {"ok"}
 
 
-def test_uploads_of_people_without_zones_are_evaluated_too(rung: list[int], office_a: Any, officer_a: Any) -> None:
+def test_uploads_of_people_without_zones_are_evaluated_too(marked: Callable[[], list[int]], office_a: Any, officer_a: Any) -> None:
     from backend.monitoring.services import evaluate_pending
 
     loner = make_subject(office_a, officer_a, home_lon=122.5)
     post_checkins(phone_for(loner, officer_a), [fix(mock_location=True), fix()])
-    assert evaluate_pending(rung) == 2
+    assert evaluate_pending(marked()) == 2
     assert alerts() == [(loner.pk, "mock_location")]
     assert state(loner).pending_since is None
 
 
 def test_rounds_reuse_one_evaluator_until_someone_new_comes_or_a_zone_changes(
-        rung: list[int], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any) -> None:
+        marked: Callable[[], list[int]], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any) -> None:
     from backend.monitoring import engine
     from backend.monitoring.services import evaluate_pending
 
@@ -187,27 +174,27 @@ def test_rounds_reuse_one_evaluator_until_someone_new_comes_or_a_zone_changes(
     circle_zone(subject_b, HOME[0] - 0.05, HOME[1], 300)
     start = timezone.now() - dt.timedelta(minutes=30)
     post_checkins(phone_a, track([HOME] * 2, start=start))
-    evaluate_pending(rung)
+    evaluate_pending(marked())
     first = engine._evaluator["evaluator"]
     post_checkins(phone_a, track([HOME] * 2, start=start + dt.timedelta(minutes=5)))
-    evaluate_pending(rung)
+    evaluate_pending(marked())
     assert engine._evaluator["evaluator"] is first, "the same people and zones: built once"
 
     post_checkins(phone_b, track([HOME] * 2, start=start))
-    evaluate_pending(rung)
+    evaluate_pending(marked())
     second = engine._evaluator["evaluator"]
     assert second is not first and set(second.person_ids) == {str(subject_a.pk), str(subject_b.pk)}
 
     # A zone drawn for b now is used at once: b walking into it is a breach.
     circle_zone(subject_b, *VICTIM, 300)
     post_checkins(phone_b, track([VICTIM] * 4, start=start + dt.timedelta(minutes=10)))
-    evaluate_pending(rung)
+    evaluate_pending(marked())
     assert engine._evaluator["evaluator"] is not second
     assert alerts() == [(subject_b.pk, "entered_zone")]
 
 
 def test_rounds_reuse_the_engine_state_they_stored_and_nothing_stale(
-        rung: list[int], subject_a: Any, officer_a: Any, monkeypatch: pytest.MonkeyPatch,
+        marked: Callable[[], list[int]], subject_a: Any, officer_a: Any, monkeypatch: pytest.MonkeyPatch,
         django_capture_on_commit_callbacks: Any) -> None:
     """A breach needs two fixes in the zone; split over two rounds, the second must continue from
     the first's state, whether it is remembered or read back after someone else moved it."""
@@ -224,14 +211,14 @@ def test_rounds_reuse_the_engine_state_they_stored_and_nothing_stale(
 
     post_checkins(phone, track([VICTIM], start=start))
     with django_capture_on_commit_callbacks(execute=True):
-        evaluate_pending(rung)
+        evaluate_pending(marked())
     stored = state(subject_a)
     assert engine._remembered[subject_a.pk][0] == stored.evaluated_through_id
     # The next round reuses it: nothing read back, and the second fix in the zone opens the breach.
     decoded.clear()
     post_checkins(phone, track([VICTIM], start=start + dt.timedelta(minutes=2)))
     with django_capture_on_commit_callbacks(execute=True):
-        evaluate_pending(rung)
+        evaluate_pending(marked())
     assert decoded == [] and alerts() == [(subject_a.pk, "entered_zone")]
 
     # What this process remembers is from another cursor than the row's (another evaluator has
@@ -241,11 +228,11 @@ def test_rounds_reuse_the_engine_state_they_stored_and_nothing_stale(
     engine._remembered[subject_a.pk] = (cursor - 1, remembered)
     post_checkins(phone, track([HOME], start=start + dt.timedelta(minutes=4)))
     with django_capture_on_commit_callbacks(execute=True):
-        evaluate_pending(rung)
+        evaluate_pending(marked())
     assert decoded and decoded[0] in ({}, "{}")
 
 
-def test_a_round_that_rolls_back_is_not_remembered(rung: list[int], subject_a: Any, officer_a: Any,
+def test_a_round_that_rolls_back_is_not_remembered(marked: Callable[[], list[int]], subject_a: Any, officer_a: Any,
                                                    django_capture_on_commit_callbacks: Any,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from backend.monitoring import engine, services
@@ -258,49 +245,28 @@ def test_a_round_that_rolls_back_is_not_remembered(rung: list[int], subject_a: A
 
     monkeypatch.setattr(services, "publish_positions", failing)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        services.evaluate_pending(rung)
+        services.evaluate_pending(marked())
     assert subject_a.pk not in engine._remembered
     assert state(subject_a).pending_since is not None, "the mark stays for the next round"
 
 
-def test_the_listener_gathers_the_rings_of_its_window_in_one_read() -> None:
-    """Rings committed before and during the gathering window all come back, once each, in order."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the doorbell is PostgreSQL's LISTEN/NOTIFY")
-    import threading
-    import time
-
-    import psycopg
+def test_the_evaluator_takes_the_marked_persons_in_one_round(marked: Callable[[], list[int]], subject_a: Any,
+                                                               officer_a: Any, subject_b: Any, officer_b: Any) -> None:
+    """``run_evaluator`` polls the marks: one round evaluates everyone waiting; nothing waiting, no round."""
+    from django.core.management import call_command
 
     from backend.monitoring import evaluation_queue
 
-    listener = evaluation_queue.Listener()
-    listener.listen()
-    params = connection.settings_dict
-    ringer = psycopg.connect(dbname=params["NAME"], user=params.get("USER") or None, host=params.get("HOST") or None,
-                             port=str(params["PORT"]) if params.get("PORT") else None, autocommit=True)
-    try:
-        assert listener.wait(timeout_s=0.05) == []
-
-        def ring(ids: list[int]) -> None:
-            for pk in ids:
-                ringer.execute("SELECT pg_notify(%s, %s)", [evaluation_queue.channel(), str(pk)])
-
-        ring([3, 1, 3])
-        late = threading.Timer(evaluation_queue.GATHER_S / 3, ring, [[2, 1]])  # inside the window
-        late.start()
-        started = time.monotonic()
-        first = listener.wait(timeout_s=2.0)
-        assert time.monotonic() - started < 1.0
-        late.join()
-        # The late rings land in this window unless the machine ran the timer past it: then
-        # they are the next call's, never lost.
-        assert first in ([3, 1, 2], [3, 1])
-        rest = listener.wait(timeout_s=0.5)
-        assert rest == ([] if first == [3, 1, 2] else [2, 1])
-        assert listener.wait(timeout_s=0.05) == []
-    finally:
-        ringer.close()
-        listener.close()
+    for subject, officer in ((subject_a, officer_a), (subject_b, officer_b)):
+        circle_zone(subject, *VICTIM, 300)
+        post_checkins(phone_for(subject, officer), track([VICTIM] * 4))
+    assert evaluation_queue.anything_waiting() and marked() == sorted([subject_a.pk, subject_b.pk])
+    # (The command closes connections between polls; not the test's, which holds its transaction.)
+    keep = mock.patch("backend.monitoring.management.commands.run_evaluator.close_old_connections")
+    with keep:
+        call_command("run_evaluator", "--once", stdout=io.StringIO())
+    assert sorted(alerts()) == sorted([(subject_a.pk, "entered_zone"), (subject_b.pk, "entered_zone")])
+    assert marked() == [] and not evaluation_queue.anything_waiting()
+    with keep, mock.patch("backend.monitoring.management.commands.run_evaluator.evaluate_pending") as round_:
+        call_command("run_evaluator", "--once", stdout=io.StringIO())
+    assert not round_.called, "an idle poll is one probe, not a round"
