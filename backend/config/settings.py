@@ -137,6 +137,13 @@ if DATABASE_URL:
     # a quarter of its database time). A connection that broke (database restarted) fails one
     # request and is then replaced; phones retry, uploads are idempotent.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_CONN_HEALTH_CHECKS", default=False)
+    # JIT compilation never pays for this workload's short statements, and PostgreSQL turns it
+    # on by estimated cost: before the statistics exist (a new table, autovacuum behind), the
+    # evaluator's prepared round was estimated past jit_above_cost and compiled at every run
+    # (measured: 320 ms a round instead of 1). A ``jit`` setting in DATABASE_URL's options wins.
+    db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    if "jit" not in str(db_options.get("options", "")):
+        db_options["options"] = f"{db_options.get('options', '')} -c jit=off".strip()
 else:
     if PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL (PostgreSQL) is required when DJANGO_ENV=production")

@@ -89,3 +89,11 @@ def test_the_evaluators_read_of_new_fixes_stays_an_index_scan_in_a_generic_plan(
         cursor.execute("DEALLOCATE fixes_plan")
         cursor.execute("RESET plan_cache_mode")
     assert "checkin_subject_id" in plan and "Seq Scan on monitoring_checkin" not in plan, plan
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="JIT is PostgreSQL's")
+def test_sessions_run_without_jit() -> None:
+    """A statement estimated past jit_above_cost (no statistics yet) would be compiled at every run."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -38,6 +38,7 @@ print(json.dumps({
     "DATABASE_ENGINE": settings.DATABASES["default"]["ENGINE"],
     "DATABASE_NAME": settings.DATABASES["default"]["NAME"],
     "DATABASE_HOST": settings.DATABASES["default"].get("HOST"),
+    "DATABASE_OPTIONS": settings.DATABASES["default"].get("OPTIONS", {}),
     "CHANNEL_BACKEND": settings.CHANNEL_LAYERS["default"]["BACKEND"],
     "CHANNEL_CONFIG": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}),
     "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
@@ -109,6 +110,13 @@ def test_database_url_and_redis_url_switch_to_postgres_and_redis(tmp_path: Path)
     assert settings["CELERY_TASK_ALWAYS_EAGER"] is False
     assert settings["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert settings["CACHE_LOCATION"] == "redis://cache.internal:6379/2"
+
+
+def test_postgresql_sessions_run_without_jit_unless_the_url_sets_it(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, DATABASE_URL="postgres://cm:pw@db.internal:5432/cm")
+    assert settings["DATABASE_OPTIONS"]["options"] == "-c jit=off"
+    settings = load_settings(tmp_path, DATABASE_URL="postgres://cm:pw@db.internal:5432/cm?options=-c%20jit%3Don")
+    assert settings["DATABASE_OPTIONS"]["options"] == "-c jit=on"
 
 
 def test_the_redis_channel_layer_has_a_large_capacity_by_default(tmp_path: Path) -> None:
