@@ -97,3 +97,12 @@ def test_sessions_run_without_jit() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="autovacuum is PostgreSQL's")
+def test_the_monitoring_state_is_vacuumed_by_its_own_threshold() -> None:
+    """One row per person rewritten by every upload: vacuumed every few thousand dead rows, not at 20 %."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'monitoring_monitorstate'")
+        options = set(cursor.fetchone()[0] or [])
+    assert {"autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=5000"} <= options
