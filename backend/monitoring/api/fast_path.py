@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import io
-import logging
 from collections.abc import Callable, Iterable
 from http.client import responses
 from typing import Any
@@ -43,8 +42,6 @@ from backend.monitoring.api.views import checkin_answer, parse_sent_at
 from backend.monitoring.checkin_input import decode_batch
 from backend.monitoring.services import record_checkins_with_token
 from backend.supervision.api.renderers import PhoneJSONRenderer
-
-log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -69,9 +66,10 @@ class CheckinFastPath:
         if environ.get("PATH_INFO") != self.path or environ.get("REQUEST_METHOD") != "POST" \
                 or not settings.CHECKIN_FAST_PATH:
             return self.app(environ, start_response)
-        body = _json_upload_body(environ)
-        if body is None:
+        upload = _json_upload(environ)
+        if upload is None:
             return self.app(environ, start_response)
+        token, body = upload
         decoded = decode_batch(body)
         if decoded is None:
             return self.app(environ, start_response)
@@ -84,7 +82,7 @@ class CheckinFastPath:
         language = _language(environ)
         translation.activate(language)
         try:
-            outcome = record_checkins_with_token(_token(environ), fixes, sent_at)
+            outcome = record_checkins_with_token(token, fixes, sent_at)
             if outcome is None:  # the token did not authenticate: nothing was stored, the view says why
                 return self.app(environ, start_response)
             status, answer = checkin_answer(outcome)
@@ -104,12 +102,9 @@ class CheckinFastPath:
         return [content]
 
 
-def _token(environ: dict[str, Any]) -> str:
-    return str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")[2]
-
-
-def _json_upload_body(environ: dict[str, Any]) -> bytes | None:
-    """The body of a request the fast path may answer, or ``None`` to leave it to Django.
+def _json_upload(environ: dict[str, Any]) -> tuple[str, bytes] | None:
+    """The device token and body of a request the fast path may answer, or ``None`` to leave it
+    to Django.
 
     Once read, the body is put back as the request's input, so whoever answers instead reads it.
     """
@@ -128,7 +123,7 @@ def _json_upload_body(environ: dict[str, Any]) -> bytes | None:
         return None
     body: bytes = environ["wsgi.input"].read(int(length))
     environ["wsgi.input"] = io.BytesIO(body)
-    return body
+    return token, body
 
 
 def _host_allowed(environ: dict[str, Any]) -> bool:
