@@ -27,9 +27,11 @@ from backend.monitoring.models import MonitorState
 INLINE, QUEUE = "inline", "queue"
 # Marks older than this are swept by the Celery beat task (no evaluator running, a failed round).
 SWEEP_AFTER_S = 5.0
-# How often an evaluator looks for marks. Every round has a fixed cost (locks, zone sets, the
-# engine's set-up, one commit), so under load rounds this far apart are larger and fewer and
-# leave the cores to the API; idle, it adds at most this much to an alert.
+# How often an evaluator looks for marks: rounds start at most this far apart. Every round has
+# a fixed cost (locks, zone sets, the engine's set-up, one commit), so under light load rounds
+# this far apart are larger and fewer and leave the cores to the API; idle, it adds at most this
+# much to an alert. A round that took longer is followed at once by the next (what came during
+# it waits already): sleeping after it anyway added up to POLL_S to every alert under load.
 POLL_S = 0.015
 
 # Ordered by the mark so that it is read from the partial index of marks whatever the planner

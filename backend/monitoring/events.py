@@ -10,6 +10,7 @@ reconnects, or that lost messages to channels-redis's capacity limit, replays fr
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -83,14 +84,32 @@ class _LayerLoop:
         # round) must not open a Redis connection per event: channels-redis caps its pool and
         # refuses the rest ("Too many connections"). A few sends at a time, in order.
         self.sends: asyncio.Semaphore | None = None
+        self.pending: set[concurrent.futures.Future[None]] = set()
 
     def get(self) -> asyncio.AbstractEventLoop:
         with self.lock:
             if self.loop is None or self.pid != os.getpid():
                 loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, name="channel-layer", daemon=True).start()
-                self.loop, self.pid, self.sends = loop, os.getpid(), None
+                self.loop, self.pid, self.sends, self.pending = loop, os.getpid(), None, set()
             return self.loop
+
+    def submit(self, coroutine: Any) -> concurrent.futures.Future[None]:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.get())
+        with self.lock:
+            self.pending.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: concurrent.futures.Future[None]) -> None:
+        with self.lock:
+            self.pending.discard(future)
+
+    def wait(self, timeout: float) -> None:
+        with self.lock:
+            pending = list(self.pending)
+        if pending:
+            concurrent.futures.wait(pending, timeout=timeout)
 
     def limit(self) -> asyncio.Semaphore:
         """The send limit of the layer loop (call on that loop)."""
@@ -129,9 +148,19 @@ def _send_after_commit(sends: list[tuple[list[str], dict[str, Any]]], label: str
             async_to_sync(send_all)(layer, False)
         else:
             # Fire and forget on the process's layer loop: the request does not wait for Redis.
-            asyncio.run_coroutine_threadsafe(send_all(layer, True), _layer_loop.get())
+            _layer_loop.submit(send_all(layer, True))
 
     transaction.on_commit(send)
+
+
+def wait_for_deliveries(timeout: float = 1.0) -> None:
+    """Wait (at most ``timeout`` s) until this process's channel-layer sends are done.
+
+    The sends run on the layer loop's thread, which needs the GIL: a process that goes straight
+    on to CPU-bound work (the evaluator's next round) would hold them back by Python's switch
+    interval (5 ms) at a time. The evaluator calls this after each round.
+    """
+    _layer_loop.wait(timeout)
 
 
 def _send_event_after_commit(event: LiveEvent) -> None:

@@ -165,3 +165,23 @@ def test_sequence_numbers_increase_with_every_alert(phone: Any, subject_a: Any, 
     post_checkins(device_client(token_b), track([(37.16, 122.46)] * 3))
     seqs = list(Alert.objects.order_by("raised_at", "id").values_list("seq", flat=True))
     assert len(seqs) == 2 and seqs[0] < seqs[1]
+
+
+def test_the_console_shows_each_new_alert_as_the_staff_api_does(phone: Any, subject_a: Any,
+                                                                 officer_a: Any) -> None:
+    """The websocket payload is built without re-reading the alert, by one serializer reused
+    for every alert: it must still be exactly what the API returns, alert after alert."""
+    from backend.monitoring.models import ConsoleEvent
+
+    zone, _ = enter_exclusion_zone(phone, subject_a)
+    fixes = track([(37.15, 122.35)] * 3, start=timezone.now())
+    for item in fixes:
+        item["mock_location"] = True
+    post_checkins(phone, fixes)
+    client = client_for(officer_a)
+    created = ConsoleEvent.objects.filter(type="alert.created").order_by("seq")
+    assert [event.payload["kind"] for event in created] == ["entered_zone", "mock_location"]
+    for event in created:
+        assert event.payload == client.get(f"/api/v1/alerts/{event.payload['id']}").json()
+    assert created[0].payload["zone"] == {"id": zone.pk, "name": zone.name, "kind": "exclusion"}
+    assert created[0].payload["office_name"] == subject_a.office.name and created[1].payload["zone"] is None

@@ -263,10 +263,36 @@ def test_the_evaluator_takes_the_marked_persons_in_one_round(marked: Callable[[]
     assert evaluation_queue.anything_waiting() and marked() == sorted([subject_a.pk, subject_b.pk])
     # (The command closes connections between polls; not the test's, which holds its transaction.)
     keep = mock.patch("backend.monitoring.management.commands.run_evaluator.close_old_connections")
-    with keep:
+    with keep, mock.patch("backend.monitoring.management.commands.run_evaluator.wait_for_deliveries") as waited:
         call_command("run_evaluator", "--once", stdout=io.StringIO())
+    assert waited.call_count == 1, "the round's alerts are on their way before the next round"
     assert sorted(alerts()) == sorted([(subject_a.pk, "entered_zone"), (subject_b.pk, "entered_zone")])
     assert marked() == [] and not evaluation_queue.anything_waiting()
     with keep, mock.patch("backend.monitoring.management.commands.run_evaluator.evaluate_pending") as round_:
         call_command("run_evaluator", "--once", stdout=io.StringIO())
     assert not round_.called, "an idle poll is one probe, not a round"
+
+
+def test_waiting_for_deliveries_waits_for_the_sends_in_flight_and_no_longer_than_told() -> None:
+    """The evaluator's next round must not hold back the last round's sends (they need the GIL)."""
+    import asyncio
+    import time
+
+    from backend.monitoring import events
+
+    delivered: list[str] = []
+
+    async def send(label: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        delivered.append(label)
+
+    events._layer_loop.submit(send("alert", 0.05))
+    events.wait_for_deliveries(timeout=5)
+    assert delivered == ["alert"]
+    stuck = events._layer_loop.submit(send("stuck", 30))
+    started = time.monotonic()
+    events.wait_for_deliveries(timeout=0.05)
+    assert time.monotonic() - started < 2 and delivered == ["alert"], "a stuck Redis does not stop the evaluator"
+    stuck.cancel()
+    events.wait_for_deliveries(timeout=5)
+    assert not events._layer_loop.pending

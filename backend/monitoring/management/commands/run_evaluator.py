@@ -1,8 +1,10 @@
 """``manage.py run_evaluator``: evaluate uploaded check-ins as they arrive (CHECKIN_EVALUATION=queue).
 
 Run one or more per deployment (they share the work through row locks). Each looks for marked
-persons every ``evaluation_queue.POLL_S`` and evaluates all of them in one vectorised batch,
-oldest marks first (see ``evaluation_queue`` for why it polls).
+persons every ``evaluation_queue.POLL_S`` (or at once after a round that took longer) and
+evaluates all of them in one vectorised batch, oldest marks first (see ``evaluation_queue`` for
+why it polls). After a round it waits for the round's console events to leave for the channel
+layer before it starts the next.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
 from backend.monitoring import evaluation_queue
+from backend.monitoring.events import wait_for_deliveries
 from backend.monitoring.services import evaluate_pending
 
 log = logging.getLogger(__name__)
@@ -37,11 +40,13 @@ class Command(BaseCommand):
         self.stdout.write(f"polling every {evaluation_queue.POLL_S * 1000:.0f} ms")
         self.stdout.flush()
         while not self.stopping:
+            started = time.monotonic()
             try:
                 # One round a poll (at most 500 persons, oldest marks first): the uploads that
                 # come during a round and the sleep after it make the next one.
                 if evaluation_queue.anything_waiting():
                     evaluate_pending()
+                    wait_for_deliveries()  # the round's alerts reach the consoles before the next round
             except Exception:
                 # A lost database connection: start afresh; the marks keep the work.
                 log.exception("evaluation round failed")
@@ -50,7 +55,7 @@ class Command(BaseCommand):
             close_old_connections()
             if options["once"]:
                 break
-            time.sleep(evaluation_queue.POLL_S)
+            time.sleep(max(0.0, evaluation_queue.POLL_S - (time.monotonic() - started)))
 
     def _stop(self, signum: int, frame: Any) -> None:
         self.stopping = True
