@@ -416,6 +416,19 @@ async def measure_alert_latency(servers: Servers, seeded: dict[str, Any], sample
     return timings
 
 
+def vacuum_analyze(db_url: str) -> None:
+    """What autovacuum does in production between the phases: statistics for the planner (the
+    prepared statements' plans are chosen by them) and dead row versions cleared.
+
+    Servers here may run with autovacuum off (this workplace's CI machines do): never analysed,
+    the planner takes the tables for empty and looks phones up by scanning every enrolled one.
+    """
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+
+
 def evaluation_drain_seconds(db_url: str, timeout: float = 120.0) -> float:
     """Seconds until no fixes wait for evaluation: how far the evaluators trail the uploads."""
     import psycopg
@@ -468,6 +481,7 @@ def main() -> None:
 
     db_url = recreate_database()
     seeded = seed(db_url, devices=200, latency_subjects=samples)
+    vacuum_analyze(db_url)
     servers = Servers(db_url, args.workers, args.threads, args.evaluators)
     servers.start()
     api = f"http://127.0.0.1:{servers.api_port}"
@@ -500,6 +514,7 @@ def main() -> None:
               f"(p50 {single.get('p50_ms', 0):.2f} ms, p99 {single.get('p99_ms', 0):.2f} ms), "
               f"{single['rps'] / reference['rps']:.0%} of the reference; {describe_cores(single_cores)}")
 
+        vacuum_analyze(db_url)
         load(3, 100)
         batched, batched_cores = load(duration, 100, measured=True)
         batched_fps = batched["rps"] * 100
@@ -510,6 +525,7 @@ def main() -> None:
               f"evaluation done {drain:.2f} s after the last upload ({evaluated_fps:.0f} fixes/s evaluated); "
               f"{describe_cores(batched_cores)}")
 
+        vacuum_analyze(db_url)
         # Half the maximum batched load in the background while alerts are timed.
         half_rate = max(1.0, batched["rps"] / 2)
         background = threading.Thread(target=load, args=(samples * 0.12 + 15, 100, half_rate, 8))
@@ -531,6 +547,7 @@ def main() -> None:
         # MB, so it is the C allocator's pools settling). Load the workers that far first, so
         # the soak shows what a long-running server does and not its first minutes.
         load(args.warm_seconds, 100)
+        vacuum_analyze(db_url)
         soak_thread = threading.Thread(target=load, args=(soak, 100, half_rate, 8))
         soak_thread.start()
         samples_rss: list[tuple[float, float]] = []

@@ -32,7 +32,10 @@ SWEEP_AFTER_S = 5.0
 # this far apart are larger and fewer and leave the cores to the API; idle, it adds at most this
 # much to an alert. A round that took longer is followed at once by the next (what came during
 # it waits already): sleeping after it anyway added up to POLL_S to every alert under load.
-POLL_S = 0.015
+POLL_S = 0.02
+# How often an evaluator sends the latest positions of the persons it evaluated to the consoles
+# (alerts go at once; see ``events.coalesce_positions``).
+POSITIONS_EVERY_S = 0.25
 
 # Ordered by the mark so that it is read from the partial index of marks whatever the planner
 # knows (a sequential scan of the often-updated table reads every dead row version in it).

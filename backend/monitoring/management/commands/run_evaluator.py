@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
 from backend.monitoring import evaluation_queue
-from backend.monitoring.events import wait_for_deliveries
+from backend.monitoring.events import coalesce_positions, flush_positions, wait_for_deliveries
 from backend.monitoring.services import evaluate_pending
 
 log = logging.getLogger(__name__)
@@ -39,23 +39,29 @@ class Command(BaseCommand):
         log.info("evaluator polling every %.0f ms", evaluation_queue.POLL_S * 1000)
         self.stdout.write(f"polling every {evaluation_queue.POLL_S * 1000:.0f} ms")
         self.stdout.flush()
-        while not self.stopping:
-            started = time.monotonic()
-            try:
-                # One round a poll (at most 500 persons, oldest marks first): the uploads that
-                # come during a round and the sleep after it make the next one.
-                if evaluation_queue.anything_waiting():
-                    evaluate_pending()
+        coalesce_positions(evaluation_queue.POSITIONS_EVERY_S)
+        try:
+            while not self.stopping:
+                started = time.monotonic()
+                try:
+                    # One round a poll (at most 500 persons, oldest marks first): the uploads that
+                    # come during a round and the sleep after it make the next one.
+                    if evaluation_queue.anything_waiting():
+                        evaluate_pending()
+                    flush_positions()
                     wait_for_deliveries()  # the round's alerts reach the consoles before the next round
-            except Exception:
-                # A lost database connection: start afresh; the marks keep the work.
-                log.exception("evaluation round failed")
-                connection.close()
-                time.sleep(1.0)
-            close_old_connections()
-            if options["once"]:
-                break
-            time.sleep(max(0.0, evaluation_queue.POLL_S - (time.monotonic() - started)))
+                except Exception:
+                    # A lost database connection: start afresh; the marks keep the work.
+                    log.exception("evaluation round failed")
+                    connection.close()
+                    time.sleep(1.0)
+                close_old_connections()
+                if options["once"]:
+                    break
+                time.sleep(max(0.0, evaluation_queue.POLL_S - (time.monotonic() - started)))
+        finally:
+            coalesce_positions(None)  # what is kept goes out before the process ends
+            wait_for_deliveries()
 
     def _stop(self, signum: int, frame: Any) -> None:
         self.stopping = True
