@@ -45,7 +45,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-BENCH_DB = os.environ.get("BENCH_DB", "corrections_bench")
+# A database of this run's own (dropped at the end): two runs against one server, or a profiling
+# script beside a running benchmark, must not drop each other's tables mid-run.
+BENCH_DB = os.environ.get("BENCH_DB", f"corrections_bench_{os.getpid()}")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 HOME_LAT, HOME_LON = 37.16, 122.42
 
@@ -80,6 +82,13 @@ def recreate_database() -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+
+
+def drop_database() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 def seed(db_url: str, devices: int, latency_subjects: int) -> dict[str, Any]:
@@ -581,6 +590,8 @@ def main() -> None:
         )
     finally:
         servers.stop()
+        if "BENCH_DB" not in os.environ:
+            drop_database()
     print(json.dumps(results))
 
 
