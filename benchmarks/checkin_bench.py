@@ -76,20 +76,20 @@ def server_env(db_url: str) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def recreate_database() -> str:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
-
-
 def drop_database() -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+def recreate_database() -> str:
+    import psycopg
+
+    drop_database()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 def seed(db_url: str, devices: int, latency_subjects: int) -> dict[str, Any]:
@@ -522,9 +522,10 @@ def main() -> None:
         for _ in range(3):
             reference = run_wrk(f"{api}/api/v1/ping", duration / 2, 16, 1)
             single, single_cores = load(duration / 2, 1, measured=True)
-            pairs.append((single["rps"] / reference["rps"], reference, single, single_cores))
+            ratio = single["rps"] / reference["rps"]
+            pairs.append((ratio, reference, single, single_cores))
             print(f"pair       reference {reference['rps']:.0f} req/s, single-fix {single['rps']:.0f} req/s: "
-                  f"{single['rps'] / reference['rps']:.3f}")
+                  f"{ratio:.3f}")
         ratio, reference, single, single_cores = sorted(pairs, key=lambda pair: pair[0])[1]
         print(f"reference  no-work DRF GET /api/v1/ping: {reference['rps']:.0f} req/s "
               f"(p50 {reference.get('p50_ms', 0):.2f} ms, p99 {reference.get('p99_ms', 0):.2f} ms)")

@@ -222,7 +222,7 @@ class _CoalescedPositions:
     def keep(self, events: list[tuple[int, dict[str, Any]]]) -> None:
         for office_id, event in events:
             self.latest[event["data"].get("subject_id")] = (office_id, event)
-        flush_positions()
+        self.flush(force=False)
 
     def flush(self, force: bool) -> None:
         now = time.monotonic()
