@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -23,14 +24,14 @@ def _staff(request: Request) -> User | None:
 class IsStaffMember(BasePermission):
     """Any active staff user; read-only roles (auditors) may only read."""
 
-    message = "Staff login required."
+    message = _("Staff login required.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = _staff(request)
         if user is None:
             return False
         if user.is_read_only and request.method not in SAFE_METHODS:
-            self.message = "Auditors have read-only access."
+            self.message = _("Auditors have read-only access.")
             return False
         return True
 

@@ -21,6 +21,9 @@ import msgspec
 from django.utils.translation import gettext as _
 from msgspec import Meta
 
+from backend.core.json_input import text_problem
+from backend.core.times import in_window, time_window_message
+
 CRS_VALUES = ("wgs84", "gcj02", "bd09")
 MAX_BATCH = 500
 MAX_ACCURACY_M = 100_000.0
@@ -114,6 +117,9 @@ def parse_fix(item: Any) -> tuple[FixInput | None, dict[str, list[str]]]:
             if recorded_at.tzinfo is None:
                 errors["recorded_at"] = [_("The time needs a UTC offset, e.g. 2026-11-27T22:00:00+08:00.")]
                 recorded_at = None
+            elif not in_window(recorded_at):  # compared before converting: the conversion can overflow
+                errors["recorded_at"] = [time_window_message()]
+                recorded_at = None
             else:
                 recorded_at = recorded_at.astimezone(dt.UTC)
     lat = _number(item.get("lat"), "lat", errors, *RANGES["lat"])
@@ -130,6 +136,8 @@ def parse_fix(item: Any) -> tuple[FixInput | None, dict[str, list[str]]]:
     provider = item.get("provider")
     if provider is not None and (not isinstance(provider, str) or len(provider) > MAX_PROVIDER_LENGTH):
         errors["provider"] = [_("At most 20 characters.")]
+    elif isinstance(provider, str) and (problem := text_problem(provider)) is not None:
+        errors["provider"] = [problem]
     unknown = set(item) - KNOWN_FIELDS
     if unknown:
         errors["non_field_errors"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}]
@@ -160,6 +168,8 @@ def _fix(client_id: str, recorded_at: dt.datetime, lat: float, lon: float, accur
 # ---------------------------------------------------------------------------------------------
 
 _CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# No NUL (msgspec already refuses lone surrogates): anything else takes the detailed path.
+_STORABLE_TEXT = "^[^\x00]*$"
 
 
 def _within(field: str) -> Meta:
@@ -185,7 +195,7 @@ class _WellFormedFix(msgspec.Struct, forbid_unknown_fields=True):
     battery: Annotated[float, _within("battery")] | None = None
     charging: bool | None = None
     mock_location: bool | None = None
-    provider: Annotated[str, Meta(max_length=MAX_PROVIDER_LENGTH)] | None = None
+    provider: Annotated[str, Meta(max_length=MAX_PROVIDER_LENGTH, pattern=_STORABLE_TEXT)] | None = None
 
 
 class _WellFormedBatch(msgspec.Struct):
@@ -208,10 +218,10 @@ def decode_batch(body: bytes) -> tuple[list[FixInput], str | None] | None:
         fixes = []
         for f in batch.checkins:
             recorded_at = dt.datetime.fromisoformat(f.recorded_at)
-            if recorded_at.tzinfo is None:
+            if recorded_at.tzinfo is None or not in_window(recorded_at):
                 return None
             fixes.append(_fix(f.id, recorded_at.astimezone(_UTC), f.lat, f.lon, f.accuracy_m, f.crs, f.altitude_m,
                               f.speed_mps, f.battery, f.charging, bool(f.mock_location), f.provider or ""))
-    except (msgspec.DecodeError, ValueError):
+    except (msgspec.DecodeError, ValueError, RecursionError):  # deep bodies: the parser refuses them
         return None
     return fixes, batch.sent_at

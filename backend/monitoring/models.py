@@ -92,6 +92,9 @@ class CheckIn(models.Model):
     mock_location = models.BooleanField(_("mock location"), default=False)
     provider = models.CharField(_("provider"), max_length=20, blank=True)
     quality = models.CharField(_("fix quality"), max_length=16)
+    # Set when the engine failed on this fix: it is kept and shown, but set aside so that the
+    # person's later fixes are evaluated (``services.evaluate_pending``).
+    evaluation_error = models.TextField(_("set aside: evaluation failed"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("check-in")
@@ -160,6 +163,7 @@ class Alert(models.Model):
         LOW_BATTERY = "low_battery", _("low battery")
         OFFLINE = "offline", _("phone silent (possible loss of supervision)")
         UNREACHABLE = "unreachable", _("push messages do not reach the phone")
+        EVALUATION_FAILED = "evaluation_failed", _("fixes could not be evaluated")
 
     class Severity(models.TextChoices):
         INFO = "info", _("info")

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 Kind, Severity, Category = Alert.Kind, Alert.Severity, Alert.Category
 RISK_KINDS = frozenset({Kind.MOCK_LOCATION, Kind.TELEPORT, Kind.PERMISSION_OFF, Kind.LOW_BATTERY, Kind.OFFLINE,
-                        Kind.UNREACHABLE})
+                        Kind.UNREACHABLE, Kind.EVALUATION_FAILED})
 
 
 _payload_serializer = threading.local()
@@ -535,34 +535,93 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
     batch, raises the alerts, stores the new states and positions, and clears the marks, in
     one transaction. Returns the number of fixes evaluated. Safe to run anywhere, any time.
     """
-    def waiting() -> QuerySet[MonitorState]:
-        query = MonitorState.objects.filter(pending_since__isnull=False)
-        if subject_ids is not None:
-            query = query.filter(subject_id__in=subject_ids)
-        return query if older_than is None else query.filter(pending_since__lt=older_than)
+    try:
+        return _evaluate_round(subject_ids, older_than, limit)
+    except Exception:
+        log.exception("evaluation of a round failed; evaluating the persons one by one")
+    # One person whose evaluation fails must not hold up anyone else in the round, nor their
+    # own later fixes: evaluate each alone, and take apart fix by fix a person who still fails.
+    done = 0
+    for pk in subject_ids if subject_ids is not None else _waiting_ids(older_than, limit):
+        if subject_ids is None or len(subject_ids) > 1:
+            try:
+                done += _evaluate_round([pk], None, 1)
+                continue
+            except Exception:
+                log.exception("evaluation of subject %s failed; evaluating its fixes one by one", pk)
+        done += _evaluate_fix_by_fix(pk)
+    return done
 
+
+def _waiting(subject_ids: list[int] | None, older_than: dt.datetime | None) -> QuerySet[MonitorState]:
+    query = MonitorState.objects.filter(pending_since__isnull=False)
+    if subject_ids is not None:
+        query = query.filter(subject_id__in=subject_ids)
+    return query if older_than is None else query.filter(pending_since__lt=older_than)
+
+
+def _waiting_ids(older_than: dt.datetime | None, limit: int) -> list[int]:
+    return list(_waiting(None, older_than).order_by("pending_since").values_list("subject_id", flat=True)[:limit])
+
+
+def _evaluate_round(subject_ids: list[int] | None, older_than: dt.datetime | None, limit: int) -> int:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            states, fixes = _lock_and_read(subject_ids, older_than, limit)
+        else:
+            states = list(_waiting(subject_ids, older_than).select_related("subject").only(*_STATE_FIELDS)
+                          .order_by("pending_since").select_for_update(skip_locked=True, of=("self",))[:limit])
+            fixes = _fixes_to_evaluate({st.subject_id: st.evaluated_through_id for st in states})
+        return _evaluate_locked(states, fixes) if states else 0
+
+
+def _evaluate_fix_by_fix(pk: int) -> int:
+    """Evaluate one person's waiting fixes one at a time, setting aside each the engine fails on.
+
+    A fix set aside is kept, marked with the error (``CheckIn.evaluation_error``, shown in the
+    person's track) and passed by the cursor, so the person's later fixes are evaluated and
+    the failure is not met again in the next round. Staff get one ``evaluation_failed`` risk
+    warning while an earlier one is unresolved. Returns the number of fixes evaluated.
+    """
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                states, fixes = _lock_and_read(subject_ids, older_than, limit)
-            else:
-                states = list(waiting().select_related("subject").only(*_STATE_FIELDS).order_by("pending_since")
-                              .select_for_update(skip_locked=True, of=("self",))[:limit])
-                fixes = _fixes_to_evaluate({st.subject_id: st.evaluated_through_id for st in states})
-            return _evaluate_locked(states, fixes) if states else 0
+            state = (MonitorState.objects.select_related("subject").select_for_update(of=("self",))
+                     .filter(subject_id=pk, pending_since__isnull=False).first())
+            if state is None:
+                return 0
+            fixes = _fixes_to_evaluate({pk: state.evaluated_through_id})
+            set_aside: dict[int, str] = {}
+            for row in range(len(fixes)):
+                try:
+                    with transaction.atomic():
+                        _evaluate_locked([state], fixes.take([row]))
+                except Exception as exc:
+                    fix_id = int(fixes.id[row])
+                    log.exception("evaluation of fix %s of subject %s failed; it is set aside", fix_id, pk)
+                    set_aside[fix_id] = f"{type(exc).__name__}: {exc}"[:500]
+                    MonitorState.objects.filter(pk=state.pk).update(evaluated_through_id=fix_id)
+                state.refresh_from_db(fields=["engine_state", "evaluated_through_id", "last_fix_at"])
+            MonitorState.objects.filter(pk=state.pk).update(pending_since=None)
+            if set_aside:
+                _set_aside(state.subject, set_aside)
+            return len(fixes) - len(set_aside)
     except Exception:
-        if len(subject_ids or []) == 1 or limit == 1:
-            raise
-        # One person whose evaluation fails must not hold up everyone in the round: evaluate
-        # each alone; a failing one keeps its mark (retried by the sweep) and is logged.
-        log.exception("batch evaluation failed; evaluating the persons one by one")
-        done = 0
-        for pk in subject_ids if subject_ids is not None else list(waiting().values_list("subject_id", flat=True)[:limit]):
-            try:
-                done += evaluate_pending([pk])
-            except Exception:
-                log.exception("evaluation of subject %s failed; its fixes stay marked for the next sweep", pk)
-        return done
+        # Not even that worked (the database, most likely): the mark stays for the sweep.
+        log.exception("evaluation of subject %s failed fix by fix; its fixes stay marked", pk)
+        return 0
+
+
+def _set_aside(subject: Subject, errors: dict[int, str]) -> None:
+    for fix_id, error in errors.items():
+        CheckIn.objects.filter(pk=fix_id).update(evaluation_error=error)
+    if Alert.objects.filter(subject=subject, kind=Kind.EVALUATION_FAILED).exclude(status=Alert.Status.RESOLVED).exists():
+        return  # staff already know; the track shows every fix set aside since
+    first = min(errors)
+    fixes = CheckIn.objects.filter(pk__in=errors).order_by("id")
+    raise_alert(subject, kind=Kind.EVALUATION_FAILED, severity=Severity.WARNING, occurred_at=timezone.now(),
+                dedupe_key=f"evaluation_failed:{subject.pk}:{first}",
+                evidence={"fix_ids": [str(f.client_id) for f in fixes[:20]], "set_aside": len(errors),
+                          "error": errors[first]})
 
 
 def _engine_states(states: list[MonitorState]) -> dict[int, Any]:

@@ -206,6 +206,7 @@ ALERT_KIND_TEXT = {
     "low_battery": "手机电量过低",
     "offline": "手机失联（疑似脱管）",
     "unreachable": "推送无法送达",
+    "evaluation_failed": "定位无法核查",
 }
 
 

@@ -115,7 +115,7 @@ def test_enrolling_a_new_phone_revokes_the_old_one(officer_a: Any, subject_a: An
         "device_token"]
     assert device_client(old_token).get("/api/v1/mobile/me").status_code == 401
     assert device_client(new_token).get("/api/v1/mobile/me").status_code == 200
-    devices = client_for(officer_a).get(f"/api/v1/subjects/{subject_a.pk}/devices").json()
+    devices = client_for(officer_a).get(f"/api/v1/subjects/{subject_a.pk}/devices").json()["results"]
     assert [d["revoked_at"] is None for d in devices] == [True, False]
 
 

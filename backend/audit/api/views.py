@@ -6,6 +6,7 @@ from rest_framework import serializers, viewsets
 
 from backend.accounts.permissions import IsAuditReader
 from backend.audit.models import AccessLog
+from backend.core.api import TimeFilter
 
 
 class AccessLogSerializer(serializers.ModelSerializer):
@@ -17,8 +18,8 @@ class AccessLogSerializer(serializers.ModelSerializer):
 
 
 class AccessLogFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    since = TimeFilter(field_name="at", lookup_expr="gte")
+    until = TimeFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = AccessLog

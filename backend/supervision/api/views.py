@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 
 from backend.accounts.scoping import scope_to_offices
 from backend.audit.api.mixins import AuditedViewSetMixin
+from backend.core.parsers import StrictJSONParser
 from backend.supervision.api.renderers import PhoneJSONRenderer
 from backend.supervision.api.serializers import (
     DeviceSerializer,
@@ -72,7 +72,8 @@ class SubjectViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.CreateMode
     def devices(self, request: Request, pk: str | None = None) -> Response:
         """All phones ever enrolled for the subject, newest first."""
         subject = self.get_object()
-        return Response(DeviceSerializer(Device.objects.filter(subject=subject), many=True).data)
+        page = self.paginate_queryset(Device.objects.filter(subject=subject).order_by("-enrolled_at", "-pk"))
+        return self.get_paginated_response(DeviceSerializer(page, many=True).data)
 
     @extend_schema(request=RevokeDeviceSerializer, responses={200: DeviceSerializer}, tags=["subjects"])
     @action(detail=True, methods=["post"], url_path="revoke-device")
@@ -119,7 +120,7 @@ class MobileAPIView(APIView):
     """Base for phone endpoints: device-token authentication only, JSON bodies only."""
 
     authentication_classes = [DeviceTokenAuthentication]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     renderer_classes = [PhoneJSONRenderer]
     permission_classes = [IsEnrolledDevice]
 
@@ -133,7 +134,7 @@ class EnrollView(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "enroll"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import uuid
@@ -10,6 +11,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backend.core.json_input import text_problem
+from backend.core.times import in_window
 from backend.monitoring.checkin_input import decode_batch, parse_fix
 
 NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-200, 200), st.booleans(),
@@ -19,7 +22,8 @@ TIMES = st.one_of(st.sampled_from(["2026-11-27T22:00:00+08:00", "2026-11-27T14:0
                                    "2026-11-27", "yesterday", "2026-11-27T14:00:00.123456+00:00",
                                    "2026-11-27T14:00:00.1234567Z", "2026-11-27t14:00:00z", "2026-11-27 14:00:00+08:00",
                                    "2026-11-27T14:00:60Z", "2026-11-27T14:00Z", "20261127T140000Z"]),
-                  st.integers(), st.none())
+                  st.integers(), st.none(), st.builds(lambda t, minutes: _iso(t, minutes),
+                                                       st.datetimes(), st.integers(-1439, 1439)))
 IDS = st.one_of(st.uuids().map(str), st.sampled_from(["not-a-uuid", "", "{12345678-1234-5678-1234-567812345678}"]),
                 st.integers(), st.none())
 
@@ -29,9 +33,18 @@ FIELDS = {
     "altitude_m": NUMBERS, "speed_mps": NUMBERS, "battery": NUMBERS,
     "charging": st.one_of(st.booleans(), st.none(), st.integers(0, 1)),
     "mock_location": st.one_of(st.booleans(), st.none(), st.integers(0, 1)),
-    "provider": st.one_of(st.none(), st.text(max_size=25)),
+    # Any code point, lone surrogates and NUL included (``json.dumps`` escapes them as \\uXXXX).
+    "provider": st.one_of(st.none(), st.text(max_size=25), st.text(st.characters(exclude_categories=()), max_size=5),
+                          st.sampled_from(["gps\x00", "\ud800", "fused\udfff", "\U0001f600"])),
     "extra": st.integers(),
 }
+
+
+def _iso(moment: dt.datetime, offset_minutes: int) -> str:
+    """Any wall time with any offset, including those that overflow when converted to UTC."""
+    sign = "+" if offset_minutes >= 0 else "-"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    return f"{moment.isoformat()}{sign}{hours:02d}:{minutes:02d}"
 
 
 @st.composite
@@ -111,3 +124,26 @@ def test_a_small_batch_is_classed_at_receipt_as_a_large_one_would_be(batch: list
     assert [q for _, _, q in scalar] == [q for _, _, q in vector]
     for (lat_s, lon_s, _), (lat_v, lon_v, _) in zip(scalar, vector, strict=True):
         assert math.isclose(lat_s, lat_v, abs_tol=1e-9) and math.isclose(lon_s, lon_v, abs_tol=1e-9)
+
+
+@settings(max_examples=400, deadline=None)
+@given(items())
+def test_every_accepted_fix_lies_in_the_time_window_and_has_storable_text(item: Any) -> None:
+    detailed, _errors = parse_fix(item)
+    quick = fast(item)
+    for accepted in (detailed, quick):
+        if accepted is None:
+            continue
+        assert in_window(accepted.recorded_at)
+        assert text_problem(accepted.provider) is None
+        accepted.provider.encode("utf-8")  # storable in every database encoding
+
+
+def test_times_that_overflow_on_conversion_are_refused_with_a_field_message() -> None:
+    for raw in ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59+00:00",
+                "2100-01-01T00:00:00Z", "1969-12-31T23:59:59Z"):
+        item = {"id": str(uuid.uuid4()), "recorded_at": raw, "lat": 37.1, "lon": 122.4, "accuracy_m": 15.0,
+                "crs": "wgs84"}
+        assert fast(item) is None
+        fix, errors = parse_fix(item)
+        assert fix is None and list(errors) == ["recorded_at"], raw

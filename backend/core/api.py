@@ -1,0 +1,69 @@
+"""What every list endpoint of the API shares: bounded pages, and filters that refuse numbers
+and times the database or ``datetime`` cannot hold with a field-level 400 instead of a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+
+from backend.core.times import in_window, time_window_message
+
+# The largest value of a 64-bit signed column (ids, sequence numbers): anything past it matches
+# nothing, and a database given it fails (SQLite: "Python int too large", PostgreSQL: bigint out
+# of range).
+MAX_DB_INT = 2**63 - 1
+MAX_PAGE_SIZE = 1000
+# Past any table this system will hold; a larger offset is an empty page, not a database error.
+MAX_OFFSET = 10**12
+
+
+class Pagination(LimitOffsetPagination):
+    """``?limit=&offset=``: at most ``MAX_PAGE_SIZE`` rows a page, offsets clamped."""
+
+    max_limit = MAX_PAGE_SIZE
+
+    def get_offset(self, request: Request) -> int:
+        return min(super().get_offset(request), MAX_OFFSET)
+
+
+class _BoundedIntegerField(forms.IntegerField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_DB_INT)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        # Django's IntegerField reads "1e30" through float and "-2.4e228" to a 229-digit int;
+        # only plain integers are ids.
+        if isinstance(value, str) and value.strip() and not value.strip().lstrip("+-").isdigit():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)  # type: ignore[no-any-return]
+
+
+class IdFilter(filters.NumberFilter):
+    """An integer filter (ids, sequence numbers) limited to what a 64-bit column holds."""
+
+    field_class = _BoundedIntegerField
+
+
+class _ClientTimeField(IsoDateTimeField):
+    def to_python(self, value: Any) -> Any:
+        try:
+            result = super().to_python(value)
+        except OverflowError:
+            raise forms.ValidationError(time_window_message(), code="invalid") from None
+        # Compared before any conversion to UTC or to the database: that is what overflows.
+        if result is not None and not in_window(result):
+            raise forms.ValidationError(time_window_message(), code="invalid")
+        return result
+
+
+class TimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 time filter limited to the window of ``backend.core.times``."""
+
+    field_class = _ClientTimeField

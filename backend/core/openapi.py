@@ -1,0 +1,69 @@
+"""The error answers every operation can give, written into the published spec.
+
+Every error of the API has one shape (``backend.accounts.api.errors``). Which statuses an
+operation can answer follows from what it takes: a body (400 invalid, 413 too large, 415 not
+JSON), query parameters (400), path parameters (404), credentials (401 missing or revoked,
+403 not allowed), a throttle (429). This hook adds those
+to each operation that does not document them itself, so the phone team and the API tests see
+every status the server can answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Every error answer. `errors` is present for validation errors: field paths (such as "
+                   "`checkins.3.lat`) to messages.",
+    "properties": {
+        "detail": {"type": "string", "description": "A summary in the request's language."},
+        "code": {"type": "string", "description": "A machine code: invalid, too_deep, too_large, "
+                 "unsupported_media_type, not_authenticated, authentication_failed, device_revoked, "
+                 "permission_denied, not_found, throttled, ..."},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["detail", "code"],
+}
+
+_DESCRIPTIONS = {
+    "400": "Invalid input: `errors` names each field.",
+    "401": "No credentials, or credentials that are unknown, expired or revoked.",
+    "403": "The caller may not do this.",
+    "404": "Not found, or outside the caller's offices.",
+    "413": "The body is larger than the server accepts.",
+    "415": "The body is not `application/json`.",
+    "429": "Too many requests; retry after the `Retry-After` header's seconds.",
+}
+
+
+def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: see the module text."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    throttled = {(path, method.lower()) for path, _regex, method, callback in getattr(generator, "endpoints", None) or []
+                 if getattr(getattr(callback, "cls", None), "throttle_classes", None)}
+    for path, path_item in result.get("paths", {}).items():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            statuses = set()
+            if "requestBody" in operation:
+                statuses |= {"400", "413", "415"}
+            parameters = operation.get("parameters", [])
+            if any(p.get("in") == "query" for p in parameters):
+                statuses.add("400")
+            if any(p.get("in") == "path" for p in parameters):
+                statuses.add("404")
+            security = operation.get("security")
+            if security and any(scheme for scheme in security):
+                statuses |= {"401", "403"}
+            if (path, method) in throttled:
+                statuses.add("429")
+            responses = operation.setdefault("responses", {})
+            for code in sorted(statuses):
+                if code not in responses:
+                    responses[code] = {"content": {"application/json": {"schema": ref}},
+                                       "description": _DESCRIPTIONS[code]}
+    return result
