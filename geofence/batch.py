@@ -32,12 +32,14 @@ from geofence.crs import convert_codes_to_wgs84
 from geofence.engine import Hints, PersonFixes, run_person
 from geofence.events import GeofenceEvent
 from geofence.fixes import (
-    Q_FUTURE,
+    INT64_MAX,
+    INT64_MIN,
     Q_OK,
     QUALITY_BY_CODE,
     FixBatch,
     FixQuality,
     QualityConfig,
+    future_times,
     possible_jumps,
     static_quality,
     to_epoch_us,
@@ -51,6 +53,8 @@ from geofence.verdicts import (
     ZoneFilter,
     ZoneTable,
     ZoneTerms,
+    circle_reach_bounds,
+    screen_bounds,
     zone_filter,
 )
 from geofence.zones import Zone, ZoneKind, zones_by_id
@@ -193,7 +197,8 @@ class BatchEvaluator:
         for p, row in enumerate(slots):
             self.zone_index[p, : len(row)] = row
         self.table = ZoneTable(self.zones)
-        self._bounds = np.array([z.metric.bounds for z in self.zones], dtype=np.float64).reshape(-1, 4)
+        self._bounds = np.array([screen_bounds(z) for z in self.zones], dtype=np.float64).reshape(-1, 4)
+        self._is_circle = np.array([z.circle_spec is not None for z in self.zones], dtype=bool)
         self._inclusion = np.array([z.kind is ZoneKind.INCLUSION for z in self.zones], dtype=bool)
         self._has_approach = np.array(
             [z.kind is ZoneKind.EXCLUSION and z.approach_buffer_m > 0 for z in self.zones], dtype=bool
@@ -204,7 +209,7 @@ class BatchEvaluator:
         for p, zones in enumerate(self.zone_sets):
             for slot, zone in enumerate(zones):
                 if zone.kind is ZoneKind.EXCLUSION:
-                    self._slot_boxes[slot, p] = zone.metric.bounds
+                    self._slot_boxes[slot, p] = screen_bounds(zone)
         self._zone_ids = [frozenset(z.id for z in zones) for zones in self.zone_sets]
         self._index_schedules()
         self._filters: list[list[ZoneFilter | None]] | None = None
@@ -419,6 +424,9 @@ class BatchEvaluator:
                 (lon[w_rows] >= b[:, 0] - dx) & (lon[w_rows] <= b[:, 2] + dx)
                 & (lat[w_rows] >= b[:, 1] - dy) & (lat[w_rows] <= b[:, 3] + dy)
             )
+            # Circles skip the box: their exact test (one distance per pair) costs no more
+            # than the box, and the box would have to follow the distance's error bound.
+            close |= self._is_circle[zi]
             w_rows, w_slots, zi = w_rows[close], w_slots[close], zi[close]
             # The coarse filters settle most of the rest without the exact test.
             filtered = np.flatnonzero(acc[w_rows] <= self._coarse_cap[zi])
@@ -503,6 +511,16 @@ class BatchEvaluator:
             level = max(grow, self.quality.max_accuracy_m * 1.1)
             boxes = []
             for zone in self.zones:
+                circle = zone.circle_spec
+                if circle is not None:
+                    # The true circle's reach, not its display polygon's bounds (which fall
+                    # up to a metre short of it).
+                    minx, miny, maxx, maxy = (float(v[0]) for v in circle_reach_bounds(
+                        np.array([circle.lat]), np.array([circle.lon]), np.array([circle.radius_m]),
+                        np.array([level]),
+                    ))
+                    boxes.append(shapely.box(minx, miny, maxx, maxy))
+                    continue
                 minx, miny, maxx, maxy = zone.metric.bounds
                 frame = zone.metric.frame
                 dx = level / frame.kx
@@ -553,17 +571,21 @@ class BatchEvaluator:
         acc = batch.accuracy_m
         clock.lap("order")
         static_q = static_quality(batch.lat, batch.lon, acc, t_us, batch.received_us, batch.mock, now_us, config)
+        future = future_times(t_us, batch.received_us, now_us, config)
         clock.lap("classify")
         wlat, wlon = convert_codes_to_wgs84(batch.lat, batch.lon, batch.crs)
         clock.lap("normalise")
-        masks = _schedule_masks(self.zones, t_us)
+        # Verdicts and schedule activity only for fixes that can still be good (teleports
+        # are decided later and only ever remove fixes from that set). Their times lie
+        # within the stale and future limits of ``now``; the others' may be anywhere in
+        # int64 (a phone clock set to 9999), and one of them would stretch the span whose
+        # time-zone offsets are looked up. Their rows get ``now``, and nothing reads them.
+        maybe_ok = static_q == Q_OK
+        masks = _schedule_masks(self.zones, np.where(maybe_ok, t_us, now_us))
         bounds = _person_bounds(person, len(self.person_ids))
         present = np.flatnonzero(np.diff(bounds))
         starts = bounds[present]
         clock.lap("schedules")
-        # Verdicts only for fixes that can still be good (teleports are decided later and
-        # only ever remove fixes from that set).
-        maybe_ok = static_q == Q_OK
         codes, near, far = self._terms(bounds, person, wlat, wlon, acc, maybe_ok, True)
         clock.lap("verdicts")
         counts = bounds[present + 1] - starts
@@ -572,16 +594,19 @@ class BatchEvaluator:
             person, wlat, wlon, acc, t_us, maybe_ok, codes, masks
         )
         hwm_in = np.full(len(self.person_ids), _NO_TIME, dtype=np.int64)
-        anchors = np.full((len(self.person_ids), 4), np.nan)
+        anchors = np.full((len(self.person_ids), 3), np.nan)
+        # Anchor times apart: a float64 loses microseconds beyond 2**53 (year 2255).
+        anchor_t = np.zeros(len(self.person_ids), dtype=np.int64)
         for pid, st in states.items():
             index = self.person_index.get(pid)
             if index is None:
                 continue
             if st.hwm_us is not None:
-                hwm_in[index] = st.hwm_us
+                hwm_in[index] = min(max(st.hwm_us, INT64_MIN), INT64_MAX)
             if st.anchor is not None:
                 a = st.anchor
-                anchors[index] = (a.lat, a.lon, a.accuracy_m, float(a.at_us))
+                anchors[index] = (a.lat, a.lon, a.accuracy_m)
+                anchor_t[index] = min(max(a.at_us, INT64_MIN), INT64_MAX)
         is_late = t_us <= np.repeat(hwm_in[present], counts)
         late = np.logical_or.reduceat(is_late, starts) if n else np.zeros(0, dtype=bool)
         # run_person pairs the stored anchor with the first fresh fix (late fixes are a
@@ -593,7 +618,7 @@ class BatchEvaluator:
             first_fresh = np.full(len(self.person_ids), -1, dtype=np.int64)
             first_fresh[person[fresh_rows[::-1]]] = fresh_rows[::-1]
         anchor_cross = np.zeros_like(may_cross)
-        self._anchor_screens(anchors, first_fresh, wlat, wlon, acc, t_us, anchor_cross, may_jump)
+        self._anchor_screens(anchors, anchor_t, first_fresh, wlat, wlon, acc, t_us, anchor_cross, may_jump)
         # Where no fix can become a teleport and none is late, run_person sees exactly the
         # screened pairs (plus the anchor pair, screened by its box alone): the strict
         # crossing screen holds for them.
@@ -601,9 +626,12 @@ class BatchEvaluator:
         exact_pairs[present] = ~late & ~may_jump[present]
         may_cross = np.where(exact_pairs[:, None], strict_cross, may_cross) | anchor_cross
         quiet = ~(late | np.logical_or.reduceat(batch.mock, starts)) if n else np.zeros(0, dtype=bool)
-        # Fixes from the future do not move the high-water mark (see run_person).
-        t_usable = np.where(static_q == Q_FUTURE, _NO_TIME, t_us)
-        hwm_out = np.maximum(np.maximum.reduceat(t_usable, starts), hwm_in[present]) if n else hwm_in[present]
+        # Fixes from the future do not move the high-water mark (see run_person). Whether a
+        # person has a usable fix is kept apart from the latest time: a fix at int64's
+        # minimum is still a fix, though its time equals _NO_TIME.
+        t_usable = np.where(future, _NO_TIME, t_us)
+        top_fix = np.maximum.reduceat(t_usable, starts) if n else np.zeros(0, dtype=np.int64)
+        has_usable = np.logical_or.reduceat(~future, starts) if n else np.zeros(0, dtype=bool)
         quiet &= ~may_trigger.any(axis=1) & ~may_cross[present].any(axis=1) & ~may_jump[present]
         clock.lap("screens")
 
@@ -619,7 +647,8 @@ class BatchEvaluator:
         last_lat = wlat[last_safe].tolist()
         last_lon = wlon[last_safe].tolist()
         last_acc = acc[last_safe].tolist()
-        top_list = hwm_out.tolist()
+        top_list = top_fix.tolist()
+        has_usable_list = has_usable.tolist()
         quiet_list = quiet.tolist()
         for k, p in enumerate(present.tolist()):
             pid = self.person_ids[p]
@@ -629,21 +658,23 @@ class BatchEvaluator:
                 anchor = state.anchor
                 if last >= 0:
                     anchor = FixPoint(batch.ids[last], last_t[k], last_lat[k], last_lon[k], last_acc[k])
-                top = top_list[k]
+                hwm = state.hwm_us
+                if has_usable_list[k]:
+                    hwm = top_list[k] if hwm is None else max(hwm, top_list[k])
                 zones_kept = state.zones
                 if zones_kept:
                     ids_here = self._zone_ids[p]
                     zones_kept = tuple(z for z in zones_kept if z.zone_id in ids_here and not z.is_default)
                 # The same fields run_person would produce for a quiet person.
                 new_states[pid] = PersonState(
-                    pid, None if top == _NO_TIME else top, anchor, None, 0, False, False, zones_kept, state.recent
+                    pid, hwm, anchor, None, 0, False, False, zones_kept, state.recent
                 )
                 continue
             s, e = int(bounds[p]), int(bounds[p + 1])
             zones = self.zone_sets[p]
             zone_rows = self.zone_index[p]
             fx = PersonFixes(batch.ids[s:e], t_us[s:e], wlat[s:e], wlon[s:e], acc[s:e], static_q[s:e],
-                             batch.mock[s:e])
+                             batch.mock[s:e], future[s:e])
 
             def terms_fn(
                 zi: int, rows: IntArray, s: int = s, zone_rows: NDArray[np.int32] = zone_rows
@@ -808,7 +839,8 @@ class BatchEvaluator:
 
     def _anchor_screens(
         self,
-        anchors: FloatArray,
+        anchors: FloatArray,  # (lat, lon, accuracy) per person, NaN without anchor
+        anchor_t: IntArray,
         first_ok: IntArray,  # each person's first possibly-good fresh row (-1: none)
         lat: FloatArray,
         lon: FloatArray,
@@ -823,7 +855,7 @@ class BatchEvaluator:
             return
         rows = first_ok[persons]
         a = anchors[persons]
-        a_t = a[:, 3].astype(np.int64)
+        a_t = anchor_t[persons]
         jumps = possible_jumps(a[:, 0], a[:, 1], a[:, 2], a_t, lat[rows], lon[rows], acc[rows], t_us[rows],
                                self.quality)
         may_jump[persons[jumps]] = True
@@ -866,9 +898,9 @@ def _sort_order(batch: FixBatch) -> IntArray | None:
     if n < 2:
         return None
     person, t_us = batch.person, batch.recorded_us
-    dp = np.diff(person)
-    dt_ = np.diff(t_us)
-    if ((dp > 0) | ((dp == 0) & (dt_ > 0))).all():
+    # Compared, not subtracted: the difference of two int64 times can wrap around.
+    later = t_us[1:] > t_us[:-1]
+    if ((person[1:] > person[:-1]) | ((person[1:] == person[:-1]) & later)).all():
         return None
     order: IntArray = np.lexsort((t_us, person))
     sp = person[order]

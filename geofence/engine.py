@@ -46,8 +46,9 @@ from geofence._json import JSON
 from geofence.crs import CRS_CODES, convert_codes_to_wgs84
 from geofence.events import EventKind, GeofenceEvent
 from geofence.fixes import (
+    INT64_MAX,
+    INT64_MIN,
     NO_TIME,
-    Q_FUTURE,
     Q_NULL_ISLAND,
     Q_OK,
     Q_OUT_OF_RANGE,
@@ -57,6 +58,7 @@ from geofence.fixes import (
     FixQuality,
     QualityConfig,
     datetime_from_us,
+    future_times,
     implausible_jump,
     possible_jumps,
     static_quality,
@@ -80,6 +82,7 @@ from geofence.verdicts import (
     VERDICT_BY_CODE,
     Verdict,
     ZoneTerms,
+    screen_bounds,
     verdict_codes,
     zone_distance_m,
 )
@@ -113,7 +116,11 @@ class Evaluation:
 
 @dataclass
 class PersonFixes:
-    """One person's fixes in columns, sorted by (recorded time, id), coordinates in WGS-84."""
+    """One person's fixes in columns, sorted by (recorded time, id), coordinates in WGS-84.
+
+    ``future`` marks fixes recorded after ``now`` (or their received time) plus the allowed
+    skew, whatever their class: a mock or out-of-range fix can carry a future time too.
+    """
 
     ids: Sequence[str]
     t_us: IntArray
@@ -122,6 +129,7 @@ class PersonFixes:
     acc: NDArray[np.float64]
     static_q: NDArray[np.int8]
     mock: BoolArray
+    future: BoolArray
 
     def point(self, row: int) -> FixPoint:
         """Snapshot of one row."""
@@ -544,7 +552,7 @@ def _crossings(
     if lat.size < 2:
         return []
     # Cheap screen first: the segment's bounding box must meet the zone's.
-    minx, miny, maxx, maxy = zone.metric.bounds
+    minx, miny, maxx, maxy = screen_bounds(zone)
     candidate = (np.minimum(lon[:-1], lon[1:]) <= maxx) & (np.maximum(lon[:-1], lon[1:]) >= minx)
     candidate &= (np.minimum(lat[:-1], lat[1:]) <= maxy) & (np.maximum(lat[:-1], lat[1:]) >= miny)
     if not candidate.any():
@@ -628,7 +636,8 @@ def run_person(
     n = len(fx.ids)
     q = fx.static_q.copy()
     hwm0 = state.hwm_us
-    split = 0 if hwm0 is None else int(np.searchsorted(fx.t_us, hwm0, side="right"))
+    # Fix times are int64; a stored mark beyond int64 compares with them as int64's end.
+    split = 0 if hwm0 is None else int(np.searchsorted(fx.t_us, min(max(hwm0, INT64_MIN), INT64_MAX), side="right"))
     late_rows = np.arange(0, split, dtype=np.int64)
     fresh_rows = np.arange(split, n, dtype=np.int64)
     sink = _Sink(state.person_id, state.recent, now_us, config)
@@ -681,8 +690,9 @@ def run_person(
             new_zones.append(st)
 
     # Fixes from the future must not move the high-water mark, or every later fix would
-    # look late.
-    usable_t = fx.t_us[q != Q_FUTURE]
+    # look late. That holds for a future time on a fix of any class: a mock fix dated
+    # 9999 would otherwise leave the person's every later fix late.
+    usable_t = fx.t_us[~fx.future]
     hwm = hwm0
     if usable_t.size:
         top = int(usable_t.max())
@@ -782,7 +792,8 @@ def prepare_person_fixes(
     """Classify (static rules) and normalise already-sorted columns."""
     static_q = static_quality(lat, lon, acc, t_us, received_us, mock, now_us, config)
     wlat, wlon = convert_codes_to_wgs84(lat, lon, crs_codes)
-    return PersonFixes(ids, t_us, wlat, wlon, acc, static_q, mock)
+    future = future_times(t_us, received_us, now_us, config)
+    return PersonFixes(ids, t_us, wlat, wlon, acc, static_q, mock, future)
 
 
 def evaluate_person(

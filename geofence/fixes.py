@@ -50,6 +50,14 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Largest length of a degree on WGS-84 (of latitude at the poles, 111,694 m), with margin.
 _MAX_M_PER_DEG = 111_700.0
 NO_TIME = np.iinfo(np.int64).min
+INT64_MIN = int(np.iinfo(np.int64).min)
+INT64_MAX = int(np.iinfo(np.int64).max)
+# The instants a datetime can hold (0001-01-01 to 9999-12-31 UTC), in epoch microseconds.
+# Recorded times come from phones and may lie anywhere in int64; only these can be dates.
+MIN_DATETIME_US = -62_135_596_800_000_000
+MAX_DATETIME_US = 253_402_300_799_999_999
+# Time gaps up to this subtract exactly in int64 whatever the two times are.
+_FAR_GAP_US = 10**18
 
 
 class FixQuality(enum.StrEnum):
@@ -87,8 +95,39 @@ def to_epoch_us(value: dt.datetime) -> int:
 
 
 def datetime_from_us(us: int) -> dt.datetime:
-    """Inverse of ``to_epoch_us`` (UTC)."""
-    return _EPOCH + dt.timedelta(microseconds=int(us))
+    """Inverse of ``to_epoch_us`` (UTC) for the instants a datetime can hold.
+
+    Times beyond datetime's range (a phone's clock can claim any int64) saturate at its
+    ends, 0001-01-01 and 9999-12-31T23:59:59.999999 UTC, instead of raising: an event
+    about such a fix still needs a time to show.
+    """
+    clamped = min(max(int(us), MIN_DATETIME_US), MAX_DATETIME_US)
+    return _EPOCH + dt.timedelta(microseconds=clamped)
+
+
+def later_than(t_us: NDArray[np.int64], base_us: NDArray[np.int64], margin_us: int) -> NDArray[np.bool_]:
+    """``t_us > base_us + margin_us`` per row, exactly, for any int64 values.
+
+    The sum would wrap around in int64 for a base near its top (a received time of
+    9999-12-31 or later), turning "much later" into "earlier". Where the sum would exceed
+    int64 no int64 time can be later, so those rows answer False without adding.
+    """
+    margin = min(max(int(margin_us), 0), INT64_MAX)
+    limit = INT64_MAX - margin
+    fits = base_us <= limit
+    out: NDArray[np.bool_] = fits & (t_us > np.where(fits, base_us, 0) + margin)
+    return out
+
+
+def future_times(
+    recorded_us: NDArray[np.int64], received_us: NDArray[np.int64], now_us: int, config: QualityConfig
+) -> NDArray[np.bool_]:
+    """Rows recorded later than ``now`` (or than their own received time) plus the allowed
+    skew: the FUTURE rule on time alone, whatever class the fix ends up in."""
+    skew_us = int(config.max_future_skew_s * 1e6)
+    future: NDArray[np.bool_] = recorded_us > now_us + skew_us
+    future |= (received_us != NO_TIME) & later_than(recorded_us, received_us, skew_us)
+    return future
 
 
 @dataclass(frozen=True)
@@ -231,14 +270,10 @@ def static_quality(
     Fixes that pass all of them come out OK; the engine may still turn them into TELEPORT.
     """
     out = np.full(lat.shape, Q_OK, dtype=np.int8)
-    skew_us = int(config.max_future_skew_s * 1e6)
     # Assign from the last rule to the first so that the first applicable rule wins.
     out[accuracy_m > config.max_accuracy_m] = Q_LOW_ACCURACY
     out[recorded_us < now_us - int(config.stale_after_s * 1e6)] = Q_STALE
-    has_received = received_us != NO_TIME
-    future = recorded_us > now_us + skew_us
-    future |= has_received & (recorded_us > received_us + skew_us)
-    out[future] = Q_FUTURE
+    out[future_times(recorded_us, received_us, now_us, config)] = Q_FUTURE
     out[mock] = Q_MOCK
     eps = config.null_island_deg
     out[(np.abs(lat) <= eps) & (np.abs(lon) <= eps)] = Q_NULL_ISLAND
@@ -297,7 +332,15 @@ def possible_jumps(
     (a degree of latitude or longitude is never more than _MAX_M_PER_DEG metres, and
     |dx| + |dy| is at least the distance), and only the rest get the ellipsoidal distance.
     """
-    allowed = config.max_speed_mps * (np.abs(us_b - us_a) / 1e6) + acc_a + acc_b - 1e-3
+    # Times may be anywhere in int64 (a stored anchor from a bad clock), where their int64
+    # difference can wrap around. Gaps beyond _FAR_GAP_US are taken in floating point:
+    # rounding moves ``allowed`` by under 1e-15 of itself, less than the millimetre of
+    # margin while it is below 1e12 m, and beyond that no distance on Earth exceeds it.
+    rough_gap = np.abs(us_b.astype(np.float64) - us_a.astype(np.float64))
+    far_apart = rough_gap > _FAR_GAP_US
+    exact_gap = np.abs(np.where(far_apart, 0, us_b) - np.where(far_apart, 0, us_a))
+    gap_s = np.where(far_apart, rough_gap, exact_gap) / 1e6
+    allowed = config.max_speed_mps * gap_s + acc_a + acc_b - 1e-3
     dlon = np.abs(lon_b - lon_a)
     dlon = np.minimum(dlon, 360.0 - dlon)
     rough = (np.abs(lat_b - lat_a) + dlon) * _MAX_M_PER_DEG

@@ -15,8 +15,9 @@ Two tools, each used where it is exact enough and fast:
 
 * ``distance_m`` is the mean-latitude formula on the ellipsoid. Measured against geodesics
   (geopy/Karney) at latitudes up to 60 degrees its relative error stays below 5e-15 * d^2
-  (d in metres): 3e-9 at 1 km, 4e-7 at 10 km, 3e-5 at 100 km. ``distance_error_bound_m``
-  states that bound; circles and teleport checks use it.
+  (d in metres): 3e-9 at 1 km, 4e-7 at 10 km, 3e-5 at 100 km; poleward of 50 degrees it
+  grows like 1 / cos^2 of the latitude. ``distance_error_bound_m`` states that bound;
+  circles use it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "LocalFrame",
     "circle_ring",
     "destination",
+    "disc_bounds",
     "distance_error_bound_m",
     "distance_m",
     "distance_m_scalar",
@@ -95,10 +97,22 @@ def distance_m_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> flo
     return math.hypot(dlon * _DEG * parallel, (lat2 - lat1) * _DEG * meridian)
 
 
-def distance_error_bound_m(d: ArrayLike) -> FloatArray:
-    """Upper bound of |distance_m - geodesic| for a computed distance d (metres)."""
+def distance_error_bound_m(d: ArrayLike, lat_max_deg: ArrayLike = 0.0) -> FloatArray:
+    """Upper bound of |distance_m - geodesic| for a computed distance d (metres) between
+    points whose most poleward latitude is ``lat_max_deg``.
+
+    The coefficient measured up to 60 degrees (``_MEAN_LAT_ERROR_COEFF``) holds as is up to
+    about 50; poleward the error grows like 1 / cos^2 of the latitude (measured against
+    geographiclib: 9e-15 d^3 at 70 degrees, 4e-14 at 80, 1.4e-12 at 88), so beyond 50
+    degrees the coefficient is scaled by 0.4 / cos^2, taken at the latitude the geodesic can
+    reach (the endpoints' plus d: it bulges poleward). Over a pole there is no bound.
+    """
     dd = np.asarray(d, dtype=np.float64)
-    out: FloatArray = _MEAN_LAT_ERROR_COEFF * dd * dd * dd + 1e-9 * dd
+    reach = np.abs(np.asarray(lat_max_deg, dtype=np.float64)) + dd / (float(meridian_radius(0.0)) * _DEG)
+    cos2 = np.cos(np.minimum(reach, 90.0) * _DEG) ** 2
+    with np.errstate(divide="ignore"):
+        scale = np.where(reach < 90.0, np.maximum(1.0, 0.4 / np.maximum(cos2, 1e-300)), np.inf)
+    out: FloatArray = _MEAN_LAT_ERROR_COEFF * scale * dd * dd * dd + 1e-9 * dd
     return out
 
 
@@ -188,3 +202,39 @@ def min_scale(lat0: ArrayLike, lat_lo: ArrayLike, lat_hi: ArrayLike) -> FloatArr
     sy = meridian_radius(equatorward) / meridian_radius(lat0)
     out: FloatArray = np.minimum(np.minimum(sx, sy), 1.0)
     return out
+
+
+def disc_bounds(lat: ArrayLike, lon: ArrayLike, reach_m: ArrayLike) -> tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray
+]:
+    """Boxes (min lon, min lat, max lon, max lat) holding every point within ``reach_m`` of
+    (lat, lon), by the geodesic distance and by ``distance_m`` alike; vectorised.
+
+    The true extent, not a polygon's: a circle polygon's bounds fall short of the circle
+    wherever no vertex sits on the bearing of an extreme (up to a metre for the zones'
+    circles). Both measures count a step of latitude at least M(lat) long, and M grows
+    from the equator to the poles, so latitude moves at most reach / M(0); within that band
+    at most reach / M at its most equatorward latitude. A step of longitude is at least the
+    parallel radius at the most poleward latitude of the band (for ``distance_m``: at the
+    mean latitude, which lies in the band too). A box that would pass longitude +-180 or
+    hold a pole spans every longitude. A part in 1e9 is added for rounding.
+    """
+    c_lat = np.asarray(lat, dtype=np.float64)
+    c_lon = np.asarray(lon, dtype=np.float64)
+    reach = np.asarray(reach_m, dtype=np.float64) * (1.0 + 1e-9)
+    wide = reach / float(meridian_radius(0.0)) / _DEG
+    lo = c_lat - wide
+    hi = c_lat + wide
+    equatorward = np.where((lo <= 0.0) & (hi >= 0.0), 0.0, np.minimum(np.abs(lo), np.abs(hi)))
+    dlat = reach / meridian_radius(equatorward) / _DEG + 1e-12
+    min_lat = c_lat - dlat
+    max_lat = c_lat + dlat
+    poleward = np.maximum(np.abs(min_lat), np.abs(max_lat))
+    polar = poleward >= 90.0
+    with np.errstate(divide="ignore"):
+        p_min = parallel_radius(np.minimum(poleward, 90.0))
+        dlon = np.where(polar | (p_min <= 0.0), np.inf, reach / np.where(p_min > 0.0, p_min, 1.0) / _DEG + 1e-12)
+    all_lon = (c_lon - dlon <= -180.0) | (c_lon + dlon >= 180.0)
+    min_lon = np.where(all_lon, -180.0, c_lon - dlon)
+    max_lon = np.where(all_lon, 180.0, c_lon + dlon)
+    return min_lon, min_lat, max_lon, max_lat

@@ -40,6 +40,16 @@ _OFFSET_BUCKET_US = 900 * _US_PER_SECOND
 _MAX_DIRECT_DAYS = 4_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _EPOCH_DATE = dt.date(1970, 1, 1)
+# Recorded times come from phones and may be any int64, while a datetime only holds years
+# 1 to 9999 and a local time must stay within them too. Offsets are looked up at instants
+# clamped into 0001-01-03 .. 9999-12-29 UTC (beyond it the offset of the nearest end
+# applies; the days kept at each end leave room for the day after and a day's offset).
+_OFFSET_LOOKUP_MIN_US = -62_135_424_000_000_000  # 0001-01-03T00:00Z
+_OFFSET_LOOKUP_MAX_US = 253_402_041_600_000_000  # 9999-12-29T00:00Z
+# Adding an offset (under a day) to an instant this close to int64's ends would wrap it.
+_INT64 = np.iinfo(np.int64)
+_LOCAL_MIN_US = int(_INT64.min) + 2 * _US_PER_DAY
+_LOCAL_MAX_US = int(_INT64.max) - 2 * _US_PER_DAY
 
 
 class ScheduleError(ValueError):
@@ -229,6 +239,14 @@ class Schedule:
 
     def is_active(self, at: dt.datetime) -> bool:
         """True while ``at`` (aware) falls inside a window that is not switched off."""
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("schedule times must be timezone-aware")
+        delta = at - _EPOCH
+        epoch_us = (delta.days * 86_400 + delta.seconds) * _US_PER_SECOND + delta.microseconds
+        if not _OFFSET_LOOKUP_MIN_US <= epoch_us <= _OFFSET_LOOKUP_MAX_US:
+            # Within two days of datetime's ends the local time or yesterday's date may not
+            # exist as a datetime; the vectorised form works on integers and answers there.
+            return bool(self.active_mask(np.array([epoch_us], dtype=np.int64))[0])
         local = self.local(at)
         if any(w.start <= local < w.end for w in self.extra_windows):
             return True
@@ -305,8 +323,13 @@ class LocalTimes:
 
     @classmethod
     def from_utc(cls, tz: str, epoch_us: NDArray[np.int64]) -> LocalTimes:
-        """Break down UTC epoch microseconds in time zone ``tz``."""
-        local_us = epoch_us + local_offsets_us(tz, epoch_us) if epoch_us.size else epoch_us
+        """Break down UTC epoch microseconds in time zone ``tz`` (any int64 values; within
+        two days of int64's ends the instant is taken as two days in)."""
+        if epoch_us.size:
+            inside = np.clip(epoch_us, _LOCAL_MIN_US, _LOCAL_MAX_US)
+            local_us = inside + local_offsets_us(tz, inside)
+        else:
+            local_us = epoch_us
         day = np.floor_divide(local_us, _US_PER_DAY)
         second = np.floor_divide(local_us - day * _US_PER_DAY, _US_PER_SECOND)
         # 1970-01-01 was a Thursday (weekday 3).
@@ -321,9 +344,11 @@ def local_offsets_us(tz: str, epoch_us: NDArray[np.int64]) -> NDArray[np.int64]:
     So the offset is looked up at each UTC midnight of the batch's span; a day whose two
     midnights agree has that offset throughout, and only days with a change are resolved
     per 15-minute bucket. Times spread over more than _MAX_DIRECT_DAYS days fall back to
-    one lookup per distinct bucket.
+    one lookup per distinct bucket. Instants outside the years a datetime can hold take the
+    offset of the nearest instant inside (see ``_OFFSET_LOOKUP_MIN_US``).
     """
     zone = ZoneInfo(tz)
+    epoch_us = np.clip(epoch_us, _OFFSET_LOOKUP_MIN_US, _OFFSET_LOOKUP_MAX_US)
 
     def offset_of(us: int) -> int:
         delta = (_EPOCH + dt.timedelta(microseconds=us)).astimezone(zone).utcoffset()

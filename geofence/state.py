@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geofence._json import JSON, JSONDict
-from geofence.fixes import datetime_from_us, to_epoch_us
+from geofence.fixes import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_DATETIME_US,
+    MIN_DATETIME_US,
+    datetime_from_us,
+    to_epoch_us,
+)
 
 __all__ = ["FixPoint", "PersonState", "ZoneEpisodeState"]
 
@@ -29,14 +36,25 @@ PHASE_OPEN = "open"
 
 
 def _time_out(us: int | None) -> JSON:
-    return None if us is None else datetime_from_us(us).isoformat()
+    # A phone's clock can put a recorded time anywhere in int64, and the state keeps such
+    # times (a stored anchor, an old high-water mark). Those a datetime cannot hold are
+    # written as integer microseconds, so that every state reads back as it was written.
+    if us is None:
+        return None
+    if MIN_DATETIME_US <= us <= MAX_DATETIME_US:
+        return datetime_from_us(us).isoformat()
+    return int(us)
 
 
 def _time_in(value: Any) -> int | None:
     if value is None:
         return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise ValueError(f"time {value} is out of the int64 microsecond range")
+        return value
     if not isinstance(value, str):
-        raise ValueError(f"expected an ISO date-time, got {value!r}")
+        raise ValueError(f"expected an ISO date-time or epoch microseconds, got {value!r}")
     return to_epoch_us(dt.datetime.fromisoformat(value))
 
 
@@ -166,7 +184,7 @@ class PersonState:
 
     @property
     def high_water_mark(self) -> dt.datetime | None:
-        """``hwm_us`` as a datetime (UTC)."""
+        """``hwm_us`` as a datetime (UTC; saturated at datetime's ends, see ``datetime_from_us``)."""
         return None if self.hwm_us is None else datetime_from_us(self.hwm_us)
 
     def zone(self, zone_id: str) -> ZoneEpisodeState:

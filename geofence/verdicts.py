@@ -29,6 +29,7 @@ checks this).
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,8 +39,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geofence.geodesy import distance_error_bound_m, distance_m
-from geofence.zones import BUFFER_LEVELS_M, DEFAULT_FILTER_ACCURACY_M, VERDICT_SLACK_M, Zone, ZoneKind
+from geofence.geodesy import disc_bounds, distance_error_bound_m, distance_m, meridian_radius
+from geofence.zones import BUFFER_LEVELS_M, DEFAULT_FILTER_ACCURACY_M, VERDICT_SLACK_M, Circle, Zone, ZoneKind
 
 __all__ = [
     "CODE_INSIDE",
@@ -50,7 +51,9 @@ __all__ = [
     "ZoneFilter",
     "ZoneTable",
     "ZoneTerms",
+    "circle_reach_bounds",
     "filter_rows",
+    "screen_bounds",
     "verdict_codes",
     "verdict_for",
     "zone_distance_m",
@@ -228,8 +231,10 @@ class ZoneTable:
         if circle_rows.size:
             cz = zi[circle_rows]
             cacc = acc[circle_rows]
-            d = distance_m(self.c_lat[cz], self.c_lon[cz], lat[circle_rows], lon[circle_rows])
-            err = distance_error_bound_m(d) + _SLACK_M
+            c_lat = self.c_lat[cz]
+            f_lat = lat[circle_rows]
+            d = distance_m(c_lat, self.c_lon[cz], f_lat, lon[circle_rows])
+            err = distance_error_bound_m(d, np.maximum(np.abs(c_lat), np.abs(f_lat))) + _SLACK_M
             r = self.c_r[cz]
             uncertain = np.abs(d - r) <= cacc + err
             codes[circle_rows] = np.where(uncertain, CODE_UNCERTAIN, np.where(d < r, CODE_INSIDE, CODE_OUTSIDE))
@@ -362,6 +367,58 @@ def verdict_codes(
     if not approach:
         return ZoneTerms(codes, None, None)
     return ZoneTerms(codes, near, far)
+
+
+# ---------------------------------------------------------------------------
+# Screening boxes
+# ---------------------------------------------------------------------------
+
+
+Bounds = tuple[float, float, float, float]
+
+
+def circle_reach_bounds(
+    lat: FloatArray, lon: FloatArray, radius_m: FloatArray, reach_m: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Boxes outside which the exact test calls a fix certainly OUTSIDE (and beyond any
+    approach buffer) for circles of ``radius_m``, whenever its accuracy plus the buffer is
+    at most ``reach_m``.
+
+    The exact test is not OUTSIDE while d <= r + a + E(d), d being ``distance_m`` and E its
+    error bound plus the slack (E grows with d and with the latitude). With X = a + b <= reach, every d up to 2 (r + X) that passes
+    is at most r + X + E(2 (r + X)), so a box holding that distance holds every such fix.
+    (E(d) is a bound measured for regional distances; past about 10,000 km it exceeds d / 2
+    and the exact test grows uncertain about fixes on the far side of the Earth, which no
+    box around the circle can follow.)
+    """
+    double = 2.0 * (radius_m + reach_m)
+    # The exact test takes the bound at the more poleward of centre and fix; a fix at d
+    # lies within d of the centre's latitude (a degree of latitude is at least M(0) long).
+    poleward = np.abs(lat) + double / (float(meridian_radius(0.0)) * math.pi / 180.0)
+    margin = distance_error_bound_m(double, poleward) + _SLACK_M + 1e-6 * (1.0 + double)
+    return disc_bounds(lat, lon, radius_m + reach_m + margin)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _circle_screen_bounds(circle: Circle, polygon_bounds: Bounds) -> Bounds:
+    minx, miny, maxx, maxy = (float(v[0]) for v in circle_reach_bounds(
+        np.array([circle.lat]), np.array([circle.lon]), np.array([circle.radius_m]), np.zeros(1)
+    ))
+    return (min(minx, polygon_bounds[0]), min(miny, polygon_bounds[1]),
+            max(maxx, polygon_bounds[2]), max(maxy, polygon_bounds[3]))
+
+
+def screen_bounds(zone: Zone) -> Bounds:
+    """A (min lon, min lat, max lon, max lat) box holding the whole zone, for screens.
+
+    For polygons their bounds. A circle's display polygon falls up to a metre short of the
+    true circle wherever no vertex sits on the bearing of an extreme, so a circle's box
+    holds both the polygon and everything the exact test may place inside the true circle.
+    """
+    bounds: Bounds = zone.metric.bounds
+    if zone.circle_spec is None:
+        return bounds
+    return _circle_screen_bounds(zone.circle_spec, bounds)
 
 
 # ---------------------------------------------------------------------------
