@@ -1,6 +1,6 @@
 """The live console websocket: alerts and latest positions of the offices the user may see.
 
-Protocol (JSON messages):
+Protocol: JSON objects in text frames, one message per frame, each with a ``"type"``.
 
 * server → ``{"type": "hello", "last_seq": N, "user": {...}}`` on connect;
 * client → ``{"type": "resume", "after_seq": N}`` (or ``{"type": "subscribe"}`` = resume from the
@@ -9,8 +9,29 @@ Protocol (JSON messages):
   are held back and sent after the replay, with duplicates dropped;
 * server → ``{"type": "alert.created" | "alert.updated", "seq": N, "office_id": .., "data": {...}}``,
   ``{"type": "position", "seq": null, ...}`` (not replayed; reload /api/v1/positions);
-* server → ``{"type": "resync", ...}`` when a console is too far behind to replay: reload from the API;
+* server → ``{"type": "resync", "last_seq": M, ...}`` when a console cannot be replayed to: too far
+  behind, or ``after_seq`` beyond the newest stored event (another database, or a made-up number).
+  The console reloads alerts from the API; live events follow from M, as after any replay;
 * client → ``{"type": "ping"}`` → ``{"type": "pong"}``.
+
+What the client may send, and what a mistake costs:
+
+* ``ping`` and ``subscribe`` carry no other field; ``resume`` carries exactly ``after_seq``, an
+  integer 0 ≤ n ≤ 2**63 - 1 (the range of the database column; ``true``, ``1.0``, ``"1"`` and
+  ``1e23`` are not integers here).
+* A text frame that is not JSON, nests deeper than ``MAX_JSON_DEPTH``, is not an object, has an
+  unknown ``type`` or a wrong field is answered ``{"type": "error", "code": C, "detail": "..."}``
+  with ``C`` one of ``ERROR_CODES``, and the socket stays open: the console's state (live or
+  replaying, its last sequence number) is unchanged by a refused message.
+* A binary frame closes the socket with 1003 (unsupported data): this protocol is text only.
+* A text frame over ``MAX_FRAME_BYTES`` (UTF-8) closes it with 1009 (message too big); nothing the
+  protocol defines comes near that size, and the frame is never parsed.
+* A handshake without a logged-in, active staff user is closed with 4401. A websocket path with
+  no consumer is refused by ``backend.config.routing`` (HTTP 404 where the server can say so,
+  else close code 4404).
+
+Nesting is measured on the raw text before ``json.loads`` runs, since the parser recurses once
+per level and a frame of ``[[[[…`` a few thousand deep would end in ``RecursionError``.
 
 A numbered event that arrives with a gap before it (channels-redis drops group messages past its
 capacity) makes the consumer fetch the gap from the database first. A dropped *tail* of a burst has
@@ -21,6 +42,7 @@ events shortly afterwards, and every ``CATCH_UP_EVERY_S`` seconds anyway: nothin
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -31,6 +53,7 @@ from backend.accounts.models import User
 from backend.accounts.scoping import visible_office_ids
 from backend.audit.models import AccessLog
 from backend.audit.services import record_access
+from backend.core.json_input import MAX_JSON_DEPTH, json_depth, too_deep_message
 from backend.monitoring.events import ALL_OFFICES_GROUP, office_group
 from backend.monitoring.models import ConsoleEvent
 
@@ -39,6 +62,57 @@ REPLAY_LIMIT = 20_000
 CATCH_UP_AFTER_EVENT_S = 0.3
 CATCH_UP_EVERY_S = 10.0
 
+# ---------------------------------------------------------------------------------------------
+# What a client may send
+# ---------------------------------------------------------------------------------------------
+
+# The largest client message is a resume with a 19-digit number (about 50 bytes); the rest is room.
+MAX_FRAME_BYTES = 4096
+MAX_SEQ = 2**63 - 1  # ConsoleEvent.seq is a BigIntegerField
+CLOSE_UNSUPPORTED_DATA = 1003
+CLOSE_TOO_BIG = 1009
+CLOSE_UNAUTHENTICATED = 4401
+
+# Every message type a client may send, with the fields it carries besides "type".
+CLIENT_MESSAGES: dict[str, frozenset[str]] = {
+    "ping": frozenset(),
+    "subscribe": frozenset(),
+    "resume": frozenset({"after_seq"}),
+}
+# The "code" of every error message; the "detail" is for people and may change.
+ERROR_CODES = frozenset({"invalid_json", "too_deep", "not_an_object", "unknown_type", "invalid"})
+
+
+def seq_problem(value: Any) -> str | None:
+    """Why ``value`` is not a sequence number a client may resume after, or ``None``."""
+    # bool is an int subclass in Python, and JSON's 1.0 and 1e23 arrive as floats: none is a number here.
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "after_seq must be an integer"
+    if not 0 <= value <= MAX_SEQ:
+        return f"after_seq must be between 0 and {MAX_SEQ}"
+    return None
+
+
+def message_problem(content: Any) -> tuple[str, str] | None:
+    """``(error code, detail)`` for a decoded client message that breaks the protocol, or ``None``."""
+    if not isinstance(content, dict):
+        return "not_an_object", 'a message is a JSON object with a "type"'
+    kind = content.get("type")
+    if not isinstance(kind, str) or kind not in CLIENT_MESSAGES:
+        return "unknown_type", f"the message type must be one of: {', '.join(sorted(CLIENT_MESSAGES))}"
+    fields = set(content) - {"type"}
+    expected = CLIENT_MESSAGES[kind]
+    if fields - expected:
+        # The client's own field names are not echoed back: they could be anything, of any length.
+        return "invalid", f"{kind} takes only: {', '.join(sorted(expected)) or 'no other field'}"
+    if expected - fields:
+        return "invalid", f"{kind} needs: {', '.join(sorted(expected - fields))}"
+    if kind == "resume":
+        problem = seq_problem(content["after_seq"])
+        if problem is not None:
+            return "invalid", problem
+    return None
+
 
 class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     groups: list[str]
@@ -46,7 +120,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def connect(self) -> None:
         user = self.scope.get("user")
         if not isinstance(user, User) or not user.is_active:
-            await self.close(code=4401)
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
         self.office_ids = visible_office_ids(user)
@@ -72,18 +146,48 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         for group in getattr(self, "groups", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    # -- client frames -------------------------------------------------------------------------
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        # Channels' own version indexes message["bytes"] when there is no text: a KeyError for a
+        # frame that carries neither.
+        await self.receive(text_data=message.get("text"), bytes_data=message.get("bytes"))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        """Check a frame's kind, size and nesting before it is parsed, then its message's shape."""
+        if text_data is None:
+            await self.close(code=CLOSE_UNSUPPORTED_DATA, reason="text frames only")
+            return
+        # A character is at least one UTF-8 byte: the encoding is measured only when it could fit.
+        if len(text_data) > MAX_FRAME_BYTES or len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG, reason=f"frames are at most {MAX_FRAME_BYTES} bytes")
+            return
+        if json_depth(text_data) > MAX_JSON_DEPTH:
+            await self.send_error("too_deep", too_deep_message())
+            return
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self.send_error("invalid_json", "the frame is not JSON text")
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
+        problem = message_problem(content)
+        if problem is not None:
+            await self.send_error(*problem)
+            return
+        kind = content["type"]
         if kind == "ping":
             await self.send_json({"type": "pong"})
-        elif kind in ("resume", "subscribe"):
-            after = content.get("after_seq", self.last_seq) if kind == "resume" else self.last_seq
-            if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-                await self.send_json({"type": "error", "code": "invalid", "detail": "after_seq must be an integer ≥ 0"})
-                return
-            await self._replay(after)
-        else:
-            await self.send_json({"type": "error", "code": "unknown_type", "detail": f"unknown message type {kind!r}"})
+        elif kind == "resume":
+            await self._replay(content["after_seq"])
+        else:  # subscribe
+            await self._replay(self.last_seq)
+
+    async def send_error(self, code: str, detail: str) -> None:
+        """Refuse one message (``code`` is one of ``ERROR_CODES``); the socket stays open."""
+        await self.send_json({"type": "error", "code": code, "detail": detail})
 
     # -- channel layer -------------------------------------------------------------------------
 
@@ -137,9 +241,13 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.live = False
         async with self.sending:
             newest = await self._max_seq()
-            if newest - after > REPLAY_LIMIT:
+            if after > newest or newest - after > REPLAY_LIMIT:
+                # Taking a number beyond the newest event as the console's position would drop every
+                # live event until the sequence caught up with it: start from the newest instead.
+                detail = ("after_seq is beyond the newest event" if after > newest
+                          else "too far behind to replay")
                 await self.send_json({"type": "resync", "last_seq": newest,
-                                      "detail": "too far behind to replay; reload alerts from the API"})
+                                      "detail": f"{detail}; reload alerts from the API"})
                 self.last_seq = newest
             else:
                 self.last_seq = after

@@ -10,46 +10,14 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from backend.config.asgi import application
+from tests.backend.monitoring.console_ws import connect, console_users, publish, receive_until
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-async def connect(user: Any) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, "/ws/console/", headers=[(b"origin", b"http://testserver")])
-    communicator.scope["user"] = user
-    connected, _ = await communicator.connect()
-    assert connected
-    hello = await communicator.receive_json_from()
-    assert hello["type"] == "hello"
-    return communicator
-
-
-@database_sync_to_async
-def publish(office_id: int, n: int = 1) -> list[int]:
-    from backend.monitoring.events import publish_event
-
-    seqs = []
-    for i in range(n):
-        with transaction.atomic():
-            seqs.append(publish_event(office_id, "alert.created", {"n": i}).seq)
-    return seqs
-
-
-async def receive_until(communicator: WebsocketCommunicator, kind: str) -> list[dict[str, Any]]:
-    seen = []
-    while True:
-        message = await communicator.receive_json_from(timeout=3)
-        seen.append(message)
-        if message["type"] == kind:
-            return seen
-
-
 @pytest.fixture
 def users(db: Any, office_a: Any, office_b: Any) -> dict[str, Any]:
-    from tests.conftest import make_staff
-
-    return {"a": make_staff("ws_a", "officer", office_a), "b": make_staff("ws_b", "officer", office_b),
-            "bureau": make_staff("ws_bureau", "bureau_staff", office_a.parent)}
+    return console_users(office_a, office_b)
 
 
 async def test_anonymous_connections_are_refused(users: Any) -> None:
