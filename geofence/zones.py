@@ -32,6 +32,11 @@ from geofence.schedule import Schedule, ScheduleError
 __all__ = [
     "BUFFER_LEVELS_M",
     "DEFAULT_FILTER_ACCURACY_M",
+    "MAX_APPROACH_BUFFER_M",
+    "MAX_CONFIRM_SECONDS",
+    "MAX_EPISODE_FIXES",
+    "MAX_RADIUS_M",
+    "MAX_VERTICES",
     "VERDICT_SLACK_M",
     "Circle",
     "EpisodeConfig",
@@ -43,10 +48,18 @@ __all__ = [
     "level_for",
 ]
 
+# The limits of a zone's settings, declared here once: the engine refuses anything beyond them,
+# and the backend's API, admin and spec read them from here instead of restating them.
 # Largest zone extent accepted, in degrees: the local frame's scale error grows with it.
 _MAX_EXTENT_DEG = 15.0
-_MAX_RADIUS_M = 50_000.0
-_MAX_APPROACH_BUFFER_M = 5_000.0
+MAX_RADIUS_M = 50_000.0
+MAX_APPROACH_BUFFER_M = 5_000.0
+# Vertices of a zone, all rings together: a drawn county boundary has a few thousand; more only
+# slows every filter build and verdict.
+MAX_VERTICES = 20_000
+# Breach dwell and hysteresis: beyond these a breach would never be confirmed or closed in a day.
+MAX_EPISODE_FIXES = 100
+MAX_CONFIRM_SECONDS = 86_400
 # Circle polygons: chord sag r(1 - cos(pi/n)) of about a metre, with sensible bounds.
 _CIRCLE_MIN_VERTICES = 64
 _CIRCLE_MAX_VERTICES = 720
@@ -81,12 +94,16 @@ class EpisodeConfig:
     clear_fixes: int = 2
 
     def __post_init__(self) -> None:
-        if isinstance(self.confirm_fixes, bool) or not isinstance(self.confirm_fixes, int) or self.confirm_fixes < 1:
-            raise ZoneError("confirm_fixes must be an integer of at least 1", "episode.confirm_fixes")
-        if isinstance(self.clear_fixes, bool) or not isinstance(self.clear_fixes, int) or self.clear_fixes < 1:
-            raise ZoneError("clear_fixes must be an integer of at least 1", "episode.clear_fixes")
-        if not math.isfinite(self.confirm_seconds) or self.confirm_seconds < 0:
-            raise ZoneError("confirm_seconds must be a finite number >= 0", "episode.confirm_seconds")
+        for name in ("confirm_fixes", "clear_fixes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EPISODE_FIXES:
+                raise ZoneError(f"{name} must be a whole number from 1 to {MAX_EPISODE_FIXES}, got {value!r}",
+                                f"episode.{name}")
+        seconds = self.confirm_seconds
+        if not (_is_real(seconds) and _finite(seconds) and 0 <= seconds <= MAX_CONFIRM_SECONDS):
+            raise ZoneError(f"confirm_seconds must be a number from 0 to {MAX_CONFIRM_SECONDS} seconds, got {seconds!r}",
+                            "episode.confirm_seconds")
+        object.__setattr__(self, "confirm_seconds", float(seconds))
 
     def to_dict(self) -> JSONDict:
         """JSON form."""
@@ -106,7 +123,7 @@ class EpisodeConfig:
                 confirm_seconds=float(data.get("confirm_seconds", defaults.confirm_seconds)),
                 clear_fixes=int(data.get("clear_fixes", defaults.clear_fixes)),
             )
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             if isinstance(exc, ZoneError):
                 raise
             raise ZoneError(f"bad episode settings: {exc}", "episode") from exc
@@ -124,6 +141,22 @@ class Circle:
 # ---------------------------------------------------------------------------
 # Validation helpers
 # ---------------------------------------------------------------------------
+
+
+def _is_real(value: object) -> bool:
+    """A real number as JSON gives it (bool is an int to Python, not to a zone)."""
+    return not isinstance(value, bool) and isinstance(value, int | float)
+
+
+def _finite(value: float) -> bool:
+    # Every int is finite; math.isfinite would convert it to float and overflow past 1e308.
+    return isinstance(value, int) or math.isfinite(value)
+
+
+def _check_vertex_count(count: int) -> None:
+    if count > MAX_VERTICES:
+        raise ZoneError(f"the zone has {count} vertices; at most {MAX_VERTICES} are accepted (simplify it)",
+                        "coordinates")
 
 
 def _check_ring(coords: NDArray[np.float64], where: str) -> None:
@@ -148,6 +181,7 @@ def _validate_polygonal(geometry: BaseGeometry) -> None:
         raise ZoneError(f"a zone must be a Polygon or MultiPolygon, got {geometry.geom_type}", "geometry")
     if geometry.is_empty:
         raise ZoneError("the zone geometry is empty", "geometry")
+    _check_vertex_count(int(shapely.get_num_coordinates(geometry)))
     polygons = geometry.geoms if isinstance(geometry, shapely.MultiPolygon) else [geometry]
     for p_index, polygon in enumerate(polygons):
         rings = [polygon.exterior, *polygon.interiors]
@@ -206,18 +240,18 @@ class Zone:
             raise ZoneError(f"kind must be 'inclusion' or 'exclusion', got {self.kind!r}", "kind") from exc
         if self.circle_spec is not None:
             c = self.circle_spec
-            if not (math.isfinite(c.radius_m) and c.radius_m > 0):
+            if not (_is_real(c.radius_m) and _finite(c.radius_m) and c.radius_m > 0):
                 raise ZoneError(f"radius_m must be a positive number of metres, got {c.radius_m!r}", "radius_m")
-            if c.radius_m > _MAX_RADIUS_M:
-                raise ZoneError(f"radius_m must be at most {_MAX_RADIUS_M:.0f} m", "radius_m")
-            if not (math.isfinite(c.lat) and math.isfinite(c.lon) and abs(c.lat) <= 90 and abs(c.lon) <= 180):
+            if c.radius_m > MAX_RADIUS_M:
+                raise ZoneError(f"radius_m must be at most {MAX_RADIUS_M:.0f} m", "radius_m")
+            if not _valid_position(c.lon, c.lat):
                 raise ZoneError(f"circle centre ({c.lat}, {c.lon}) is out of range", "coordinates")
         _validate_polygonal(self.geometry)
         buffer_m = self.approach_buffer_m
-        if not (isinstance(buffer_m, int | float) and math.isfinite(buffer_m) and buffer_m >= 0):
+        if not (_is_real(buffer_m) and _finite(buffer_m) and buffer_m >= 0):
             raise ZoneError("approach_buffer_m must be a finite number >= 0", "approach_buffer_m")
-        if buffer_m > _MAX_APPROACH_BUFFER_M:
-            raise ZoneError(f"approach_buffer_m must be at most {_MAX_APPROACH_BUFFER_M:.0f} m", "approach_buffer_m")
+        if buffer_m > MAX_APPROACH_BUFFER_M:
+            raise ZoneError(f"approach_buffer_m must be at most {MAX_APPROACH_BUFFER_M:.0f} m", "approach_buffer_m")
         if buffer_m > 0 and self.kind is ZoneKind.INCLUSION:
             raise ZoneError("approach warnings apply to exclusion zones only", "approach_buffer_m")
         object.__setattr__(self, "approach_buffer_m", float(buffer_m))
@@ -241,14 +275,14 @@ class Zone:
         episode: EpisodeConfig | None = None,
     ) -> Zone:
         """A true metric circle of ``radius_m`` around (lat, lon) given in ``crs``."""
-        if not (isinstance(radius_m, int | float) and math.isfinite(radius_m) and radius_m > 0):
+        if not (_is_real(radius_m) and _finite(radius_m) and radius_m > 0):
             raise ZoneError(f"radius_m must be a positive number of metres, got {radius_m!r}", "radius_m")
-        if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        if radius_m > MAX_RADIUS_M:
+            raise ZoneError(f"radius_m must be at most {MAX_RADIUS_M:.0f} m", "radius_m")
+        if not _valid_position(lon, lat):
             raise ZoneError(f"circle centre ({lat}, {lon}) is out of range", "coordinates")
         wlat, wlon = to_wgs84_array([lat], [lon], crs)
         c_lat, c_lon = float(wlat[0]), float(wlon[0])
-        if radius_m > _MAX_RADIUS_M:
-            raise ZoneError(f"radius_m must be at most {_MAX_RADIUS_M:.0f} m", "radius_m")
         return cls(
             id=id,
             kind=ZoneKind(kind),
@@ -335,6 +369,12 @@ class Zone:
                 approach_buffer_m=approach_buffer_m,
                 episode=episode,
             )
+        if geom_type in ("Polygon", "MultiPolygon"):
+            if properties.get("radius_m", geometry_obj.get("radius_m")) is not None:
+                raise ZoneError("radius_m belongs to a circle (a Point); a polygon's shape is its coordinates",
+                                "radius_m")
+            # Counted before any position is read, so an oversized upload is refused cheaply.
+            _check_vertex_count(_count_positions(coordinates, 2 if geom_type == "Polygon" else 3))
         if geom_type == "Polygon":
             polygons = [_polygon_rings(coordinates, source_crs, "Polygon")]
             geometry: BaseGeometry = shapely.Polygon(polygons[0][0], polygons[0][1:])
@@ -397,22 +437,45 @@ class Zone:
 
 
 def _number(value: JSON | Any, field_name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ZoneError(f"{field_name} must be a number, got {value!r}", field_name)
-    return float(value)
+    if not _is_real(value):
+        raise ZoneError(f"{field_name} must be a number, got {_short(value)}", field_name)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ZoneError(f"{field_name} is far out of range, got {_short(value)}", field_name) from None
+
+
+def _short(value: Any) -> str:
+    """``repr`` cut to a readable length: error messages quote what they were sent."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _valid_position(lon: float, lat: float) -> bool:
+    # Compared before any conversion to float: an int past 1e308 is out of range, not an overflow.
+    return _finite(lon) and _finite(lat) and abs(lat) <= 90 and abs(lon) <= 180
+
+
+def _count_positions(value: Any, depth: int) -> int:
+    """Positions in nested lists ``depth`` levels down (the shapes are checked later)."""
+    if not isinstance(value, list):
+        return 0
+    if depth == 1:
+        return len(value)
+    return sum(_count_positions(item, depth - 1) for item in value)
 
 
 def _position(value: Any, where: str) -> tuple[float, float]:
     if not isinstance(value, list | tuple) or len(value) not in (2, 3):
-        raise ZoneError(f"{where}: a position is [lon, lat], got {value!r}", "coordinates")
-    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
-        raise ZoneError(f"{where}: positions must be numbers, got {value!r}", "coordinates")
-    lon, lat = float(value[0]), float(value[1])
-    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
+        raise ZoneError(f"{where}: a position is [lon, lat], got {_short(value)}", "coordinates")
+    if any(not _is_real(v) for v in value):
+        raise ZoneError(f"{where}: positions must be numbers, got {_short(value)}", "coordinates")
+    if not _valid_position(value[0], value[1]):
         raise ZoneError(
-            f"{where}: coordinate [{lon}, {lat}] is out of range (GeoJSON order is [lon, lat])", "coordinates"
+            f"{where}: coordinate {_short(list(value[:2]))} is out of range (lon -180..180, lat -90..90; "
+            "GeoJSON order is [lon, lat])", "coordinates"
         )
-    return lon, lat
+    return float(value[0]), float(value[1])
 
 
 def _polygon_rings(value: Any, crs: Crs, where: str) -> list[list[tuple[float, float]]]:

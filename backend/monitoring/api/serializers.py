@@ -3,9 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+import geofence as gf
+from backend.monitoring.engine import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
 from backend.monitoring.models import Alert, CheckIn, Zone
+from geofence import zones as zone_limits
 
 
 class PersonRefSerializer(serializers.Serializer):
@@ -55,23 +60,73 @@ class ResolveAlertSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ZoneSerializer(serializers.ModelSerializer):
-    """A zone as GeoJSON geometry (WGS-84) plus its rules. Send ``crs`` when drawn on a GCJ-02/BD-09 map."""
+def _limit(text: str) -> str:
+    """A field's help text quoting the engine's limits (they are declared in ``geofence.zones``)."""
+    return text.format(radius=f"{zone_limits.MAX_RADIUS_M:g}", buffer=f"{zone_limits.MAX_APPROACH_BUFFER_M:g}",
+                       fixes=zone_limits.MAX_EPISODE_FIXES, seconds=zone_limits.MAX_CONFIRM_SECONDS,
+                       vertices=zone_limits.MAX_VERTICES)
 
-    crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"], write_only=True, required=False,
-                                  default="wgs84", help_text="Coordinate system of the submitted geometry.")
+
+def _label(name: str) -> Any:
+    return Zone._meta.get_field(name).verbose_name
+
+
+class _NumberField(serializers.FloatField):
+    """A number, as the engine takes it: ``true`` is not 1 (DRF's FloatField would read it so)."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return float(super().to_internal_value(data))
+
+
+class ZoneSerializer(serializers.ModelSerializer):
+    """A zone as GeoJSON geometry (WGS-84) plus its rules. Send ``crs`` when drawn on a GCJ-02/BD-09 map.
+
+    A zone the geofence engine would refuse is a 400 naming the field; ``evaluable`` and
+    ``problems`` show a stored zone that the engine skips until it is fixed.
+    """
+
+    # Every write is checked by the engine's own validator (``engine.check_zone``), the one the
+    # admin and the loader use; zones stored before it, or edited in the database, are shown.
+    crs = serializers.ChoiceField(choices=[crs.value for crs in gf.Crs], write_only=True, required=False,
+                                  default=gf.Crs.WGS84.value,
+                                  help_text="Coordinate system of the submitted geometry (a stored zone is WGS-84).")
+    geometry = serializers.JSONField(label=_label("geometry"), help_text=_limit(
+        "GeoJSON Polygon, MultiPolygon, or Point with `radius_m` for a circle; at most {vertices} vertices."))
+    # Numbers are only parsed here; their limits are the engine's, checked in ``validate``.
+    radius_m = _NumberField(label=_label("radius_m"), required=False, allow_null=True, help_text=_limit(
+        "Metres, for a Point (circle) only: more than 0, at most {radius}."))
+    approach_buffer_m = _NumberField(label=_label("approach_buffer_m"), required=False, help_text=_limit(
+        "Metres, exclusion zones only: warn when a good fix comes this close; 0 to {buffer}."))
+    confirm_fixes = serializers.IntegerField(label=_label("confirm_fixes"), required=False, help_text=_limit(
+        "Good fixes that confirm a breach: 1 to {fixes}."))
+    confirm_seconds = serializers.IntegerField(label=_label("confirm_seconds"), required=False, help_text=_limit(
+        "Seconds the confirming fixes must span: 0 to {seconds}."))
+    clear_fixes = serializers.IntegerField(label=_label("clear_fixes"), required=False, help_text=_limit(
+        "Good fixes back in compliance that close a breach: 1 to {fixes}."))
+    evaluable = serializers.SerializerMethodField(
+        help_text="false: the engine refuses this zone as stored and skips it until it is fixed (see `problems`).")
+    problems = serializers.SerializerMethodField(
+        help_text="Why the engine cannot evaluate the zone, by field; empty when it can.")
 
     class Meta:
         model = Zone
         fields = ["id", "office", "subject", "name", "kind", "purpose", "geometry", "radius_m", "schedule",
                   "approach_buffer_m", "confirm_fixes", "confirm_seconds", "clear_fixes", "is_active", "crs",
-                  "created_at", "updated_at"]
+                  "evaluable", "problems", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {"office": {"required": False}}
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        from backend.monitoring.engine import validate_zone_fields
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_evaluable(self, obj: Zone) -> bool:
+        return not zone_problems(obj)
 
+    @extend_schema_field(serializers.DictField(child=serializers.ListField(child=serializers.CharField())))
+    def get_problems(self, obj: Zone) -> dict[str, list[str]]:
+        return zone_problems(obj)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         subject = attrs.get("subject", getattr(self.instance, "subject", None))
         office = attrs.get("office", getattr(self.instance, "office", None))
         if subject is not None:
@@ -80,13 +135,17 @@ class ZoneSerializer(serializers.ModelSerializer):
             attrs["office"] = subject.office
         elif office is None:
             raise serializers.ValidationError({"office": [_("Give the office, or the person the zone is for.")]})
-        merged = {name: attrs.get(name, getattr(self.instance, name, None))
-                  for name in ("geometry", "radius_m", "schedule", "kind")}
-        geometry, errors = validate_zone_fields(merged, attrs.pop("crs", "wgs84"))
-        if errors:
-            raise serializers.ValidationError(errors)
-        if geometry is not None:
-            attrs["geometry"] = geometry
+        crs = attrs.pop("crs", gf.Crs.WGS84.value)
+        # The zone as it will be stored: a PATCH is checked together with what it keeps.
+        values = {name: attrs[name] if name in attrs else
+                  getattr(self.instance, name) if self.instance is not None else Zone._meta.get_field(name).get_default()
+                  for name in ENGINE_FIELDS}
+        try:
+            # ``crs`` describes the submitted geometry; a kept one is stored in WGS-84 already.
+            checked = check_zone(values, crs=crs if "geometry" in attrs else gf.Crs.WGS84.value)
+        except ZoneNotEvaluable as exc:
+            raise serializers.ValidationError(exc.problems) from None
+        attrs.update(geometry=checked.geometry, radius_m=checked.radius_m, schedule=checked.schedule)
         return attrs
 
 
