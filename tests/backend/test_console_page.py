@@ -83,6 +83,20 @@ def test_it_loads_nothing_from_outside() -> None:
         assert "@import" not in text and "fonts.googleapis" not in text
 
 
+def test_its_font_stack_names_the_common_chinese_system_fonts() -> None:
+    path = finders.find("console/console.css")
+    assert path
+    with open(path, encoding="utf-8") as handle:
+        css = handle.read()
+    stack = re.search(r"--font:\s*([^;]+);", css)
+    assert stack is not None and "font: 14px/1.5 var(--font)" in css
+    families = [name.strip().strip('"') for name in stack.group(1).split(",")]
+    chinese = ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC",
+               "WenQuanYi Micro Hei"]
+    assert [name for name in families if name in chinese] == chinese
+    assert families[-1] == "sans-serif"
+
+
 def test_the_root_url_leads_to_the_console() -> None:
     response = Client().get("/")
     assert response.status_code == 302

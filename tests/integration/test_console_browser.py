@@ -125,12 +125,30 @@ def wait_for(probe: Callable[[], Any], what: str, timeout_s: float = 30) -> Any:
         time.sleep(0.25)
 
 
-def log_in_on_page(page: Any, username: str, password: str = "Demo-officer-2026") -> None:
+def fonts_drawing(page: Any, selector: str) -> dict[str, int]:
+    """The fonts Chromium actually drew ``selector``'s text with: family name -> glyph count."""
+    session = page.context.new_cdp_session(page)
+    try:
+        session.send("DOM.enable")
+        session.send("CSS.enable")
+        root = session.send("DOM.getDocument")["root"]["nodeId"]
+        node = session.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        session.detach()
+    return {font["familyName"]: font["glyphCount"] for font in fonts}
+
+
+def log_in_on_page(page: Any, username: str, password: str = "Demo-officer-2026", *,
+                   screenshot: str | None = None) -> None:
     from playwright.sync_api import expect
 
     page.goto("/console/")
     expect(page.locator("#login-form")).to_be_visible()
     expect(page.locator("#login-title")).to_have_text("工作人员登录")
+    if screenshot:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / screenshot))
     page.locator("#login-username").fill(username)
     page.locator("#login-password").fill(password)
     page.locator("#login-submit").click()
@@ -152,8 +170,13 @@ def test_an_officer_sees_acknowledges_and_resolves_a_live_alert(
     staff = staff_login("chengqu_officer")
     target = subject_to_watch(staff)
 
-    log_in_on_page(page, "chengqu_officer")
+    log_in_on_page(page, "chengqu_officer", screenshot="console-login.png")
     expect(page.locator("#user-office")).to_contain_text("城区司法所")
+    # Chinese is drawn with a font that has it (the console's font stack), not as boxes from a
+    # Latin fallback: every glyph of the office name comes from a CJK font.
+    fonts = fonts_drawing(page, "#user-office")
+    assert fonts and all("CJK" in family or "Han" in family or "Hei" in family or "PingFang" in family
+                         for family in fonts), fonts
     expect(page.locator("#layer-offices .office")).to_have_count(1)
 
     alert = raise_entered_zone_alert(live_asgi_server, staff, target)
