@@ -297,6 +297,16 @@ class StoredFixes:
     def __len__(self) -> int:
         return len(self.client_id)
 
+    def take(self, rows: list[int]) -> StoredFixes:
+        """The fixes at ``rows``, in that order."""
+        index = np.asarray(rows, np.int64)
+        return StoredFixes(
+            self.id[index], self.subject_id[index], [self.client_id[r] for r in rows], self.recorded_us[index],
+            self.received_us[index], self.lat[index], self.lon[index], self.accuracy_m[index], self.mock[index],
+            self.quality[index], [self.battery[r] for r in rows], [self.charging[r] for r in rows],
+        )
+
+
 @dataclass(frozen=True)
 class BatchResult:
     """New engine states and events per subject, and each fix's final class (quality codes)."""
@@ -403,6 +413,12 @@ def remember_states(states: list[tuple[int, int, gf.PersonState]]) -> None:
         _remembered[pk] = (cursor, state)
     while len(_remembered) > REMEMBERED_STATES_MAX:
         del _remembered[next(iter(_remembered))]
+
+
+class UnevaluableData(Exception):
+    """The engine failed on the persons' own data (their fixes, stored state or zones), as
+    opposed to the database or the channel layer failing: what ``services.evaluate_pending``
+    sets aside fix by fix instead of retrying."""
 
 
 def state_from_json(value: str | dict[str, Any] | None) -> gf.PersonState | None:

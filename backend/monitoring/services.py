@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -537,19 +537,25 @@ def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.dat
     """
     try:
         return _evaluate_round(subject_ids, older_than, limit)
+    except engine.UnevaluableData:
+        log.warning("the engine failed on a round; evaluating the persons one by one", exc_info=True)
     except Exception:
+        if len(subject_ids or []) == 1 or limit == 1:
+            raise
         log.exception("evaluation of a round failed; evaluating the persons one by one")
-    # One person whose evaluation fails must not hold up anyone else in the round, nor their
-    # own later fixes: evaluate each alone, and take apart fix by fix a person who still fails.
+    # One person whose evaluation fails must not hold up anyone else in the round. A person on
+    # whose data the engine fails is taken apart fix by fix (``_evaluate_fix_by_fix``); any
+    # other failure (the database, the channel layer) leaves the mark for the next sweep.
     done = 0
     for pk in subject_ids if subject_ids is not None else _waiting_ids(older_than, limit):
-        if subject_ids is None or len(subject_ids) > 1:
-            try:
-                done += _evaluate_round([pk], None, 1)
-                continue
-            except Exception:
-                log.exception("evaluation of subject %s failed; evaluating its fixes one by one", pk)
-        done += _evaluate_fix_by_fix(pk)
+        try:
+            if subject_ids is not None and len(subject_ids) == 1:
+                raise engine.UnevaluableData("evaluated alone already")
+            done += _evaluate_round([pk], None, 1)
+        except engine.UnevaluableData:
+            done += _evaluate_fix_by_fix(pk)
+        except Exception:
+            log.exception("evaluation of subject %s failed; its fixes stay marked for the next sweep", pk)
     return done
 
 
@@ -595,10 +601,10 @@ def _evaluate_fix_by_fix(pk: int) -> int:
                 try:
                     with transaction.atomic():
                         _evaluate_locked([state], fixes.take([row]))
-                except Exception as exc:
+                except engine.UnevaluableData as exc:
                     fix_id = int(fixes.id[row])
                     log.exception("evaluation of fix %s of subject %s failed; it is set aside", fix_id, pk)
-                    set_aside[fix_id] = f"{type(exc).__name__}: {exc}"[:500]
+                    set_aside[fix_id] = str(exc)[:500]
                     MonitorState.objects.filter(pk=state.pk).update(evaluated_through_id=fix_id)
                 state.refresh_from_db(fields=["engine_state", "evaluated_through_id", "last_fix_at"])
             MonitorState.objects.filter(pk=state.pk).update(pending_since=None)
@@ -644,7 +650,14 @@ def _engine_states(states: list[MonitorState]) -> dict[int, Any]:
 def _evaluate_locked(states: list[MonitorState], fixes: engine.StoredFixes) -> int:
     subjects = {st.subject_id: st.subject for st in states}
     n = len(fixes)
-    result = engine.evaluate_batch(subjects, _engine_states(states), fixes) if n else None
+    result = None
+    if n:
+        try:
+            result = engine.evaluate_batch(subjects, _engine_states(states), fixes)
+        except DatabaseError:
+            raise
+        except Exception as exc:  # the persons' stored states, fixes or zones
+            raise engine.UnevaluableData(f"{type(exc).__name__}: {exc}") from exc
     final = result.quality if result is not None else fixes.quality
     # Classes the evaluator changed (teleports): a few rows, one UPDATE per class.
     changed = np.flatnonzero(final != fixes.quality)

@@ -100,6 +100,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "low_battery": ("手机电量低", "Low battery"),
     "offline": ("手机失联（疑似脱管）", "Phone silent (possible loss of supervision)"),
     "unreachable": ("推送消息无法送达", "Push messages do not reach the phone"),
+    "evaluation_failed": ("定位无法核查", "Fixes could not be evaluated"),
 }
 
 SEVERITY_LABELS: dict[str, tuple[str, str]] = {

@@ -26,9 +26,9 @@ OPERATIONS = sorted((path, method) for path, item in load_spec()["paths"].items(
 def callers(subject_a: Any, officer_a: Any, bureau_head: Any, office_a: Any) -> dict[str, Any]:
     """A client and the ids to put in each path: a phone for the mobile API, the bureau head
     for the staff API, nobody for what takes no credentials."""
-    from backend.monitoring.services import raise_alert
     from django.utils import timezone
 
+    from backend.monitoring.services import raise_alert
     from tests.backend.monitoring.helpers import circle_zone
 
     _device, token = enroll_phone(subject_a, officer_a)

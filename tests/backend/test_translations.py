@@ -127,6 +127,14 @@ def test_enrollment_errors_are_translated_for_the_phone(db: Any) -> None:
 
 
 @pytest.mark.django_db
+def test_the_auditors_refusal_and_the_input_limits_speak_chinese(auditor: Any) -> None:
+    refused = client_for(auditor).post("/api/v1/zones", {}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 403 and CJK.search(refused.json()["detail"]), refused.json()
+    deep = client_for(auditor).get("/api/v1/alerts?since=9999-12-31T23:59:59-01:00", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert deep.status_code == 400 and CJK.search(deep.json()["detail"]), deep.json()
+
+
+@pytest.mark.django_db
 def test_the_admin_index_is_chinese_for_a_chinese_browser(sysadmin: Any) -> None:
     from django.test import Client
 

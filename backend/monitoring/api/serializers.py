@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 import geofence as gf
+from backend.monitoring.checkin_input import CRS_VALUES, MAX_BATCH, MAX_PROVIDER_LENGTH, RANGES
 from backend.monitoring.engine import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
 from backend.monitoring.models import Alert, CheckIn, Zone
 from geofence import zones as zone_limits
@@ -57,7 +58,30 @@ class AlertSerializer(serializers.ModelSerializer):
 
 class ResolveAlertSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Alert.Resolution.choices)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                 help_text="What was done: required (not blank) unless the resolution is "
+                                           "`false_alarm`.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["resolution"] != Alert.Resolution.FALSE_ALARM and not attrs.get("note", "").strip():
+            raise serializers.ValidationError({"note": [_("Describe what was done.")]}, code="note_required")
+        return attrs
+
+
+def _resolve_request_schema() -> dict[str, Any]:
+    """The resolve body as the server takes it: a note with a non-space character unless the
+    resolution is a false alarm (one ``oneOf`` branch each; the serializer cannot say it)."""
+    note = {"type": "string", "maxLength": 2000, "description": "What was done."}
+    others = [value for value in Alert.Resolution.values if value != Alert.Resolution.FALSE_ALARM]
+    return {"oneOf": [
+        {"type": "object", "properties": {"resolution": {"type": "string", "enum": [Alert.Resolution.FALSE_ALARM]},
+                                          "note": note}, "required": ["resolution"]},
+        {"type": "object", "properties": {"resolution": {"type": "string", "enum": others},
+                                          "note": {**note, "pattern": r"\S"}}, "required": ["resolution", "note"]},
+    ]}
+
+
+RESOLVE_REQUEST_SCHEMA = _resolve_request_schema()
 
 
 def _limit(text: str) -> str:
@@ -153,7 +177,7 @@ class TrackPointSerializer(serializers.ModelSerializer):
     class Meta:
         model = CheckIn
         fields = ["client_id", "recorded_at", "received_at", "lat", "lon", "accuracy_m", "speed_mps", "battery",
-                  "mock_location", "quality"]
+                  "mock_location", "quality", "evaluation_error"]
         read_only_fields = fields
 
 
@@ -173,26 +197,36 @@ class LatestPositionSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
+def _bounded(field: str, **kwargs: Any) -> serializers.FloatField:
+    lo, hi = RANGES[field]
+    return serializers.FloatField(min_value=lo, max_value=hi, **kwargs)
+
+
 class CheckinItemSerializer(serializers.Serializer):
-    """One fix (documented for the phone team; validated by ``checkin_input.parse_fix``)."""
+    """One fix (documented for the phone team; validated by ``checkin_input.parse_fix``, whose
+    limits these are)."""
 
     id = serializers.UUIDField(help_text="Generated on the phone; the same id is stored once.")
-    recorded_at = serializers.DateTimeField(help_text="ISO 8601 with offset, phone clock at the fix.")
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lon = serializers.FloatField(min_value=-180, max_value=180)
-    accuracy_m = serializers.FloatField(min_value=0, help_text="Radius of 68 % confidence, metres.")
-    crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"])
-    altitude_m = serializers.FloatField(required=False)
-    speed_mps = serializers.FloatField(required=False, min_value=0)
-    battery = serializers.FloatField(required=False, min_value=0, max_value=100, help_text="Percent.")
-    charging = serializers.BooleanField(required=False)
-    mock_location = serializers.BooleanField(required=False, help_text="The OS reports a mock/test provider.")
-    provider = serializers.CharField(required=False, max_length=20, help_text="gps, network, fused...")
+    recorded_at = serializers.DateTimeField(help_text="ISO 8601 with offset, phone clock at the fix; between "
+                                                      "1970-01-01T00:00:00Z and 2100-01-01T00:00:00Z.")
+    lat = _bounded("lat")
+    lon = _bounded("lon")
+    accuracy_m = _bounded("accuracy_m", help_text="Radius of 68 % confidence, metres.")
+    crs = serializers.ChoiceField(choices=list(CRS_VALUES))
+    altitude_m = _bounded("altitude_m", required=False, allow_null=True)
+    speed_mps = _bounded("speed_mps", required=False, allow_null=True)
+    battery = _bounded("battery", required=False, allow_null=True, help_text="Percent.")
+    charging = serializers.BooleanField(required=False, allow_null=True)
+    mock_location = serializers.BooleanField(required=False, allow_null=True,
+                                             help_text="The OS reports a mock/test provider.")
+    provider = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                     max_length=MAX_PROVIDER_LENGTH, help_text="gps, network, fused...")
 
 
 class CheckinBatchSerializer(serializers.Serializer):
-    sent_at = serializers.DateTimeField(required=False, help_text="Phone clock when sending, to measure clock skew.")
-    checkins = CheckinItemSerializer(many=True, min_length=1, max_length=500)
+    sent_at = serializers.DateTimeField(required=False, allow_null=True,
+                                        help_text="Phone clock when sending, to measure clock skew.")
+    checkins = serializers.ListField(child=CheckinItemSerializer(), min_length=1, max_length=MAX_BATCH)
 
 
 class CheckinResultSerializer(serializers.Serializer):

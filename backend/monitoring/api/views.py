@@ -13,7 +13,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +23,11 @@ from backend.accounts.scoping import scope_to_offices
 from backend.audit.api.mixins import AuditedViewSetMixin
 from backend.audit.models import AccessLog
 from backend.audit.services import record_access
+from backend.core.api import IdFilter, TimeFilter
+from backend.core.parsers import StrictJSONParser, too_large
+from backend.core.times import parse_client_time
 from backend.monitoring.api.serializers import (
+    RESOLVE_REQUEST_SCHEMA,
     AlertSerializer,
     CheckinAnswerSerializer,
     CheckinBatchSerializer,
@@ -55,10 +59,10 @@ MAX_TRACK_POINTS = 20_000
 
 
 class AlertFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    after_seq = filters.NumberFilter(field_name="seq", lookup_expr="gt")
-    person = filters.NumberFilter(field_name="subject_id")
+    since = TimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = TimeFilter(field_name="occurred_at", lookup_expr="lt")
+    after_seq = IdFilter(field_name="seq", lookup_expr="gt")
+    person = IdFilter(field_name="subject_id")
 
     class Meta:
         model = Alert
@@ -83,7 +87,7 @@ class AlertViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         return Response(AlertSerializer(acknowledge_alert(self.get_object(), request.user)).data)  # type: ignore[arg-type]
 
-    @extend_schema(request=ResolveAlertSerializer, responses=AlertSerializer, tags=["alerts"])
+    @extend_schema(request={"application/json": RESOLVE_REQUEST_SCHEMA}, responses=AlertSerializer, tags=["alerts"])
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         alert = self.get_object()
@@ -127,10 +131,10 @@ def _parse_time(request: Request, name: str, default: dt.datetime) -> dt.datetim
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    value = parse_datetime(raw)
+    value, problem = parse_client_time(raw, naive_ok=True)
     if value is None:
-        raise ValidationError({name: [_("Not an ISO 8601 time.")]})
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+        raise ValidationError({name: [problem]})
+    return value
 
 
 class TrackView(AuditedViewSetMixin, APIView):
@@ -175,19 +179,27 @@ class LatestPositionsView(APIView):
 # ---------------------------------------------------------------------------------------------
 
 
+class _CheckinParser(StrictJSONParser):
+    check_text = False  # ``parse_fix`` applies the text rule fix by fix: one bad fix, not the batch
+
+
 class CheckinView(MobileAPIView):
     """Upload 1–500 fixes (buffered offline, in any order). Idempotent per fix id."""
+
+    parser_classes = [_CheckinParser]
 
     @extend_schema(request=CheckinBatchSerializer, responses={200: CheckinAnswerSerializer,
                                                                400: CheckinErrorSerializer}, tags=["mobile"])
     def post(self, request: Request) -> Response:
         # A batch of well-formed fixes is decoded and checked in one go from the bytes; anything
         # else is parsed as JSON and checked field by field, to say exactly what is wrong.
+        # The fast path reads the bytes itself, so it must hold to what the parser would take.
+        if request.content_type.split(";")[0].strip().lower() != "application/json":
+            raise UnsupportedMediaType(request.content_type or "")
         try:
             raw = request.body
-        except RequestDataTooBig:  # far past 500 fixes: refuse it as a batch too big, in JSON
-            raise ValidationError({"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},
-                                  code="batch_size") from None
+        except RequestDataTooBig:
+            raise too_large() from None
         well_formed = decode_batch(raw)
         if well_formed is not None:
             items, raw_sent_at = well_formed

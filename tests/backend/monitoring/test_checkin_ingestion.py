@@ -113,13 +113,12 @@ def test_more_than_500_fixes_are_refused_whole(phone: Any) -> None:
     assert stored() == 0
 
 
-def test_a_body_past_the_upload_size_limit_is_refused_as_a_batch_too_big(phone: Any) -> None:
+def test_a_body_past_the_upload_size_limit_is_a_413_in_json(phone: Any) -> None:
     from django.conf import settings
 
     padding = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     response = phone.post("/api/v1/mobile/checkins", {"checkins": [fix()], "pad": padding}, format="json")
-    assert response.status_code == 400 and response.json()["code"] == "batch_size"
-    assert "checkins" in response.json()["errors"]
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
     assert stored() == 0
 
 
