@@ -10,12 +10,13 @@ MANAGE := $(PY) backend/manage.py
 PG_URL ?= postgres://postgres@127.0.0.1:5432/corrections_monitor
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help setup run serve test test-integration bench lint spec messages clean
+.PHONY: help setup run serve test test-integration fuzz bench lint spec messages clean
 
 help:
 	@echo "make run               set up, migrate, load the demo county, serve on http://$(HOST):$(PORT)/"
 	@echo "make test              set up and run the fast test suite"
 	@echo "make test-integration  tests against real PostgreSQL, Redis, a Celery worker and Chromium"
+	@echo "make fuzz              schemathesis over every operation of the spec, against gunicorn on PostgreSQL"
 	@echo "make bench             benchmarks (geofence engine, check-in ingestion, alert latency)"
 	@echo "make lint              ruff and mypy"
 	@echo "make spec              regenerate mobile_api_spec/openapi.yaml from the code"
@@ -46,6 +47,11 @@ test: setup
 test-integration: setup
 	@DATABASE_URL=$(PG_URL) CELERY_TASK_ALWAYS_EAGER=1 $(VENV)/bin/pytest -m "not integration" -q -p no:randomly tests/backend
 	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs tests/integration
+
+# Schemathesis over every operation of mobile_api_spec/openapi.yaml as staff and as an enrolled phone,
+# against gunicorn (production settings) on a PostgreSQL database of its own; reports in test-artifacts/fuzz/.
+fuzz: setup
+	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs -p no:randomly tests/fuzz
 
 bench: setup
 	@$(PY) benchmarks/geofence_bench.py
