@@ -210,7 +210,9 @@ class BatchEvaluator:
             for slot, zone in enumerate(zones):
                 if zone.kind is ZoneKind.EXCLUSION:
                     self._slot_boxes[slot, p] = screen_bounds(zone)
-        self._zone_ids = [frozenset(z.id for z in zones) for zones in self.zone_sets]
+        # Each person's zone ids and their slots: the quiet path keeps stored zone states
+        # in slot order, the order run_person gives them.
+        self._zone_slots = [{z.id: slot for slot, z in enumerate(zones)} for zones in self.zone_sets]
         self._index_schedules()
         self._filters: list[list[ZoneFilter | None]] | None = None
         self._slot_filters: list[_SlotFilters] | None = None
@@ -570,8 +572,9 @@ class BatchEvaluator:
         t_us = batch.recorded_us
         acc = batch.accuracy_m
         clock.lap("order")
-        static_q = static_quality(batch.lat, batch.lon, acc, t_us, batch.received_us, batch.mock, now_us, config)
         future = future_times(t_us, batch.received_us, now_us, config)
+        static_q = static_quality(batch.lat, batch.lon, acc, t_us, batch.received_us, batch.mock, now_us, config,
+                                  future=future)
         clock.lap("classify")
         wlat, wlon = convert_codes_to_wgs84(batch.lat, batch.lon, batch.crs)
         clock.lap("normalise")
@@ -663,8 +666,9 @@ class BatchEvaluator:
                     hwm = top_list[k] if hwm is None else max(hwm, top_list[k])
                 zones_kept = state.zones
                 if zones_kept:
-                    ids_here = self._zone_ids[p]
-                    zones_kept = tuple(z for z in zones_kept if z.zone_id in ids_here and not z.is_default)
+                    slots = self._zone_slots[p]
+                    zones_kept = tuple(sorted((z for z in zones_kept if z.zone_id in slots and not z.is_default),
+                                              key=lambda z: slots[z.zone_id]))
                 # The same fields run_person would produce for a quiet person.
                 new_states[pid] = PersonState(
                     pid, hwm, anchor, None, 0, False, False, zones_kept, state.recent

@@ -790,9 +790,9 @@ def prepare_person_fixes(
     config: QualityConfig,
 ) -> PersonFixes:
     """Classify (static rules) and normalise already-sorted columns."""
-    static_q = static_quality(lat, lon, acc, t_us, received_us, mock, now_us, config)
-    wlat, wlon = convert_codes_to_wgs84(lat, lon, crs_codes)
     future = future_times(t_us, received_us, now_us, config)
+    static_q = static_quality(lat, lon, acc, t_us, received_us, mock, now_us, config, future=future)
+    wlat, wlon = convert_codes_to_wgs84(lat, lon, crs_codes)
     return PersonFixes(ids, t_us, wlat, wlon, acc, static_q, mock, future)
 
 

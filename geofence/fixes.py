@@ -264,16 +264,21 @@ def static_quality(
     mock: NDArray[np.bool_],
     now_us: int,
     config: QualityConfig,
+    *,
+    future: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.int8]:
     """Classes 1-6 of the module docstring for raw (not yet normalised) coordinates.
 
     Fixes that pass all of them come out OK; the engine may still turn them into TELEPORT.
+    ``future`` is ``future_times`` of the same fixes, if the caller has it already.
     """
     out = np.full(lat.shape, Q_OK, dtype=np.int8)
     # Assign from the last rule to the first so that the first applicable rule wins.
     out[accuracy_m > config.max_accuracy_m] = Q_LOW_ACCURACY
     out[recorded_us < now_us - int(config.stale_after_s * 1e6)] = Q_STALE
-    out[future_times(recorded_us, received_us, now_us, config)] = Q_FUTURE
+    if future is None:
+        future = future_times(recorded_us, received_us, now_us, config)
+    out[future] = Q_FUTURE
     out[mock] = Q_MOCK
     eps = config.null_island_deg
     out[(np.abs(lat) <= eps) & (np.abs(lon) <= eps)] = Q_NULL_ISLAND

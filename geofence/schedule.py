@@ -326,7 +326,9 @@ class LocalTimes:
         """Break down UTC epoch microseconds in time zone ``tz`` (any int64 values; within
         two days of int64's ends the instant is taken as two days in)."""
         if epoch_us.size:
-            inside = np.clip(epoch_us, _LOCAL_MIN_US, _LOCAL_MAX_US)
+            inside = epoch_us
+            if epoch_us.min() < _LOCAL_MIN_US or epoch_us.max() > _LOCAL_MAX_US:
+                inside = np.clip(epoch_us, _LOCAL_MIN_US, _LOCAL_MAX_US)
             local_us = inside + local_offsets_us(tz, inside)
         else:
             local_us = epoch_us
@@ -348,7 +350,8 @@ def local_offsets_us(tz: str, epoch_us: NDArray[np.int64]) -> NDArray[np.int64]:
     offset of the nearest instant inside (see ``_OFFSET_LOOKUP_MIN_US``).
     """
     zone = ZoneInfo(tz)
-    epoch_us = np.clip(epoch_us, _OFFSET_LOOKUP_MIN_US, _OFFSET_LOOKUP_MAX_US)
+    if epoch_us.size and (epoch_us.min() < _OFFSET_LOOKUP_MIN_US or epoch_us.max() > _OFFSET_LOOKUP_MAX_US):
+        epoch_us = np.clip(epoch_us, _OFFSET_LOOKUP_MIN_US, _OFFSET_LOOKUP_MAX_US)
 
     def offset_of(us: int) -> int:
         delta = (_EPOCH + dt.timedelta(microseconds=us)).astimezone(zone).utcoffset()

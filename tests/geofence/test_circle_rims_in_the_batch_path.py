@@ -26,7 +26,7 @@ from .helpers import T0, square_zone
 NOW = T0 + dt.timedelta(hours=1)
 
 # Radii from a few metres to the largest allowed, evenly on a log scale.
-radii = st.floats(min_value=math.log(3.0), max_value=math.log(50_000.0)).map(math.exp)
+radii = st.floats(min_value=math.log(3.0), max_value=math.log(50_000.0)).map(lambda x: min(math.exp(x), 50_000.0))
 latitudes = st.one_of(
     st.floats(min_value=-60.0, max_value=60.0),
     st.sampled_from([-79.0, -70.5, 37.096582396101965, 66.6, 72.25, 79.0]),
