@@ -437,7 +437,7 @@ class Zone:
 
 
 def _number(value: JSON | Any, field_name: str) -> float:
-    if not _is_real(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):  # as ``_is_real``, for the type checker
         raise ZoneError(f"{field_name} must be a number, got {_short(value)}", field_name)
     try:
         return float(value)
