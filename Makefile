@@ -38,7 +38,7 @@ run: setup
 	@echo "  Admin:     http://$(HOST):$(PORT)/admin/"
 	@echo "  API docs:  http://$(HOST):$(PORT)/api/docs/"
 	@echo
-	@$(VENV)/bin/uvicorn backend.config.asgi:application --host $(HOST) --port $(PORT) --no-access-log
+	@$(VENV)/bin/uvicorn backend.config.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-max-size 65536
 
 test: setup
 	@$(VENV)/bin/pytest -m "not integration" -q
@@ -66,7 +66,7 @@ spec: setup
 	@$(MANAGE) spectacular --lang en --file mobile_api_spec/openapi.yaml --validate --fail-on-warn
 
 messages: setup
-	@cd backend && ../$(MANAGE) makemessages -l zh_Hans -l en --ignore='static/*' && ../$(MANAGE) makemessages -d djangojs -l zh_Hans -l en
+	@cd backend && ../$(PY) manage.py makemessages -l zh_Hans -l en --ignore='static/*' && ../$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en
 
 clean:
 	rm -rf $(VENV) var
