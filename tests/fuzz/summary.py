@@ -102,12 +102,14 @@ def read(report_dir: Path) -> Reading:
     return reading
 
 
-def server_exceptions(log_path: Path) -> Counter[tuple[str, str]]:
-    """(path, last line of the traceback) of each 500 the server logged."""
+def server_exceptions(log_path: Path, offset: int = 0) -> Counter[tuple[str, str]]:
+    """(path, last line of the traceback) of each 500 the server logged past byte ``offset``."""
     found: Counter[tuple[str, str]] = Counter()
     if not log_path.exists():
         return found
-    lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    with open(log_path, "rb") as log:
+        log.seek(offset)
+        lines = log.read().decode("utf-8", errors="replace").splitlines()
     for i, line in enumerate(lines):
         match = re.search(r"Internal Server Error: (\S+)", line)
         if not match:
