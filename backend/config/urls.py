@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.exceptions import NotFound
 
 from backend.monitoring.views import console_page
 
@@ -12,12 +13,19 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def api_not_found(request: HttpRequest, unmatched: str) -> JsonResponse:
+    """Any other path under the API (an id that is not a number, a typo): a 404 in the API's
+    error shape, whatever the method, instead of Django's HTML page."""
+    return JsonResponse({"detail": str(NotFound.default_detail), "code": "not_found"}, status=404)
+
+
 api_v1 = [
     path("", include("backend.accounts.api.urls")),
     path("", include("backend.supervision.api.urls")),
     path("", include("backend.audit.api.urls")),
     path("", include("backend.monitoring.api.urls")),
     path("", include("backend.reminders.api.urls")),
+    re_path(r"^(?P<unmatched>.*)$", api_not_found),
 ]
 
 urlpatterns = [

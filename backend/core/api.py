@@ -3,11 +3,14 @@ and times the database or ``datetime`` cannot hold with a field-level 400 instea
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db import models
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
+from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
@@ -60,10 +63,35 @@ class _ClientTimeField(IsoDateTimeField):
         # Compared before any conversion to UTC or to the database: that is what overflows.
         if result is not None and not in_window(result):
             raise forms.ValidationError(time_window_message(), code="invalid")
-        return result
+        # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 text may carry.
+        return None if result is None else result.astimezone(dt.UTC)
 
 
 class TimeFilter(filters.IsoDateTimeFilter):
     """An ISO 8601 time filter limited to the window of ``backend.core.times``."""
 
     field_class = _ClientTimeField
+
+
+class ClientDateTimeField(serializers.DateTimeField):
+    """A time sent by a client, held to the window of ``backend.core.times`` and kept in UTC.
+
+    Outside it, a time overflows on its way (Python ends at year 9999) or comes back in an
+    odd form (before 1901 the Asia/Shanghai zone is local mean time, +08:05:43).
+    """
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        try:
+            result = super().to_internal_value(value)
+        except OverflowError:
+            raise serializers.ValidationError(time_window_message(), code="invalid") from None
+        if not in_window(result):
+            raise serializers.ValidationError(time_window_message(), code="invalid")
+        return result.astimezone(dt.UTC)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The API's model serializer: its time fields take only times in the window."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.DateTimeField: ClientDateTimeField}

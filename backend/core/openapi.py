@@ -3,9 +3,10 @@
 Every error of the API has one shape (``backend.accounts.api.errors``). Which statuses an
 operation can answer follows from what it takes: a body (400 invalid, 413 too large, 415 not
 JSON), query parameters (400), path parameters (404), credentials (401 missing or revoked,
-403 not allowed), a throttle (429). This hook adds those
-to each operation that does not document them itself, so the phone team and the API tests see
-every status the server can answer.
+403 not allowed), a throttle (429), and any change may be refused by a rule of the domain
+(400). A view names the others it answers in ``documented_errors`` (``{handler or action:
+{status: description}}``, e.g. a 409). This hook adds them all to each operation that does not
+document them itself, so the phone team and the API tests see every status the server answers.
 """
 
 from __future__ import annotations
@@ -42,13 +43,22 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}
-    throttled = {(path, method.lower()) for path, _regex, method, callback in getattr(generator, "endpoints", None) or []
-                 if getattr(getattr(callback, "cls", None), "throttle_classes", None)}
+    throttled: set[tuple[str, str]] = set()
+    declared: dict[tuple[str, str], dict[str, str]] = {}
+    for path, _regex, method, callback in getattr(generator, "endpoints", None) or []:
+        view = getattr(callback, "cls", None)
+        key = (path, method.lower())
+        if getattr(view, "throttle_classes", None):
+            throttled.add(key)
+        handler = (getattr(callback, "actions", None) or {}).get(method.lower(), method.lower())
+        declared[key] = getattr(view, "documented_errors", {}).get(handler, {})
     for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             statuses = set()
+            if method != "get":  # a rule of the domain may refuse any change
+                statuses.add("400")
             if "requestBody" in operation:
                 statuses |= {"400", "413", "415"}
             parameters = operation.get("parameters", [])
@@ -61,9 +71,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 statuses |= {"401", "403"}
             if (path, method) in throttled:
                 statuses.add("429")
+            extra = declared.get((path, method), {})
             responses = operation.setdefault("responses", {})
-            for code in sorted(statuses):
+            for code in sorted(statuses | set(extra)):
                 if code not in responses:
                     responses[code] = {"content": {"application/json": {"schema": ref}},
-                                       "description": _DESCRIPTIONS[code]}
+                                       "description": extra.get(code) or _DESCRIPTIONS[code]}
     return result

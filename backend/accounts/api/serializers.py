@@ -3,16 +3,17 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from backend.accounts.models import Office, User
+from backend.core.api import ModelSerializer
 
 
-class OfficeSerializer(serializers.ModelSerializer):
+class OfficeSerializer(ModelSerializer):
     class Meta:
         model = Office
         fields = ["id", "code", "name", "kind", "parent", "boundary", "address", "phone", "is_active"]
         read_only_fields = fields
 
 
-class StaffSerializer(serializers.ModelSerializer):
+class StaffSerializer(ModelSerializer):
     office_name = serializers.CharField(source="office.name", default=None, read_only=True)
     display_name = serializers.SerializerMethodField()
     bureau_wide = serializers.BooleanField(source="is_bureau_wide", read_only=True)

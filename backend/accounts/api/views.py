@@ -33,6 +33,7 @@ class LoginView(APIView):
     authentication_classes: list[type] = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
+    documented_errors = {"post": {"401": "Wrong username or password, or the account is disabled."}}
 
     @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:

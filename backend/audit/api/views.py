@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 
 from backend.accounts.permissions import IsAuditReader
 from backend.audit.models import AccessLog
-from backend.core.api import TimeFilter
+from backend.core.api import ModelSerializer, TimeFilter
 
 
-class AccessLogSerializer(serializers.ModelSerializer):
+class AccessLogSerializer(ModelSerializer):
     class Meta:
         model = AccessLog
         fields = ["id", "at", "actor", "actor_username", "actor_role", "actor_office_id", "action", "resource",

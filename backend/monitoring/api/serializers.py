@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 import geofence as gf
+from backend.core.api import ModelSerializer
 from backend.monitoring.checkin_input import CRS_VALUES, MAX_BATCH, MAX_PROVIDER_LENGTH, RANGES
 from backend.monitoring.engine import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
 from backend.monitoring.models import Alert, CheckIn, Zone
@@ -25,7 +26,7 @@ class ZoneRefSerializer(serializers.Serializer):
     kind = serializers.CharField()
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(ModelSerializer):
     """An alert as staff see it in the API and on the console websocket."""
 
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -104,7 +105,7 @@ class _NumberField(serializers.FloatField):
         return float(super().to_internal_value(data))
 
 
-class ZoneSerializer(serializers.ModelSerializer):
+class ZoneSerializer(ModelSerializer):
     """A zone as GeoJSON geometry (WGS-84) plus its rules. Send ``crs`` when drawn on a GCJ-02/BD-09 map.
 
     A zone the geofence engine would refuse is a 400 naming the field; ``evaluable`` and
@@ -173,7 +174,7 @@ class ZoneSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class TrackPointSerializer(serializers.ModelSerializer):
+class TrackPointSerializer(ModelSerializer):
     class Meta:
         model = CheckIn
         fields = ["client_id", "recorded_at", "received_at", "lat", "lon", "accuracy_m", "speed_mps", "battery",
@@ -276,8 +277,9 @@ class CheckinErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   help_text="Field paths such as `checkins.3.lat`.")
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+                                   help_text="Field paths such as `checkins.3.lat` (absent when the body is not "
+                                             "JSON at all).")
     results = CheckinResultSerializer(many=True, required=False)
     accepted = serializers.IntegerField(required=False)
     server_time = serializers.DateTimeField(required=False)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from backend.core.api import ModelSerializer
 from backend.reminders.models import DeliveryAttempt, StaffPushToken
 
 # ---------------------------------------------------------------------------------------------
@@ -47,7 +48,7 @@ class StaffPushTokenRemoveSerializer(serializers.Serializer):
     push_token = serializers.CharField(max_length=400)
 
 
-class StaffPushTokenAnswerSerializer(serializers.ModelSerializer):
+class StaffPushTokenAnswerSerializer(ModelSerializer):
     token_prefix = serializers.CharField(read_only=True)
 
     class Meta:
@@ -56,7 +57,7 @@ class StaffPushTokenAnswerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeliveryAttemptSerializer(serializers.ModelSerializer):
+class DeliveryAttemptSerializer(ModelSerializer):
     """One push attempt about a person: to their phone, or to a staff member about their alert."""
 
     reminder_kind = serializers.CharField(source="reminder.kind", read_only=True, allow_null=True, default=None)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -99,9 +99,14 @@ class StaffPushTokenView(APIView):
                                            form.validated_data["platform"])
         return Response(StaffPushTokenAnswerSerializer(record).data)
 
-    @extend_schema(request=StaffPushTokenRemoveSerializer, responses={204: None}, tags=["staff"])
+    @extend_schema(parameters=[OpenApiParameter("push_token", str, required=True,
+                                                description="The token to forget (a JSON body is read too).")],
+                   request=None, responses={204: None}, tags=["staff"])
     def delete(self, request: Request) -> Response:
-        form = StaffPushTokenRemoveSerializer(data=request.data)
+        # A DELETE names what it removes in the query (a body on DELETE is not part of the
+        # published contract); older clients that send it in a JSON body still work.
+        data = request.query_params if "push_token" in request.query_params else request.data
+        form = StaffPushTokenRemoveSerializer(data=data)
         form.is_valid(raise_exception=True)
         unregister_staff_push_token(request.user, form.validated_data["push_token"])  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from backend.accounts.models import Office, Role, User
 from backend.accounts.scoping import may_see_office, visible_office_ids
+from backend.core.api import ModelSerializer
 from backend.supervision.models import Device, PersonBase, ReleasedPerson, Subject
 
 
@@ -14,7 +15,7 @@ def _staff(context: dict[str, Any]) -> User:
     return context["request"].user  # type: ignore[no-any-return]
 
 
-class PersonSerializerBase(serializers.ModelSerializer):
+class PersonSerializerBase(ModelSerializer):
     """Shared rules: office within the caller's scope, officer of that office, ID masked unless allowed."""
 
     office_name = serializers.CharField(source="office.name", read_only=True)
@@ -104,7 +105,7 @@ class ReleasedPersonSerializer(PersonSerializerBase):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class DeviceSerializer(serializers.ModelSerializer):
+class DeviceSerializer(ModelSerializer):
     class Meta:
         model = Device
         fields = ["id", "platform", "model", "os_version", "app_version", "token_prefix", "enrolled_at",

@@ -49,6 +49,7 @@ class SubjectViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.CreateMode
 
     audit_resource = "subject"
     serializer_class = SubjectSerializer
+    documented_errors = {"revoke_device": {"409": "The person has no active phone."}}
     filterset_fields = ["office", "status", "supervision_level", "sentence_type", "responsible_officer"]
     search_fields = ["name", "case_number", "home_address"]
     ordering_fields = ["name", "supervision_end", "created_at"]

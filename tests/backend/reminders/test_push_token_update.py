@@ -113,6 +113,8 @@ def test_a_staff_member_can_remove_a_token_and_register_it_again(officer_a: Any)
     client = client_for(officer_a)
     client.put(STAFF_URL, {"push_token": "t-2", "platform": "ios"}, format="json")
     assert client.delete(STAFF_URL, {"push_token": "t-2"}, format="json").status_code == 204
+    client.put(STAFF_URL, {"push_token": "t-3", "platform": "android"}, format="json")
+    assert client.delete(f"{STAFF_URL}?push_token=t-3").status_code == 204
     assert StaffPushToken.objects.get(token="t-2").forgotten_at is not None
     client.put(STAFF_URL, {"push_token": "t-2", "platform": "ios"}, format="json")
     assert StaffPushToken.objects.get(token="t-2").forgotten_at is None
