@@ -8,6 +8,7 @@ no default secret, explicit allowed hosts, secure cookies.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import zoneinfo
 from pathlib import Path
@@ -244,7 +245,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Leaflet (the console map) from the pinned django-leaflet package's static files, served from here.
+# Not an installed app: its admin module needs GDAL. Located without importing it (it reads settings).
+_LEAFLET = importlib.util.find_spec("leaflet")
+if _LEAFLET is None or _LEAFLET.origin is None:
+    raise ImproperlyConfigured("django-leaflet is not installed (pip install -e .)")
+STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", Path(_LEAFLET.origin).parent / "static" / "leaflet")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -299,7 +305,18 @@ SPECTACULAR_SETTINGS = {
 
 DEMO_MODE = env_bool("DEMO_MODE", default=not PRODUCTION)
 ENROLLMENT_CODE_TTL_HOURS = env_int("ENROLLMENT_CODE_TTL_HOURS", 24, minimum=1)
-MAP_TILE_URL = env_str("MAP_TILE_URL", "") or ""
+# The console map's optional base layer: {z}/{x}/{y} tile URLs in Web Mercator, space-separated and
+# drawn in that order ({s} takes one of MAP_TILE_SUBDOMAINS). None by default: the map draws its
+# vectors alone and the page's Content-Security-Policy lets images come from this server only.
+MAP_TILE_URLS = (env_str("MAP_TILE_URL", "") or "").split()
+for _url in MAP_TILE_URLS:
+    if not re.fullmatch(r"https?://[^/?#\s]+/\S*", _url) or not all(k in _url for k in ("{z}", "{x}", "{y}")):
+        raise ImproperlyConfigured(f"MAP_TILE_URL: {_url!r} is not an http(s) URL with {{z}}, {{x}} and {{y}}")
+MAP_TILE_SUBDOMAINS = env_list("MAP_TILE_SUBDOMAINS", ["a", "b", "c"])
+if not MAP_TILE_SUBDOMAINS and any("{s}" in url for url in MAP_TILE_URLS):
+    raise ImproperlyConfigured("MAP_TILE_SUBDOMAINS is empty but MAP_TILE_URL has {s}")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "") or ""
+MAP_TILE_MAX_ZOOM = env_int("MAP_TILE_MAX_ZOOM", 18, minimum=1)
 
 LOGGING = {
     "version": 1,

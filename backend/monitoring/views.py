@@ -10,6 +10,7 @@ resolutions), so one table feeds both the template and the script.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -130,10 +131,31 @@ def _pick(table: dict[str, tuple[str, str]], english: bool) -> dict[str, str]:
     return {key: pair[1] if english else pair[0] for key, pair in table.items()}
 
 
+def tile_origins(urls: list[str], subdomains: list[str]) -> list[str]:
+    """The origins the configured tile URLs load from, one per subdomain where the host has ``{s}``."""
+    origins: list[str] = []
+    for url in urls:
+        scheme, rest = url.split("://", 1)
+        host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+        for name in subdomains if "{s}" in host else [""]:
+            origin = f"{scheme}://{host.replace('{s}', name)}"
+            if origin not in origins:
+                origins.append(origin)
+    return origins
+
+
+def content_security_policy(request: HttpRequest) -> str:
+    """Scripts, styles and connections from this server only; images also from the tile hosts, if any."""
+    websocket = ("wss://" if request.is_secure() else "ws://") + request.get_host()
+    images = " ".join(["'self'", "data:", *tile_origins(settings.MAP_TILE_URLS, settings.MAP_TILE_SUBDOMAINS)])
+    return (f"default-src 'self'; img-src {images}; connect-src 'self' {websocket}; object-src 'none'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
 @require_safe
 @ensure_csrf_cookie
 def console_page(request: HttpRequest) -> HttpResponse:
-    """The console shell: text in the request's language, map tile template, API and websocket paths."""
+    """The console shell: text in the request's language, map tiles, API and websocket paths."""
     language = translation.get_language() or settings.LANGUAGE_CODE
     english = language.lower().startswith("en")
     text = _pick(TEXT, english)
@@ -144,11 +166,14 @@ def console_page(request: HttpRequest) -> HttpResponse:
         "timeZone": settings.TIME_ZONE,
         "api": "/api/v1",
         "ws": "/ws/console/",
-        "tileUrl": settings.MAP_TILE_URL,
+        "tiles": {"urls": settings.MAP_TILE_URLS, "subdomains": settings.MAP_TILE_SUBDOMAINS,
+                  "attribution": settings.MAP_TILE_ATTRIBUTION, "maxZoom": settings.MAP_TILE_MAX_ZOOM},
         "text": text,
         "labels": {"kind": _pick(KIND_LABELS, english), "severity": _pick(SEVERITY_LABELS, english),
                    "status": _pick(STATUS_LABELS, english), "resolution": resolutions},
     }
     context = {"t": text, "config": config, "html_lang": "en" if english else "zh-Hans",
                "resolutions": list(resolutions.items()), "english": english}
-    return render(request, "monitoring/console.html", context)
+    response = render(request, "monitoring/console.html", context)
+    response["Content-Security-Policy"] = content_security_policy(request)
+    return response

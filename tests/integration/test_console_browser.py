@@ -198,8 +198,14 @@ def test_an_officer_sees_acknowledges_and_resolves_a_live_alert(
     # Clicking the alert centres the map on it and draws the person's track.
     row.click()
     expect(row).to_have_class(re.compile(r"\bis-selected\b"))
-    page.wait_for_function("document.querySelectorAll('#layer-track .track-point').length >= 5")
+    page.wait_for_function("() => document.querySelectorAll('#layer-track .track-point').length >= 5")
     expect(page.locator("#person-card")).to_contain_text(target["name"])
+    # The track ends on the person's dot: every layer is drawn in the same place on the map.
+    end = page.locator("#layer-track .track-point--last").bounding_box()
+    dot = page.locator(f'#layer-positions [data-subject-id="{target["id"]}"] .dot').bounding_box()
+    assert end and dot
+    assert abs((end["x"] + end["width"] / 2) - (dot["x"] + dot["width"] / 2)) < 3, (end, dot)
+    assert abs((end["y"] + end["height"] / 2) - (dot["y"] + dot["height"] / 2)) < 3, (end, dot)
     page.screenshot(path=str(ARTIFACTS / "console-track.png"))
 
     # 签收 on the page.

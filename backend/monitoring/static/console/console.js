@@ -2,9 +2,8 @@
  * The live alert console (实时预警台).
  *
  * Everything comes from the staff API and the console websocket (protocol documented in
- * backend/monitoring/consumers.py). The map is drawn here in SVG with an equirectangular
- * projection around the offices' centre; no map library and no network resources beyond this
- * server (optional tiles come from MAP_TILE_URL when it is set).
+ * backend/monitoring/consumers.py). The map is Leaflet (served from this server, as are its
+ * styles); nothing is loaded from elsewhere unless MAP_TILE_URL configures a base layer of tiles.
  *
  * window.consoleState exposes the live state so that tests and operators can inspect it.
  */
@@ -13,9 +12,7 @@
 
   const cfg = JSON.parse(document.getElementById("console-config").textContent);
   const T = cfg.text;
-  const L = cfg.labels;
-  const SVG_NS = "http://www.w3.org/2000/svg";
-  const EARTH_RADIUS_M = 6371008.8;
+  const LABELS = cfg.labels;
   const PAGE_SIZE = 100;
   const MAX_PAGES = 20;
   const RECONNECT_MAX_S = 15;
@@ -44,7 +41,8 @@
     reconnects: 0,
     stopped: true,
     sound: localStorage.getItem("console.sound") !== "off",
-    view: null,
+    map: null, // the Leaflet map, once the console has been shown
+    fitted: false, // the map was fitted to the offices once they were known
     loads: 0,
   };
   window.consoleState = state;
@@ -72,16 +70,6 @@
     empty: $("alerts-empty"),
     count: $("alert-count"),
     map: $("map"),
-    layers: {
-      tiles: $("layer-tiles"),
-      offices: $("layer-offices"),
-      zones: $("layer-zones"),
-      track: $("layer-track"),
-      positions: $("layer-positions"),
-      labels: $("layer-labels"),
-    },
-    scaleBar: $("scale-bar"),
-    scaleText: $("scale-text"),
     stats: $("map-stats"),
     personCard: $("person-card"),
     personName: $("person-name"),
@@ -283,7 +271,7 @@
     els.userOffice.textContent = user.bureau_wide ? (user.office_name || T.county) + " · " + T.county
       : (user.office_name || "");
     els.body.classList.toggle("is-read-only", !!user.read_only);
-    resizeMap();
+    ensureMap();
     await Promise.all([loadMapData().catch(reportError), loadAlerts().catch(reportError)]);
     connect();
   }
@@ -413,9 +401,9 @@
   const rowCache = new Map(); // alert id -> {html, el}
 
   function alertRow(a, now) {
-    const kind = L.kind[a.kind] || a.kind_display || a.kind;
-    const severity = L.severity[a.severity] || a.severity_display || a.severity;
-    const status = L.status[a.status] || a.status_display || a.status;
+    const kind = LABELS.kind[a.kind] || a.kind_display || a.kind;
+    const severity = LABELS.severity[a.severity] || a.severity_display || a.severity;
+    const status = LABELS.status[a.status] || a.status_display || a.status;
     const classes = ["alert", "sev-" + a.severity, "status-" + a.status];
     if ((flashUntil.get(a.id) || 0) > now) classes.push("is-new");
     if (a.id === state.selectedAlertId) classes.push("is-selected");
@@ -502,7 +490,7 @@
     const a = state.alerts.get(id);
     if (!a) return;
     resolvingId = id;
-    els.resolveSummary.textContent = [a.subject && a.subject.name, L.kind[a.kind] || a.kind_display,
+    els.resolveSummary.textContent = [a.subject && a.subject.name, LABELS.kind[a.kind] || a.kind_display,
       fmtTime(a.occurred_at)].filter(Boolean).join(" · ");
     els.resolveResolution.value = "";
     els.resolveNote.value = "";
@@ -764,7 +752,7 @@
     state.offices = offices;
     state.zones = zones;
     await loadPositions();
-    if (!state.view || !state.view.fitted) fitToOffices();
+    if (!state.fitted) fitToOffices();
     scheduleMapRender();
   }
 
@@ -795,43 +783,54 @@
   }
 
   // -------------------------------------------------------------------------------------------
-  // Projection and view
+  // Map (Leaflet, Web Mercator): one pane per layer, redrawn at most once a frame
   // -------------------------------------------------------------------------------------------
 
+  const MAX_ZOOM = 20;
+  const FOCUS_ZOOM = 14;
+  const LABELS_FROM_ZOOM = 13; // below it, with many people, only alerted or selected ones are named
+  const ZONE_LABEL_MIN_PX = 28; // a circle zone is named only when drawn at least this big
+  // Bottom to top; accuracy circles under the dots. Names are drawn after their pane's shapes, so above them.
+  const PANES = ["offices", "zones", "track", "accuracy", "positions"];
   const rad = (deg) => (deg * Math.PI) / 180;
-  const size = { w: 800, h: 600 };
+  const groups = {}; // pane -> the layer group redrawn into it (people are kept in \`people\`)
+  const drawn = {}; // layer -> the inputs it was last drawn from
+  const people = new Map(); // subject id -> {marker, ring, key}
+  let map = null;
 
-  function ensureView(lon0, lat0) {
-    if (!state.view) {
-      state.view = { lon0, lat0, k: Math.cos(rad(lat0)), cx: 0, cy: 0, scale: 0.02, fitted: false };
+  /** The map, made when the console is first shown (Leaflet measures its container). */
+  function ensureMap() {
+    if (map) return;
+    const tiles = cfg.tiles;
+    map = state.map = L.map(els.map, {
+      zoomControl: false, attributionControl: tiles.urls.length > 0, zoomSnap: 0.25, minZoom: 4, maxZoom: MAX_ZOOM,
+    });
+    PANES.forEach((name, i) => {
+      const pane = map.createPane(name);
+      pane.id = "layer-" + name;
+      pane.style.zIndex = 410 + i * 10;
+      groups[name] = L.layerGroup().addTo(map);
+    });
+    if (tiles.urls.length) {
+      map.attributionControl.setPrefix(false);
+      tiles.urls.forEach((url, i) => L.tileLayer(url, {
+        subdomains: tiles.subdomains, maxNativeZoom: Math.min(tiles.maxZoom, MAX_ZOOM), maxZoom: MAX_ZOOM,
+        attribution: i === 0 ? esc(tiles.attribution) : "",
+        // The page sends no referrer elsewhere; tile services that check a key's domain need the origin.
+        referrerPolicy: "strict-origin",
+      }).addTo(map));
+      els.map.classList.add("has-tiles");
     }
-    return state.view;
+    L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
+    fitToOffices();
+    map.on("zoomend", scheduleMapRender);
+    els.map.addEventListener("keydown", (event) => { if (event.key === "0") fitToOffices(); });
+    if (window.ResizeObserver) new ResizeObserver(() => map.invalidateSize()).observe(els.map);
   }
 
-  function project(lon, lat) {
-    const v = state.view;
-    return [EARTH_RADIUS_M * rad(lon - v.lon0) * v.k, EARTH_RADIUS_M * rad(lat - v.lat0)];
-  }
-
-  function unproject(x, y) {
-    const v = state.view;
-    return [v.lon0 + (x / (EARTH_RADIUS_M * v.k)) * (180 / Math.PI), v.lat0 + (y / EARTH_RADIUS_M) * (180 / Math.PI)];
-  }
-
-  function toScreen(x, y) {
-    const v = state.view;
-    return [size.w / 2 + (x - v.cx) * v.scale, size.h / 2 - (y - v.cy) * v.scale];
-  }
-
-  function screenToWorld(sx, sy) {
-    const v = state.view;
-    return [v.cx + (sx - size.w / 2) / v.scale, v.cy - (sy - size.h / 2) / v.scale];
-  }
-
-  function lonLatToScreen(lon, lat) {
-    const p = project(lon, lat);
-    return toScreen(p[0], p[1]);
-  }
+  $("zoom-in").addEventListener("click", () => map && map.zoomIn());
+  $("zoom-out").addEventListener("click", () => map && map.zoomOut());
+  $("zoom-fit").addEventListener("click", () => map && fitToOffices());
 
   function eachCoordinate(geometry, fn) {
     if (!geometry) return;
@@ -847,149 +846,48 @@
     const offices = state.offices.filter((o) => o.kind !== "bureau" && o.boundary);
     const source = offices.length ? offices : state.offices.filter((o) => o.boundary);
     const box = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const office of source) {
-      eachCoordinate(office.boundary, (lon, lat) => {
-        box[0] = Math.min(box[0], lon); box[1] = Math.min(box[1], lat);
-        box[2] = Math.max(box[2], lon); box[3] = Math.max(box[3], lat);
-      });
-    }
-    if (!isFinite(box[0])) {
-      for (const p of state.positions.values()) {
-        box[0] = Math.min(box[0], p.lon); box[1] = Math.min(box[1], p.lat);
-        box[2] = Math.max(box[2], p.lon); box[3] = Math.max(box[3], p.lat);
-      }
-    }
+    const grow = (lon, lat) => {
+      box[0] = Math.min(box[0], lon); box[1] = Math.min(box[1], lat);
+      box[2] = Math.max(box[2], lon); box[3] = Math.max(box[3], lat);
+    };
+    for (const office of source) eachCoordinate(office.boundary, grow);
+    if (!isFinite(box[0])) for (const p of state.positions.values()) grow(p.lon, p.lat);
     return isFinite(box[0]) ? box : [122.18, 37.0, 122.66, 37.33];
   }
 
   function fitToOffices() {
     const box = officeExtent();
-    const view = ensureView((box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
-    const a = project(box[0], box[1]);
-    const b = project(box[2], box[3]);
-    const width = Math.max(b[0] - a[0], 200);
-    const height = Math.max(b[1] - a[1], 200);
-    view.cx = (a[0] + b[0]) / 2;
-    view.cy = (a[1] + b[1]) / 2;
-    view.scale = Math.min((size.w - 60) / width, (size.h - 60) / height);
-    view.fitted = true;
-    scheduleMapRender();
+    map.fitBounds([[box[1], box[0]], [box[3], box[2]]], { padding: [30, 30], maxZoom: 16 });
+    state.fitted = state.offices.length > 0 || state.positions.size > 0;
   }
 
-  function zoomAt(factor, sx, sy) {
-    const v = state.view;
-    if (!v) return;
-    const before = screenToWorld(sx, sy);
-    v.scale = Math.min(Math.max(v.scale * factor, 0.0005), 20);
-    const after = screenToWorld(sx, sy);
-    v.cx += before[0] - after[0];
-    v.cy += before[1] - after[1];
-    scheduleMapRender();
+  function focusOn(point) {
+    // At once, not animated: the track drawn next lands where it belongs straight away.
+    map.setView([point.lat, point.lon], Math.max(map.getZoom(), FOCUS_ZOOM), { animate: false });
   }
-
-  function centreOn(lon, lat, minScale) {
-    const v = state.view;
-    if (!v) return;
-    const p = project(lon, lat);
-    v.cx = p[0];
-    v.cy = p[1];
-    if (minScale && v.scale < minScale) v.scale = minScale;
-    scheduleMapRender();
-  }
-
-  function resizeMap() {
-    const rect = els.map.getBoundingClientRect();
-    if (rect.width && rect.height) {
-      size.w = rect.width;
-      size.h = rect.height;
-      els.map.setAttribute("viewBox", "0 0 " + size.w + " " + size.h);
-    }
-    scheduleMapRender();
-  }
-
-  if (window.ResizeObserver) new ResizeObserver(resizeMap).observe(els.map);
-  window.addEventListener("resize", resizeMap);
-
-  // Pan with the pointer, zoom with the wheel, keys when the map has focus.
-  let drag = null;
-  els.map.addEventListener("pointerdown", (event) => {
-    if (event.button !== 0 || !state.view) return;
-    drag = { id: event.pointerId, x: event.clientX, y: event.clientY, cx: state.view.cx, cy: state.view.cy, moved: false };
-  });
-  els.map.addEventListener("pointermove", (event) => {
-    if (!drag || drag.id !== event.pointerId) return;
-    const dx = event.clientX - drag.x;
-    const dy = event.clientY - drag.y;
-    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
-    if (!drag.moved) {
-      drag.moved = true;
-      els.map.setPointerCapture(event.pointerId);
-      els.map.classList.add("is-dragging");
-    }
-    state.view.cx = drag.cx - dx / state.view.scale;
-    state.view.cy = drag.cy + dy / state.view.scale;
-    scheduleMapRender();
-  });
-  const endDrag = (event) => {
-    if (!drag || drag.id !== event.pointerId) return;
-    const moved = drag.moved;
-    drag = null;
-    els.map.classList.remove("is-dragging");
-    if (!moved && event.type === "pointerup") onMapClick(event);
-  };
-  els.map.addEventListener("pointerup", endDrag);
-  els.map.addEventListener("pointercancel", endDrag);
-  els.map.addEventListener("wheel", (event) => {
-    event.preventDefault();
-    const rect = els.map.getBoundingClientRect();
-    const delta = event.deltaMode === 1 ? event.deltaY * 33 : event.deltaY;
-    zoomAt(Math.exp(-delta * 0.0015), event.clientX - rect.left, event.clientY - rect.top);
-  }, { passive: false });
-  els.map.addEventListener("keydown", (event) => {
-    if (!state.view) return;
-    const step = 80 / state.view.scale;
-    const keys = {
-      ArrowLeft: () => { state.view.cx -= step; }, ArrowRight: () => { state.view.cx += step; },
-      ArrowUp: () => { state.view.cy += step; }, ArrowDown: () => { state.view.cy -= step; },
-      "+": () => zoomAt(1.5, size.w / 2, size.h / 2), "=": () => zoomAt(1.5, size.w / 2, size.h / 2),
-      "-": () => zoomAt(1 / 1.5, size.w / 2, size.h / 2), "0": fitToOffices,
-    };
-    if (keys[event.key]) { event.preventDefault(); keys[event.key](); scheduleMapRender(); }
-  });
-  $("zoom-in").addEventListener("click", () => zoomAt(1.6, size.w / 2, size.h / 2));
-  $("zoom-out").addEventListener("click", () => zoomAt(1 / 1.6, size.w / 2, size.h / 2));
-  $("zoom-fit").addEventListener("click", fitToOffices);
-
-  function onMapClick(event) {
-    const target = document.elementFromPoint(event.clientX, event.clientY);
-    const dot = target && target.closest && target.closest("[data-subject-id]");
-    if (dot && els.map.contains(dot)) selectSubject(Number(dot.dataset.subjectId), null);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Map rendering (SVG, redrawn in screen coordinates on every change, at most once a frame)
-  // -------------------------------------------------------------------------------------------
 
   let frame = null;
   function scheduleMapRender() {
     if (frame == null) frame = requestAnimationFrame(() => { frame = null; renderMap(); });
   }
 
-  function ringPath(ring) {
-    let d = "";
-    for (let i = 0; i < ring.length; i++) {
-      const s = lonLatToScreen(ring[i][0], ring[i][1]);
-      d += (i ? "L" : "M") + s[0].toFixed(1) + " " + s[1].toFixed(1);
-    }
-    return d + "Z";
+  /** Whether a layer's inputs differ from those it was last drawn from (and remember them). */
+  function changed(layer, ...inputs) {
+    const before = drawn[layer];
+    drawn[layer] = inputs;
+    return !before || inputs.some((value, i) => value !== before[i]);
   }
 
-  function geometryPath(geometry) {
-    if (!geometry) return "";
-    if (geometry.type === "Polygon") return geometry.coordinates.map(ringPath).join("");
-    if (geometry.type === "MultiPolygon") return geometry.coordinates.map((poly) => poly.map(ringPath).join("")).join("");
-    if (geometry.type === "GeometryCollection") return (geometry.geometries || []).map(geometryPath).join("");
-    return "";
+  /** Sets an attribute on every element a layer drew (tests and the page find shapes by it). */
+  function tag(layer, name, value) {
+    if (layer.eachLayer) layer.eachLayer((inner) => tag(inner, name, value));
+    else if (layer.getElement && layer.getElement()) layer.getElement().setAttribute(name, value);
+  }
+
+  /** A name on the map: text only, never in the way of the pointer. */
+  function label(pane, lat, lon, className, text) {
+    return L.marker([lat, lon], { pane, interactive: false, keyboard: false, icon: L.divIcon(
+      { className: "map-label " + className, html: "<span>" + esc(text) + "</span>", iconSize: null }) });
   }
 
   function ringCentre(geometry) {
@@ -1002,77 +900,59 @@
   }
 
   function renderMap() {
-    if (!state.view || els.app.hidden) return;
-    renderTiles();
-    renderOffices();
-    renderZones();
-    renderTrack();
+    if (!map || els.app.hidden) return;
+    if (changed("offices", state.offices)) renderOffices();
+    if (changed("zones", state.zones, map.getZoom())) renderZones();
+    if (changed("track", state.track, state.track.length, state.focusPoint)) renderTrack();
     renderPositions();
-    renderScale();
     renderPersonCard();
   }
 
   function renderOffices() {
-    let shapes = "";
-    let labels = "";
-    const showLabels = state.offices.length > 0;
+    groups.offices.clearLayers();
     for (const office of state.offices) {
       if (!office.boundary) continue;
-      const d = geometryPath(office.boundary);
-      if (office.kind === "bureau") {
-        shapes += '<path class="county" d="' + d + '"/>';
-        continue;
-      }
-      shapes += '<path class="office" d="' + d + '"><title>' + esc(office.name) + "</title></path>";
-      const c = showLabels ? ringCentre(office.boundary) : null;
-      if (c) {
-        const s = lonLatToScreen(c[0], c[1]);
-        labels += '<text class="office-label" x="' + s[0].toFixed(1) + '" y="' + s[1].toFixed(1) + '">' + esc(office.name) + "</text>";
-      }
+      const county = office.kind === "bureau";
+      const shape = L.geoJSON(office.boundary, { pane: "offices", className: county ? "county" : "office", interactive: !county });
+      if (county) { shape.addTo(groups.offices); continue; }
+      shape.bindTooltip(office.name, { sticky: true }).addTo(groups.offices);
+      const c = ringCentre(office.boundary);
+      if (c) label("offices", c[1], c[0], "office-label", office.name).addTo(groups.offices);
     }
-    els.layers.offices.innerHTML = shapes + labels;
   }
 
   function renderZones() {
-    let out = "";
-    let labels = "";
-    // Names only when a zone is drawn big enough to carry one.
-    const named = (pixels) => pixels >= 28;
+    groups.zones.clearLayers();
+    const metresPerPixel = (lat) => (40075016.686 * Math.cos(rad(lat))) / 2 ** (map.getZoom() + 8);
     for (const zone of state.zones) {
       if (zone.is_active === false || !zone.geometry) continue;
       const kind = zone.kind === "exclusion" ? "exclusion" : "inclusion";
-      const cls = "zone zone--" + kind;
-      const title = "<title>" + esc(zone.name) + "</title>";
-      if (zone.geometry.type === "Point") {
-        const s = lonLatToScreen(zone.geometry.coordinates[0], zone.geometry.coordinates[1]);
-        const r = Math.max((zone.radius_m || 0) * state.view.scale, 2);
-        out += '<circle class="' + cls + '" data-zone-id="' + zone.id + '" cx="' + s[0].toFixed(1) + '" cy="' + s[1].toFixed(1) +
-          '" r="' + r.toFixed(1) + '">' + title + "</circle>";
-        if (named(r)) {
-          labels += '<text class="zone-label zone-label--' + kind + '" x="' + s[0].toFixed(1) + '" y="' + (s[1] - r - 5).toFixed(1) + '">' +
-            esc(zone.name) + "</text>";
-        }
-      } else {
-        out += '<path class="' + cls + '" data-zone-id="' + zone.id + '" d="' + geometryPath(zone.geometry) + '">' + title + "</path>";
+      const style = { pane: "zones", className: "zone zone--" + kind };
+      const point = zone.geometry.type === "Point" ? zone.geometry.coordinates : null;
+      const radius = zone.radius_m || 0;
+      const shape = point ? L.circle([point[1], point[0]], Object.assign({ radius }, style)) : L.geoJSON(zone.geometry, style);
+      shape.bindTooltip(zone.name, { sticky: true }).addTo(groups.zones);
+      tag(shape, "data-zone-id", zone.id);
+      if (point && radius / metresPerPixel(point[1]) >= ZONE_LABEL_MIN_PX) {
+        label("zones", point[1] + radius / 111320, point[0], "zone-label zone-label--" + kind, zone.name).addTo(groups.zones);
       }
     }
-    els.layers.zones.innerHTML = out + labels;
   }
 
   function renderTrack() {
-    if (!state.track.length) { els.layers.track.innerHTML = ""; return; }
-    const points = state.track.map((p) => lonLatToScreen(p.lon, p.lat));
-    let out = '<polyline class="track-line" points="' + points.map((s) => s[0].toFixed(1) + "," + s[1].toFixed(1)).join(" ") + '"/>';
-    points.forEach((s, i) => {
+    groups.track.clearLayers();
+    if (!state.track.length) return;
+    const points = state.track.map((p) => [p.lat, p.lon]);
+    L.polyline(points, { pane: "track", className: "track-line", interactive: false }).addTo(groups.track);
+    points.forEach((point, i) => {
       const last = i === points.length - 1;
-      out += '<circle class="track-point' + (last ? " track-point--last" : "") + '" cx="' + s[0].toFixed(1) + '" cy="' +
-        s[1].toFixed(1) + '" r="' + (last ? 4.5 : 2.8) + '"><title>' + esc(fmtFullTime(state.track[i].recorded_at)) + "</title></circle>";
+      L.circleMarker(point, { pane: "track", radius: last ? 4.5 : 2.8, className: "track-point" + (last ? " track-point--last" : "") })
+        .bindTooltip(fmtFullTime(state.track[i].recorded_at)).addTo(groups.track);
     });
     if (state.focusPoint) {
-      const f = lonLatToScreen(state.focusPoint.lon, state.focusPoint.lat);
-      out += '<circle class="focus-ring" cx="' + f[0].toFixed(1) + '" cy="' + f[1].toFixed(1) + '" r="14"/>';
+      L.circleMarker([state.focusPoint.lat, state.focusPoint.lon], { pane: "track", radius: 14, className: "focus-ring",
+        interactive: false }).addTo(groups.track);
     }
-    els.layers.track.innerHTML = out;
   }
 
   function alertedSubjects() {
@@ -1085,77 +965,45 @@
     return ids;
   }
 
+  // People are updated in place (a live position moves its marker), so a dot under the pointer
+  // or with the keyboard focus stays the same element while others move.
   function renderPositions() {
     const alerted = alertedSubjects();
-    const rows = Array.from(state.positions.values());
-    const showAllLabels = rows.length <= 40 || state.view.scale > 0.05;
-    let dots = "";
-    let rings = "";
-    let labels = "";
-    // Alerted people on top of the others.
-    rows.sort((a, b) => (alerted.get(a.subject_id) || 0) - (alerted.get(b.subject_id) || 0));
+    const rows = Array.from(state.positions.values()).filter((p) => typeof p.lat === "number" && typeof p.lon === "number");
+    const nameAll = rows.length <= 40 || map.getZoom() >= LABELS_FROM_ZOOM;
+    const shown = new Set();
     for (const p of rows) {
-      if (typeof p.lat !== "number" || typeof p.lon !== "number") continue;
-      const s = lonLatToScreen(p.lon, p.lat);
-      if (s[0] < -50 || s[1] < -50 || s[0] > size.w + 50 || s[1] > size.h + 50) continue;
-      const x = s[0].toFixed(1), y = s[1].toFixed(1);
-      const rank = alerted.get(p.subject_id) || 0;
-      const selected = p.subject_id === state.selectedSubjectId;
-      const accuracy = (p.accuracy_m || 0) * state.view.scale;
-      if (accuracy > 3) rings += '<circle class="accuracy" cx="' + x + '" cy="' + y + '" r="' + accuracy.toFixed(1) + '"/>';
-      const cls = "person" + (rank ? " person--alert person--rank" + rank : "") + (selected ? " is-selected" : "") +
+      const id = p.subject_id;
+      const rank = alerted.get(id) || 0;
+      const selected = id === state.selectedSubjectId;
+      const className = "person" + (rank ? " person--alert person--rank" + rank : "") + (selected ? " is-selected" : "") +
         (p.supervision_level === "strict" ? " person--strict" : "");
-      dots += '<g class="' + cls + '" data-subject-id="' + p.subject_id + '" transform="translate(' + x + " " + y + ')">' +
-        (rank ? '<circle class="pulse" r="9"/>' : "") + '<circle class="dot" r="' + (selected ? 7 : 5.5) + '"/>' +
-        "<title>" + esc(p.name + " · " + fmtFullTime(p.recorded_at)) + "</title></g>";
-      if (showAllLabels || rank || selected) {
-        labels += '<text class="person-label' + (rank ? " person-label--alert" : "") + '" x="' + (s[0] + 9).toFixed(1) +
-          '" y="' + (s[1] + 4).toFixed(1) + '">' + esc(p.name) + "</text>";
+      const html = (rank ? '<span class="pulse"></span>' : "") + '<span class="dot"></span>' +
+        (nameAll || rank || selected ? '<span class="person-label">' + esc(p.name) + "</span>" : "");
+      const title = p.name + " · " + fmtFullTime(p.recorded_at);
+      let entry = people.get(id);
+      if (!entry) {
+        entry = {
+          marker: L.marker([p.lat, p.lon], { pane: "positions" }).on("click", () => selectSubject(id, null)).addTo(map),
+          ring: L.circle([p.lat, p.lon], { pane: "accuracy", className: "accuracy", interactive: false, radius: 0 }).addTo(map),
+        };
+        people.set(id, entry);
       }
+      entry.marker.setLatLng([p.lat, p.lon]).setZIndexOffset(rank * 1000 + (selected ? 4000 : 0));
+      entry.ring.setLatLng([p.lat, p.lon]).setRadius(p.accuracy_m || 0);
+      const key = className + html + title;
+      if (entry.key !== key) {
+        entry.key = key;
+        entry.marker.options.title = title;
+        entry.marker.setIcon(L.divIcon({ className, html, iconSize: [14, 14] }));
+        tag(entry.marker, "data-subject-id", id);
+      }
+      shown.add(id);
     }
-    els.layers.positions.innerHTML = rings + dots;
-    els.layers.labels.innerHTML = labels;
+    for (const [id, entry] of people) {
+      if (!shown.has(id)) { entry.marker.remove(); entry.ring.remove(); people.delete(id); }
+    }
     els.stats.textContent = T.map_stats.replace("{p}", state.positions.size).replace("{z}", state.zones.length);
-  }
-
-  function renderScale() {
-    const metresPer100 = 100 / state.view.scale;
-    const magnitude = 10 ** Math.floor(Math.log10(metresPer100));
-    let nice = magnitude;
-    for (const m of [1, 2, 5, 10]) if (m * magnitude <= metresPer100) nice = m * magnitude;
-    els.scaleBar.style.width = (nice * state.view.scale).toFixed(0) + "px";
-    els.scaleText.textContent = nice >= 1000 ? nice / 1000 + " km" : nice + " m";
-  }
-
-  // Optional background tiles ({z}/{x}/{y}, Web Mercator), each stretched onto our projection.
-  function renderTiles() {
-    if (!cfg.tileUrl) return;
-    const v = state.view;
-    const z = Math.max(0, Math.min(19, Math.round(Math.log2((v.scale * 2 * Math.PI * EARTH_RADIUS_M * v.k) / 256))));
-    const n = 2 ** z;
-    const nw = unproject.apply(null, screenToWorld(0, 0));
-    const se = unproject.apply(null, screenToWorld(size.w, size.h));
-    const tileX = (lon) => Math.floor(((lon + 180) / 360) * n);
-    const tileY = (lat) => {
-      const r = rad(Math.max(Math.min(lat, 85.05), -85.05));
-      return Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
-    };
-    const lonOf = (x) => (x / n) * 360 - 180;
-    const latOf = (y) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI;
-    const x0 = Math.max(0, tileX(nw[0])), x1 = Math.min(n - 1, tileX(se[0]));
-    const y0 = Math.max(0, tileY(nw[1])), y1 = Math.min(n - 1, tileY(se[1]));
-    if ((x1 - x0 + 1) * (y1 - y0 + 1) > 400) return;
-    let out = "";
-    for (let x = x0; x <= x1; x++) {
-      for (let y = y0; y <= y1; y++) {
-        const a = lonLatToScreen(lonOf(x), latOf(y));
-        const b = lonLatToScreen(lonOf(x + 1), latOf(y + 1));
-        const href = cfg.tileUrl.replace("{z}", z).replace("{x}", x).replace("{y}", y);
-        out += '<image href="' + esc(href) + '" x="' + a[0].toFixed(1) + '" y="' + a[1].toFixed(1) + '" width="' +
-          (b[0] - a[0] + 0.5).toFixed(1) + '" height="' + (b[1] - a[1] + 0.5).toFixed(1) + '" preserveAspectRatio="none"/>';
-      }
-    }
-    els.layers.tiles.innerHTML = out;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1216,7 +1064,7 @@
     const position = state.positions.get(subjectId);
     const focus = evidencePoint(alert, state.track) || (state.track.length ? state.track[state.track.length - 1] : null) || position;
     state.focusPoint = focus ? { lat: focus.lat, lon: focus.lon } : null;
-    if (focus) centreOn(focus.lon, focus.lat, 0.15);
+    if (focus) focusOn(focus);
     renderPersonCard();
     scheduleMapRender();
   }
