@@ -278,6 +278,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.accounts.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_THROTTLE", "10/min"), "enroll": "20/min"},
+    # How many proxies in front append to X-Forwarded-For: throttles count the address the last
+    # of them saw. 0 (no proxy) counts the connection's address: a client's own X-Forwarded-For
+    # must never let it dodge the login and enrollment limits.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

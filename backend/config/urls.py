@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.exceptions import NotFound
@@ -13,6 +14,7 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@csrf_exempt  # nothing is changed here; the 404 must not become a CSRF refusal page
 def api_not_found(request: HttpRequest, unmatched: str) -> JsonResponse:
     """Any other path under the API (an id that is not a number, a typo): a 404 in the API's
     error shape, whatever the method, instead of Django's HTML page."""

@@ -47,7 +47,7 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     declared: dict[tuple[str, str], dict[str, str]] = {}
     for path, _regex, method, callback in getattr(generator, "endpoints", None) or []:
         view = getattr(callback, "cls", None)
-        key = (path, method.lower())
+        key = (path.replace("{pk}", "{id}"), method.lower())  # as SCHEMA_COERCE_PATH_PK writes it
         if getattr(view, "throttle_classes", None):
             throttled.add(key)
         handler = (getattr(callback, "actions", None) or {}).get(method.lower(), method.lower())

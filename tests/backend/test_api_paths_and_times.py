@@ -27,7 +27,12 @@ NOT_IDS = st.one_of(st.sampled_from(["0.5", "AAA", "null", "-1", "1e3", "%00", "
 @given(not_an_id=NOT_IDS)
 def test_a_path_with_an_id_that_is_not_a_number_is_a_json_404(bureau_head: Any, template: str, method: str,
                                                               not_an_id: str) -> None:
-    client = client_for(bureau_head)
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    # As a script calls it: a token, and CSRF checks on as in production.
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=bureau_head)[0].key}")
     client.raise_request_exception = False
     response = getattr(client, method)(template.replace("{id}", not_an_id), {}, format="json",
                                        HTTP_ACCEPT_LANGUAGE="en")
