@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,8 +61,28 @@ READ_ONLY_ROLES = frozenset({Role.AUDITOR})
 ID_NUMBER_ROLES = frozenset({Role.OFFICE_HEAD, Role.BUREAU_HEAD, Role.SYSADMIN})
 
 
+class StaffManager(UserManager["User"]):
+    """Django's user manager, with superusers made system administrators.
+
+    ``createsuperuser`` (interactive or ``--noinput``) calls ``create_superuser`` with the username,
+    email and password only. The default role is an office officer, which needs an office, so a
+    superuser made that way broke ``office_roles_have_an_office``. A superuser is the system
+    administrator: a bureau-wide role with no office, as ``create_staff --role sysadmin`` makes it.
+    """
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        extra_fields.setdefault("role", Role.SYSADMIN)
+        if extra_fields["role"] != Role.SYSADMIN:
+            raise ValueError("Superuser must have role=sysadmin.")
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A staff member of the bureau or of an office. Subjects are not users: their phones are."""
+
+    objects = StaffManager()
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
     office = models.ForeignKey(
