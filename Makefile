@@ -10,7 +10,7 @@ MANAGE := $(PY) backend/manage.py
 PG_URL ?= postgres://postgres@127.0.0.1:5432/corrections_monitor
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help setup run serve test test-integration fuzz bench lint spec messages clean
+.PHONY: help setup run test test-integration fuzz bench lint spec messages clean
 
 help:
 	@echo "make run               set up, migrate, load the demo county, serve on http://$(HOST):$(PORT)/"
@@ -40,18 +40,26 @@ run: setup
 	@echo
 	@$(VENV)/bin/uvicorn backend.config.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws-max-size 65536
 
+# Coverage goes to test-artifacts/coverage/fast; each package is then held to its floor in pyproject.toml.
 test: setup
-	@$(VENV)/bin/pytest -m "not integration" -q
+	@$(VENV)/bin/pytest -m "not integration" -q --cov --cov-report=
+	@$(PY) tests/check_coverage_floors.py
 
 # The unit suite once more on PostgreSQL, then the integration tests against the real services.
+# The PostgreSQL run's coverage (the code behind `connection.vendor == "postgresql"`) goes to
+# test-artifacts/coverage/postgresql and is combined with `make test`'s into .../combined; read it
+# with `.venv/bin/coverage report -m --data-file=test-artifacts/coverage/combined`.
 test-integration: setup
-	@DATABASE_URL=$(PG_URL) CELERY_TASK_ALWAYS_EAGER=1 $(VENV)/bin/pytest -m "not integration" -q -p no:randomly tests/backend
+	@COVERAGE_FILE=test-artifacts/coverage/postgresql DATABASE_URL=$(PG_URL) CELERY_TASK_ALWAYS_EAGER=1 \
+		$(VENV)/bin/pytest -m "not integration" -q --cov --cov-report= tests/backend
+	@$(VENV)/bin/coverage combine --quiet --keep --data-file=test-artifacts/coverage/combined \
+		$$(ls test-artifacts/coverage/fast test-artifacts/coverage/postgresql 2>/dev/null)
 	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs tests/integration
 
 # Schemathesis over every operation of mobile_api_spec/openapi.yaml as staff and as an enrolled phone,
 # against gunicorn (production settings) on a PostgreSQL database of its own; reports in test-artifacts/fuzz/.
 fuzz: setup
-	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs -p no:randomly tests/fuzz
+	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs tests/fuzz
 
 bench: setup
 	@$(PY) benchmarks/geofence_bench.py
