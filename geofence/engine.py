@@ -1,8 +1,9 @@
 """The engine: fix quality, verdicts and breach episodes for one person's fixes.
 
-``evaluate_person`` is the entry point the backend calls on each upload. It and the batch
-path (``batch.BatchEvaluator.evaluate``) share ``run_person``, so both give the same
-events for the same fixes.
+``evaluate_person`` is the entry point for one person's fixes. The backend evaluates uploads
+with the vectorised batch path (``batch.BatchEvaluator.evaluate``, through its own
+``evaluate_batch``) and calls ``evaluate_person`` only for a batch without any zone. Both share
+``run_person``, so both give the same events for the same fixes.
 
 Order of work for one person:
 

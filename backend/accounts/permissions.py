@@ -43,11 +43,3 @@ class IsAuditReader(BasePermission):
         user = _staff(request)
         return bool(user and (user.is_superuser or user.role in {Role.AUDITOR, Role.BUREAU_HEAD, Role.SYSADMIN})
                     and request.method in SAFE_METHODS)
-
-
-class IsOfficeOrBureauWriter(BasePermission):
-    """Writes to subjects and phones: any non-read-only staff (scope is checked by the queryset)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = _staff(request)
-        return bool(user and (request.method in SAFE_METHODS or not user.is_read_only))
