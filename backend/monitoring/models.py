@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Office
+from backend.core.vocabulary import AlertCategory, AlertKind, AlertResolution, AlertSeverity, AlertStatus
 from backend.supervision.models import Device, Subject
 
 
@@ -147,41 +148,12 @@ class MonitorState(models.Model):
 class Alert(models.Model):
     """Something staff must see and handle (预警): a position alert or a risk warning."""
 
-    class Category(models.TextChoices):
-        POSITION = "position", _("position alert")
-        RISK = "risk", _("risk warning")
-
-    class Kind(models.TextChoices):
-        LEFT_ZONE = "left_zone", _("left an inclusion zone")
-        ENTERED_ZONE = "entered_zone", _("entered a forbidden zone")
-        CROSSED_ZONE = "crossed_zone", _("passed through a forbidden zone")
-        APPROACHING = "approaching", _("approaching a forbidden zone")
-        CURFEW = "curfew", _("away from home during curfew")
-        MOCK_LOCATION = "mock_location", _("mock location")
-        TELEPORT = "teleport", _("implausible jump in position")
-        PERMISSION_OFF = "permission_off", _("location permission or GPS off")
-        LOW_BATTERY = "low_battery", _("low battery")
-        OFFLINE = "offline", _("phone silent (possible loss of supervision)")
-        UNREACHABLE = "unreachable", _("push messages do not reach the phone")
-        EVALUATION_FAILED = "evaluation_failed", _("fixes could not be evaluated")
-
-    class Severity(models.TextChoices):
-        INFO = "info", _("info")
-        WARNING = "warning", _("warning")
-        CRITICAL = "critical", _("critical")
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        ACKNOWLEDGED = "acknowledged", _("acknowledged")
-        RESOLVED = "resolved", _("resolved")
-
-    class Resolution(models.TextChoices):
-        FALSE_ALARM = "false_alarm", _("false alarm")
-        VERBAL_WARNING = "verbal_warning", _("verbal warning")
-        REPRIMAND_PROPOSAL = "reprimand_proposal", _("reprimand (训诫) proposed")
-        WARNING_PROPOSAL = "warning_proposal", _("warning (警告) proposed")
-        ESCALATED = "escalated", _("escalated")
-        OTHER = "other", _("other")
+    # The vocabulary is declared in ``backend.core.vocabulary`` (the push texts read it too).
+    Category = AlertCategory
+    Kind = AlertKind
+    Severity = AlertSeverity
+    Status = AlertStatus
+    Resolution = AlertResolution
 
     seq = models.BigIntegerField(_("sequence number"), unique=True)
     dedupe_key = models.CharField(_("dedupe key"), max_length=120, unique=True)

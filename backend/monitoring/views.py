@@ -4,8 +4,9 @@ The page itself is public; staff log in on it through ``POST /api/v1/auth/login`
 they see afterwards comes from the scoped staff API and the console websocket.
 
 The interface text lives here, in both languages, rather than in gettext catalogues: the page must
-read in Chinese out of the box, and the script needs the same words (alert kinds, statuses,
-resolutions), so one table feeds both the template and the script.
+read in Chinese out of the box, and one table feeds both the template and the script. The alert
+words (kinds, severities, statuses, resolutions) are not here: they are the alert vocabulary of
+``backend.core.vocabulary``, translated by the catalogues like every other choice.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.text import capfirst
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
+
+from backend.core import vocabulary
+from backend.core.vocabulary import AlertStatus
 
 # ---------------------------------------------------------------------------------------------
 # Interface text: key -> (简体中文, English)
@@ -45,13 +50,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "alerts": ("预警", "Alerts"),
     "alert_list": ("待处理预警", "Alerts to handle"),
     "tab_all": ("全部", "All"),
-    "tab_open": ("未签收", "New"),
-    "tab_acknowledged": ("已签收", "Acknowledged"),
     "no_alerts": ("暂无待处理预警", "No alerts to handle"),
     "acknowledge": ("签收", "Acknowledge"),
     "resolve": ("处置", "Resolve"),
-    "acknowledged_ok": ("已签收", "Acknowledged"),
-    "resolved_ok": ("已处置", "Resolved"),
     "late": ("补传", "late data"),
     "returned": ("已返回", "returned"),
     "new_alerts": ("新预警", "new alerts"),
@@ -89,44 +90,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_alerts_hint": ("新的预警会在这里出现，并有提示音。", "New alerts appear here, with a sound."),
 }
 
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    "left_zone": ("离开活动区域", "Left an inclusion zone"),
-    "entered_zone": ("进入禁止区域", "Entered a forbidden zone"),
-    "crossed_zone": ("穿越禁止区域", "Passed through a forbidden zone"),
-    "approaching": ("接近禁止区域", "Approaching a forbidden zone"),
-    "curfew": ("宵禁时段离家", "Away from home during curfew"),
-    "mock_location": ("虚拟定位", "Mock location"),
-    "teleport": ("位置异常跳变", "Implausible jump in position"),
-    "permission_off": ("定位权限或GPS关闭", "Location permission or GPS off"),
-    "low_battery": ("手机电量低", "Low battery"),
-    "offline": ("手机失联（疑似脱管）", "Phone silent (possible loss of supervision)"),
-    "unreachable": ("推送消息无法送达", "Push messages do not reach the phone"),
-    "evaluation_failed": ("定位无法核查", "Fixes could not be evaluated"),
-}
-
-SEVERITY_LABELS: dict[str, tuple[str, str]] = {
-    "critical": ("严重", "Critical"),
-    "warning": ("警告", "Warning"),
-    "info": ("提示", "Info"),
-}
-
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "open": ("未签收", "New"),
-    "acknowledged": ("已签收", "Acknowledged"),
-    "resolved": ("已处置", "Resolved"),
-}
-
-# The choices of ``Alert.Resolution``, in the order staff see them.
-RESOLUTION_LABELS: dict[str, tuple[str, str]] = {
-    "false_alarm": ("误报", "False alarm"),
-    "verbal_warning": ("口头警告", "Verbal warning"),
-    "reprimand_proposal": ("提请训诫", "Propose a reprimand (训诫)"),
-    "warning_proposal": ("提请警告", "Propose a warning (警告)"),
-    "escalated": ("上报", "Escalated"),
-    "other": ("其他", "Other"),
-}
-
-
 def _pick(table: dict[str, tuple[str, str]], english: bool) -> dict[str, str]:
     return {key: pair[1] if english else pair[0] for key, pair in table.items()}
 
@@ -159,7 +122,14 @@ def console_page(request: HttpRequest) -> HttpResponse:
     language = translation.get_language() or settings.LANGUAGE_CODE
     english = language.lower().startswith("en")
     text = _pick(TEXT, english)
-    resolutions = _pick(RESOLUTION_LABELS, english)
+    # The alert words are the model's own choices (``backend.core.vocabulary``), in the request's
+    # language: the same labels as the API, the admin and the pushes.
+    labels = {name: {value: capfirst(label) for value, label in vocabulary.labels(choices).items()}
+              for name, choices in vocabulary.ALERT_VOCABULARIES.items()}
+    status = labels["status"]
+    text.update(tab_open=status[AlertStatus.OPEN], tab_acknowledged=status[AlertStatus.ACKNOWLEDGED],
+                acknowledged_ok=status[AlertStatus.ACKNOWLEDGED], resolved_ok=status[AlertStatus.RESOLVED])
+    resolutions = labels["resolution"]
     config: dict[str, Any] = {
         "lang": "en" if english else "zh-hans",
         "locale": "en-GB" if english else "zh-CN",
@@ -169,8 +139,7 @@ def console_page(request: HttpRequest) -> HttpResponse:
         "tiles": {"urls": settings.MAP_TILE_URLS, "subdomains": settings.MAP_TILE_SUBDOMAINS,
                   "attribution": settings.MAP_TILE_ATTRIBUTION, "maxZoom": settings.MAP_TILE_MAX_ZOOM},
         "text": text,
-        "labels": {"kind": _pick(KIND_LABELS, english), "severity": _pick(SEVERITY_LABELS, english),
-                   "status": _pick(STATUS_LABELS, english), "resolution": resolutions},
+        "labels": labels,
     }
     context = {"t": text, "config": config, "html_lang": "en" if english else "zh-Hans",
                "resolutions": list(resolutions.items()), "english": english}
