@@ -144,7 +144,7 @@ if DATABASE_URL:
     # evaluator's prepared round was estimated past jit_above_cost and compiled at every run
     # (measured: 320 ms a round instead of 1). A ``jit`` setting in DATABASE_URL's options wins.
     db_options = DATABASES["default"].setdefault("OPTIONS", {})
-    if "jit" not in str(db_options.get("options", "")):
+    if "postgresql" in DATABASES["default"]["ENGINE"] and "jit" not in str(db_options.get("options", "")):
         db_options["options"] = f"{db_options.get('options', '')} -c jit=off".strip()
 else:
     if PRODUCTION:
@@ -163,7 +163,7 @@ else:
 # path (``backend.monitoring.api.fast_path``); off, they take the view like every request.
 CHECKIN_FAST_PATH = env_bool("CHECKIN_FAST_PATH", default=True)
 # The hot statements (phone uploads, device auth, evaluator rounds) are prepared on the server
-# (``backend.config.db.hot_cursor``) from their second run; off behind a pooler in transaction
+# (``backend.core.db.hot_cursor``) from their second run; off behind a pooler in transaction
 # mode. The ORM's statements bind on the client and are never prepared either way.
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", default=True)
 if DATABASE_URL and DB_PREPARED_STATEMENTS:

@@ -119,6 +119,11 @@ def test_postgresql_sessions_run_without_jit_unless_the_url_sets_it(tmp_path: Pa
     assert settings["DATABASE_OPTIONS"]["options"] == "-c jit=on"
 
 
+def test_a_sqlite_database_url_gets_no_postgresql_options(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert "options" not in settings["DATABASE_OPTIONS"]
+
+
 def test_the_redis_channel_layer_has_a_large_capacity_by_default(tmp_path: Path) -> None:
     # channels-redis drops group messages silently beyond its default of 100 per channel.
     settings = load_settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
