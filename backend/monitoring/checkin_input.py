@@ -4,9 +4,12 @@ Two paths that accept exactly the same fixes (a property test holds them to it):
 
 * ``decode_batch``: the whole request body decoded and type-checked in C by msgspec, straight
   from the bytes. Every upload of well-formed fixes takes it (~1 µs a fix to decode and check).
-* ``parse_fix``: one fix at a time, every check by hand with a message per field. A body the
+* ``parse_fix``: one fix at a time, every field checked in turn with a message per field. A body the
   fast path refuses (malformed JSON, one bad fix among good ones) comes here, so a bad fix is
   rejected alone with field-level messages and the good fixes of the same batch go on.
+
+Both read one declaration of a fix's fields and limits, ``FIX_FIELDS``, as does the API's
+documentation of a fix (and so the published spec).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import datetime as dt
 import hashlib
 import math
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
@@ -22,19 +26,62 @@ from django.utils.translation import gettext as _
 from msgspec import Meta
 
 from backend.core.json_input import text_problem
-from backend.core.times import in_window, time_window_message
+from backend.core.times import TIME_MAX, TIME_MIN, in_window, time_window_message
+from geofence import Crs
 
-CRS_VALUES = ("wgs84", "gcj02", "bd09")
+# ---------------------------------------------------------------------------------------------
+# The fields of a fix: declared once
+# ---------------------------------------------------------------------------------------------
+
 MAX_BATCH = 500
-MAX_ACCURACY_M = 100_000.0
-# The bounds of each number, inclusive: the same for both paths below.
+
+
+@dataclass(frozen=True)
+class FixField:
+    """One field of an uploaded fix: its type, whether the phone must send it, its limits (inclusive).
+
+    ``FIX_FIELDS`` is the one declaration of a fix: both paths below check it, the API's
+    ``CheckinItemSerializer`` documents it (and so the published spec), and a test holds the
+    spec's limits to what ``parse_fix`` accepts. Optional fields may be ``null``.
+    """
+
+    name: str
+    type: Literal["uuid", "time", "number", "choice", "bool", "text"]
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    doc: str = ""
+
+
+FIX_FIELDS: tuple[FixField, ...] = (
+    FixField("id", "uuid", required=True, doc="Generated on the phone; the same id is stored once."),
+    FixField("recorded_at", "time", required=True,
+             doc=f"ISO 8601 with offset, phone clock at the fix; between {TIME_MIN:%Y-%m-%dT%H:%M:%SZ} and "
+                 f"{TIME_MAX:%Y-%m-%dT%H:%M:%SZ}."),
+    FixField("lat", "number", required=True, minimum=-90, maximum=90),
+    FixField("lon", "number", required=True, minimum=-180, maximum=180),
+    FixField("accuracy_m", "number", required=True, minimum=0, maximum=100_000.0,
+             doc="Radius of 68 % confidence, metres."),
+    # The coordinate systems the engine converts from (wgs84, gcj02, bd09).
+    FixField("crs", "choice", required=True, choices=tuple(crs.value for crs in Crs)),
+    FixField("altitude_m", "number", minimum=-1000, maximum=20000),
+    FixField("speed_mps", "number", minimum=0, maximum=1000),
+    FixField("battery", "number", minimum=0, maximum=100, doc="Percent."),
+    FixField("charging", "bool"),
+    FixField("mock_location", "bool", doc="The OS reports a mock/test provider."),
+    FixField("provider", "text", max_length=20, doc="gps, network, fused..."),
+)
+
+# Read from the table, for the code that needs one limit.
+FIX_FIELD = {field.name: field for field in FIX_FIELDS}
+KNOWN_FIELDS = frozenset(FIX_FIELD)
 RANGES: dict[str, tuple[float, float]] = {
-    "lat": (-90, 90), "lon": (-180, 180), "accuracy_m": (0, MAX_ACCURACY_M), "altitude_m": (-1000, 20000),
-    "speed_mps": (0, 1000), "battery": (0, 100),
-}
-MAX_PROVIDER_LENGTH = 20
-KNOWN_FIELDS = frozenset({"id", "recorded_at", "lat", "lon", "accuracy_m", "crs", "altitude_m", "speed_mps", "battery",
-                          "charging", "mock_location", "provider"})
+    field.name: (field.minimum, field.maximum) for field in FIX_FIELDS
+    if field.type == "number" and field.minimum is not None and field.maximum is not None}
+CRS_VALUES = FIX_FIELD["crs"].choices
+MAX_PROVIDER_LENGTH: int = FIX_FIELD["provider"].max_length  # type: ignore[assignment]
 
 
 class FixInput(NamedTuple):
@@ -59,93 +106,104 @@ class FixInput(NamedTuple):
     recorded_iso: str  # ``recorded_at`` in ISO 8601 (UTC), as hashed and as stored
 
 
-def _number(value: Any, field: str, errors: dict[str, list[str]], lo: float, hi: float,
-            required: bool = True) -> float | None:
+def _uuid(value: Any, field: FixField, errors: dict[str, list[str]]) -> str | None:
+    if not isinstance(value, str):
+        errors[field.name] = [_("A UUID generated on the phone is required.")]
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        errors[field.name] = [_("Must be a valid UUID.")]
+        return None
+
+
+def _time(value: Any, field: FixField, errors: dict[str, list[str]]) -> dt.datetime | None:
+    if not isinstance(value, str):
+        errors[field.name] = [_("An ISO 8601 time with an offset is required.")]
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        errors[field.name] = [_("Not an ISO 8601 time.")]
+        return None
+    if moment.tzinfo is None:
+        errors[field.name] = [_("The time needs a UTC offset, e.g. 2026-11-27T22:00:00+08:00.")]
+        return None
+    if not in_window(moment):  # compared before converting: the conversion can overflow
+        errors[field.name] = [time_window_message()]
+        return None
+    return moment.astimezone(dt.UTC)
+
+
+def _number(value: Any, field: FixField, errors: dict[str, list[str]]) -> float | None:
     if value is None:
-        if required:
-            errors[field] = [_("This field is required.")]
+        if field.required:
+            errors[field.name] = [_("This field is required.")]
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        errors[field] = [_("A number is required.")]
+        errors[field.name] = [_("A number is required.")]
         return None
-    if not lo <= value <= hi:
-        errors[field] = [_("Must be between %(lo)s and %(hi)s.") % {"lo": lo, "hi": hi}]
+    if not field.minimum <= value <= field.maximum:  # type: ignore[operator]
+        errors[field.name] = [_("Must be between %(lo)s and %(hi)s.") % {"lo": field.minimum, "hi": field.maximum}]
         return None
     return float(value)
 
 
-def _bool(value: Any, field: str, errors: dict[str, list[str]]) -> bool | None:
+def _choice(value: Any, field: FixField, errors: dict[str, list[str]]) -> str | None:
+    if value is None and not field.required:
+        return None
+    if value not in field.choices:
+        errors[field.name] = [_("Must be one of %(choices)s.") % {"choices": ", ".join(field.choices)}]
+        return None
+    return str(value)
+
+
+def _bool(value: Any, field: FixField, errors: dict[str, list[str]]) -> bool | None:
     if value is None:
         return None
     if not isinstance(value, bool):
-        errors[field] = [_("Must be true or false.")]
+        errors[field.name] = [_("Must be true or false.")]
         return None
     return value
+
+
+def _text(value: Any, field: FixField, errors: dict[str, list[str]]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > field.max_length:  # type: ignore[operator]
+        errors[field.name] = [_("At most %(limit)s characters.") % {"limit": field.max_length}]
+        return None
+    if (problem := text_problem(value)) is not None:
+        errors[field.name] = [problem]
+        return None
+    return value
+
+
+# Each field's checks, in the table's order: ``(name, check, field)``.
+_CHECKS = tuple((field.name, {"uuid": _uuid, "time": _time, "number": _number, "choice": _choice, "bool": _bool,
+                              "text": _text}[field.type], field) for field in FIX_FIELDS)
 
 
 def parse_fix(item: Any) -> tuple[FixInput | None, dict[str, list[str]]]:
     """Validate one fix: ``(FixInput, {})`` or ``(None, {field: [messages]})``.
 
-    Every check one by one, collecting a message per field. A ``FixInput`` (from
-    ``decode_batch``) is already valid and passes through.
+    Every field of ``FIX_FIELDS`` checked one by one, collecting a message per field. A
+    ``FixInput`` (from ``decode_batch``) is already valid and passes through.
     """
     if type(item) is FixInput:
         return item, {}
     if not isinstance(item, dict):
         return None, {"non_field_errors": [_("Each check-in must be an object.")]}
     errors: dict[str, list[str]] = {}
-    client_id: str | None = None
-    raw_id = item.get("id")
-    if not isinstance(raw_id, str):
-        errors["id"] = [_("A UUID generated on the phone is required.")]
-    else:
-        try:
-            client_id = str(uuid.UUID(raw_id))
-        except ValueError:
-            errors["id"] = [_("Must be a valid UUID.")]
-    recorded_at: dt.datetime | None = None
-    raw_time = item.get("recorded_at")
-    if not isinstance(raw_time, str):
-        errors["recorded_at"] = [_("An ISO 8601 time with an offset is required.")]
-    else:
-        try:
-            recorded_at = dt.datetime.fromisoformat(raw_time.replace("Z", "+00:00") if raw_time.endswith("Z")
-                                                    else raw_time)
-        except ValueError:
-            errors["recorded_at"] = [_("Not an ISO 8601 time.")]
-        else:
-            if recorded_at.tzinfo is None:
-                errors["recorded_at"] = [_("The time needs a UTC offset, e.g. 2026-11-27T22:00:00+08:00.")]
-                recorded_at = None
-            elif not in_window(recorded_at):  # compared before converting: the conversion can overflow
-                errors["recorded_at"] = [time_window_message()]
-                recorded_at = None
-            else:
-                recorded_at = recorded_at.astimezone(dt.UTC)
-    lat = _number(item.get("lat"), "lat", errors, *RANGES["lat"])
-    lon = _number(item.get("lon"), "lon", errors, *RANGES["lon"])
-    accuracy = _number(item.get("accuracy_m"), "accuracy_m", errors, *RANGES["accuracy_m"])
-    crs = item.get("crs")
-    if crs not in CRS_VALUES:
-        errors["crs"] = [_("Must be one of wgs84, gcj02, bd09.")]
-    altitude = _number(item.get("altitude_m"), "altitude_m", errors, *RANGES["altitude_m"], required=False)
-    speed = _number(item.get("speed_mps"), "speed_mps", errors, *RANGES["speed_mps"], required=False)
-    battery = _number(item.get("battery"), "battery", errors, *RANGES["battery"], required=False)
-    charging = _bool(item.get("charging"), "charging", errors)
-    mock = _bool(item.get("mock_location"), "mock_location", errors)
-    provider = item.get("provider")
-    if provider is not None and (not isinstance(provider, str) or len(provider) > MAX_PROVIDER_LENGTH):
-        errors["provider"] = [_("At most 20 characters.")]
-    elif isinstance(provider, str) and (problem := text_problem(provider)) is not None:
-        errors["provider"] = [problem]
-    unknown = set(item) - KNOWN_FIELDS
+    get = item.get
+    values = [check(get(name), field, errors) for name, check, field in _CHECKS]
+    unknown = item.keys() - KNOWN_FIELDS
     if unknown:
         errors["non_field_errors"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}]
     if errors:
         return None, errors
-    assert client_id is not None and recorded_at is not None and lat is not None and lon is not None
-    assert accuracy is not None
-    return _fix(client_id, recorded_at, lat, lon, accuracy, str(crs), altitude, speed, battery, charging, bool(mock),
+    client_id, recorded_at, lat, lon, accuracy, crs, altitude, speed, battery, charging, mock, provider = values
+    return _fix(client_id, recorded_at, lat, lon, accuracy, crs, altitude, speed, battery, charging, bool(mock),
                 provider or ""), {}
 
 
@@ -172,30 +230,26 @@ _CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _STORABLE_TEXT = "^[^\x00]*$"
 
 
-def _within(field: str) -> Meta:
-    lo, hi = RANGES[field]
-    return Meta(ge=lo, le=hi)
-
-
-class _WellFormedFix(msgspec.Struct, forbid_unknown_fields=True):
-    """A fix with nothing wrong, as the phone app sends it: the same ``RANGES`` as ``parse_fix``.
+def _well_formed(field: FixField) -> tuple[str, Any] | tuple[str, Any, None]:
+    """A field of the fast path's struct: the same limits as ``parse_fix``'s checks.
 
     Only the canonical UUID form (what phones send; other forms take the detailed path, which
     makes them canonical) and the time as text (parsed by the same ``fromisoformat``).
     """
+    kind: Any = {
+        "uuid": Annotated[str, Meta(pattern=_CANONICAL_UUID)],
+        "time": str,
+        "number": Annotated[float, Meta(ge=field.minimum, le=field.maximum)],
+        "choice": Literal[field.choices],
+        "bool": bool,
+        "text": Annotated[str, Meta(max_length=field.max_length, pattern=_STORABLE_TEXT)],
+    }[field.type]
+    return (field.name, kind) if field.required else (field.name, kind | None, None)
 
-    id: Annotated[str, Meta(pattern=_CANONICAL_UUID)]
-    recorded_at: str
-    lat: Annotated[float, _within("lat")]
-    lon: Annotated[float, _within("lon")]
-    accuracy_m: Annotated[float, _within("accuracy_m")]
-    crs: Literal["wgs84", "gcj02", "bd09"]
-    altitude_m: Annotated[float, _within("altitude_m")] | None = None
-    speed_mps: Annotated[float, _within("speed_mps")] | None = None
-    battery: Annotated[float, _within("battery")] | None = None
-    charging: bool | None = None
-    mock_location: bool | None = None
-    provider: Annotated[str, Meta(max_length=MAX_PROVIDER_LENGTH, pattern=_STORABLE_TEXT)] | None = None
+
+# A fix with nothing wrong, as the phone app sends it (required fields come first in the table).
+_WellFormedFix = msgspec.defstruct("_WellFormedFix", [_well_formed(field) for field in FIX_FIELDS],
+                                   forbid_unknown_fields=True, module=__name__)
 
 
 class _WellFormedBatch(msgspec.Struct):

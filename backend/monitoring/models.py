@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Office
 from backend.core.vocabulary import AlertCategory, AlertKind, AlertResolution, AlertSeverity, AlertStatus
+from backend.monitoring.checkin_input import MAX_PROVIDER_LENGTH
 from backend.supervision.models import Device, Subject
 
 
@@ -91,7 +92,7 @@ class CheckIn(models.Model):
     battery = models.FloatField(_("battery"), null=True, blank=True)
     charging = models.BooleanField(_("charging"), null=True, blank=True)
     mock_location = models.BooleanField(_("mock location"), default=False)
-    provider = models.CharField(_("provider"), max_length=20, blank=True)
+    provider = models.CharField(_("provider"), max_length=MAX_PROVIDER_LENGTH, blank=True)
     quality = models.CharField(_("fix quality"), max_length=16)
     # Set when the engine failed on this fix: it is kept and shown, but set aside so that the
     # person's later fixes are evaluated (``services.evaluate_pending``).
