@@ -1,7 +1,8 @@
 """When reminders go out and what they say: pure functions of a time, no database.
 
 Texts are Chinese literals rather than gettext strings: they go to subjects' phones, which show
-Chinese whatever the staff interface language is.
+Chinese whatever the staff interface language is. The staff pushes name alerts by the alert
+vocabulary's labels (``backend.core.vocabulary``), rendered in Chinese.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from backend.core.vocabulary import PUSH_LANGUAGE, AlertKind, AlertSeverity, label_in
 from backend.monitoring.rules import OFFLINE_GRACE
 from backend.supervision.models import Subject
 
@@ -192,24 +194,11 @@ def leave_return_text(label: str, return_due_at: dt.datetime) -> ReminderText:
 # Staff alert pushes
 # ---------------------------------------------------------------------------------------------
 
-# The alert kinds in Chinese for the pushes that wake staff (the model's labels are English
-# source strings translated by the staff interface, which a push does not go through).
-ALERT_KIND_TEXT = {
-    "left_zone": "离开活动区域",
-    "entered_zone": "进入禁止区域",
-    "crossed_zone": "穿越禁止区域",
-    "approaching": "接近禁止区域",
-    "curfew": "宵禁时段离开住所",
-    "mock_location": "疑似虚拟定位",
-    "teleport": "位置异常跳变",
-    "permission_off": "定位权限或GPS已关闭",
-    "low_battery": "手机电量过低",
-    "offline": "手机失联（疑似脱管）",
-    "unreachable": "推送无法送达",
-    "evaluation_failed": "定位无法核查",
-}
-
-
 def staff_alert_text(kind: str, subject_name: str, occurred_at: dt.datetime) -> ReminderText:
-    what = ALERT_KIND_TEXT.get(kind, kind)
-    return ReminderText(f"严重预警：{subject_name}", f"{what}（{local(occurred_at):%m-%d %H:%M}），请立即处置。")
+    """The push that wakes staff for a critical alert, in Chinese whatever language is active.
+
+    The words are the alert vocabulary's own labels (the console's, the admin's and the API's).
+    """
+    what = label_in(PUSH_LANGUAGE, AlertKind(kind)) if kind in AlertKind.values else kind
+    severity = label_in(PUSH_LANGUAGE, AlertSeverity.CRITICAL)
+    return ReminderText(f"{severity}预警：{subject_name}", f"{what}（{local(occurred_at):%m-%d %H:%M}），请立即处置。")

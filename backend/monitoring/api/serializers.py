@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 import geofence as gf
 from backend.core.api import ModelSerializer
-from backend.monitoring.checkin_input import CRS_VALUES, MAX_BATCH, MAX_PROVIDER_LENGTH, RANGES
+from backend.monitoring.checkin_input import FIX_FIELDS, MAX_BATCH, FixField
 from backend.monitoring.engine import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
 from backend.monitoring.models import Alert, CheckIn, Zone
 from geofence import zones as zone_limits
@@ -198,30 +198,31 @@ class LatestPositionSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
-def _bounded(field: str, **kwargs: Any) -> serializers.FloatField:
-    lo, hi = RANGES[field]
-    return serializers.FloatField(min_value=lo, max_value=hi, **kwargs)
+def _documented(field: FixField) -> serializers.Field:
+    """The API's description of one field of ``FIX_FIELDS``: its type, limits and whether it is required."""
+    options: dict[str, Any] = {"required": field.required, "help_text": field.doc or None}
+    if not field.required:
+        options["allow_null"] = True
+    if field.type == "uuid":
+        return serializers.UUIDField(**options)
+    if field.type == "time":
+        return serializers.DateTimeField(**options)
+    if field.type == "number":
+        return serializers.FloatField(min_value=field.minimum, max_value=field.maximum, **options)
+    if field.type == "choice":
+        return serializers.ChoiceField(choices=list(field.choices), **options)
+    if field.type == "bool":
+        return serializers.BooleanField(**options)
+    return serializers.CharField(max_length=field.max_length, allow_blank=True, **options)
 
 
-class CheckinItemSerializer(serializers.Serializer):
-    """One fix (documented for the phone team; validated by ``checkin_input.parse_fix``, whose
-    limits these are)."""
-
-    id = serializers.UUIDField(help_text="Generated on the phone; the same id is stored once.")
-    recorded_at = serializers.DateTimeField(help_text="ISO 8601 with offset, phone clock at the fix; between "
-                                                      "1970-01-01T00:00:00Z and 2100-01-01T00:00:00Z.")
-    lat = _bounded("lat")
-    lon = _bounded("lon")
-    accuracy_m = _bounded("accuracy_m", help_text="Radius of 68 % confidence, metres.")
-    crs = serializers.ChoiceField(choices=list(CRS_VALUES))
-    altitude_m = _bounded("altitude_m", required=False, allow_null=True)
-    speed_mps = _bounded("speed_mps", required=False, allow_null=True)
-    battery = _bounded("battery", required=False, allow_null=True, help_text="Percent.")
-    charging = serializers.BooleanField(required=False, allow_null=True)
-    mock_location = serializers.BooleanField(required=False, allow_null=True,
-                                             help_text="The OS reports a mock/test provider.")
-    provider = serializers.CharField(required=False, allow_blank=True, allow_null=True,
-                                     max_length=MAX_PROVIDER_LENGTH, help_text="gps, network, fused...")
+# The fields are ``checkin_input.FIX_FIELDS``, in its order: the one declaration of a fix.
+CheckinItemSerializer = type("CheckinItemSerializer", (serializers.Serializer,), {
+    "__module__": __name__,
+    "__doc__": "One fix (documented for the phone team; validated by ``checkin_input.parse_fix``, whose\n"
+               "limits these are).",
+    **{field.name: _documented(field) for field in FIX_FIELDS},
+})
 
 
 class CheckinBatchSerializer(serializers.Serializer):
