@@ -18,7 +18,7 @@ help:
 	@echo "make test-integration  tests against real PostgreSQL, Redis, a Celery worker and Chromium"
 	@echo "make fuzz              schemathesis over every operation of the spec, against gunicorn on PostgreSQL"
 	@echo "make bench             benchmarks (geofence engine, check-in ingestion, alert latency)"
-	@echo "make lint              ruff and mypy"
+	@echo "make lint              ruff, mypy and the import contracts (lint-imports)"
 	@echo "make spec              regenerate mobile_api_spec/openapi.yaml from the code"
 
 $(VENV)/.installed: pyproject.toml
@@ -68,6 +68,7 @@ bench: setup
 lint: setup
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/mypy --strict geofence notifications
+	@$(VENV)/bin/lint-imports
 
 
 spec: setup

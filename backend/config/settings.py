@@ -217,7 +217,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
     # A safety net behind the evaluators: fixes marked waiting for more than a few seconds.
     "evaluate-waiting-checkins": {"task": "backend.monitoring.tasks.evaluate_waiting_checkins", "schedule": 30.0},
-    "prompt-checkins": {"task": "backend.reminders.tasks.schedule_checkin_prompts", "schedule": 300.0},
+    "prompt-checkins": {"task": "backend.monitoring.tasks.schedule_checkin_prompts", "schedule": 300.0},
     "monthly-report-reminders": {"task": "backend.reminders.tasks.schedule_monthly_report_reminders",
                                  "schedule": crontab(hour=9, minute=0)},
     "dispatch-due-reminders": {"task": "backend.reminders.tasks.dispatch_due_reminders", "schedule": 60.0},

@@ -12,7 +12,10 @@ class MonitoringConfig(AppConfig):
 
         from backend.monitoring.engine import zones_changed
         from backend.monitoring.models import Zone
+        from backend.monitoring.services import alerts, phone_status
+        from backend.reminders import upstream
         from backend.supervision.models import Subject
+        from backend.supervision.signals import phone_enrolled
 
         def changed(**kwargs: object) -> None:
             zones_changed()
@@ -21,3 +24,11 @@ class MonitoringConfig(AppConfig):
         for model in (Zone, Subject):
             post_save.connect(changed, sender=model, dispatch_uid=f"zones-changed-save-{model.__name__}")
             post_delete.connect(changed, sender=model, dispatch_uid=f"zones-changed-delete-{model.__name__}")
+
+        # The floors below react to monitoring only through these (they never import it):
+        # a phone enrolled is watched from then on,
+        phone_enrolled.connect(phone_status.phone_enrolled, dispatch_uid="monitoring-phone-enrolled")
+        # a phone pushes no longer reach is a risk warning,
+        upstream.phone_unreachable.connect(alerts.phone_unreachable, dispatch_uid="monitoring-phone-unreachable")
+        # and an upload supersedes the check-in prompts made before it.
+        upstream.register_last_upload(phone_status.last_upload)

@@ -1,23 +1,12 @@
-"""Supervision rules that are policy, not geometry: check-in intervals and warning thresholds."""
+"""Monitoring's warning thresholds. The check-in schedule of each level (intervals, the offline
+grace) is supervision's (``backend.supervision.rules``), read by reminders as well."""
 
 from __future__ import annotations
 
-import datetime as dt
+from backend.supervision.rules import CHECKIN_INTERVAL, OFFLINE_GRACE, checkin_interval
 
-from backend.supervision.models import Subject
+__all__ = ["CHECKIN_INTERVAL", "CLOCK_SKEW_FLAG_S", "LOW_BATTERY_PERCENT", "OFFLINE_GRACE", "checkin_interval"]
 
-# How often a phone must check in, by supervision level (分类管理): strict people are checked most.
-CHECKIN_INTERVAL = {
-    Subject.Level.STRICT: dt.timedelta(hours=1),
-    Subject.Level.NORMAL: dt.timedelta(hours=4),
-    Subject.Level.LENIENT: dt.timedelta(hours=12),
-}
-# A phone silent this long past its due time raises an offline (脱管) alert.
-OFFLINE_GRACE = dt.timedelta(minutes=30)
 LOW_BATTERY_PERCENT = 15.0
 # Fixes whose phone clock differs from the server's by more than this are flagged.
 CLOCK_SKEW_FLAG_S = 120.0
-
-
-def checkin_interval(level: str) -> dt.timedelta:
-    return CHECKIN_INTERVAL.get(level, CHECKIN_INTERVAL[Subject.Level.NORMAL])  # type: ignore[call-overload]

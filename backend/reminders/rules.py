@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from backend.core.vocabulary import PUSH_LANGUAGE, AlertKind, AlertSeverity, label_in
-from backend.monitoring.rules import OFFLINE_GRACE
 from backend.supervision.models import Subject
+from backend.supervision.rules import OFFLINE_GRACE
 
 # ---------------------------------------------------------------------------------------------
 # Quiet hours

@@ -2,7 +2,9 @@
 
 Sends are queued after the commit that made them due (``delay_on_commit``) and never run inside
 a request. A temporary push failure is retried with a countdown from the retry policy; the
-per-minute dispatcher also picks up any retry whose task was lost.
+per-minute dispatcher also picks up any retry whose task was lost. The jobs that need
+monitoring's records (check-in prompts, waking staff for critical alerts) are monitoring's
+tasks.
 """
 
 from __future__ import annotations
@@ -24,26 +26,9 @@ def send_reminder(reminder_id: int) -> str | None:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def push_alert_to_staff(alert_id: int) -> str | None:
-    """Wake the office's staff for a critical alert (each staff token at most once)."""
-    delivery = services.notify_staff_of_alert(alert_id)
-    if delivery is None:
-        return None
-    if delivery.retry_in is not None:
-        push_alert_to_staff.apply_async(args=[alert_id], countdown=delivery.retry_in)
-    return delivery.status
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
 def dispatch_due_reminders() -> int:
     """Every minute: queue the pushes that are due (held past quiet hours, lost retries)."""
     return services.dispatch_due_reminders()
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def schedule_checkin_prompts() -> int:
-    """Every five minutes: prompt phones whose check-in is due soon or just passed."""
-    return services.schedule_checkin_prompts()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

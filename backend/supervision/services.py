@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import User
-from backend.config.db import hot_cursor
+from backend.core.db import hot_cursor
 from backend.supervision.models import Device, EnrollmentCode, Subject
+from backend.supervision.signals import phone_enrolled
+from backend.supervision.sql import DEVICE_COLUMNS, DEVICE_ROW_WIDTH, SUBJECT_COLUMNS, active_device_sql
 
 # Crockford-like alphabet: no 0/O, 1/I/L, so a code read aloud over the phone survives.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -98,42 +100,21 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
                 os_version=device.get("os_version", ""), app_version=device.get("app_version", ""),
                 push_token=device.get("push_token") or "", last_seen_at=now,
             )
-            from backend.monitoring.services import ensure_monitor_state
-
-            ensure_monitor_state(subject)  # a phone that never checks in is still watched
+            # Monitoring starts watching the phone (a phone that never checks in is still watched).
+            phone_enrolled.send(sender=Device, device=phone, subject=subject)
     except IntegrityError as exc:  # a concurrent enrollment for the same subject won the race
         raise ValidationError({"code": [_("This enrollment code has already been used.")]},
                               code="code_used") from exc
     return Enrollment(device=phone, device_token=token)
 
 
-def _in_model_order(model: Any, names: set[str]) -> tuple[str, ...]:
-    # Model.from_db takes a subset of columns in the model's field order.
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+_LAST_SEEN = DEVICE_COLUMNS.index("last_seen_at")
 
 
-_DEVICE_COLUMNS = _in_model_order(Device, {"id", "subject_id", "last_seen_at", "push_token"})
-_SUBJECT_COLUMNS = _in_model_order(Subject, {"id", "office_id", "status", "supervision_level", "name"})
-_LAST_SEEN = _DEVICE_COLUMNS.index("last_seen_at")
-# The columns come out as ``d_<name>`` and ``s_<name>`` (device, subject), so that a statement
-# can take this one as a CTE and name them.
-DEVICE_ROW_WIDTH = len(_DEVICE_COLUMNS) + len(_SUBJECT_COLUMNS)
-
-
-def active_device_sql(key: str) -> str:
-    """The active phone (not revoked, its person in supervision) whose ``key`` column
-    (``token_hash`` or ``id``) is the first parameter; ``active_device_params`` gives them all.
-
-    Table and column names only; the values are parameters.
-    """
-    return (f"SELECT {', '.join(f'd.{c} AS d_{c}' for c in _DEVICE_COLUMNS)}, "  # noqa: S608
-            f"{', '.join(f's.{c} AS s_{c}' for c in _SUBJECT_COLUMNS)} "
-            f"FROM {Device._meta.db_table} d JOIN {Subject._meta.db_table} s ON s.id = d.subject_id "
-            f"WHERE d.{key} = %s AND d.revoked_at IS NULL AND s.status = %s")
-
-
-def active_device_params(token: str | None = None, device_id: int | None = None) -> list[Any]:
-    return [_digest(token) if token is not None else device_id, Subject.Status.IN_SUPERVISION]
+def active_device_params(token: str | None = None, device_id: int | None = None) -> dict[str, Any]:
+    """The parameters of ``sql.active_device_sql``: the phone by its token (hashed) or its id."""
+    return {"device_key": _digest(token) if token is not None else device_id,
+            "in_supervision": Subject.Status.IN_SUPERVISION}
 
 
 _DEVICE_SQL = active_device_sql("token_hash")
@@ -141,13 +122,13 @@ _DEVICE_SQL = active_device_sql("token_hash")
 
 def device_from_row(row: Sequence[Any]) -> Device:
     """The ``Device`` (with its ``subject``) of a row of ``active_device_sql``."""
-    n = len(_DEVICE_COLUMNS)
+    n = len(DEVICE_COLUMNS)
     device_values, subject_values = list(row[:n]), row[n:DEVICE_ROW_WIDTH]
     seen = device_values[_LAST_SEEN]
     if seen is not None and timezone.is_naive(seen):  # SQLite hands back naive UTC
         device_values[_LAST_SEEN] = timezone.make_aware(seen, UTC)
-    device = Device.from_db("default", _DEVICE_COLUMNS, device_values)
-    device.subject = Subject.from_db("default", _SUBJECT_COLUMNS, subject_values)
+    device = Device.from_db("default", DEVICE_COLUMNS, device_values)
+    device.subject = Subject.from_db("default", SUBJECT_COLUMNS, subject_values)
     return device
 
 

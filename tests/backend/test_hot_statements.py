@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from backend.config.db import hot_cursor
+from backend.core.db import hot_cursor
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_the_evaluators_read_of_new_fixes_stays_an_index_scan_in_a_generic_plan(
     scan every check-in ever stored (it did, 42 ms a round at 290,000 rows)."""
     import re
 
-    from backend.monitoring.services import _lock_and_read_sql
+    from backend.monitoring.sql import lock_and_read_sql
     from tests.conftest import enroll_phone, make_subject
 
     # A county's worth of history: 40 people, 1,250 fixes each, with the statistics autovacuum keeps.
@@ -80,10 +80,10 @@ def test_the_evaluators_read_of_new_fixes_stays_an_index_scan_in_a_generic_plan(
             "FROM generate_series(1, 1250) AS n, unnest(%s::bigint[]) AS person",
             [device.pk, [p.pk for p in people]])
         cursor.execute("ANALYZE monitoring_checkin")
-        numbered = iter(range(1, 10))
+        numbered = {"subject_ids": "$1", "limit": "$2"}
         cursor.execute("SET plan_cache_mode = force_generic_plan")
         cursor.execute("PREPARE fixes_plan(bigint[], integer) AS "
-                       + re.sub(r"%s", lambda _m: f"${next(numbered)}", _lock_and_read_sql(True, False)))
+                       + re.sub(r"%\((\w+)\)s", lambda m: numbered[m.group(1)], lock_and_read_sql(True, False)))
         cursor.execute("EXPLAIN EXECUTE fixes_plan(%s, %s)", [[subject_a.pk], 500])  # type: ignore[attr-defined]
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("DEALLOCATE fixes_plan")
@@ -106,3 +106,21 @@ def test_the_monitoring_state_is_vacuumed_by_its_own_threshold() -> None:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'monitoring_monitorstate'")
         options = set(cursor.fetchone()[0] or [])
     assert {"autovacuum_vacuum_scale_factor=0", "autovacuum_vacuum_threshold=5000"} <= options
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="prepared statements are PostgreSQL's")
+def test_a_phone_upload_is_one_prepared_statement(subject_a: object, officer_a: object, settings: object) -> None:
+    """The check-in fast path's upload (named parameters, pieces from supervision and reminders)
+    is one round trip, prepared on the server from its second run."""
+    from backend.monitoring.services import record_checkins_with_token
+    from tests.backend.monitoring.helpers import fix
+    from tests.conftest import enroll_phone
+
+    settings.CHECKIN_EVALUATION = "queue"  # type: ignore[attr-defined]
+    _device, token = enroll_phone(subject_a, officer_a)
+    record_checkins_with_token(token, [fix()])
+    with CaptureQueriesContext(connection) as queries:
+        outcome = record_checkins_with_token(token, [fix(), fix()])
+    assert outcome is not None and outcome.accepted == 2
+    assert len(queries.captured_queries) == 1
+    assert any("WITH phone AS" in text and "$1" in text for text in prepared_statements())

@@ -22,8 +22,7 @@ from backend.accounts.api.serializers import (
 )
 from backend.accounts.models import Office, User
 from backend.accounts.scoping import visible_office_ids
-from backend.audit.models import AccessLog
-from backend.audit.services import record_access
+from backend.accounts.signals import staff_logged_in, staff_logging_out, staff_login_failed
 
 
 class LoginView(APIView):
@@ -42,13 +41,13 @@ class LoginView(APIView):
         user = authenticate(request._request, username=form.validated_data["username"],
                             password=form.validated_data["password"])
         if not isinstance(user, User):
-            record_access(request, action=AccessLog.Action.LOGIN_FAILED, resource="session", status_code=401,
-                          detail={"username": form.validated_data["username"][:150]})
+            # The access log (``backend.audit``) records the refusal.
+            staff_login_failed.send(sender=LoginView, request=request, username=form.validated_data["username"][:150])
             return Response({"detail": _("Wrong username or password."), "code": "bad_credentials"},
                             status=status.HTTP_401_UNAUTHORIZED, headers={"WWW-Authenticate": 'Session realm="api"'})
         login(request._request, user)
         token, _created = Token.objects.get_or_create(user=user)
-        record_access(request, action=AccessLog.Action.LOGIN, resource="session", actor=user)
+        staff_logged_in.send(sender=LoginView, request=request, user=user)
         return Response({"user": StaffSerializer(user).data, "token": token.key,
                          "csrf_token": get_token(request._request)})
 
@@ -58,7 +57,7 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        record_access(request, action=AccessLog.Action.LOGOUT, resource="session")
+        staff_logging_out.send(sender=LogoutView, request=request)
         if isinstance(request.auth, Token):
             request.auth.delete()
         logout(request._request)

@@ -12,49 +12,8 @@ from backend.core.api import ModelSerializer
 from backend.monitoring.checkin_input import FIX_FIELDS, MAX_BATCH, FixField
 from backend.monitoring.engine import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
 from backend.monitoring.models import Alert, CheckIn, Zone
+from backend.monitoring.payloads import AlertSerializer  # noqa: F401  (the API views read it from here)
 from geofence import zones as zone_limits
-
-
-class PersonRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class ZoneRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.CharField()
-
-
-class AlertSerializer(ModelSerializer):
-    """An alert as staff see it in the API and on the console websocket."""
-
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    severity_display = serializers.CharField(source="get_severity_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    subject = PersonRefSerializer(read_only=True)
-    office_name = serializers.CharField(source="office.name", read_only=True)
-    zone = ZoneRefSerializer(read_only=True, allow_null=True)
-    acknowledged_by_name = serializers.SerializerMethodField()
-    resolved_by_name = serializers.SerializerMethodField()
-    resolution = serializers.ChoiceField(choices=Alert.Resolution.choices, allow_blank=True, read_only=True,
-                                         help_text="Empty until the alert is resolved.")
-
-    class Meta:
-        model = Alert
-        fields = ["id", "seq", "category", "kind", "kind_display", "severity", "severity_display", "status",
-                  "status_display", "subject", "office", "office_name", "zone", "occurred_at", "raised_at", "late",
-                  "evidence", "acknowledged_by", "acknowledged_by_name", "acknowledged_at", "resolved_by",
-                  "resolved_by_name", "resolved_at", "resolution", "resolution_note"]
-        read_only_fields = fields
-
-    def get_acknowledged_by_name(self, obj: Alert) -> str | None:
-        user = obj.acknowledged_by
-        return (user.get_full_name() or user.username) if user else None
-
-    def get_resolved_by_name(self, obj: Alert) -> str | None:
-        user = obj.resolved_by
-        return (user.get_full_name() or user.username) if user else None
 
 
 class ResolveAlertSerializer(serializers.Serializer):

@@ -238,6 +238,7 @@ def test_a_round_that_rolls_back_is_not_remembered(marked: Callable[[], list[int
                                                    django_capture_on_commit_callbacks: Any,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from backend.monitoring import engine, services
+    from backend.monitoring.services import evaluation
 
     circle_zone(subject_a, *VICTIM, 300)
     post_checkins(phone_for(subject_a, officer_a), track([VICTIM] * 2))
@@ -245,7 +246,7 @@ def test_a_round_that_rolls_back_is_not_remembered(marked: Callable[[], list[int
     def failing(positions: Any) -> None:
         raise RuntimeError("channel layer down")
 
-    monkeypatch.setattr(services, "publish_positions", failing)
+    monkeypatch.setattr(evaluation, "publish_positions", failing)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         services.evaluate_pending(marked())
     assert subject_a.pk not in engine._remembered

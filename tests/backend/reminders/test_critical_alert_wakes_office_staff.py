@@ -36,11 +36,8 @@ def test_a_critical_alert_wakes_the_officers_and_head_of_its_office_only(subject
                                                                          transport: FakeTransport,
                                                                          django_capture_on_commit_callbacks: Any
                                                                          ) -> None:
-    from backend.reminders.services import alert_raised
-
     with django_capture_on_commit_callbacks(execute=True):
-        alert = raise_alert(subject_a)
-        alert_raised(alert)
+        alert = raise_alert(subject_a)  # monitoring queues the wake-up after commit
     [message] = transport.sent
     assert set(message.tokens) == {long_token("officer-a"), long_token("head-a")}
     assert message.priority == Priority.HIGH
@@ -51,8 +48,8 @@ def test_a_critical_alert_wakes_the_officers_and_head_of_its_office_only(subject
 
 def test_each_staff_delivery_is_logged_per_person(subject_a: Any, officer_a: Any, head_a: Any,
                                                   tokens: dict[str, Any], transport: FakeTransport) -> None:
+    from backend.monitoring.services import notify_staff_of_alert
     from backend.reminders.models import DeliveryAttempt
-    from backend.reminders.services import notify_staff_of_alert
 
     alert = raise_alert(subject_a)
     notify_staff_of_alert(alert.pk)
@@ -64,13 +61,12 @@ def test_each_staff_delivery_is_logged_per_person(subject_a: Any, officer_a: Any
 
 def test_warnings_and_infos_wake_nobody(subject_a: Any, tokens: dict[str, Any], transport: FakeTransport,
                                         django_capture_on_commit_callbacks: Any) -> None:
-    from backend.reminders import tasks
-    from backend.reminders.services import alert_raised
+    from backend.monitoring import tasks
 
     with mock.patch.object(tasks.push_alert_to_staff, "delay") as delay, \
             django_capture_on_commit_callbacks(execute=True):
-        alert_raised(raise_alert(subject_a, severity="warning", kind="approaching", key="w"))
-        alert_raised(raise_alert(subject_a, severity="info", kind="low_battery", key="i"))
+        raise_alert(subject_a, severity="warning", kind="approaching", key="w")
+        raise_alert(subject_a, severity="info", kind="low_battery", key="i")
     delay.assert_not_called()
     assert transport.sent == []
 
@@ -78,10 +74,8 @@ def test_warnings_and_infos_wake_nobody(subject_a: Any, tokens: dict[str, Any], 
 def test_the_push_is_queued_after_the_commit_not_sent_inside_it(subject_a: Any, tokens: dict[str, Any],
                                                                 transport: FakeTransport,
                                                                 django_capture_on_commit_callbacks: Any) -> None:
-    from backend.reminders.services import alert_raised
-
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        alert_raised(raise_alert(subject_a))
+        raise_alert(subject_a)
         assert transport.sent == []
     for callback in callbacks:
         callback()
@@ -90,7 +84,7 @@ def test_the_push_is_queued_after_the_commit_not_sent_inside_it(subject_a: Any, 
 
 def test_running_the_task_again_sends_nothing_more(subject_a: Any, tokens: dict[str, Any],
                                                    transport: FakeTransport) -> None:
-    from backend.reminders import tasks
+    from backend.monitoring import tasks
 
     alert = raise_alert(subject_a)
     tasks.push_alert_to_staff(alert.pk)
@@ -100,7 +94,7 @@ def test_running_the_task_again_sends_nothing_more(subject_a: Any, tokens: dict[
 
 def test_only_the_tokens_that_failed_temporarily_are_retried(subject_a: Any, tokens: dict[str, Any],
                                                              transport: FakeTransport) -> None:
-    from backend.reminders import tasks
+    from backend.monitoring import tasks
 
     transport.fail_tokens = {long_token("head-a"): TEMPORARY}
     alert = raise_alert(subject_a)
@@ -114,7 +108,7 @@ def test_only_the_tokens_that_failed_temporarily_are_retried(subject_a: Any, tok
 
 
 def test_a_dead_staff_token_is_forgotten(subject_a: Any, tokens: dict[str, Any], transport: FakeTransport) -> None:
-    from backend.reminders.services import notify_staff_of_alert
+    from backend.monitoring.services import notify_staff_of_alert
 
     transport.fail_tokens = {long_token("officer-a"): DEAD_TOKEN}
     notify_staff_of_alert(raise_alert(subject_a).pk)
@@ -126,8 +120,7 @@ def test_a_dead_staff_token_is_forgotten(subject_a: Any, tokens: dict[str, Any],
 
 def test_an_alert_acknowledged_before_the_push_wakes_nobody(subject_a: Any, officer_a: Any,
                                                             tokens: dict[str, Any], transport: FakeTransport) -> None:
-    from backend.monitoring.services import acknowledge_alert
-    from backend.reminders.services import notify_staff_of_alert
+    from backend.monitoring.services import acknowledge_alert, notify_staff_of_alert
 
     alert = raise_alert(subject_a)
     acknowledge_alert(alert, officer_a)
@@ -137,7 +130,7 @@ def test_an_alert_acknowledged_before_the_push_wakes_nobody(subject_a: Any, offi
 
 def test_office_b_staff_are_woken_for_office_b_people(subject_b: Any, tokens: dict[str, Any],
                                                       transport: FakeTransport) -> None:
-    from backend.reminders.services import notify_staff_of_alert
+    from backend.monitoring.services import notify_staff_of_alert
 
     notify_staff_of_alert(raise_alert(subject_b).pk)
     assert [m.tokens for m in transport.sent] == [(long_token("officer-b"),)]

@@ -76,7 +76,8 @@ def test_future_and_expired_reminders_are_not_returned(phone: Any, subject_a: An
 
 def test_a_check_in_prompt_disappears_once_the_phone_has_checked_in(phone: Any, subject_a: Any) -> None:
     from backend.monitoring.models import MonitorState
-    from backend.reminders.services import pending_reminders, schedule_checkin_prompts
+    from backend.monitoring.services import schedule_checkin_prompts
+    from backend.reminders.services import pending_reminders
 
     MonitorState.objects.filter(subject=subject_a).update(next_checkin_due=timezone.now() + dt.timedelta(minutes=5))
     schedule_checkin_prompts()
@@ -92,10 +93,9 @@ def test_the_phone_can_also_fetch_its_pending_reminders(phone: Any, subject_a: A
     assert [item["id"] for item in response.json()] == [str(reminder.pk)]
 
 
-def test_the_hook_monitoring_calls_returns_the_same_items(subject_a: Any, officer_a: Any) -> None:
-    from backend.monitoring.hooks import pending_for_phone
+def test_the_function_monitoring_calls_returns_the_same_items(subject_a: Any, officer_a: Any) -> None:
+    from backend.reminders.services import pending_payload
 
     device, _token = enroll_phone(subject_a, officer_a)
     reminder = add_reminder(subject_a)
-    reminders, commands = pending_for_phone(device)
-    assert [item["id"] for item in reminders] == [str(reminder.pk)] and commands == []
+    assert [item["id"] for item in pending_payload(device)] == [str(reminder.pk)]

@@ -85,7 +85,8 @@ def test_a_held_reminder_is_neither_shown_nor_pushed_before_seven(subject_a: Any
 def test_a_check_in_prompt_held_past_its_expiry_is_never_sent(subject_a: Any, officer_a: Any,
                                                               django_capture_on_commit_callbacks: Any) -> None:
     from backend.monitoring.models import MonitorState
-    from backend.reminders.services import dispatch_due_reminders, schedule_checkin_prompts
+    from backend.monitoring.services import schedule_checkin_prompts
+    from backend.reminders.services import dispatch_due_reminders
     from tests.conftest import enroll_phone
 
     enroll_phone(subject_a, officer_a)

@@ -87,8 +87,8 @@ def set_due(subject: Any, due: dt.datetime) -> None:
 
 @pytest.mark.django_db
 def test_a_phone_is_prompted_when_its_check_in_is_near_and_not_before(subject_a: Any, officer_a: Any) -> None:
+    from backend.monitoring.services import schedule_checkin_prompts
     from backend.reminders.models import Reminder
-    from backend.reminders.services import schedule_checkin_prompts
 
     enroll_phone(subject_a, officer_a)
     due = at(2026, 11, 27, 14, 0)
@@ -103,8 +103,8 @@ def test_a_phone_is_prompted_when_its_check_in_is_near_and_not_before(subject_a:
 
 @pytest.mark.django_db
 def test_a_check_in_that_just_passed_is_prompted_with_the_overdue_text(subject_a: Any, officer_a: Any) -> None:
+    from backend.monitoring.services import schedule_checkin_prompts
     from backend.reminders.models import Reminder
-    from backend.reminders.services import schedule_checkin_prompts
 
     enroll_phone(subject_a, officer_a)
     set_due(subject_a, at(2026, 11, 27, 14, 0))
@@ -117,7 +117,7 @@ def test_a_check_in_that_just_passed_is_prompted_with_the_overdue_text(subject_a
 
 @pytest.mark.django_db
 def test_strict_people_are_prompted_later_than_lenient_ones(office_a: Any, officer_a: Any) -> None:
-    from backend.reminders.services import schedule_checkin_prompts
+    from backend.monitoring.services import schedule_checkin_prompts
 
     strict = make_subject(office_a, officer_a, supervision_level="strict")
     lenient = make_subject(office_a, officer_a, supervision_level="lenient")
@@ -132,7 +132,7 @@ def test_strict_people_are_prompted_later_than_lenient_ones(office_a: Any, offic
 @pytest.mark.django_db
 def test_people_without_an_active_phone_or_out_of_supervision_are_not_prompted(office_a: Any,
                                                                                 officer_a: Any) -> None:
-    from backend.reminders.services import schedule_checkin_prompts
+    from backend.monitoring.services import schedule_checkin_prompts
     from backend.supervision.services import end_supervision
 
     no_phone = make_subject(office_a, officer_a)

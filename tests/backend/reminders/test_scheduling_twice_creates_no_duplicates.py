@@ -27,7 +27,7 @@ def count() -> int:
 
 def test_running_the_check_in_prompt_job_twice_prompts_once(office_a: Any, officer_a: Any) -> None:
     from backend.monitoring.models import MonitorState
-    from backend.reminders.services import schedule_checkin_prompts
+    from backend.monitoring.services import schedule_checkin_prompts
 
     for level in ("strict", "normal", "lenient"):
         subject = make_subject(office_a, officer_a, supervision_level=level)
@@ -53,13 +53,14 @@ def test_running_the_monthly_report_job_twice_and_on_later_days_reminds_once(sub
 def test_the_beat_tasks_themselves_are_safe_to_run_twice(subject_a: Any, officer_a: Any, settings: Any) -> None:
     from django.utils import timezone
 
+    from backend.monitoring import tasks as monitoring_tasks
     from backend.monitoring.models import MonitorState
     from backend.reminders import tasks
 
     enroll_phone(subject_a, officer_a)
     MonitorState.objects.filter(subject=subject_a).update(next_checkin_due=timezone.now() + dt.timedelta(minutes=5))
-    assert tasks.schedule_checkin_prompts.delay().get() == 1
-    assert tasks.schedule_checkin_prompts.delay().get() == 0
+    assert monitoring_tasks.schedule_checkin_prompts.delay().get() == 1
+    assert monitoring_tasks.schedule_checkin_prompts.delay().get() == 0
     tasks.schedule_monthly_report_reminders.delay().get()
     before = count()
     assert tasks.schedule_monthly_report_reminders.delay().get() == 0

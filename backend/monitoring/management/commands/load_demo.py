@@ -1,4 +1,8 @@
-"""Build (or refresh) the demo county. Idempotent; refuses to run outside demo mode."""
+"""Build (or refresh) the demo county. Idempotent; refuses to run outside demo mode.
+
+It lives in the top app because it fills every floor: supervision's people and phones, then
+monitoring's fences and check-ins.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from backend.monitoring.demo import add_fences, simulate_phones
 from backend.supervision.demo import load_demo_county
 
 
@@ -24,8 +29,6 @@ class Command(BaseCommand):
             raise CommandError("load_demo only runs with DEMO_MODE on: it creates users with known passwords.")
         translation.activate(settings.LANGUAGE_CODE)
         report = load_demo_county(subjects=options["subjects"], released=options["released"])
-        from backend.monitoring.demo import add_fences, simulate_phones
-
         zones = add_fences()
         fixes = simulate_phones()
         self.stdout.write(self.style.SUCCESS(

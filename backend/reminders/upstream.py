@@ -1,0 +1,35 @@
+"""What reminders learns from, and tells, the layers above it (monitoring).
+
+Reminders is below monitoring and never imports it. Two things still cross the floor:
+
+- ``phone_unreachable``, a signal: pushes no longer reach a person's phone; monitoring's
+  receiver turns it into a risk warning and answers with the alert (``check_unreachable``
+  returns it).
+- ``last_upload``, one registered function: when the person's phone last uploaded, which
+  supersedes the check-in prompts created before it. Monitoring registers it at start-up
+  (``MonitoringConfig.ready``); without it no prompt is superseded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.dispatch import Signal
+
+# Sent with ``subject``, ``at`` (when it was found), ``day`` (its local day, ISO: one warning a
+# day) and ``evidence`` (a JSON dict); a receiver returns the risk warning it raised (or None).
+phone_unreachable = Signal()
+
+LastUpload = Callable[[int], "dt.datetime | None"]
+_last_upload: LastUpload | None = None
+
+
+def register_last_upload(lookup: LastUpload) -> None:
+    """Tell reminders how to find when a person's phone last uploaded (by the person's id)."""
+    global _last_upload
+    _last_upload = lookup
+
+
+def last_upload(subject_id: int) -> dt.datetime | None:
+    return _last_upload(subject_id) if _last_upload is not None else None
