@@ -77,4 +77,7 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 if code not in responses:
                     responses[code] = {"content": {"application/json": {"schema": ref}},
                                        "description": extra.get(code) or _DESCRIPTIONS[code]}
+            for code, response in responses.items():  # an error a view described without a body
+                if str(code).startswith(("4", "5")) and not response.get("content"):
+                    response["content"] = {"application/json": {"schema": ref}}
     return result
