@@ -13,6 +13,7 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
+from rest_framework.routers import SimpleRouter
 
 from backend.core.times import in_window, time_window_message
 
@@ -95,3 +96,19 @@ class ModelSerializer(serializers.ModelSerializer):
 
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
                                 models.DateTimeField: ClientDateTimeField}
+
+
+class Router(SimpleRouter):
+    """The API's router: no trailing slash, and a record's id in a path is an ``int`` converter.
+
+    Anything else under the API (``/subjects/AAA``, ``/zones/%00``) then names nothing and gets
+    the API's JSON 404 before a view, a lookup or the access log ever sees it (PostgreSQL
+    refuses a NUL in the access log's text column: that was a 500).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(trailing_slash=False, use_regex_path=False)
+
+    def get_lookup_regex(self, viewset: Any, lookup_prefix: str = "") -> str:
+        kwarg = getattr(viewset, "lookup_url_kwarg", None) or getattr(viewset, "lookup_field", "pk")
+        return f"<{getattr(viewset, 'lookup_value_converter', 'int')}:{lookup_prefix}{kwarg}>"

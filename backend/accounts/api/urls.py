@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from backend.accounts.api import views
+from backend.core.api import Router
 
-router = SimpleRouter(trailing_slash=False)
+router = Router()
 router.register("offices", views.OfficeViewSet, basename="office")
 
 urlpatterns = [

@@ -1,7 +1,6 @@
-from rest_framework.routers import SimpleRouter
-
 from backend.audit.api import views
+from backend.core.api import Router
 
-router = SimpleRouter(trailing_slash=False)
+router = Router()
 router.register("audit/access-log", views.AccessLogViewSet, basename="access-log")
 urlpatterns = router.urls

@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from backend.core.api import Router
 from backend.monitoring.api import views
 
-router = SimpleRouter(trailing_slash=False)
+router = Router()
 router.register("alerts", views.AlertViewSet, basename="alert")
 router.register("zones", views.ZoneViewSet, basename="zone")
 

@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from backend.core.api import Router
 from backend.supervision.api import views
 
-router = SimpleRouter(trailing_slash=False)
+router = Router()
 router.register("subjects", views.SubjectViewSet, basename="subject")
 router.register("released-persons", views.ReleasedPersonViewSet, basename="released-person")
 
