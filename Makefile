@@ -67,6 +67,7 @@ bench: setup
 
 lint: setup
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy --strict geofence notifications
 	@$(VENV)/bin/lint-imports
 

@@ -62,10 +62,19 @@ def free_port() -> int:
 def server_env(db_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="backend.config.settings", DJANGO_ENV="production", DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="0",
-        DATABASE_URL=db_url, REDIS_URL=REDIS_URL, CHANNEL_PREFIX=f"bench{uuid.uuid4().hex[:8]}",
-        CELERY_TASK_ALWAYS_EAGER="0", LOG_LEVEL="WARNING", DEMO_MODE="0", PYTHONPATH=str(ROOT),
+        DJANGO_SETTINGS_MODULE="backend.config.settings",
+        DJANGO_ENV="production",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=db_url,
+        REDIS_URL=REDIS_URL,
+        CHANNEL_PREFIX=f"bench{uuid.uuid4().hex[:8]}",
+        CELERY_TASK_ALWAYS_EAGER="0",
+        LOG_LEVEL="WARNING",
+        DEMO_MODE="0",
+        PYTHONPATH=str(ROOT),
         CHECKIN_EVALUATION=os.environ.get("BENCH_EVALUATION", "queue"),
     )
     return env
@@ -126,17 +135,55 @@ class Servers:
 
     def start(self) -> None:
         bin_dir = Path(PY).parent
-        self._spawn("gunicorn", [
-            str(bin_dir / "gunicorn"), "backend.config.wsgi:application", "--workers", str(self.workers),
-            *(["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
-            "--bind", f"127.0.0.1:{self.api_port}", "--backlog", "2048", "--log-level", "warning"])
-        self._spawn("uvicorn", [str(bin_dir / "uvicorn"), "backend.config.asgi:application", "--host", "127.0.0.1",
-                                "--port", str(self.ws_port), "--no-access-log", "--log-level", "warning"])
+        self._spawn(
+            "gunicorn",
+            [
+                str(bin_dir / "gunicorn"),
+                "backend.config.wsgi:application",
+                "--workers",
+                str(self.workers),
+                *(["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []),
+                "--bind",
+                f"127.0.0.1:{self.api_port}",
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+            ],
+        )
+        self._spawn(
+            "uvicorn",
+            [
+                str(bin_dir / "uvicorn"),
+                "backend.config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ws_port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+        )
         for _ in range(self.evaluators):
             self._spawn("evaluator", [PY, "backend/manage.py", "run_evaluator"])
         # Tasks (pushing critical alerts to staff phones) run on a Celery worker, as in production.
-        self._spawn("celery", [str(bin_dir / "celery"), "-A", "backend.config.celery_app", "worker", "-l", "warning",
-                               "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat"])
+        self._spawn(
+            "celery",
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "backend.config.celery_app",
+                "worker",
+                "-l",
+                "warning",
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+        )
         for port in (self.api_port, self.ws_port):
             deadline = time.time() + 60
             while time.time() < deadline:
@@ -182,8 +229,15 @@ class Servers:
             add(role, proc)
         for proc in psutil.process_iter(["name"]):
             name = proc.info["name"] or ""
-            role = "postgresql" if name.startswith("postgres") else "redis" if name.startswith("redis") else \
-                "wrk" if name == "wrk" else None
+            role = (
+                "postgresql"
+                if name.startswith("postgres")
+                else "redis"
+                if name.startswith("redis")
+                else "wrk"
+                if name == "wrk"
+                else None
+            )
             if role:
                 add(role, proc)
         return totals
@@ -276,7 +330,9 @@ def parse_wrk(output: str) -> dict[str, float]:
     return figures
 
 
-def run_wrk(url: str, seconds: float, connections: int, threads: int, script: str | None = None) -> dict[str, float]:
+def run_wrk(
+    url: str, seconds: float, connections: int, threads: int, script: str | None = None
+) -> dict[str, float]:
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "--timeout", "10s"]
     if script:
         args += ["-s", script]
@@ -288,8 +344,9 @@ def run_wrk(url: str, seconds: float, connections: int, threads: int, script: st
     return figures
 
 
-def run_wrk_measured(servers: Servers, url: str, seconds: float, connections: int, threads: int,
-                     script: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
+def run_wrk_measured(
+    servers: Servers, url: str, seconds: float, connections: int, threads: int, script: str | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
     """``run_wrk`` and the cores each part used meanwhile (where the time goes)."""
     import resource
 
@@ -300,8 +357,10 @@ def run_wrk_measured(servers: Servers, url: str, seconds: float, connections: in
     after, children_after = servers.cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
     cores = {role: round((used - before.get(role, 0.0)) / elapsed, 2) for role, used in after.items()}
     # wrk has exited and been waited for: its CPU is in this process's children's usage.
-    cores["wrk"] = round((children_after.ru_utime + children_after.ru_stime - children.ru_utime - children.ru_stime)
-                         / elapsed, 2)
+    cores["wrk"] = round(
+        (children_after.ru_utime + children_after.ru_stime - children.ru_utime - children.ru_stime) / elapsed,
+        2,
+    )
     return figures, dict(sorted(cores.items(), key=lambda item: -item[1]))
 
 
@@ -330,8 +389,13 @@ class PhoneClocks:
             TOKENS="{" + ",".join(f'"{d["token"]}"' for d in devices) + "}",
             LATS="{" + ",".join(str(d["lat"]) for d in devices) + "}",
             LONS="{" + ",".join(str(d["lon"]) for d in devices) + "}",
-            PER_REQUEST=per_request, RATE=rate, THREADS=threads, CONNECTIONS=connections, START=self.start,
-            STEP_S=self.STEP_S)
+            PER_REQUEST=per_request,
+            RATE=rate,
+            THREADS=threads,
+            CONNECTIONS=connections,
+            START=self.start,
+            STEP_S=self.STEP_S,
+        )
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
             handle.write(text)
         return handle.name
@@ -348,17 +412,24 @@ class PhoneClocks:
 
 
 def login_cookie(api: str, username: str, password: str) -> str:
-    request = urllib.request.Request(f"{api}/api/v1/auth/login", method="POST",
-                                     data=json.dumps({"username": username, "password": password}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{api}/api/v1/auth/login",
+        method="POST",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
     return "; ".join(cookies)
 
 
 def post_json(url: str, body: dict[str, Any], token: str) -> int:
-    request = urllib.request.Request(url, method="POST", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json", "Authorization": f"Device {token}"})
+    request = urllib.request.Request(
+        url,
+        method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Device {token}"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return int(response.status)
 
@@ -380,9 +451,11 @@ async def measure_alert_latency(servers: Servers, seeded: dict[str, Any], sample
     cookie = login_cookie(api, seeded["staff"]["username"], seeded["staff"]["password"])
     arrivals: dict[int, tuple[float, float]] = {}
     uri = f"ws://127.0.0.1:{servers.ws_port}/ws/console/"
-    async with websockets.connect(uri, additional_headers={"Cookie": cookie,
-                                                           "Origin": f"http://127.0.0.1:{servers.ws_port}"},
-                                  max_size=2**22) as ws:
+    async with websockets.connect(
+        uri,
+        additional_headers={"Cookie": cookie, "Origin": f"http://127.0.0.1:{servers.ws_port}"},
+        max_size=2**22,
+    ) as ws:
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
         await ws.send(json.dumps({"type": "subscribe"}))
@@ -400,17 +473,31 @@ async def measure_alert_latency(servers: Servers, seeded: dict[str, Any], sample
         # Every phone has checked in from home before (as real phones do every few minutes), so
         # the servers know its zones: the figure is the alert path, not a first-contact cache fill.
         for target in seeded["latency_subjects"][:samples]:
-            home = {"id": str(uuid.uuid4()), "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "lat": target["home_lat"], "lon": target["home_lon"], "accuracy_m": 5, "crs": "wgs84"}
-            await loop.run_in_executor(None, post_json, f"{api}/api/v1/mobile/checkins", {"checkins": [home]},
-                                       target["token"])
+            home = {
+                "id": str(uuid.uuid4()),
+                "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "lat": target["home_lat"],
+                "lon": target["home_lon"],
+                "accuracy_m": 5,
+                "crs": "wgs84",
+            }
+            await loop.run_in_executor(
+                None, post_json, f"{api}/api/v1/mobile/checkins", {"checkins": [home]}, target["token"]
+            )
         await asyncio.sleep(1.0)
         for target in seeded["latency_subjects"][:samples]:
-            fix = {"id": str(uuid.uuid4()), "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                   "lat": target["zone_lat"], "lon": target["zone_lon"], "accuracy_m": 5, "crs": "wgs84"}
+            fix = {
+                "id": str(uuid.uuid4()),
+                "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "lat": target["zone_lat"],
+                "lon": target["zone_lon"],
+                "accuracy_m": 5,
+                "crs": "wgs84",
+            }
             started, started_wall = time.perf_counter(), time.time()
-            status = await loop.run_in_executor(None, post_json, f"{api}/api/v1/mobile/checkins",
-                                                {"checkins": [fix]}, target["token"])
+            status = await loop.run_in_executor(
+                None, post_json, f"{api}/api/v1/mobile/checkins", {"checkins": [fix]}, target["token"]
+            )
             answered = time.perf_counter()
             assert status == 200
             deadline = started + 10
@@ -418,9 +505,13 @@ async def measure_alert_latency(servers: Servers, seeded: dict[str, Any], sample
                 await asyncio.sleep(0.0005)
             if target["subject_id"] in arrivals:
                 arrived, raised_wall = arrivals[target["subject_id"]]
-                timings.append(AlertTiming(answered_ms=(answered - started) * 1000,
-                                             raised_ms=(raised_wall - started_wall) * 1000,
-                                             arrived_ms=(arrived - started) * 1000))
+                timings.append(
+                    AlertTiming(
+                        answered_ms=(answered - started) * 1000,
+                        raised_ms=(raised_wall - started_wall) * 1000,
+                        arrived_ms=(arrived - started) * 1000,
+                    )
+                )
             await asyncio.sleep(0.05)
         task.cancel()
     return timings
@@ -446,7 +537,9 @@ def evaluation_drain_seconds(db_url: str, timeout: float = 120.0) -> float:
     started = time.perf_counter()
     with psycopg.connect(db_url, autocommit=True) as conn:
         while time.perf_counter() - started < timeout:
-            row = conn.execute("SELECT count(*) FROM monitoring_monitorstate WHERE pending_since IS NOT NULL").fetchone()
+            row = conn.execute(
+                "SELECT count(*) FROM monitoring_monitorstate WHERE pending_since IS NOT NULL"
+            ).fetchone()
             if row is not None and row[0] == 0:
                 break
             time.sleep(0.05)
@@ -469,14 +562,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", "8")))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "1")),
-                        help="threads per gunicorn worker (gthread when > 1)")
-    parser.add_argument("--evaluators", type=int, default=int(os.environ.get("BENCH_EVALUATORS", "1")),
-                        help="run_evaluator processes (CHECKIN_EVALUATION=queue, the default; "
-                             "BENCH_EVALUATION=inline evaluates in the API workers instead)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("BENCH_THREADS", "1")),
+        help="threads per gunicorn worker (gthread when > 1)",
+    )
+    parser.add_argument(
+        "--evaluators",
+        type=int,
+        default=int(os.environ.get("BENCH_EVALUATORS", "1")),
+        help="run_evaluator processes (CHECKIN_EVALUATION=queue, the default; "
+        "BENCH_EVALUATION=inline evaluates in the API workers instead)",
+    )
     parser.add_argument("--soak-seconds", type=int, default=300)
-    parser.add_argument("--warm-seconds", type=int, default=150,
-                        help="full batched load before the soak, until the workers' heaps have settled")
+    parser.add_argument(
+        "--warm-seconds",
+        type=int,
+        default=150,
+        help="full batched load before the soak, until the workers' heaps have settled",
+    )
     args = parser.parse_args()
     # Stopped from outside (a timeout, CI cancelling): still stop the servers in ``finally``,
     # which run in their own sessions and would otherwise outlive the benchmark.
@@ -495,15 +600,21 @@ def main() -> None:
     servers = Servers(db_url, args.workers, args.threads, args.evaluators)
     servers.start()
     api = f"http://127.0.0.1:{servers.api_port}"
-    results: dict[str, Any] = {"workers": args.workers, "threads": args.threads, "cores": os.cpu_count(),
-                               "evaluation": servers.env["CHECKIN_EVALUATION"], "evaluators": servers.evaluators}
+    results: dict[str, Any] = {
+        "workers": args.workers,
+        "threads": args.threads,
+        "cores": os.cpu_count(),
+        "evaluation": servers.env["CHECKIN_EVALUATION"],
+        "evaluators": servers.evaluators,
+    }
     try:
         run_wrk(f"{api}/api/v1/ping", 3, 16, 1)  # warm up
         clocks = PhoneClocks(seeded)
         checkins = f"{api}/api/v1/mobile/checkins"
 
-        def load(seconds: float, per_request: int, rate: float = 0, connections: int = 16,
-                 measured: bool = False) -> tuple[dict[str, float], dict[str, float]]:
+        def load(
+            seconds: float, per_request: int, rate: float = 0, connections: int = 16, measured: bool = False
+        ) -> tuple[dict[str, float], dict[str, float]]:
             """One wrk run of phones uploading ``per_request`` fixes (at ``rate`` req/s, 0: flat out)."""
             script = clocks.lua(per_request, rate, connections, 1)
             if measured:
@@ -524,14 +635,20 @@ def main() -> None:
             single, single_cores = load(duration / 2, 1, measured=True)
             ratio = single["rps"] / reference["rps"]
             pairs.append((ratio, reference, single, single_cores))
-            print(f"pair       reference {reference['rps']:.0f} req/s, single-fix {single['rps']:.0f} req/s: "
-                  f"{ratio:.3f}")
+            print(
+                f"pair       reference {reference['rps']:.0f} req/s, single-fix {single['rps']:.0f} req/s: "
+                f"{ratio:.3f}"
+            )
         ratio, reference, single, single_cores = sorted(pairs, key=lambda pair: pair[0])[1]
-        print(f"reference  no-work DRF GET /api/v1/ping: {reference['rps']:.0f} req/s "
-              f"(p50 {reference.get('p50_ms', 0):.2f} ms, p99 {reference.get('p99_ms', 0):.2f} ms)")
-        print(f"single-fix POST /api/v1/mobile/checkins: {single['rps']:.0f} req/s "
-              f"(p50 {single.get('p50_ms', 0):.2f} ms, p99 {single.get('p99_ms', 0):.2f} ms), "
-              f"{ratio:.0%} of the reference (the median of three pairs); {describe_cores(single_cores)}")
+        print(
+            f"reference  no-work DRF GET /api/v1/ping: {reference['rps']:.0f} req/s "
+            f"(p50 {reference.get('p50_ms', 0):.2f} ms, p99 {reference.get('p99_ms', 0):.2f} ms)"
+        )
+        print(
+            f"single-fix POST /api/v1/mobile/checkins: {single['rps']:.0f} req/s "
+            f"(p50 {single.get('p50_ms', 0):.2f} ms, p99 {single.get('p99_ms', 0):.2f} ms), "
+            f"{ratio:.0%} of the reference (the median of three pairs); {describe_cores(single_cores)}"
+        )
 
         vacuum_analyze(db_url)
         load(3, 100)
@@ -539,10 +656,12 @@ def main() -> None:
         batched_fps = batched["rps"] * 100
         drain = evaluation_drain_seconds(db_url)
         evaluated_fps = batched["requests"] * 100 / (duration + drain)
-        print(f"batched    100 fixes per POST: {batched['rps']:.0f} req/s = {batched_fps:.0f} fixes/s "
-              f"(p50 {batched.get('p50_ms', 0):.1f} ms, p99 {batched.get('p99_ms', 0):.1f} ms); "
-              f"evaluation done {drain:.2f} s after the last upload ({evaluated_fps:.0f} fixes/s evaluated); "
-              f"{describe_cores(batched_cores)}")
+        print(
+            f"batched    100 fixes per POST: {batched['rps']:.0f} req/s = {batched_fps:.0f} fixes/s "
+            f"(p50 {batched.get('p50_ms', 0):.1f} ms, p99 {batched.get('p99_ms', 0):.1f} ms); "
+            f"evaluation done {drain:.2f} s after the last upload ({evaluated_fps:.0f} fixes/s evaluated); "
+            f"{describe_cores(batched_cores)}"
+        )
 
         vacuum_analyze(db_url)
         # Half the maximum batched load in the background while alerts are timed.
@@ -555,11 +674,13 @@ def main() -> None:
         latencies = [t.arrived_ms for t in timings]
         answered = [t.answered_ms for t in timings]
         raised = [t.raised_ms for t in timings]
-        print(f"alert      POST -> websocket at {half_rate * 100:.0f} fixes/s background: "
-              f"p50 {pct(latencies, 50):.1f} ms, p95 {pct(latencies, 95):.1f} ms, "
-              f"{len(latencies)}/{samples} arrived; on the way (p50/p95): POST answered "
-              f"{pct(answered, 50):.1f}/{pct(answered, 95):.1f} ms, alert raised {pct(raised, 50):.1f}/"
-              f"{pct(raised, 95):.1f} ms")
+        print(
+            f"alert      POST -> websocket at {half_rate * 100:.0f} fixes/s background: "
+            f"p50 {pct(latencies, 50):.1f} ms, p95 {pct(latencies, 95):.1f} ms, "
+            f"{len(latencies)}/{samples} arrived; on the way (p50/p95): POST answered "
+            f"{pct(answered, 50):.1f}/{pct(answered, 95):.1f} ms, alert raised {pct(raised, 50):.1f}/"
+            f"{pct(raised, 95):.1f} ms"
+        )
 
         # Each API worker's heap grows over its first ~3,000 uploads of 100 fixes, then stays flat
         # (in one process: 133 -> 146 MB by 3,000 uploads, the same at 8,000; Python objects +0.1
@@ -577,25 +698,37 @@ def main() -> None:
         soak_thread.join()
         # Growth: the last fifth of the soak against the first fifth after a short warm-up.
         window = max(1, len(samples_rss) // 5)
-        first = statistics.mean(r for _, r in samples_rss[1:window + 1])
+        first = statistics.mean(r for _, r in samples_rss[1 : window + 1])
         last = statistics.mean(r for _, r in samples_rss[-window:])
-        print(f"soak       {soak} s at half load: RSS {first:.0f} MB -> {last:.0f} MB "
-              f"({last - first:+.1f} MB)")
+        print(
+            f"soak       {soak} s at half load: RSS {first:.0f} MB -> {last:.0f} MB ({last - first:+.1f} MB)"
+        )
         results.update(
             reference_requests_per_s=round(reference["rps"], 1),
             single_fixes_per_s=round(single["rps"], 1),
-            single_p50_ms=round(single.get("p50_ms", 0), 2), single_p99_ms=round(single.get("p99_ms", 0), 2),
-            single_to_reference_ratio=round(ratio, 3), single_cpu_cores=single_cores,
+            single_p50_ms=round(single.get("p50_ms", 0), 2),
+            single_p99_ms=round(single.get("p99_ms", 0), 2),
+            single_to_reference_ratio=round(ratio, 3),
+            single_cpu_cores=single_cores,
             single_to_reference_ratios=[round(pair[0], 3) for pair in pairs],
-            batched_requests_per_s=round(batched["rps"], 1), batched_fixes_per_s=round(batched_fps, 0),
-            batched_p50_ms=round(batched.get("p50_ms", 0), 1), batched_p99_ms=round(batched.get("p99_ms", 0), 1),
-            batched_evaluation_drain_s=round(drain, 2), batched_evaluated_fixes_per_s=round(evaluated_fps),
+            batched_requests_per_s=round(batched["rps"], 1),
+            batched_fixes_per_s=round(batched_fps, 0),
+            batched_p50_ms=round(batched.get("p50_ms", 0), 1),
+            batched_p99_ms=round(batched.get("p99_ms", 0), 1),
+            batched_evaluation_drain_s=round(drain, 2),
+            batched_evaluated_fixes_per_s=round(evaluated_fps),
             batched_cpu_cores=batched_cores,
-            alert_p50_ms=round(pct(latencies, 50), 1), alert_p95_ms=round(pct(latencies, 95), 1),
-            alert_samples=len(latencies), alert_background_fixes_per_s=round(half_rate * 100),
-            alert_answered_p50_ms=round(pct(answered, 50), 1), alert_answered_p95_ms=round(pct(answered, 95), 1),
-            alert_raised_p50_ms=round(pct(raised, 50), 1), alert_raised_p95_ms=round(pct(raised, 95), 1),
-            soak_warm_seconds=args.warm_seconds, soak_seconds=soak, soak_rss_start_mb=round(first, 1),
+            alert_p50_ms=round(pct(latencies, 50), 1),
+            alert_p95_ms=round(pct(latencies, 95), 1),
+            alert_samples=len(latencies),
+            alert_background_fixes_per_s=round(half_rate * 100),
+            alert_answered_p50_ms=round(pct(answered, 50), 1),
+            alert_answered_p95_ms=round(pct(answered, 95), 1),
+            alert_raised_p50_ms=round(pct(raised, 50), 1),
+            alert_raised_p95_ms=round(pct(raised, 95), 1),
+            soak_warm_seconds=args.warm_seconds,
+            soak_seconds=soak,
+            soak_rss_start_mb=round(first, 1),
             soak_rss_end_mb=round(last, 1),
             soak_rss_growth_mb=round(last - first, 1),
         )

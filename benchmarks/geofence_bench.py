@@ -118,18 +118,32 @@ def build_zones(rng: np.random.Generator, n_zones: int) -> tuple[dict[str, list[
                 poly = _star_polygon(rng, zlat, zlon, float(rng.uniform(100, 500)))
                 buffer_m = 200.0 if rng.uniform() < 0.5 else 0.0
                 zones.append(
-                    Zone(zid, ZoneKind.EXCLUSION, poly, schedule=school_hours if k == 1 and p % 2 else None,
-                         approach_buffer_m=buffer_m)
+                    Zone(
+                        zid,
+                        ZoneKind.EXCLUSION,
+                        poly,
+                        schedule=school_hours if k == 1 and p % 2 else None,
+                        approach_buffer_m=buffer_m,
+                    )
                 )
             elif p % 3 == 0:
                 poly = _star_polygon(rng, lat, lon, float(rng.uniform(150, 400)))
-                zones.append(Zone(zid, ZoneKind.INCLUSION, poly, schedule=curfew,
-                                  episode=EpisodeConfig(confirm_fixes=3, confirm_seconds=600)))
+                zones.append(
+                    Zone(
+                        zid,
+                        ZoneKind.INCLUSION,
+                        poly,
+                        schedule=curfew,
+                        episode=EpisodeConfig(confirm_fixes=3, confirm_seconds=600),
+                    )
+                )
             else:
                 d = float(rng.uniform(1000, 5000))
                 a = float(rng.uniform(0, 2 * math.pi))
                 poly = _star_polygon(
-                    rng, lat + d * math.sin(a) / M_PER_DEG_LAT, lon + d * math.cos(a) / M_PER_DEG_LON,
+                    rng,
+                    lat + d * math.sin(a) / M_PER_DEG_LAT,
+                    lon + d * math.cos(a) / M_PER_DEG_LON,
                     float(rng.uniform(150, 600)),
                 )
                 zones.append(Zone(zid, ZoneKind.EXCLUSION, poly, schedule=evening))
@@ -137,9 +151,7 @@ def build_zones(rng: np.random.Generator, n_zones: int) -> tuple[dict[str, list[
     return zone_sets, homes
 
 
-def build_fixes(
-    rng: np.random.Generator, homes: np.ndarray, n_fixes: int
-) -> dict[str, np.ndarray]:
+def build_fixes(rng: np.random.Generator, homes: np.ndarray, n_fixes: int) -> dict[str, np.ndarray]:
     """Tracks for every person over one day, in person-then-time order."""
     n_persons = homes.shape[0]
     per = np.full(n_persons, n_fixes // n_persons)
@@ -244,8 +256,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run (300 zones, 30,000 fixes)")
     parser.add_argument("--seed", type=int, default=20240304)
-    parser.add_argument("--repeats", type=int, default=5,
-                        help="timed runs of each stage, best kept (default 5; the machine may be shared)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        help="timed runs of each stage, best kept (default 5; the machine may be shared)",
+    )
     args = parser.parse_args()
     load_before = [round(x, 2) for x in os.getloadavg()]
     n_zones, n_fixes = (300, 30_000) if args.quick else (10_000, 1_000_000)
@@ -339,14 +355,23 @@ def main() -> None:
     breaches = counts.get(EventKind.BREACH_OPENED.value, 0)
     print(f"geofence benchmark: {figures['zones']} zones, {figures['persons']} persons, {n_fixes} fixes")
     print(f"  reference (contains_xy, prepared, per person): {figures['reference_fixes_per_s']:>12,} fixes/s")
-    print(f"  verdict stage (accuracy-aware):                {figures['verdict_fixes_per_s']:>12,} fixes/s"
-          f"  = {figures['verdict_to_reference_ratio']:.0%} of reference")
-    print(f"  full path (normalise, classify, verdict, state): {figures['full_path_fixes_per_s']:>10,} fixes/s"
-          f"  = {figures['full_path_to_reference_ratio']:.0%} of reference")
+    print(
+        f"  verdict stage (accuracy-aware):                {figures['verdict_fixes_per_s']:>12,} fixes/s"
+        f"  = {figures['verdict_to_reference_ratio']:.0%} of reference"
+    )
+    print(
+        f"  full path (normalise, classify, verdict, state): {figures['full_path_fixes_per_s']:>10,} fixes/s"
+        f"  = {figures['full_path_to_reference_ratio']:.0%} of reference"
+    )
     print("  full path stages (s): " + ", ".join(f"{k} {v:.3f}" for k, v in stages.items()))
-    print("  full path runs (s): " + ", ".join(f"{v:.3f}" for v in full_runs)
-          + f"; load average before {load_before}, after {figures['loadavg_before_after'][1]}")
-    print(f"  setup: data {t_data:.1f} s, filter warm-up {t_warm:.1f} s; breaches opened: {breaches}; events: {counts}")
+    print(
+        "  full path runs (s): "
+        + ", ".join(f"{v:.3f}" for v in full_runs)
+        + f"; load average before {load_before}, after {figures['loadavg_before_after'][1]}"
+    )
+    print(
+        f"  setup: data {t_data:.1f} s, filter warm-up {t_warm:.1f} s; breaches opened: {breaches}; events: {counts}"
+    )
     print(json.dumps(figures))
 
 

@@ -259,8 +259,9 @@ class BatchEvaluator:
         for zi, zone in enumerate(self.zones):
             by_zone[zi] = zone_filter(zone, self.filter_accuracy_m, approach=True)
         self._filters = [[by_zone[int(zi)] for zi in row if zi >= 0] for row in self.zone_index]
-        self._slot_filters = [_SlotFilters.build(self.zone_index[:, slot], by_zone)
-                              for slot in range(self.zone_index.shape[1])]
+        self._slot_filters = [
+            _SlotFilters.build(self.zone_index[:, slot], by_zone) for slot in range(self.zone_index.shape[1])
+        ]
         caps = [f.max_accuracy_m for f in by_zone.values() if f is not None]
         # Fixes up to the smallest cap can use every zone's filters.
         self._filter_cap = min(caps) if caps else 0.0
@@ -325,7 +326,9 @@ class BatchEvaluator:
             ob = sf.outer_bounds[present]
             ib = sf.inner_box[present]
             # NaN bounds (no filter) fail every comparison: neither missed nor deep.
-            hit = (kind == _SLOT_FILTER) & ~((x0 > ob[:, 2]) | (x1 < ob[:, 0]) | (y0 > ob[:, 3]) | (y1 < ob[:, 1]))
+            hit = (kind == _SLOT_FILTER) & ~(
+                (x0 > ob[:, 2]) | (x1 < ob[:, 0]) | (y0 > ob[:, 3]) | (y1 < ob[:, 1])
+            )
             deep_box = hit & (ib[:, 0] < x0) & (x1 < ib[:, 2]) & (ib[:, 1] < y0) & (y1 < ib[:, 3])
             if deep_box.any():
                 rows_mask = np.repeat(deep_box, counts)
@@ -400,7 +403,9 @@ class BatchEvaluator:
         band_slots: list[IntArray] = []
         present = np.flatnonzero(np.diff(bounds))
         if n and present.size:
-            self._filter_stage(bounds, present, person, lat, lon, acc, wanted, codes, near, far, band_rows, band_slots)
+            self._filter_stage(
+                bounds, present, person, lat, lon, acc, wanted, codes, near, far, band_rows, band_slots
+            )
         rows = np.concatenate(band_rows) if band_rows else np.zeros(0, dtype=np.int64)
         slots = np.concatenate(band_slots) if band_slots else np.zeros(0, dtype=np.int64)
         keep = wanted[rows] & (acc[rows] <= self._filter_cap)
@@ -423,8 +428,10 @@ class BatchEvaluator:
             dx = grow / self.table.kx[zi]
             dy = grow / self.table.ky[zi]
             close = (
-                (lon[w_rows] >= b[:, 0] - dx) & (lon[w_rows] <= b[:, 2] + dx)
-                & (lat[w_rows] >= b[:, 1] - dy) & (lat[w_rows] <= b[:, 3] + dy)
+                (lon[w_rows] >= b[:, 0] - dx)
+                & (lon[w_rows] <= b[:, 2] + dx)
+                & (lat[w_rows] >= b[:, 1] - dy)
+                & (lat[w_rows] <= b[:, 3] + dy)
             )
             # Circles skip the box: their exact test (one distance per pair) costs no more
             # than the box, and the box would have to follow the distance's error bound.
@@ -437,8 +444,9 @@ class BatchEvaluator:
                 in_outer = shapely.contains_xy(self._coarse_outer[fr_zones], lon[fr_rows], lat[fr_rows])
                 candidates = filtered[in_outer]
                 deep = candidates[
-                    shapely.contains_xy(self._coarse_inner[zi[candidates]], lon[w_rows[candidates]],
-                                        lat[w_rows[candidates]])
+                    shapely.contains_xy(
+                        self._coarse_inner[zi[candidates]], lon[w_rows[candidates]], lat[w_rows[candidates]]
+                    )
                 ]
                 codes[w_slots[deep], w_rows[deep]] = CODE_INSIDE
                 near[w_slots[deep], w_rows[deep]] = True
@@ -517,10 +525,15 @@ class BatchEvaluator:
                 if circle is not None:
                     # The true circle's reach, not its display polygon's bounds (which fall
                     # up to a metre short of it).
-                    minx, miny, maxx, maxy = (float(v[0]) for v in circle_reach_bounds(
-                        np.array([circle.lat]), np.array([circle.lon]), np.array([circle.radius_m]),
-                        np.array([level]),
-                    ))
+                    minx, miny, maxx, maxy = (
+                        float(v[0])
+                        for v in circle_reach_bounds(
+                            np.array([circle.lat]),
+                            np.array([circle.lon]),
+                            np.array([circle.radius_m]),
+                            np.array([level]),
+                        )
+                    )
                     boxes.append(shapely.box(minx, miny, maxx, maxy))
                     continue
                 minx, miny, maxx, maxy = zone.metric.bounds
@@ -573,8 +586,9 @@ class BatchEvaluator:
         acc = batch.accuracy_m
         clock.lap("order")
         future = future_times(t_us, batch.received_us, now_us, config)
-        static_q = static_quality(batch.lat, batch.lon, acc, t_us, batch.received_us, batch.mock, now_us, config,
-                                  future=future)
+        static_q = static_quality(
+            batch.lat, batch.lon, acc, t_us, batch.received_us, batch.mock, now_us, config, future=future
+        )
         clock.lap("classify")
         wlat, wlon = convert_codes_to_wgs84(batch.lat, batch.lon, batch.crs)
         clock.lap("normalise")
@@ -667,8 +681,12 @@ class BatchEvaluator:
                 zones_kept = state.zones
                 if zones_kept:
                     slots = self._zone_slots[p]
-                    zones_kept = tuple(sorted((z for z in zones_kept if z.zone_id in slots and not z.is_default),
-                                              key=lambda z: slots[z.zone_id]))
+                    zones_kept = tuple(
+                        sorted(
+                            (z for z in zones_kept if z.zone_id in slots and not z.is_default),
+                            key=lambda z: slots[z.zone_id],
+                        )
+                    )
                 # The same fields run_person would produce for a quiet person.
                 new_states[pid] = PersonState(
                     pid, hwm, anchor, None, 0, False, False, zones_kept, state.recent
@@ -677,8 +695,16 @@ class BatchEvaluator:
             s, e = int(bounds[p]), int(bounds[p + 1])
             zones = self.zone_sets[p]
             zone_rows = self.zone_index[p]
-            fx = PersonFixes(batch.ids[s:e], t_us[s:e], wlat[s:e], wlon[s:e], acc[s:e], static_q[s:e],
-                             batch.mock[s:e], future[s:e])
+            fx = PersonFixes(
+                batch.ids[s:e],
+                t_us[s:e],
+                wlat[s:e],
+                wlon[s:e],
+                acc[s:e],
+                static_q[s:e],
+                batch.mock[s:e],
+                future[s:e],
+            )
 
             def terms_fn(
                 zi: int, rows: IntArray, s: int = s, zone_rows: NDArray[np.int32] = zone_rows
@@ -756,8 +782,15 @@ class BatchEvaluator:
         return out
 
     def _pair_screens(
-        self, person: IntArray, lat: FloatArray, lon: FloatArray, acc: FloatArray, t_us: IntArray,
-        wanted: NDArray[np.bool_], codes: NDArray[np.int8], masks: list[NDArray[np.bool_] | None],
+        self,
+        person: IntArray,
+        lat: FloatArray,
+        lon: FloatArray,
+        acc: FloatArray,
+        t_us: IntArray,
+        wanted: NDArray[np.bool_],
+        codes: NDArray[np.int8],
+        masks: list[NDArray[np.bool_] | None],
     ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_], IntArray, IntArray]:
         """Per person, over pairs of consecutive possibly-good fixes: may a segment pass
         through an exclusion zone (per slot: it overlaps the zone's bounding box),
@@ -789,16 +822,22 @@ class BatchEvaluator:
         la, lo, ac, tt = lat[wanted], lon[wanted], acc[wanted], t_us[wanted]
         same = pc[1:] == pc[:-1]
         pb = pc[1:]
-        jumps = possible_jumps(la[:-1], lo[:-1], ac[:-1], tt[:-1], la[1:], lo[1:], ac[1:], tt[1:], self.quality)
+        jumps = possible_jumps(
+            la[:-1], lo[:-1], ac[:-1], tt[:-1], la[1:], lo[1:], ac[1:], tt[1:], self.quality
+        )
         may_jump[pb[jumps & same]] = True
         # A segment can only meet a zone's box if its person's box (over all their
         # possibly-good fixes) does; only those persons' segments are tested.
         starts = np.flatnonzero(np.concatenate(([True], pc[1:] != pc[:-1])))
         owners = pc[starts]
-        p_box = np.column_stack((
-            np.minimum.reduceat(lo, starts), np.minimum.reduceat(la, starts),
-            np.maximum.reduceat(lo, starts), np.maximum.reduceat(la, starts),
-        ))
+        p_box = np.column_stack(
+            (
+                np.minimum.reduceat(lo, starts),
+                np.minimum.reduceat(la, starts),
+                np.maximum.reduceat(lo, starts),
+                np.maximum.reduceat(la, starts),
+            )
+        )
         # Segments per owner (segment k joins rows k and k + 1 and belongs to the person of
         # row k + 1; those joining two persons are dropped by ``same``).
         seg_counts = np.diff(np.append(starts, rows.size))
@@ -835,7 +874,9 @@ class BatchEvaluator:
             if seg.size == 0:
                 continue
             lines = shapely.linestrings(
-                np.stack((np.column_stack((lo[seg], la[seg])), np.column_stack((lo[seg + 1], la[seg + 1]))), axis=1)
+                np.stack(
+                    (np.column_stack((lo[seg], la[seg])), np.column_stack((lo[seg + 1], la[seg + 1]))), axis=1
+                )
             )
             meets = shapely.intersects(self.table.lonlat[zi], lines)
             strict[pb[seg[meets]], slot] = True
@@ -860,8 +901,9 @@ class BatchEvaluator:
         rows = first_ok[persons]
         a = anchors[persons]
         a_t = anchor_t[persons]
-        jumps = possible_jumps(a[:, 0], a[:, 1], a[:, 2], a_t, lat[rows], lon[rows], acc[rows], t_us[rows],
-                               self.quality)
+        jumps = possible_jumps(
+            a[:, 0], a[:, 1], a[:, 2], a_t, lat[rows], lon[rows], acc[rows], t_us[rows], self.quality
+        )
         may_jump[persons[jumps]] = True
         lo_x = np.minimum(a[:, 1], lon[rows])
         hi_x = np.maximum(a[:, 1], lon[rows])

@@ -88,7 +88,9 @@ def schedule_compliance(
     before = last_fix.recorded_at < window_opened_at
     fix_quality = classify_fix(last_fix, None, now, quality)
     if fix_quality is not FixQuality.OK:
-        return ComplianceAnswer(Compliance.UNKNOWN, f"fix_{fix_quality.value}", None, last_fix.id, age_s, before)
+        return ComplianceAnswer(
+            Compliance.UNKNOWN, f"fix_{fix_quality.value}", None, last_fix.id, age_s, before
+        )
     if age_s > max_fix_age_s:
         return ComplianceAnswer(Compliance.UNKNOWN, "fix_too_old", None, last_fix.id, age_s, before)
     lat, lon = to_wgs84(last_fix.lat, last_fix.lon, last_fix.crs)

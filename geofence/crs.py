@@ -78,9 +78,7 @@ _GRID_STEPS = 2
 
 
 def _china_mask(lat: FloatArray, lon: FloatArray) -> NDArray[np.bool_]:
-    return (
-        (lon >= _CHINA_LON[0]) & (lon <= _CHINA_LON[1]) & (lat >= _CHINA_LAT[0]) & (lat <= _CHINA_LAT[1])
-    )
+    return (lon >= _CHINA_LON[0]) & (lon <= _CHINA_LON[1]) & (lat >= _CHINA_LAT[0]) & (lat <= _CHINA_LAT[1])
 
 
 def in_china(lat: float, lon: float) -> bool:
@@ -219,8 +217,12 @@ def _grid_guess(
     w01 = (1.0 - u) * v
     w10 = u * (1.0 - v)
     w11 = u * v
-    out_lat[china] = clat + corr_lat[k00] * w00 + corr_lat[k01] * w01 + corr_lat[k10] * w10 + corr_lat[k11] * w11
-    out_lon[china] = clon + corr_lon[k00] * w00 + corr_lon[k01] * w01 + corr_lon[k10] * w10 + corr_lon[k11] * w11
+    out_lat[china] = (
+        clat + corr_lat[k00] * w00 + corr_lat[k01] * w01 + corr_lat[k10] * w10 + corr_lat[k11] * w11
+    )
+    out_lon[china] = (
+        clon + corr_lon[k00] * w00 + corr_lon[k01] * w01 + corr_lon[k10] * w10 + corr_lon[k11] * w11
+    )
     return out_lat, out_lon
 
 

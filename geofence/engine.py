@@ -135,7 +135,11 @@ class PersonFixes:
     def point(self, row: int) -> FixPoint:
         """Snapshot of one row."""
         return FixPoint(
-            self.ids[row], int(self.t_us[row]), float(self.lat[row]), float(self.lon[row]), float(self.acc[row])
+            self.ids[row],
+            int(self.t_us[row]),
+            float(self.lat[row]),
+            float(self.lon[row]),
+            float(self.acc[row]),
         )
 
 
@@ -250,16 +254,29 @@ def _resolve_teleports(
     if not screened_clear:
         flagged = np.flatnonzero(
             possible_jumps(
-                fx.lat[good[:-1]], fx.lon[good[:-1]], fx.acc[good[:-1]], fx.t_us[good[:-1]],
-                fx.lat[good[1:]], fx.lon[good[1:]], fx.acc[good[1:]], fx.t_us[good[1:]],
+                fx.lat[good[:-1]],
+                fx.lon[good[:-1]],
+                fx.acc[good[:-1]],
+                fx.t_us[good[:-1]],
+                fx.lat[good[1:]],
+                fx.lon[good[1:]],
+                fx.acc[good[1:]],
+                fx.t_us[good[1:]],
                 config,
             )
         ).tolist()
 
     def jump(a: FixPoint, r: int) -> bool:
         return implausible_jump(
-            a.lat, a.lon, a.accuracy_m, a.at_us,
-            float(fx.lat[r]), float(fx.lon[r]), float(fx.acc[r]), int(fx.t_us[r]), config,
+            a.lat,
+            a.lon,
+            a.accuracy_m,
+            a.at_us,
+            float(fx.lat[r]),
+            float(fx.lon[r]),
+            float(fx.acc[r]),
+            int(fx.t_us[r]),
+            config,
         )
 
     anchor_is_previous = False
@@ -444,7 +461,11 @@ def _run_zone(
                     EventKind.BREACH_CLOSED,
                     t,
                     (fid,),
-                    {"reason": "schedule_inactive", "since": _iso(run.since_us), "opened_at": _iso(run.opened_us)},
+                    {
+                        "reason": "schedule_inactive",
+                        "since": _iso(run.since_us),
+                        "opened_at": _iso(run.opened_us),
+                    },
                 )
                 run.close_episode(t)
             run.reset_breach()
@@ -569,8 +590,12 @@ def _crossings(
         # its activity only if the zone is inactive at the first fix.
         if candidate[0] and codes[0] == CODE_OUTSIDE:
             anchor_code = verdict_codes(
-                zone, np.array([anchor.lat]), np.array([anchor.lon]), np.array([anchor.accuracy_m]),
-                approach=False, use_filters=False,
+                zone,
+                np.array([anchor.lat]),
+                np.array([anchor.lon]),
+                np.array([anchor.accuracy_m]),
+                approach=False,
+                use_filters=False,
             ).codes
             anchor_active = bool(act[0]) or zone.is_active(anchor.at_us)
         else:
@@ -586,8 +611,10 @@ def _crossings(
         return out
     # A segment that does not even touch the zone needs no sampling.
     lines = shapely.linestrings(
-        np.stack((np.column_stack((lon[pairs], lat[pairs])), np.column_stack((lon[pairs + 1], lat[pairs + 1]))),
-                 axis=1)
+        np.stack(
+            (np.column_stack((lon[pairs], lat[pairs])), np.column_stack((lon[pairs + 1], lat[pairs + 1]))),
+            axis=1,
+        )
     )
     pairs = pairs[shapely.intersects(metric.lonlat, lines)]
     for p in pairs.tolist():
@@ -638,7 +665,11 @@ def run_person(
     q = fx.static_q.copy()
     hwm0 = state.hwm_us
     # Fix times are int64; a stored mark beyond int64 compares with them as int64's end.
-    split = 0 if hwm0 is None else int(np.searchsorted(fx.t_us, min(max(hwm0, INT64_MIN), INT64_MAX), side="right"))
+    split = (
+        0
+        if hwm0 is None
+        else int(np.searchsorted(fx.t_us, min(max(hwm0, INT64_MIN), INT64_MAX), side="right"))
+    )
     late_rows = np.arange(0, split, dtype=np.int64)
     fresh_rows = np.arange(split, n, dtype=np.int64)
     sink = _Sink(state.person_id, state.recent, now_us, config)
@@ -682,8 +713,12 @@ def run_person(
                 _run_zone(run, zone, fx, fresh_ok, terms, active, make_live)
             if cross_fresh:
                 for a_point, b_row, level in _crossings(zone, fx, fresh_ok, terms, active, previous_anchor):
-                    make_live(EventKind.CROSSING, int(fx.t_us[b_row]), (a_point.id, fx.ids[b_row]),
-                              _crossing_detail(a_point, fx, b_row, level))
+                    make_live(
+                        EventKind.CROSSING,
+                        int(fx.t_us[b_row]),
+                        (a_point.id, fx.ids[b_row]),
+                        _crossing_detail(a_point, fx, b_row, level),
+                    )
         if late_ok.size:
             _late_zone_pass(run, zone, zi, fx, late_ok, terms_fn, active_fn, sink)
         st = run.to_state(zone.id)
@@ -767,8 +802,14 @@ def _late_zone_pass(
     if zone.kind is ZoneKind.EXCLUSION:
         for a_point, b_row, level in _crossings(zone, fx, late_ok, terms, active, None):
             sink.emit(
-                sink.make(EventKind.CROSSING, zone.id, int(fx.t_us[b_row]), (a_point.id, fx.ids[b_row]), True,
-                          _crossing_detail(a_point, fx, b_row, level)),
+                sink.make(
+                    EventKind.CROSSING,
+                    zone.id,
+                    int(fx.t_us[b_row]),
+                    (a_point.id, fx.ids[b_row]),
+                    True,
+                    _crossing_detail(a_point, fx, b_row, level),
+                ),
                 dedupe=True,
             )
 
@@ -814,7 +855,11 @@ def evaluate_person(
     config = quality or QualityConfig()
     now_us = to_epoch_us(now)
     zones_by_id(zones)  # refuses duplicate ids
-    pid = person_id or (state.person_id if state is not None else None) or (fixes[0].person_id if fixes else None)
+    pid = (
+        person_id
+        or (state.person_id if state is not None else None)
+        or (fixes[0].person_id if fixes else None)
+    )
     if pid is None:
         raise ValueError("cannot tell whose evaluation this is: pass person_id, a state or a fix")
     if state is None:
@@ -831,7 +876,10 @@ def evaluate_person(
     fx = prepare_person_fixes(
         [f.id for f in ordered],
         np.array([to_epoch_us(f.recorded_at) for f in ordered], dtype=np.int64),
-        np.array([NO_TIME if f.received_at is None else to_epoch_us(f.received_at) for f in ordered], dtype=np.int64),
+        np.array(
+            [NO_TIME if f.received_at is None else to_epoch_us(f.received_at) for f in ordered],
+            dtype=np.int64,
+        ),
         np.array([f.lat for f in ordered], dtype=np.float64),
         np.array([f.lon for f in ordered], dtype=np.float64),
         np.array([f.accuracy_m for f in ordered], dtype=np.float64),
@@ -851,7 +899,8 @@ def evaluate_person(
         for zone in zones
     ]
     actives = [
-        np.ones(n, dtype=bool) if zone.schedule is None else zone.schedule.active_mask(fx.t_us) for zone in zones
+        np.ones(n, dtype=bool) if zone.schedule is None else zone.schedule.active_mask(fx.t_us)
+        for zone in zones
     ]
 
     def terms_fn(zi: int, rows: IntArray) -> ZoneTerms:

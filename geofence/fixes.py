@@ -226,7 +226,8 @@ class FixBatch:
             person=np.array([person_index[f.person_id] for f in fixes], dtype=np.int64),
             recorded_us=np.array([to_epoch_us(f.recorded_at) for f in fixes], dtype=np.int64),
             received_us=np.array(
-                [NO_TIME if f.received_at is None else to_epoch_us(f.received_at) for f in fixes], dtype=np.int64
+                [NO_TIME if f.received_at is None else to_epoch_us(f.received_at) for f in fixes],
+                dtype=np.int64,
             ),
             lat=np.array([f.lat for f in fixes], dtype=np.float64),
             lon=np.array([f.lon for f in fixes], dtype=np.float64),
@@ -301,8 +302,12 @@ def static_quality_one(
 ) -> int:
     """``static_quality`` of one fix, in plain Python: a few fixes at a time (a phone's upload
     of one) cost a tenth of the vectorised rules' set-up. The same rules, first applicable wins."""
-    if not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(accuracy_m)) \
-            or abs(lat) > 90 or abs(lon) > 180 or accuracy_m < 0:
+    if (
+        not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(accuracy_m))
+        or abs(lat) > 90
+        or abs(lon) > 180
+        or accuracy_m < 0
+    ):
         return Q_OUT_OF_RANGE
     eps = config.null_island_deg
     if abs(lat) <= eps and abs(lon) <= eps:
@@ -358,8 +363,14 @@ def possible_jumps(
 
 
 def implausible_jump(
-    lat_a: float, lon_a: float, acc_a: float, us_a: int,
-    lat_b: float, lon_b: float, acc_b: float, us_b: int,
+    lat_a: float,
+    lon_a: float,
+    acc_a: float,
+    us_a: int,
+    lat_b: float,
+    lon_b: float,
+    acc_b: float,
+    us_b: int,
     config: QualityConfig,
 ) -> bool:
     """Whether going from a to b needs more than the maximum speed (WGS-84 inputs).

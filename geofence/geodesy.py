@@ -138,8 +138,9 @@ def circle_ring(lat: float, lon: float, radius_m: float, n: int) -> tuple[FloatA
     n_radius = float(parallel_radius(lat)) / math.cos(phi)
     sigma = radius_m * (np.cos(bearings) ** 2 / m + np.sin(bearings) ** 2 / n_radius)
     lat2 = np.arcsin(math.sin(phi) * np.cos(sigma) + math.cos(phi) * np.sin(sigma) * np.cos(bearings))
-    lon2 = lon * _DEG + np.arctan2(np.sin(bearings) * np.sin(sigma) * math.cos(phi),
-                                   np.cos(sigma) - math.sin(phi) * np.sin(lat2))
+    lon2 = lon * _DEG + np.arctan2(
+        np.sin(bearings) * np.sin(sigma) * math.cos(phi), np.cos(sigma) - math.sin(phi) * np.sin(lat2)
+    )
     out_lat: FloatArray = lat2 / _DEG
     out_lon: FloatArray = lon2 / _DEG
     return out_lat, out_lon
@@ -204,9 +205,9 @@ def min_scale(lat0: ArrayLike, lat_lo: ArrayLike, lat_hi: ArrayLike) -> FloatArr
     return out
 
 
-def disc_bounds(lat: ArrayLike, lon: ArrayLike, reach_m: ArrayLike) -> tuple[
-    FloatArray, FloatArray, FloatArray, FloatArray
-]:
+def disc_bounds(
+    lat: ArrayLike, lon: ArrayLike, reach_m: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Boxes (min lon, min lat, max lon, max lat) holding every point within ``reach_m`` of
     (lat, lon), by the geodesic distance and by ``distance_m`` alike; vectorised.
 
@@ -233,7 +234,9 @@ def disc_bounds(lat: ArrayLike, lon: ArrayLike, reach_m: ArrayLike) -> tuple[
     polar = poleward >= 90.0
     with np.errstate(divide="ignore"):
         p_min = parallel_radius(np.minimum(poleward, 90.0))
-        dlon = np.where(polar | (p_min <= 0.0), np.inf, reach / np.where(p_min > 0.0, p_min, 1.0) / _DEG + 1e-12)
+        dlon = np.where(
+            polar | (p_min <= 0.0), np.inf, reach / np.where(p_min > 0.0, p_min, 1.0) / _DEG + 1e-12
+        )
     all_lon = (c_lon - dlon <= -180.0) | (c_lon + dlon >= 180.0)
     min_lon = np.where(all_lon, -180.0, c_lon - dlon)
     max_lon = np.where(all_lon, 180.0, c_lon + dlon)

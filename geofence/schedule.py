@@ -72,7 +72,9 @@ def _parse_time(value: JSON, field_name: str) -> dt.time:
     except ValueError as exc:
         raise ScheduleError(f"{field_name} must be a 'HH:MM' string, got {value!r}", field_name) from exc
     if parsed.tzinfo is not None or parsed.microsecond:
-        raise ScheduleError(f"{field_name} must be a plain local time without zone, got {value!r}", field_name)
+        raise ScheduleError(
+            f"{field_name} must be a plain local time without zone, got {value!r}", field_name
+        )
     return parsed
 
 
@@ -107,9 +109,7 @@ class WeeklyWindow:
             if not isinstance(value, dt.time) or value.tzinfo is not None or value.microsecond:
                 raise ScheduleError(f"{name} must be a plain local time to the second", f"windows.{name}")
         if self.start == self.end:
-            raise ScheduleError(
-                "start equals end; a zone active all day needs no schedule", "windows.end"
-            )
+            raise ScheduleError("start equals end; a zone active all day needs no schedule", "windows.end")
 
     @property
     def crosses_midnight(self) -> bool:

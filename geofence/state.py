@@ -112,10 +112,7 @@ class ZoneEpisodeState:
     def is_default(self) -> bool:
         """True when storing this entry would carry no information."""
         return (
-            self.phase == PHASE_CLEAR
-            and not self.approach_open
-            and self.far_count == 0
-            and not self.episodes
+            self.phase == PHASE_CLEAR and not self.approach_open and self.far_count == 0 and not self.episodes
         )
 
     def to_dict(self) -> JSONDict:

@@ -131,7 +131,9 @@ class ZoneTable:
         self.is_circle = np.array([z.circle_spec is not None for z in zones], dtype=bool)
         self.c_lat = np.array([z.circle_spec.lat if z.circle_spec else 0.0 for z in zones], dtype=np.float64)
         self.c_lon = np.array([z.circle_spec.lon if z.circle_spec else 0.0 for z in zones], dtype=np.float64)
-        self.c_r = np.array([z.circle_spec.radius_m if z.circle_spec else 0.0 for z in zones], dtype=np.float64)
+        self.c_r = np.array(
+            [z.circle_spec.radius_m if z.circle_spec else 0.0 for z in zones], dtype=np.float64
+        )
         self.buffer_m = np.array(
             [z.approach_buffer_m if z.kind is ZoneKind.EXCLUSION else 0.0 for z in zones], dtype=np.float64
         )
@@ -220,10 +222,20 @@ class ZoneTable:
             # grows with everything else the process holds.
             for lo in range(0, pz.size, _POINT_CHUNK):
                 chunk = slice(lo, min(lo + _POINT_CHUNK, pz.size))
-                self._polygon_chunk(pz[chunk], px[chunk], py[chunk], level[chunk], pacc[chunk],
-                                    None if buffer_m is None else buffer_m[chunk],
-                                    uncertain[chunk], p_near[chunk], p_far[chunk])
-            codes[polygon_rows] = np.where(uncertain, CODE_UNCERTAIN, np.where(inside, CODE_INSIDE, CODE_OUTSIDE))
+                self._polygon_chunk(
+                    pz[chunk],
+                    px[chunk],
+                    py[chunk],
+                    level[chunk],
+                    pacc[chunk],
+                    None if buffer_m is None else buffer_m[chunk],
+                    uncertain[chunk],
+                    p_near[chunk],
+                    p_far[chunk],
+                )
+            codes[polygon_rows] = np.where(
+                uncertain, CODE_UNCERTAIN, np.where(inside, CODE_INSIDE, CODE_OUTSIDE)
+            )
             if buffer_m is not None:
                 near[polygon_rows] = p_near
                 far[polygon_rows] = p_far
@@ -237,7 +249,9 @@ class ZoneTable:
             err = distance_error_bound_m(d, np.maximum(np.abs(c_lat), np.abs(f_lat))) + _SLACK_M
             r = self.c_r[cz]
             uncertain = np.abs(d - r) <= cacc + err
-            codes[circle_rows] = np.where(uncertain, CODE_UNCERTAIN, np.where(d < r, CODE_INSIDE, CODE_OUTSIDE))
+            codes[circle_rows] = np.where(
+                uncertain, CODE_UNCERTAIN, np.where(d < r, CODE_INSIDE, CODE_OUTSIDE)
+            )
             if approach:
                 b = self.buffer_m[cz]
                 has = b > 0
@@ -292,7 +306,11 @@ def zone_filter(zone: Zone, filter_accuracy_m: float, approach: bool) -> ZoneFil
     inclusion = zone.kind is ZoneKind.INCLUSION
     minx, miny, maxx, maxy = (float(b) for b in outer.bounds)
     return ZoneFilter(
-        inclusion, outer, inner, plan.max_accuracy_m, (minx, miny, maxx, maxy),
+        inclusion,
+        outer,
+        inner,
+        plan.max_accuracy_m,
+        (minx, miny, maxx, maxy),
         _square_inside(inner) if inclusion else None,
     )
 
@@ -359,7 +377,11 @@ def verdict_codes(
         exact_rows = np.concatenate((rows[band], np.flatnonzero(~narrow)))
         if exact_rows.size:
             c, nr, fr = table.exact(
-                np.zeros(exact_rows.size, dtype=np.int64), lat[exact_rows], lon[exact_rows], acc[exact_rows], approach
+                np.zeros(exact_rows.size, dtype=np.int64),
+                lat[exact_rows],
+                lon[exact_rows],
+                acc[exact_rows],
+                approach,
             )
             codes[exact_rows] = c
             near[exact_rows] = nr
@@ -401,11 +423,18 @@ def circle_reach_bounds(
 
 @functools.lru_cache(maxsize=65_536)
 def _circle_screen_bounds(circle: Circle, polygon_bounds: Bounds) -> Bounds:
-    minx, miny, maxx, maxy = (float(v[0]) for v in circle_reach_bounds(
-        np.array([circle.lat]), np.array([circle.lon]), np.array([circle.radius_m]), np.zeros(1)
-    ))
-    return (min(minx, polygon_bounds[0]), min(miny, polygon_bounds[1]),
-            max(maxx, polygon_bounds[2]), max(maxy, polygon_bounds[3]))
+    minx, miny, maxx, maxy = (
+        float(v[0])
+        for v in circle_reach_bounds(
+            np.array([circle.lat]), np.array([circle.lon]), np.array([circle.radius_m]), np.zeros(1)
+        )
+    )
+    return (
+        min(minx, polygon_bounds[0]),
+        min(miny, polygon_bounds[1]),
+        max(maxx, polygon_bounds[2]),
+        max(maxy, polygon_bounds[3]),
+    )
 
 
 def screen_bounds(zone: Zone) -> Bounds:

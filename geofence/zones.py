@@ -97,12 +97,16 @@ class EpisodeConfig:
         for name in ("confirm_fixes", "clear_fixes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EPISODE_FIXES:
-                raise ZoneError(f"{name} must be a whole number from 1 to {MAX_EPISODE_FIXES}, got {value!r}",
-                                f"episode.{name}")
+                raise ZoneError(
+                    f"{name} must be a whole number from 1 to {MAX_EPISODE_FIXES}, got {value!r}",
+                    f"episode.{name}",
+                )
         seconds = self.confirm_seconds
         if not (_is_real(seconds) and _finite(seconds) and 0 <= seconds <= MAX_CONFIRM_SECONDS):
-            raise ZoneError(f"confirm_seconds must be a number from 0 to {MAX_CONFIRM_SECONDS} seconds, got {seconds!r}",
-                            "episode.confirm_seconds")
+            raise ZoneError(
+                f"confirm_seconds must be a number from 0 to {MAX_CONFIRM_SECONDS} seconds, got {seconds!r}",
+                "episode.confirm_seconds",
+            )
         object.__setattr__(self, "confirm_seconds", float(seconds))
 
     def to_dict(self) -> JSONDict:
@@ -155,8 +159,9 @@ def _finite(value: float) -> bool:
 
 def _check_vertex_count(count: int) -> None:
     if count > MAX_VERTICES:
-        raise ZoneError(f"the zone has {count} vertices; at most {MAX_VERTICES} are accepted (simplify it)",
-                        "coordinates")
+        raise ZoneError(
+            f"the zone has {count} vertices; at most {MAX_VERTICES} are accepted (simplify it)", "coordinates"
+        )
 
 
 def _check_ring(coords: NDArray[np.float64], where: str) -> None:
@@ -173,7 +178,9 @@ def _check_ring(coords: NDArray[np.float64], where: str) -> None:
         )
     distinct = {(float(x), float(y)) for x, y in coords}
     if len(distinct) < 3:
-        raise ZoneError(f"{where}: a ring needs at least 3 distinct points, got {len(distinct)}", "coordinates")
+        raise ZoneError(
+            f"{where}: a ring needs at least 3 distinct points, got {len(distinct)}", "coordinates"
+        )
 
 
 def _validate_polygonal(geometry: BaseGeometry) -> None:
@@ -202,7 +209,9 @@ def _validate_polygonal(geometry: BaseGeometry) -> None:
 
 def _circle_polygon(lat: float, lon: float, radius_m: float) -> shapely.Polygon:
     # Enough vertices that the chord sag r(1 - cos(pi/n)) ~ r pi^2 / (2 n^2) stays near 1 m.
-    n = int(min(max(math.ceil(math.pi * math.sqrt(radius_m / 2.0)), _CIRCLE_MIN_VERTICES), _CIRCLE_MAX_VERTICES))
+    n = int(
+        min(max(math.ceil(math.pi * math.sqrt(radius_m / 2.0)), _CIRCLE_MIN_VERTICES), _CIRCLE_MAX_VERTICES)
+    )
     lats, lons = circle_ring(lat, lon, radius_m, n)
     # Counter-clockwise exterior (GeoJSON's right-hand rule): bearings run clockwise, so reverse.
     return shapely.Polygon(np.column_stack([lons[::-1], lats[::-1]]))
@@ -241,7 +250,9 @@ class Zone:
         if self.circle_spec is not None:
             c = self.circle_spec
             if not (_is_real(c.radius_m) and _finite(c.radius_m) and c.radius_m > 0):
-                raise ZoneError(f"radius_m must be a positive number of metres, got {c.radius_m!r}", "radius_m")
+                raise ZoneError(
+                    f"radius_m must be a positive number of metres, got {c.radius_m!r}", "radius_m"
+                )
             if c.radius_m > MAX_RADIUS_M:
                 raise ZoneError(f"radius_m must be at most {MAX_RADIUS_M:.0f} m", "radius_m")
             if not _valid_position(c.lon, c.lat):
@@ -251,7 +262,9 @@ class Zone:
         if not (_is_real(buffer_m) and _finite(buffer_m) and buffer_m >= 0):
             raise ZoneError("approach_buffer_m must be a finite number >= 0", "approach_buffer_m")
         if buffer_m > MAX_APPROACH_BUFFER_M:
-            raise ZoneError(f"approach_buffer_m must be at most {MAX_APPROACH_BUFFER_M:.0f} m", "approach_buffer_m")
+            raise ZoneError(
+                f"approach_buffer_m must be at most {MAX_APPROACH_BUFFER_M:.0f} m", "approach_buffer_m"
+            )
         if buffer_m > 0 and self.kind is ZoneKind.INCLUSION:
             raise ZoneError("approach warnings apply to exclusion zones only", "approach_buffer_m")
         object.__setattr__(self, "approach_buffer_m", float(buffer_m))
@@ -349,7 +362,9 @@ class Zone:
             approach_buffer_m = _number(properties.get("approach_buffer_m", 0.0), "approach_buffer_m")
         if episode is None:
             raw_episode = properties.get("episode")
-            episode = EpisodeConfig.from_dict(raw_episode) if isinstance(raw_episode, Mapping) else EpisodeConfig()
+            episode = (
+                EpisodeConfig.from_dict(raw_episode) if isinstance(raw_episode, Mapping) else EpisodeConfig()
+            )
 
         geom_type = geometry_obj.get("type")
         coordinates = geometry_obj.get("coordinates")
@@ -371,8 +386,9 @@ class Zone:
             )
         if geom_type in ("Polygon", "MultiPolygon"):
             if properties.get("radius_m", geometry_obj.get("radius_m")) is not None:
-                raise ZoneError("radius_m belongs to a circle (a Point); a polygon's shape is its coordinates",
-                                "radius_m")
+                raise ZoneError(
+                    "radius_m belongs to a circle (a Point); a polygon's shape is its coordinates", "radius_m"
+                )
             # Counted before any position is read, so an oversized upload is refused cheaply.
             _check_vertex_count(_count_positions(coordinates, 2 if geom_type == "Polygon" else 3))
         if geom_type == "Polygon":
@@ -380,8 +396,12 @@ class Zone:
             geometry: BaseGeometry = shapely.Polygon(polygons[0][0], polygons[0][1:])
         elif geom_type == "MultiPolygon":
             if not isinstance(coordinates, list) or not coordinates:
-                raise ZoneError("MultiPolygon coordinates must be a non-empty list of polygons", "coordinates")
-            polygons = [_polygon_rings(p, source_crs, f"MultiPolygon polygon {i}") for i, p in enumerate(coordinates)]
+                raise ZoneError(
+                    "MultiPolygon coordinates must be a non-empty list of polygons", "coordinates"
+                )
+            polygons = [
+                _polygon_rings(p, source_crs, f"MultiPolygon polygon {i}") for i, p in enumerate(coordinates)
+            ]
             geometry = shapely.MultiPolygon([(rings[0], rings[1:]) for rings in polygons])
         else:
             raise ZoneError(
@@ -473,7 +493,8 @@ def _position(value: Any, where: str) -> tuple[float, float]:
     if not _valid_position(value[0], value[1]):
         raise ZoneError(
             f"{where}: coordinate {_short(list(value[:2]))} is out of range (lon -180..180, lat -90..90; "
-            "GeoJSON order is [lon, lat])", "coordinates"
+            "GeoJSON order is [lon, lat])",
+            "coordinates",
         )
     return float(value[0]), float(value[1])
 
@@ -598,16 +619,18 @@ class ZoneMetric:
         # 1 / min_scale for the latitude range of each buffer level (see ``threshold``).
         self.inv_scale: NDArray[np.float64] = 1.0 / self._scale_for(_LEVELS)
 
-    def to_frame_xy(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[
-        NDArray[np.float64], NDArray[np.float64]
-    ]:
+    def to_frame_xy(
+        self, lat: NDArray[np.float64], lon: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Frame coordinates of WGS-84 points."""
         kx, ky, lon0, lat0 = self._to_frame
         return (lon - lon0) * kx, (lat - lat0) * ky
 
     def _to_lonlat(self, geometry: BaseGeometry) -> BaseGeometry:
         kx, ky, lon0, lat0 = self._to_frame
-        out = shapely.transform(geometry, lambda c: np.column_stack((c[:, 0] / kx + lon0, c[:, 1] / ky + lat0)))
+        out = shapely.transform(
+            geometry, lambda c: np.column_stack((c[:, 0] / kx + lon0, c[:, 1] / ky + lat0))
+        )
         shapely.prepare(out)
         return out
 
@@ -666,7 +689,9 @@ class ZoneMetric:
             self._inner[level] = geometry
         return geometry
 
-    def segment_deeper_than(self, lat_a: float, lon_a: float, lat_b: float, lon_b: float, depth: float) -> bool:
+    def segment_deeper_than(
+        self, lat_a: float, lon_a: float, lat_b: float, lon_b: float, depth: float
+    ) -> bool:
         """Whether the straight segment a-b reaches a point inside the zone more than
         ``depth`` frame metres from its boundary.
 

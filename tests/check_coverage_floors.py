@@ -47,8 +47,11 @@ def main(argv: list[str]) -> int:
             failed.append(package)
         print(f"{package:<22} {percent:>7.1f}% {floor:>5.0f}%{'  BELOW THE FLOOR' if below else ''}")
     if failed:
-        print(f"coverage below the floor in: {', '.join(failed)} (see `.venv/bin/coverage report -m "
-              f"--include='{failed[0]}/*'`)", file=sys.stderr)
+        print(
+            f"coverage below the floor in: {', '.join(failed)} (see `.venv/bin/coverage report -m "
+            f"--include='{failed[0]}/*'`)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -19,16 +19,21 @@ _counter = itertools.count(1)
 @pytest.fixture(autouse=True)
 def _fresh_zone_lists() -> None:
     """Each test starts with empty per-process zone lists: rolled-back test databases reuse ids."""
-    from backend.monitoring import engine
+    from backend.monitoring import engine, zones
 
-    engine._subject_zones.clear()
+    zones._subject_zones.clear()
     engine._evaluator.update(evaluator=None, zones={})
     engine._remembered.clear()
 
-SQUARE_A = {"type": "Polygon", "coordinates": [[[122.30, 37.10], [122.40, 37.10], [122.40, 37.20],
-                                                [122.30, 37.20], [122.30, 37.10]]]}
-SQUARE_B = {"type": "Polygon", "coordinates": [[[122.40, 37.10], [122.50, 37.10], [122.50, 37.20],
-                                                [122.40, 37.20], [122.40, 37.10]]]}
+
+SQUARE_A = {
+    "type": "Polygon",
+    "coordinates": [[[122.30, 37.10], [122.40, 37.10], [122.40, 37.20], [122.30, 37.20], [122.30, 37.10]]],
+}
+SQUARE_B = {
+    "type": "Polygon",
+    "coordinates": [[[122.40, 37.10], [122.50, 37.10], [122.50, 37.20], [122.40, 37.20], [122.40, 37.10]]],
+}
 
 
 def valid_id_number(seq: int, birth: str = "19850312") -> str:
@@ -62,8 +67,15 @@ def office_b(bureau: Any) -> Any:
 def make_staff(username: str, role: str, office: Any = None, **extra: Any) -> Any:
     from backend.accounts.models import User
 
-    user = User(username=username, role=role, office=office, is_staff=True, last_name="测", first_name=username,
-                **extra)
+    user = User(
+        username=username,
+        role=role,
+        office=office,
+        is_staff=True,
+        last_name="测",
+        first_name=username,
+        **extra,
+    )
     user.set_password("correct-horse-battery")
     user.save()
     return user
@@ -109,10 +121,19 @@ def make_subject(office: Any, officer: Any = None, **overrides: Any) -> Any:
 
     n = next(_counter)
     values: dict[str, Any] = {
-        "office": office, "responsible_officer": officer, "name": f"对象{n}", "gender": "male",
-        "id_number": valid_id_number(n), "home_address": "测试村1号", "home_lat": 37.15, "home_lon": 122.35,
-        "case_number": f"(2023)测{n}号", "sentence_type": "probation", "supervision_start": dt.date(2026, 1, 1),
-        "supervision_end": dt.date(2027, 12, 31), "supervision_level": "normal",
+        "office": office,
+        "responsible_officer": officer,
+        "name": f"对象{n}",
+        "gender": "male",
+        "id_number": valid_id_number(n),
+        "home_address": "测试村1号",
+        "home_lat": 37.15,
+        "home_lon": 122.35,
+        "case_number": f"(2023)测{n}号",
+        "sentence_type": "probation",
+        "supervision_start": dt.date(2026, 1, 1),
+        "supervision_end": dt.date(2027, 12, 31),
+        "supervision_level": "normal",
     }
     values.update(overrides)
     return Subject.objects.create(**values)
@@ -122,8 +143,14 @@ def make_released_person(office: Any, **overrides: Any) -> Any:
     from backend.supervision.models import ReleasedPerson
 
     n = next(_counter)
-    values: dict[str, Any] = {"office": office, "name": f"释放{n}", "gender": "male", "id_number": valid_id_number(n, "19790101"),
-                                  "home_address": "测试路2号", "release_date": dt.date(2026, 10, 1)}
+    values: dict[str, Any] = {
+        "office": office,
+        "name": f"释放{n}",
+        "gender": "male",
+        "id_number": valid_id_number(n, "19790101"),
+        "home_address": "测试路2号",
+        "release_date": dt.date(2026, 10, 1),
+    }
     values.update(overrides)
     return ReleasedPerson.objects.create(**values)
 
@@ -155,8 +182,9 @@ def enroll_phone(subject: Any, issued_by: Any, platform: str = "android") -> tup
     from backend.supervision.services import enroll_device, issue_enrollment_code
 
     code = issue_enrollment_code(subject, issued_by).code
-    enrollment = enroll_device(code, {"platform": platform, "model": "Mate 60", "os_version": "14",
-                                      "app_version": "1.0.0"})
+    enrollment = enroll_device(
+        code, {"platform": platform, "model": "Mate 60", "os_version": "14", "app_version": "1.0.0"}
+    )
     return enrollment.device, enrollment.device_token
 
 
@@ -177,7 +205,11 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Any:
     report = outcome.get_result()
     import os
 
-    if report.skipped and item.get_closest_marker("integration") and os.environ.get("CI", "").lower() == "true":
+    if (
+        report.skipped
+        and item.get_closest_marker("integration")
+        and os.environ.get("CI", "").lower() == "true"
+    ):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.longrepr = f"integration test skipped under CI=true (services must be running): {reason}"

@@ -40,8 +40,17 @@ def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-_DROPPED = ("nullable", "readOnly", "writeOnly", "example", "examples", "deprecated", "discriminator", "xml",
-            "externalDocs")
+_DROPPED = (
+    "nullable",
+    "readOnly",
+    "writeOnly",
+    "example",
+    "examples",
+    "deprecated",
+    "discriminator",
+    "xml",
+    "externalDocs",
+)
 
 
 def to_json_schema(schema: Any) -> Any:
@@ -123,24 +132,28 @@ def find_path(path: str, spec: dict[str, Any]) -> str:
     raise AssertionError(f"{path} is not in {SPEC_PATH.name}; run `make spec` if the endpoint is new")
 
 
-def response_schema(path: str, method: str, status: int, spec: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def response_schema(
+    path: str, method: str, status: int, spec: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """The JSON Schema for the body of ``status`` from ``method path``; None if documented without a body."""
     spec = spec or load_spec()
     template = find_path(path, spec)
     operation = spec["paths"][template].get(method.lower())
     assert operation is not None, f"{method.upper()} {template} is not in the spec"
     responses = operation.get("responses", {})
-    documented = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+    documented = (
+        responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+    )
     assert documented is not None, (
         f"{method.upper()} {template} answered {status}, which the spec does not document "
-        f"(documented: {', '.join(sorted(responses))})")
+        f"(documented: {', '.join(sorted(responses))})"
+    )
     content = documented.get("content")
     if not content:
         return None
     media = content.get("application/json")
     assert media is not None, f"{method.upper()} {template} {status} has no application/json body in the spec"
-    return {"allOf": [to_json_schema(media["schema"])],
-            "components": components(spec)}
+    return {"allOf": [to_json_schema(media["schema"])], "components": components(spec)}
 
 
 def assert_matches_spec(response: Any, path: str, method: str) -> None:
@@ -148,20 +161,28 @@ def assert_matches_spec(response: Any, path: str, method: str) -> None:
     schema = response_schema(path, method, response.status_code)
     body = response.content
     if schema is None:
-        assert not body, (f"{method.upper()} {path} answered {response.status_code} with a body, but the spec "
-                          "documents none")
+        assert not body, (
+            f"{method.upper()} {path} answered {response.status_code} with a body, but the spec "
+            "documents none"
+        )
         return
     data = response.json()
     validator = jsonschema.Draft7Validator(schema, format_checker=FORMATS)
     errors = sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))
     if errors:
-        lines = [f"{'.'.join(str(p) for p in error.absolute_path) or '(body)'}: {error.message}" for error in errors]
-        raise AssertionError(f"{method.upper()} {path} -> {response.status_code} does not match the spec:\n"
-                             + "\n".join(lines[:20]))
+        lines = [
+            f"{'.'.join(str(p) for p in error.absolute_path) or '(body)'}: {error.message}"
+            for error in errors
+        ]
+        raise AssertionError(
+            f"{method.upper()} {path} -> {response.status_code} does not match the spec:\n"
+            + "\n".join(lines[:20])
+        )
 
 
 def example_schema(name: str) -> dict[str, Any]:
     """A component schema, converted; for tests of the helper itself."""
     spec = load_spec()
-    return copy.deepcopy({"allOf": [{"$ref": f"#/components/schemas/{name}"}],
-                          "components": components(spec)})
+    return copy.deepcopy(
+        {"allOf": [{"$ref": f"#/components/schemas/{name}"}], "components": components(spec)}
+    )

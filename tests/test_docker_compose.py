@@ -70,7 +70,9 @@ def service_environment(name: str, dot_env: dict[str, str] | None = None) -> dic
 
 def settings_variables() -> tuple[set[str], set[str]]:
     """Names the settings read, and those of them read with ``env_str`` (which also accepts NAME_FILE)."""
-    source = "\n".join(path.read_text(encoding="utf-8") for path in (PROJECT / "backend" / "config").glob("*.py"))
+    source = "\n".join(
+        path.read_text(encoding="utf-8") for path in (PROJECT / "backend" / "config").glob("*.py")
+    )
     read = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z][A-Z0-9_]*)"', source))
     read |= set(re.findall(r'os\.environ(?:\.get|\.setdefault)?[\[(]\s*"([A-Z][A-Z0-9_]*)"', source))
     with_file = set(re.findall(r'env_str\(\s*"([A-Z][A-Z0-9_]*)"', source))
@@ -199,8 +201,9 @@ def test_the_evaluator_runs_the_management_command_in_queue_mode() -> None:
     command = services()["evaluator"]["command"]
     assert command[:2] == ["python", "backend/manage.py"] and (PROJECT / command[1]).is_file()
     assert command[2] in get_commands()
-    load_command_class(get_commands()[command[2]], command[2]).create_parser("manage.py", command[2]).parse_args(
-        command[3:])
+    load_command_class(get_commands()[command[2]], command[2]).create_parser(
+        "manage.py", command[2]
+    ).parse_args(command[3:])
     # The API only stores uploads when the evaluator is there to evaluate them, and vice versa.
     assert service_environment("web")["CHECKIN_EVALUATION"] == "queue"
     assert service_environment("evaluator")["CHECKIN_EVALUATION"] == "queue"
@@ -222,7 +225,9 @@ def test_every_variable_the_app_services_set_is_read_by_the_settings() -> None:
     for name in APP_SERVICES:
         for variable in service_environment(name):
             if variable.endswith("_FILE"):
-                assert variable.removesuffix("_FILE") in with_file, f"{name}: {variable} is not read as a file"
+                assert variable.removesuffix("_FILE") in with_file, (
+                    f"{name}: {variable} is not read as a file"
+                )
             else:
                 assert variable in read, f"{name}: the settings never read {variable}"
 
@@ -231,11 +236,15 @@ def test_the_app_services_run_production_with_the_settings_production_requires()
     for name in APP_SERVICES:
         env = service_environment(name)
         assert env["DJANGO_ENV"] == "production", name
-        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"], name
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"], (
+            name
+        )
         assert env["REDIS_URL"].startswith("redis://redis:6379"), name
         assert env["ALLOWED_HOSTS"], name
         assert "CSRF_TRUSTED_ORIGINS" in env, name
-        assert "SECRET_KEY" not in env, f"{name}: the secret key belongs in a secret file, not the environment"
+        assert "SECRET_KEY" not in env, (
+            f"{name}: the secret key belongs in a secret file, not the environment"
+        )
 
 
 def test_the_secret_key_file_is_a_docker_secret_given_to_every_app_service() -> None:
@@ -258,15 +267,22 @@ def test_the_database_password_is_the_one_postgres_is_created_with() -> None:
     password = service_environment("postgres")["POSTGRES_PASSWORD"]
     user = service_environment("postgres")["POSTGRES_USER"]
     database = service_environment("postgres")["POSTGRES_DB"]
-    assert service_environment("web")["DATABASE_URL"] == f"postgres://{user}:{password}@postgres:5432/{database}"
+    assert (
+        service_environment("web")["DATABASE_URL"] == f"postgres://{user}:{password}@postgres:5432/{database}"
+    )
 
 
 def production_environment(service: str, tmp_path: Path) -> dict[str, str]:
     """The service's environment as the container sees it, with the secret in a temporary file."""
     secret = tmp_path / "django_secret_key"
     secret.write_text("k" * 20 + "-compose-test-secret-key-that-is-long-enough-for-production\n")
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "VAR_DIR": str(tmp_path / "var"),
-           "PYTHONPATH": str(PROJECT), **service_environment(service)}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "VAR_DIR": str(tmp_path / "var"),
+        "PYTHONPATH": str(PROJECT),
+        **service_environment(service),
+    }
     env["SECRET_KEY_FILE"] = str(secret)
     return env
 
@@ -274,7 +290,11 @@ def production_environment(service: str, tmp_path: Path) -> dict[str, str]:
 def test_the_compose_environment_passes_the_deploy_checks(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "backend/manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=PROJECT, env=production_environment("web", tmp_path), capture_output=True, text=True, timeout=60,
+        cwd=PROJECT,
+        env=production_environment("web", tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr + result.stdout
 
@@ -285,7 +305,9 @@ def test_the_healthcheck_probe_gets_ok_from_the_server_under_production_settings
 ) -> None:
     """Starts the service's real server on a free port and runs its healthcheck against it."""
     local_port = free_port()
-    command = [part.replace(f"0.0.0.0:{port}", f"127.0.0.1:{local_port}") for part in services()[service]["command"]]
+    command = [
+        part.replace(f"0.0.0.0:{port}", f"127.0.0.1:{local_port}") for part in services()[service]["command"]
+    ]
     if service == "ws":
         command = [{"0.0.0.0": "127.0.0.1", str(port): str(local_port)}.get(part, part) for part in command]
     command = [str(BIN / command[0]), *command[1:]]
@@ -303,10 +325,14 @@ def test_the_healthcheck_probe_gets_ok_from_the_server_under_production_settings
                 assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
                 assert time.monotonic() < deadline, "the server did not start listening"
                 time.sleep(0.1)
-        probe = [str(part).replace(f":{port}/", f":{local_port}/") for part in services()[service]["healthcheck"]["test"]]
+        probe = [
+            str(part).replace(f":{port}/", f":{local_port}/")
+            for part in services()[service]["healthcheck"]["test"]
+        ]
         assert probe[0] == "CMD" and probe[1] == "python"
-        result = subprocess.run([sys.executable, *probe[2:]], cwd=PROJECT, env=env, capture_output=True, text=True,
-                                timeout=30)
+        result = subprocess.run(
+            [sys.executable, *probe[2:]], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=30
+        )
         assert result.returncode == 0, result.stderr
     finally:
         server.terminate()

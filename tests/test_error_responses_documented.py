@@ -8,11 +8,17 @@ import pytest
 
 from tests.openapi_helpers import load_spec
 
-OPERATIONS = [(path, method, operation) for path, item in load_spec()["paths"].items()
-              for method, operation in item.items() if method in {"get", "post", "put", "patch", "delete"}]
+OPERATIONS = [
+    (path, method, operation)
+    for path, item in load_spec()["paths"].items()
+    for method, operation in item.items()
+    if method in {"get", "post", "put", "patch", "delete"}
+]
 
 
-@pytest.mark.parametrize(("path", "method", "operation"), OPERATIONS, ids=[f"{m} {p}" for p, m, _ in OPERATIONS])
+@pytest.mark.parametrize(
+    ("path", "method", "operation"), OPERATIONS, ids=[f"{m} {p}" for p, m, _ in OPERATIONS]
+)
 def test_each_operation_documents_the_errors_it_can_answer(path: str, method: str, operation: dict) -> None:
     expected = set()
     if method != "get" or any(p.get("in") == "query" for p in operation.get("parameters", [])):

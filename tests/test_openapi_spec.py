@@ -48,11 +48,15 @@ def test_the_committed_spec_is_what_the_code_generates() -> None:
     generated = generate_spec().decode("utf-8")
     committed = SPEC_PATH.read_text(encoding="utf-8")
     if generated != committed:
-        diff = difflib.unified_diff(committed.splitlines(), generated.splitlines(), "committed", "generated",
-                                    lineterm="", n=1)
+        diff = difflib.unified_diff(
+            committed.splitlines(), generated.splitlines(), "committed", "generated", lineterm="", n=1
+        )
         shown = "\n".join(list(diff)[:60])
-        pytest.fail(f"{SPEC_PATH.relative_to(PROJECT)} is out of date with the API: run `make spec` and commit it.\n"
-                    f"{shown}", pytrace=False)
+        pytest.fail(
+            f"{SPEC_PATH.relative_to(PROJECT)} is out of date with the API: run `make spec` and commit it.\n"
+            f"{shown}",
+            pytrace=False,
+        )
 
 
 def test_the_committed_spec_is_valid_openapi() -> None:
@@ -66,8 +70,11 @@ def test_the_committed_spec_is_valid_openapi() -> None:
 def test_the_mobile_endpoints_are_documented_with_the_device_token() -> None:
     spec = load_spec()
     assert spec["components"]["securitySchemes"]["DeviceToken"] == {
-        "type": "apiKey", "in": "header", "name": "Authorization",
-        "description": "`Device <device_token>`, the token returned once by POST /api/v1/mobile/enroll."}
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Device <device_token>`, the token returned once by POST /api/v1/mobile/enroll.",
+    }
     mobile = {path: item for path, item in spec["paths"].items() if path.startswith("/api/v1/mobile/")}
     assert {"/api/v1/mobile/enroll", "/api/v1/mobile/me"} <= set(mobile)
     for path, item in mobile.items():
@@ -105,8 +112,13 @@ def test_get_mobile_me_without_a_responsible_officer_matches_the_spec(office_a: 
 @pytest.mark.django_db
 def test_post_mobile_enroll_matches_the_spec(officer_a: Any, subject_a: Any) -> None:
     code = client_for(officer_a).post(f"/api/v1/subjects/{subject_a.pk}/enrollment-code").json()["code"]
-    device = {"platform": "ios", "model": "iPhone 15", "os_version": "17.5", "app_version": "1.0.0",
-              "push_token": "apns-token"}
+    device = {
+        "platform": "ios",
+        "model": "iPhone 15",
+        "os_version": "17.5",
+        "app_version": "1.0.0",
+        "push_token": "apns-token",
+    }
     response = client_for(None).post("/api/v1/mobile/enroll", {"code": code, "device": device}, format="json")
     assert response.status_code == 201, response.content
     assert_matches_spec(response, "/api/v1/mobile/enroll", "post")
@@ -145,9 +157,17 @@ class FakeResponse:
 
 
 def me_body() -> dict[str, Any]:
-    return {"subject_id": 1, "name": "对象", "status": "active", "supervision_level": "normal",
-            "supervision_start": "2026-01-01", "supervision_end": "2027-12-31",
-            "office": {"name": "甲司法所", "phone": ""}, "responsible_officer": None, "device_id": 3}
+    return {
+        "subject_id": 1,
+        "name": "对象",
+        "status": "active",
+        "supervision_level": "normal",
+        "supervision_start": "2026-01-01",
+        "supervision_end": "2027-12-31",
+        "office": {"name": "甲司法所", "phone": ""},
+        "responsible_officer": None,
+        "device_id": 3,
+    }
 
 
 def test_the_helper_accepts_a_body_as_documented() -> None:
@@ -180,8 +200,9 @@ def test_the_helper_rejects_null_where_the_spec_does_not_allow_it() -> None:
 
 def test_the_helper_rejects_a_malformed_date() -> None:
     with pytest.raises(AssertionError, match="supervision_start"):
-        assert_matches_spec(FakeResponse(200, {**me_body(), "supervision_start": "01/01/2026"}),
-                            "/api/v1/mobile/me", "get")
+        assert_matches_spec(
+            FakeResponse(200, {**me_body(), "supervision_start": "01/01/2026"}), "/api/v1/mobile/me", "get"
+        )
 
 
 def test_the_helper_rejects_a_status_the_spec_does_not_document() -> None:
@@ -192,4 +213,3 @@ def test_the_helper_rejects_a_status_the_spec_does_not_document() -> None:
 def test_the_helper_rejects_an_unknown_path() -> None:
     with pytest.raises(AssertionError, match="make spec"):
         assert_matches_spec(FakeResponse(200, {}), "/api/v1/mobile/nowhere", "get")
-

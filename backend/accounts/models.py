@@ -25,7 +25,11 @@ class Office(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OFFICE)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent bureau"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent bureau"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="offices",
     )
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
@@ -86,7 +90,11 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
     office = models.ForeignKey(
-        Office, verbose_name=_("office"), null=True, blank=True, on_delete=models.PROTECT,
+        Office,
+        verbose_name=_("office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="staff",
     )
     phone = models.CharField(_("phone number"), max_length=30, blank=True)

@@ -41,5 +41,8 @@ class IsAuditReader(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = _staff(request)
-        return bool(user and (user.is_superuser or user.role in {Role.AUDITOR, Role.BUREAU_HEAD, Role.SYSADMIN})
-                    and request.method in SAFE_METHODS)
+        return bool(
+            user
+            and (user.is_superuser or user.role in {Role.AUDITOR, Role.BUREAU_HEAD, Role.SYSADMIN})
+            and request.method in SAFE_METHODS
+        )

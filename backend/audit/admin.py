@@ -15,8 +15,17 @@ class AccessLogAdmin(RoleBasedAdmin):
 
     """Read-only: the log is append-only, not even a superuser edits it."""
 
-    list_display = ["at", "actor_username", "actor_role", "action", "resource", "object_id", "outcome",
-                    "status_code", "ip"]
+    list_display = [
+        "at",
+        "actor_username",
+        "actor_role",
+        "action",
+        "resource",
+        "object_id",
+        "outcome",
+        "status_code",
+        "ip",
+    ]
     list_filter = ["action", "outcome", "resource", "actor_role"]
     search_fields = ["actor_username", "object_id", "path", "ip"]
     date_hierarchy = "at"

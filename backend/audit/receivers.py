@@ -18,8 +18,13 @@ def login_recorded(sender: Any, *, request: Any, user: Any, **kwargs: Any) -> No
 
 
 def login_failure_recorded(sender: Any, *, request: Any, username: str, **kwargs: Any) -> None:
-    record_access(request, action=AccessLog.Action.LOGIN_FAILED, resource="session", status_code=401,
-                  detail={"username": username})
+    record_access(
+        request,
+        action=AccessLog.Action.LOGIN_FAILED,
+        resource="session",
+        status_code=401,
+        detail={"username": username},
+    )
 
 
 def logout_recorded(sender: Any, *, request: Any, **kwargs: Any) -> None:

@@ -26,8 +26,13 @@ async def refuse_unknown_path(scope: dict[str, Any], receive: Any, send: Any) ->
     if message["type"] != "websocket.connect":
         return
     if HTTP_DENIAL in (scope.get("extensions") or {}):
-        await send({"type": "websocket.http.response.start", "status": 404,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": 404,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+            }
+        )
         await send({"type": "websocket.http.response.body", "body": b"No websocket at this path.\n"})
     else:
         await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})

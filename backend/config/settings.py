@@ -45,7 +45,9 @@ if not SECRET_KEY:
 elif PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"]
+)
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when DJANGO_ENV=production")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -155,8 +157,11 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "db.sqlite3"),
             # WAL lets the console read while check-ins are written.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
-                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 # Well-formed check-in uploads are answered in front of Django by the WSGI application's fast
@@ -190,8 +195,12 @@ if REDIS_URL:
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
-                                  "CONFIG": {"capacity": CHANNEL_CAPACITY}}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Where uploaded fixes are evaluated: "inline" in the upload's process (embedded default), or
@@ -200,12 +209,16 @@ CHECKIN_EVALUATION = env_str("CHECKIN_EVALUATION", "inline") or "inline"
 if CHECKIN_EVALUATION not in ("inline", "queue"):
     raise ImproperlyConfigured("CHECKIN_EVALUATION must be 'inline' or 'queue'.")
 if CHECKIN_EVALUATION == "queue" and "postgresql" not in DATABASES["default"]["ENGINE"]:
-    raise ImproperlyConfigured("CHECKIN_EVALUATION=queue needs PostgreSQL (evaluators share the work through its row locks).")
+    raise ImproperlyConfigured(
+        "CHECKIN_EVALUATION=queue needs PostgreSQL (evaluators share the work through its row locks)."
+    )
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None
 # Without a broker the embedded default runs tasks in-process, right after the commit that queued them.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env_str("CELERY_BROKER_URL")))
+CELERY_TASK_ALWAYS_EAGER = env_bool(
+    "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env_str("CELERY_BROKER_URL"))
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -216,10 +229,15 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
     # A safety net behind the evaluators: fixes marked waiting for more than a few seconds.
-    "evaluate-waiting-checkins": {"task": "backend.monitoring.tasks.evaluate_waiting_checkins", "schedule": 30.0},
+    "evaluate-waiting-checkins": {
+        "task": "backend.monitoring.tasks.evaluate_waiting_checkins",
+        "schedule": 30.0,
+    },
     "prompt-checkins": {"task": "backend.monitoring.tasks.schedule_checkin_prompts", "schedule": 300.0},
-    "monthly-report-reminders": {"task": "backend.reminders.tasks.schedule_monthly_report_reminders",
-                                 "schedule": crontab(hour=9, minute=0)},
+    "monthly-report-reminders": {
+        "task": "backend.reminders.tasks.schedule_monthly_report_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "dispatch-due-reminders": {"task": "backend.reminders.tasks.dispatch_due_reminders", "schedule": 60.0},
 }
 
@@ -253,8 +271,11 @@ if _LEAFLET is None or _LEAFLET.origin is None:
 STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", Path(_LEAFLET.origin).parent / "static" / "leaflet")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-                    if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
@@ -269,8 +290,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["backend.accounts.permissions.IsStaffMember"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend",
-                                "rest_framework.filters.OrderingFilter"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
     # JSON only, with bounded depth and storable text (``backend.core.parsers``).
     "DEFAULT_PARSER_CLASSES": ["backend.core.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "backend.core.api.Pagination",
@@ -294,7 +317,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "ENUM_NAME_OVERRIDES": {},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "backend.core.openapi.add_error_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.core.openapi.add_error_responses",
+    ],
     # The docs pages load their scripts from this server (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -315,7 +341,9 @@ ENROLLMENT_CODE_TTL_HOURS = env_int("ENROLLMENT_CODE_TTL_HOURS", 24, minimum=1)
 MAP_TILE_URLS = (env_str("MAP_TILE_URL", "") or "").split()
 for _url in MAP_TILE_URLS:
     if not re.fullmatch(r"https?://[^/?#\s]+/\S*", _url) or not all(k in _url for k in ("{z}", "{x}", "{y}")):
-        raise ImproperlyConfigured(f"MAP_TILE_URL: {_url!r} is not an http(s) URL with {{z}}, {{x}} and {{y}}")
+        raise ImproperlyConfigured(
+            f"MAP_TILE_URL: {_url!r} is not an http(s) URL with {{z}}, {{x}} and {{y}}"
+        )
 MAP_TILE_SUBDOMAINS = env_list("MAP_TILE_SUBDOMAINS", ["a", "b", "c"])
 if not MAP_TILE_SUBDOMAINS and any("{s}" in url for url in MAP_TILE_URLS):
     raise ImproperlyConfigured("MAP_TILE_SUBDOMAINS is empty but MAP_TILE_URL has {s}")
@@ -343,7 +371,9 @@ FCM_CREDENTIALS_FILE = (env_str("FCM_CREDENTIALS_FILE", "") or "").strip()
 FCM_PROJECT_ID = (env_str("FCM_PROJECT_ID", "") or "").strip()
 FCM_DRY_RUN = env_bool("FCM_DRY_RUN", default=False)
 if PUSH_TRANSPORT == "fcm" and not FCM_CREDENTIALS_FILE:
-    raise ImproperlyConfigured("PUSH_TRANSPORT=fcm needs FCM_CREDENTIALS_FILE (path to a service-account JSON)")
+    raise ImproperlyConfigured(
+        "PUSH_TRANSPORT=fcm needs FCM_CREDENTIALS_FILE (path to a service-account JSON)"
+    )
 # Sends of one push, the first included; temporary failures are retried with backoff in between.
 PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5, minimum=1)
 # Non-urgent reminders due in this window are held until it ends; "off" disables it.

@@ -94,8 +94,10 @@ class ClientDateTimeField(serializers.DateTimeField):
 class ModelSerializer(serializers.ModelSerializer):
     """The API's model serializer: its time fields take only times in the window."""
 
-    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
-                                models.DateTimeField: ClientDateTimeField}
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: ClientDateTimeField,
+    }
 
 
 class Router(SimpleRouter):

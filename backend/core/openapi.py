@@ -16,12 +16,15 @@ from typing import Any
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Every error answer. `errors` is present for validation errors: field paths (such as "
-                   "`checkins.3.lat`) to messages.",
+    "`checkins.3.lat`) to messages.",
     "properties": {
         "detail": {"type": "string", "description": "A summary in the request's language."},
-        "code": {"type": "string", "description": "A machine code: invalid, too_deep, too_large, "
-                 "unsupported_media_type, not_authenticated, authentication_failed, device_revoked, "
-                 "permission_denied, not_found, throttled, ..."},
+        "code": {
+            "type": "string",
+            "description": "A machine code: invalid, too_deep, too_large, "
+            "unsupported_media_type, not_authenticated, authentication_failed, device_revoked, "
+            "permission_denied, not_found, throttled, ...",
+        },
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     },
     "required": ["detail", "code"],
@@ -75,8 +78,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             responses = operation.setdefault("responses", {})
             for code in sorted(statuses | set(extra)):
                 if code not in responses:
-                    responses[code] = {"content": {"application/json": {"schema": ref}},
-                                       "description": extra.get(code) or _DESCRIPTIONS[code]}
+                    responses[code] = {
+                        "content": {"application/json": {"schema": ref}},
+                        "description": extra.get(code) or _DESCRIPTIONS[code],
+                    }
             for code, response in responses.items():  # an error a view described without a body
                 if str(code).startswith(("4", "5")) and not response.get("content"):
                     response["content"] = {"application/json": {"schema": ref}}

@@ -22,8 +22,10 @@ TIME_MAX = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 
 
 def time_window_message() -> str:
-    return _("Must be between %(lo)s and %(hi)s.") % {"lo": "1970-01-01T00:00:00Z",
-                                                       "hi": "2100-01-01T00:00:00Z"}
+    return _("Must be between %(lo)s and %(hi)s.") % {
+        "lo": "1970-01-01T00:00:00Z",
+        "hi": "2100-01-01T00:00:00Z",
+    }
 
 
 def in_window(value: dt.datetime) -> bool:

@@ -10,19 +10,33 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Office
 from backend.accounts.scoping import scope_to_offices
-from backend.monitoring.engine import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
 from backend.monitoring.models import Alert, CheckIn, ConsoleEvent, MonitorState, Zone
+from backend.monitoring.zones import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
 from backend.supervision.admin import OfficeScopedAdmin
 from backend.supervision.models import Subject
 
 
 class ZoneForm(forms.ModelForm):
-    """The admin's zone form: the engine checks it (``engine.check_zone``), as it checks the API."""
+    """The admin's zone form: the engine checks it (``zones.check_zone``), as it checks the API."""
 
     class Meta:
         model = Zone
-        fields = ["office", "subject", "name", "kind", "purpose", "geometry", "radius_m", "schedule",
-                  "approach_buffer_m", "confirm_fixes", "confirm_seconds", "clear_fixes", "is_active", "created_by"]
+        fields = [
+            "office",
+            "subject",
+            "name",
+            "kind",
+            "purpose",
+            "geometry",
+            "radius_m",
+            "schedule",
+            "approach_buffer_m",
+            "confirm_fixes",
+            "confirm_seconds",
+            "clear_fixes",
+            "is_active",
+            "created_by",
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -31,8 +45,10 @@ class ZoneForm(forms.ModelForm):
             self.add_error("subject", _("A person's zone belongs to the person's office."))
         # A field that failed its own check is left out of the engine's; its default stands in.
         already = set(self.errors)
-        values = {name: cleaned[name] if name in cleaned else Zone._meta.get_field(name).get_default()
-                  for name in ENGINE_FIELDS}
+        values = {
+            name: cleaned[name] if name in cleaned else Zone._meta.get_field(name).get_default()
+            for name in ENGINE_FIELDS
+        }
         try:
             checked = check_zone(values, zone_id=str(self.instance.pk or "new"))
         except ZoneNotEvaluable as exc:
@@ -57,7 +73,9 @@ class EvaluableFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Zone]) -> QuerySet[Zone]:
         if self.value() not in ("yes", "no"):
             return queryset
-        refused = [zone.pk for zone in queryset.only("id", "updated_at", *ENGINE_FIELDS) if zone_problems(zone)]
+        refused = [
+            zone.pk for zone in queryset.only("id", "updated_at", *ENGINE_FIELDS) if zone_problems(zone)
+        ]
         if self.value() == "no":
             return queryset.filter(pk__in=refused)
         return queryset.exclude(pk__in=refused)
@@ -100,9 +118,24 @@ class AlertAdmin(OfficeScopedAdmin):
     search_fields = ["subject__name", "resolution_note"]
     date_hierarchy = "occurred_at"
     list_select_related = ["subject", "office"]
-    readonly_fields = ["seq", "dedupe_key", "category", "kind", "severity", "subject", "office", "zone",
-                       "occurred_at", "raised_at", "late", "evidence", "acknowledged_by", "acknowledged_at",
-                       "resolved_by", "resolved_at"]
+    readonly_fields = [
+        "seq",
+        "dedupe_key",
+        "category",
+        "kind",
+        "severity",
+        "subject",
+        "office",
+        "zone",
+        "occurred_at",
+        "raised_at",
+        "late",
+        "evidence",
+        "acknowledged_by",
+        "acknowledged_at",
+        "resolved_by",
+        "resolved_at",
+    ]
 
 
 @admin.register(CheckIn)
@@ -130,7 +163,13 @@ class CheckInAdmin(OfficeScopedAdmin):
 @admin.register(MonitorState)
 class MonitorStateAdmin(OfficeScopedAdmin):
     office_field = "subject__office"
-    list_display = ["subject", "last_fix_at", "last_checkin_received_at", "next_checkin_due", "offline_alerted_at"]
+    list_display = [
+        "subject",
+        "last_fix_at",
+        "last_checkin_received_at",
+        "next_checkin_due",
+        "offline_alerted_at",
+    ]
     search_fields = ["subject__name"]
     list_select_related = ["subject"]
     write_roles = frozenset()

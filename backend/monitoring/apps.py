@@ -10,9 +10,9 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from backend.monitoring.engine import zones_changed
         from backend.monitoring.models import Zone
         from backend.monitoring.services import alerts, phone_status
+        from backend.monitoring.zones import zones_changed
         from backend.reminders import upstream
         from backend.supervision.models import Subject
         from backend.supervision.signals import phone_enrolled
@@ -29,6 +29,8 @@ class MonitoringConfig(AppConfig):
         # a phone enrolled is watched from then on,
         phone_enrolled.connect(phone_status.phone_enrolled, dispatch_uid="monitoring-phone-enrolled")
         # a phone pushes no longer reach is a risk warning,
-        upstream.phone_unreachable.connect(alerts.phone_unreachable, dispatch_uid="monitoring-phone-unreachable")
+        upstream.phone_unreachable.connect(
+            alerts.phone_unreachable, dispatch_uid="monitoring-phone-unreachable"
+        )
         # and an upload supersedes the check-in prompts made before it.
         upstream.register_last_upload(phone_status.last_upload)

@@ -57,13 +57,23 @@ class FixField:
 
 FIX_FIELDS: tuple[FixField, ...] = (
     FixField("id", "uuid", required=True, doc="Generated on the phone; the same id is stored once."),
-    FixField("recorded_at", "time", required=True,
-             doc=f"ISO 8601 with offset, phone clock at the fix; between {TIME_MIN:%Y-%m-%dT%H:%M:%SZ} and "
-                 f"{TIME_MAX:%Y-%m-%dT%H:%M:%SZ}."),
+    FixField(
+        "recorded_at",
+        "time",
+        required=True,
+        doc=f"ISO 8601 with offset, phone clock at the fix; between {TIME_MIN:%Y-%m-%dT%H:%M:%SZ} and "
+        f"{TIME_MAX:%Y-%m-%dT%H:%M:%SZ}.",
+    ),
     FixField("lat", "number", required=True, minimum=-90, maximum=90),
     FixField("lon", "number", required=True, minimum=-180, maximum=180),
-    FixField("accuracy_m", "number", required=True, minimum=0, maximum=100_000.0,
-             doc="Radius of 68 % confidence, metres."),
+    FixField(
+        "accuracy_m",
+        "number",
+        required=True,
+        minimum=0,
+        maximum=100_000.0,
+        doc="Radius of 68 % confidence, metres.",
+    ),
     # The coordinate systems the engine converts from (wgs84, gcj02, bd09).
     FixField("crs", "choice", required=True, choices=tuple(crs.value for crs in Crs)),
     FixField("altitude_m", "number", minimum=-1000, maximum=20000),
@@ -78,8 +88,10 @@ FIX_FIELDS: tuple[FixField, ...] = (
 FIX_FIELD = {field.name: field for field in FIX_FIELDS}
 KNOWN_FIELDS = frozenset(FIX_FIELD)
 RANGES: dict[str, tuple[float, float]] = {
-    field.name: (field.minimum, field.maximum) for field in FIX_FIELDS
-    if field.type == "number" and field.minimum is not None and field.maximum is not None}
+    field.name: (field.minimum, field.maximum)
+    for field in FIX_FIELDS
+    if field.type == "number" and field.minimum is not None and field.maximum is not None
+}
 CRS_VALUES = FIX_FIELD["crs"].choices
 MAX_PROVIDER_LENGTH: int = FIX_FIELD["provider"].max_length  # type: ignore[assignment]
 
@@ -144,7 +156,9 @@ def _number(value: Any, field: FixField, errors: dict[str, list[str]]) -> float 
         errors[field.name] = [_("A number is required.")]
         return None
     if not field.minimum <= value <= field.maximum:  # type: ignore[operator]
-        errors[field.name] = [_("Must be between %(lo)s and %(hi)s.") % {"lo": field.minimum, "hi": field.maximum}]
+        errors[field.name] = [
+            _("Must be between %(lo)s and %(hi)s.") % {"lo": field.minimum, "hi": field.maximum}
+        ]
         return None
     return float(value)
 
@@ -180,8 +194,16 @@ def _text(value: Any, field: FixField, errors: dict[str, list[str]]) -> str | No
 
 
 # Each field's checks, in the table's order: ``(name, check, field)``.
-_CHECKS = tuple((field.name, {"uuid": _uuid, "time": _time, "number": _number, "choice": _choice, "bool": _bool,
-                              "text": _text}[field.type], field) for field in FIX_FIELDS)
+_CHECKS = tuple(
+    (
+        field.name,
+        {"uuid": _uuid, "time": _time, "number": _number, "choice": _choice, "bool": _bool, "text": _text}[
+            field.type
+        ],
+        field,
+    )
+    for field in FIX_FIELDS
+)
 
 
 def parse_fix(item: Any) -> tuple[FixInput | None, dict[str, list[str]]]:
@@ -199,24 +221,63 @@ def parse_fix(item: Any) -> tuple[FixInput | None, dict[str, list[str]]]:
     values = [check(get(name), field, errors) for name, check, field in _CHECKS]
     unknown = item.keys() - KNOWN_FIELDS
     if unknown:
-        errors["non_field_errors"] = [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}]
+        errors["non_field_errors"] = [
+            _("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        ]
     if errors:
         return None, errors
-    client_id, recorded_at, lat, lon, accuracy, crs, altitude, speed, battery, charging, mock, provider = values
-    return _fix(client_id, recorded_at, lat, lon, accuracy, crs, altitude, speed, battery, charging, bool(mock),
-                provider or ""), {}
+    client_id, recorded_at, lat, lon, accuracy, crs, altitude, speed, battery, charging, mock, provider = (
+        values
+    )
+    return _fix(
+        client_id,
+        recorded_at,
+        lat,
+        lon,
+        accuracy,
+        crs,
+        altitude,
+        speed,
+        battery,
+        charging,
+        bool(mock),
+        provider or "",
+    ), {}
 
 
-def _fix(client_id: str, recorded_at: dt.datetime, lat: float, lon: float, accuracy: float, crs: str,
-         altitude: float | None, speed: float | None, battery: float | None, charging: bool | None, mock: bool,
-         provider: str) -> FixInput:
+def _fix(
+    client_id: str,
+    recorded_at: dt.datetime,
+    lat: float,
+    lon: float,
+    accuracy: float,
+    crs: str,
+    altitude: float | None,
+    speed: float | None,
+    battery: float | None,
+    charging: bool | None,
+    mock: bool,
+    provider: str,
+) -> FixInput:
     iso = recorded_at.isoformat()
-    canonical = (f"{iso}|{lat!r}|{lon!r}|{accuracy!r}|{crs}|{altitude!r}|{speed!r}|{battery!r}|"
-                 f"{charging!r}|{mock!r}|{provider}")
+    canonical = (
+        f"{iso}|{lat!r}|{lon!r}|{accuracy!r}|{crs}|{altitude!r}|{speed!r}|{battery!r}|"
+        f"{charging!r}|{mock!r}|{provider}"
+    )
     return FixInput(
-        client_id=client_id, recorded_at=recorded_at, lat=lat, lon=lon, accuracy_m=accuracy, crs=crs,
-        altitude_m=altitude, speed_mps=speed, battery=battery, charging=charging, mock_location=mock,
-        provider=provider, body_hash=hashlib.md5(canonical.encode(), usedforsecurity=False).hexdigest(),
+        client_id=client_id,
+        recorded_at=recorded_at,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy,
+        crs=crs,
+        altitude_m=altitude,
+        speed_mps=speed,
+        battery=battery,
+        charging=charging,
+        mock_location=mock,
+        provider=provider,
+        body_hash=hashlib.md5(canonical.encode(), usedforsecurity=False).hexdigest(),
         recorded_iso=iso,
     )
 
@@ -248,8 +309,12 @@ def _well_formed(field: FixField) -> tuple[str, Any] | tuple[str, Any, None]:
 
 
 # A fix with nothing wrong, as the phone app sends it (required fields come first in the table).
-_WellFormedFix = msgspec.defstruct("_WellFormedFix", [_well_formed(field) for field in FIX_FIELDS],
-                                   forbid_unknown_fields=True, module=__name__)
+_WellFormedFix = msgspec.defstruct(
+    "_WellFormedFix",
+    [_well_formed(field) for field in FIX_FIELDS],
+    forbid_unknown_fields=True,
+    module=__name__,
+)
 
 
 class _WellFormedBatch(msgspec.Struct):
@@ -274,8 +339,22 @@ def decode_batch(body: bytes) -> tuple[list[FixInput], str | None] | None:
             recorded_at = dt.datetime.fromisoformat(f.recorded_at)
             if recorded_at.tzinfo is None or not in_window(recorded_at):
                 return None
-            fixes.append(_fix(f.id, recorded_at.astimezone(_UTC), f.lat, f.lon, f.accuracy_m, f.crs, f.altitude_m,
-                              f.speed_mps, f.battery, f.charging, bool(f.mock_location), f.provider or ""))
+            fixes.append(
+                _fix(
+                    f.id,
+                    recorded_at.astimezone(_UTC),
+                    f.lat,
+                    f.lon,
+                    f.accuracy_m,
+                    f.crs,
+                    f.altitude_m,
+                    f.speed_mps,
+                    f.battery,
+                    f.charging,
+                    bool(f.mock_location),
+                    f.provider or "",
+                )
+            )
     except (msgspec.DecodeError, ValueError, RecursionError):  # deep bodies: the parser refuses them
         return None
     return fixes, batch.sent_at

@@ -124,7 +124,9 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         self.user = user
         self.office_ids = visible_office_ids(user)
-        self.groups = [ALL_OFFICES_GROUP] if self.office_ids is None else [office_group(o) for o in self.office_ids]
+        self.groups = (
+            [ALL_OFFICES_GROUP] if self.office_ids is None else [office_group(o) for o in self.office_ids]
+        )
         for group in self.groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.live = False
@@ -135,9 +137,18 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.accept()
         self.last_seq = await self._max_seq()
         await database_sync_to_async(self._audit)("connect")
-        await self.send_json({"type": "hello", "last_seq": self.last_seq,
-                              "user": {"id": user.pk, "username": user.username, "role": user.role,
-                                       "office_ids": None if self.office_ids is None else sorted(self.office_ids)}})
+        await self.send_json(
+            {
+                "type": "hello",
+                "last_seq": self.last_seq,
+                "user": {
+                    "id": user.pk,
+                    "username": user.username,
+                    "role": user.role,
+                    "office_ids": None if self.office_ids is None else sorted(self.office_ids),
+                },
+            }
+        )
 
     async def disconnect(self, code: int) -> None:
         for task in (getattr(self, "soon", None), getattr(self, "watch", None)):
@@ -153,13 +164,18 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         # frame that carries neither.
         await self.receive(text_data=message.get("text"), bytes_data=message.get("bytes"))
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
         """Check a frame's kind, size and nesting before it is parsed, then its message's shape."""
         if text_data is None:
             await self.close(code=CLOSE_UNSUPPORTED_DATA, reason="text frames only")
             return
         # A character is at least one UTF-8 byte: the encoding is measured only when it could fit.
-        if len(text_data) > MAX_FRAME_BYTES or len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
+        if (
+            len(text_data) > MAX_FRAME_BYTES
+            or len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES
+        ):
             await self.close(code=CLOSE_TOO_BIG, reason=f"frames are at most {MAX_FRAME_BYTES} bytes")
             return
         if json_depth(text_data) > MAX_JSON_DEPTH:
@@ -244,10 +260,12 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             if after > newest or newest - after > REPLAY_LIMIT:
                 # Taking a number beyond the newest event as the console's position would drop every
                 # live event until the sequence caught up with it: start from the newest instead.
-                detail = ("after_seq is beyond the newest event" if after > newest
-                          else "too far behind to replay")
-                await self.send_json({"type": "resync", "last_seq": newest,
-                                      "detail": f"{detail}; reload alerts from the API"})
+                detail = (
+                    "after_seq is beyond the newest event" if after > newest else "too far behind to replay"
+                )
+                await self.send_json(
+                    {"type": "resync", "last_seq": newest, "detail": f"{detail}; reload alerts from the API"}
+                )
                 self.last_seq = newest
             else:
                 self.last_seq = after
@@ -275,13 +293,22 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         return int(ConsoleEvent.objects.aggregate(m=Max("seq"))["m"] or 0)
 
     @database_sync_to_async
-    def _events_between(self, after: int, before: int | None, limit: int = REPLAY_LIMIT) -> list[dict[str, Any]]:
+    def _events_between(
+        self, after: int, before: int | None, limit: int = REPLAY_LIMIT
+    ) -> list[dict[str, Any]]:
         queryset = self._visible().filter(seq__gt=after)
         if before is not None:
             queryset = queryset.filter(seq__lt=before)
-        return [{"type": e.type, "seq": e.seq, "office_id": e.office_id, "data": e.payload}
-                for e in queryset.order_by("seq")[:limit]]
+        return [
+            {"type": e.type, "seq": e.seq, "office_id": e.office_id, "data": e.payload}
+            for e in queryset.order_by("seq")[:limit]
+        ]
 
     def _audit(self, what: str) -> None:
-        record_access(None, action=AccessLog.Action.READ, resource="console", actor=self.user,
-                      detail={"event": what, "groups": self.groups})
+        record_access(
+            None,
+            action=AccessLog.Action.READ,
+            resource="console",
+            actor=self.user,
+            detail={"event": what, "groups": self.groups},
+        )

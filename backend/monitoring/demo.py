@@ -40,37 +40,83 @@ def _zone(defaults: dict[str, Any], **keys: Any) -> Zone:
 @transaction.atomic
 def add_fences() -> int:
     bureau = Office.objects.get(kind=Office.Kind.BUREAU, code="bureau")
-    _zone({"kind": Zone.Kind.INCLUSION, "purpose": Zone.Purpose.COUNTY, "geometry": bureau.boundary,
-           "confirm_fixes": 3, "confirm_seconds": 300}, office=bureau, subject=None, name="县界（不得擅自离开）")
+    _zone(
+        {
+            "kind": Zone.Kind.INCLUSION,
+            "purpose": Zone.Purpose.COUNTY,
+            "geometry": bureau.boundary,
+            "confirm_fixes": 3,
+            "confirm_seconds": 300,
+        },
+        office=bureau,
+        subject=None,
+        name="县界（不得擅自离开）",
+    )
     for subject in Subject.objects.filter(status=Subject.Status.IN_SUPERVISION).exclude(home_lat=None):
         point = {"type": "Point", "coordinates": [subject.home_lon, subject.home_lat]}
         if subject.supervision_level == Subject.Level.STRICT:
-            _zone({"kind": Zone.Kind.INCLUSION, "purpose": Zone.Purpose.CURFEW, "geometry": point, "radius_m": 300,
-                   "schedule": CURFEW}, office=subject.office, subject=subject, name="夜间居家（22:00–06:00）")
+            _zone(
+                {
+                    "kind": Zone.Kind.INCLUSION,
+                    "purpose": Zone.Purpose.CURFEW,
+                    "geometry": point,
+                    "radius_m": 300,
+                    "schedule": CURFEW,
+                },
+                office=subject.office,
+                subject=subject,
+                name="夜间居家（22:00–06:00）",
+            )
         if subject.pk % 5 == 0:
             lat, lon = _offset(subject.home_lat, subject.home_lon, 1500, 900)
-            _zone({"kind": Zone.Kind.EXCLUSION, "purpose": Zone.Purpose.EXCLUSION,
-                   "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}, "radius_m": 200,
-                   "approach_buffer_m": 300, "confirm_fixes": 2, "confirm_seconds": 60},
-                  office=subject.office, subject=subject, name="被害人住所（禁止接近）")
+            _zone(
+                {
+                    "kind": Zone.Kind.EXCLUSION,
+                    "purpose": Zone.Purpose.EXCLUSION,
+                    "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                    "radius_m": 200,
+                    "approach_buffer_m": 300,
+                    "confirm_fixes": 2,
+                    "confirm_seconds": 60,
+                },
+                office=subject.office,
+                subject=subject,
+                name="被害人住所（禁止接近）",
+            )
     return Zone.objects.count()
 
 
-def _track(rnd: random.Random, now: dt.datetime, points: list[tuple[float, float]], *, mock: bool = False,
-           seed: str, recent: int = 0) -> list[dict[str, Any]]:
+def _track(
+    rnd: random.Random,
+    now: dt.datetime,
+    points: list[tuple[float, float]],
+    *,
+    mock: bool = False,
+    seed: str,
+    recent: int = 0,
+) -> list[dict[str, Any]]:
     """Fixes every 10 minutes over the last hours; the last ``recent`` ones every 2 minutes."""
     older = len(points) - recent
-    times = ([now - dt.timedelta(minutes=2 * recent + 10 * (older - i)) for i in range(older)]
-             + [now - dt.timedelta(minutes=2 * (recent - i)) for i in range(recent)])
+    times = [now - dt.timedelta(minutes=2 * recent + 10 * (older - i)) for i in range(older)] + [
+        now - dt.timedelta(minutes=2 * (recent - i)) for i in range(recent)
+    ]
     fixes = []
     for i, ((lat, lon), at) in enumerate(zip(points, times, strict=True)):
         jitter_lat, jitter_lon = _offset(lat, lon, rnd.gauss(0, 12), rnd.gauss(0, 12))
-        fixes.append({
-            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{seed}:{i}")), "recorded_at": at.isoformat(),
-            "lat": round(jitter_lat, 6), "lon": round(jitter_lon, 6), "accuracy_m": rnd.choice([8, 12, 20, 35]),
-            "crs": "wgs84", "battery": max(20, 95 - i * 2), "charging": False, "provider": "fused",
-            "mock_location": mock and i >= older,  # the spoofing app was switched on lately
-        })
+        fixes.append(
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{seed}:{i}")),
+                "recorded_at": at.isoformat(),
+                "lat": round(jitter_lat, 6),
+                "lon": round(jitter_lon, 6),
+                "accuracy_m": rnd.choice([8, 12, 20, 35]),
+                "crs": "wgs84",
+                "battery": max(20, 95 - i * 2),
+                "charging": False,
+                "provider": "fused",
+                "mock_location": mock and i >= older,  # the spoofing app was switched on lately
+            }
+        )
     return fixes
 
 
@@ -84,7 +130,10 @@ def _county_exit(home: tuple[float, float]) -> tuple[list[tuple[float, float]], 
     border = shape(bureau.boundary).exterior
     nearest = nearest_points(Point(home[1], home[0]), border)[1]
     edge = (nearest.y, nearest.x)
-    north, east = (edge[0] - home[0]) * 111_320.0, (edge[1] - home[1]) * 111_320.0 * math.cos(math.radians(home[0]))
+    north, east = (
+        (edge[0] - home[0]) * 111_320.0,
+        (edge[1] - home[1]) * 111_320.0 * math.cos(math.radians(home[0])),
+    )
     length = math.hypot(north, east) or 1.0
     unit = (north / length, east / length)
     before = _offset(*edge, -600 * unit[0], -600 * unit[1])
@@ -100,24 +149,37 @@ def simulate_phones(seed: int = 7) -> int:
     now = timezone.now().replace(second=0, microsecond=0)
     uploaded, victim_done = 0, False
     for office in Office.objects.filter(kind=Office.Kind.OFFICE).order_by("code"):
-        subjects = list(Subject.objects.filter(office=office, status=Subject.Status.IN_SUPERVISION)
-                        .exclude(home_lat=None).order_by("pk")[:PHONES_PER_OFFICE * 3])
+        subjects = list(
+            Subject.objects.filter(office=office, status=Subject.Status.IN_SUPERVISION)
+            .exclude(home_lat=None)
+            .order_by("pk")[: PHONES_PER_OFFICE * 3]
+        )
         subjects = sorted(subjects, key=lambda s: (s.pk % 5 != 0, s.pk))[:PHONES_PER_OFFICE]
         officer = office.staff.order_by("pk").first()
         for n, subject in enumerate(subjects):
             device = Device.objects.filter(subject=subject, revoked_at__isnull=True).first()
             if device is None:
                 code = issue_enrollment_code(subject, officer).code
-                device = enroll_device(code, {"platform": rnd.choice(["android", "harmony", "ios"]),
-                                              "model": rnd.choice(["HUAWEI Mate 60", "Xiaomi 14", "OPPO Reno 11",
-                                                                   "vivo X100", "iPhone 15"]),
-                                              "os_version": "14", "app_version": "1.3.0"}).device
+                device = enroll_device(
+                    code,
+                    {
+                        "platform": rnd.choice(["android", "harmony", "ios"]),
+                        "model": rnd.choice(
+                            ["HUAWEI Mate 60", "Xiaomi 14", "OPPO Reno 11", "vivo X100", "iPhone 15"]
+                        ),
+                        "os_version": "14",
+                        "app_version": "1.3.0",
+                    },
+                ).device
             home = (subject.home_lat, subject.home_lon)
             points, recent, mock = [home] * 18, 0, False
             victim = Zone.objects.filter(subject=subject, kind=Zone.Kind.EXCLUSION).first()
             if office.code == "chengqu" and victim is not None and not victim_done:
                 target = (victim.geometry["coordinates"][1], victim.geometry["coordinates"][0])
-                points, recent = [home] * 12 + _line(home, target, 4) + [target] * 4, 6  # to the victim's home
+                points, recent = (
+                    [home] * 12 + _line(home, target, 4) + [target] * 4,
+                    6,
+                )  # to the victim's home
                 victim_done = True
             elif office.code == "yatou" and n == 1:
                 points, recent = _county_exit(home)

@@ -1,28 +1,22 @@
-"""The bridge between stored zones and check-ins and the pure ``geofence`` engine.
-
-Engine zones are built from database rows once and cached per (zone id, updated_at), so a busy
-phone costs one small query for its zone list and no geometry work beyond the evaluation itself.
+"""The bridge between stored check-ins and the pure ``geofence`` engine: fixes in columns, the
+vectorised evaluation of a round, and the engine states kept between rounds. The zones it
+evaluates against come from ``backend.monitoring.zones``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 import numpy as np
-from django.core.cache import cache
-from django.db.models import Q
 from numpy.typing import NDArray
 
 import geofence as gf
 from backend.monitoring.checkin_input import FixInput
-from backend.monitoring.models import Zone
+from backend.monitoring.zones import cached_zones, zones_for, zones_generation
 from backend.supervision.models import Subject
 from geofence.crs import CRS_CODES, convert_codes_to_wgs84, to_wgs84
 from geofence.fixes import (
@@ -35,10 +29,6 @@ from geofence.fixes import (
 )
 
 log = logging.getLogger(__name__)
-
-_CACHE_SIZE = 20_000
-_cache: OrderedDict[tuple[int, dt.datetime], gf.Zone | ZoneNotEvaluable] = OrderedDict()
-_cache_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -57,205 +47,6 @@ class EngineEvent:
 
 # One quality policy for ingest and evaluation (the engine's documented defaults).
 QUALITY = gf.QualityConfig()
-
-
-def active_zones_query(subject: Subject) -> Any:
-    """The zones that apply to ``subject``: its own, its office's, and the county-wide ones."""
-    return Zone.objects.filter(is_active=True).filter(
-        Q(subject=subject) | Q(subject__isnull=True, office_id=subject.office_id)
-        | Q(subject__isnull=True, office__kind="bureau"))
-
-
-# ---------------------------------------------------------------------------------------------
-# Zones: one validator for the API, the admin and the loader
-# ---------------------------------------------------------------------------------------------
-
-# The stored fields the engine reads (with the zone's id); the API and the admin check exactly these.
-ENGINE_FIELDS = ("kind", "geometry", "radius_m", "schedule", "approach_buffer_m", "confirm_fixes", "confirm_seconds",
-                 "clear_fixes")
-_EPISODE_FIELDS = ("confirm_fixes", "confirm_seconds", "clear_fixes")
-# The stored field that each part named by a geofence error belongs to.
-_FIELD_OF_PART = {"coordinates": "geometry", "properties": "geometry", "id": "geometry", "episode": "confirm_fixes"}
-
-
-class ZoneNotEvaluable(ValueError):
-    """A zone the engine refuses; ``problems`` maps each stored field to what is wrong with it."""
-
-    def __init__(self, problems: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{field}: {' '.join(messages)}" for field, messages in problems.items()))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class CheckedZone:
-    """A zone as the engine accepted it, and its fields in the form they are stored (WGS-84)."""
-
-    zone: gf.Zone
-    geometry: dict[str, Any]
-    radius_m: float | None
-    schedule: dict[str, Any] | None
-
-
-def _stored_field(part: str) -> str:
-    if part.startswith("episode."):
-        return part.removeprefix("episode.")
-    return _FIELD_OF_PART.get(part, part)
-
-
-def check_zone(values: dict[str, Any], *, crs: str = "wgs84", zone_id: str = "new") -> CheckedZone:
-    """Build the engine zone from a zone's fields (``ENGINE_FIELDS``), or raise ``ZoneNotEvaluable``.
-
-    The one validator of zones: the API serializer, the admin form and the loader all call it, and
-    it states no limit of its own, the geofence constructors decide. The schedule and each breach
-    setting are checked on their own so that every bad one is named, not just the first; the
-    geometry, radius, kind and approach distance are checked by building the zone. A geometry drawn
-    on a GCJ-02 or BD-09 map (``crs``) is converted to WGS-84 here, once, on the way in.
-    """
-    problems: dict[str, list[str]] = {}
-
-    def refuse(field: str, message: str) -> None:
-        problems.setdefault(field, []).append(message)
-
-    raw_schedule = values.get("schedule")
-    schedule = None
-    # An empty object is how a form says "no schedule"; anything else must be a schedule.
-    if raw_schedule is not None and raw_schedule != {}:
-        try:
-            schedule = gf.Schedule.from_dict(raw_schedule)
-        except gf.ScheduleError as exc:
-            refuse("schedule", str(exc))
-    for name in _EPISODE_FIELDS:
-        try:
-            gf.EpisodeConfig(**{name: values.get(name)})
-        except gf.ZoneError as exc:
-            refuse(name, str(exc))
-    episode = None if problems.keys() & set(_EPISODE_FIELDS) else gf.EpisodeConfig(
-        **{name: values.get(name) for name in _EPISODE_FIELDS})
-    geometry = values.get("geometry")
-    if isinstance(geometry, dict) and values.get("radius_m") is not None:
-        geometry = {**geometry, "radius_m": values["radius_m"]}
-    zone = None
-    try:
-        zone = gf.Zone.from_geojson(geometry, id=zone_id, kind=values.get("kind"), crs=gf.Crs(crs),  # type: ignore[arg-type]
-                                    schedule=schedule, approach_buffer_m=values.get("approach_buffer_m", 0.0),
-                                    episode=episode)
-    except gf.ZoneError as exc:
-        refuse(_stored_field(exc.field), str(exc))
-    except (TypeError, ValueError, ArithmeticError, KeyError) as exc:
-        # The engine should only ever refuse with a ZoneError naming the field; anything else is a
-        # bug in it, and still a zone that cannot be evaluated rather than a server error.
-        log.exception("the engine failed on a zone instead of refusing it")
-        refuse("geometry", f"the engine cannot read this zone: {exc}")
-    if problems or zone is None:
-        raise ZoneNotEvaluable(problems)
-    circle = zone.circle_spec
-    return CheckedZone(zone=zone, geometry=dict(zone.to_geojson()["geometry"]),  # type: ignore[arg-type]
-                       radius_m=circle.radius_m if circle is not None else None,
-                       schedule=schedule.to_dict() if schedule is not None else None)
-
-
-def stored_values(zone: Zone) -> dict[str, Any]:
-    """The ``ENGINE_FIELDS`` of a stored zone."""
-    return {name: getattr(zone, name) for name in ENGINE_FIELDS}
-
-
-def to_engine_zone(zone: Zone) -> gf.Zone:
-    """The engine zone of a stored zone, built once per version; raises ``ZoneNotEvaluable``.
-
-    A refused version is remembered too, so it is logged once, not at every load of every
-    person it applies to.
-    """
-    key = (zone.pk, zone.updated_at)
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
-    if cached is None:
-        cached = _build(zone)
-        if isinstance(cached, ZoneNotEvaluable):
-            log.warning("zone %s (version of %s) cannot be evaluated, fix it in the admin: %s", zone.pk,
-                        zone.updated_at.isoformat() if zone.updated_at else None, cached)
-        with _cache_lock:
-            _cache[key] = cached
-            while len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
-    if isinstance(cached, ZoneNotEvaluable):
-        raise cached
-    return cached
-
-
-def _build(zone: Zone) -> gf.Zone | ZoneNotEvaluable:
-    try:
-        return check_zone(stored_values(zone), zone_id=str(zone.pk)).zone
-    except ZoneNotEvaluable as exc:
-        return exc
-
-
-def zone_problems(zone: Zone) -> dict[str, list[str]]:
-    """Why the engine cannot evaluate a stored zone, field by field (empty when it can)."""
-    try:
-        to_engine_zone(zone)
-    except ZoneNotEvaluable as exc:
-        return exc.problems
-    return {}
-
-
-ZONES_GENERATION_KEY = "monitoring:zones-generation"
-_subject_zones: dict[int, tuple[int, list[gf.Zone]]] = {}
-
-
-def zones_changed() -> None:
-    """Called when any zone changes: every process rebuilds its per-subject zone lists."""
-    _generation[1] = -1.0  # this process sees its own edit at once
-    try:
-        cache.incr(ZONES_GENERATION_KEY)
-    except ValueError:
-        cache.set(ZONES_GENERATION_KEY, 1, timeout=None)
-
-
-# Read the shared generation at most this often per process: a zone edit reaches every evaluator
-# within this many seconds, and a busy evaluator does not pay a cache round trip every round.
-GENERATION_MAX_AGE_S = 0.5
-_generation: list[float] = [0.0, -1.0]  # value, monotonic time read
-
-
-def zones_generation() -> int:
-    now = time.monotonic()
-    if now - _generation[1] > GENERATION_MAX_AGE_S:
-        _generation[:] = [float(cache.get(ZONES_GENERATION_KEY, 0)), now]
-    return int(_generation[0])
-
-
-def zones_for(subject: Subject, generation: int | None = None) -> list[gf.Zone]:
-    """The engine zones of ``subject``, from a per-process cache checked against a shared generation.
-
-    One cache read per evaluation round instead of a zone query per person: with Redis configured
-    the generation is shared by every process, so a zone edited anywhere is used everywhere next.
-    """
-    generation = zones_generation() if generation is None else generation
-    cached = _subject_zones.get(subject.pk)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    zones = _load_zones(subject)
-    if len(_subject_zones) > _CACHE_SIZE:
-        _subject_zones.clear()
-    _subject_zones[subject.pk] = (generation, zones)
-    return zones
-
-
-def _load_zones(subject: Subject) -> list[gf.Zone]:
-    rows = active_zones_query(subject).only("id", "updated_at", "geometry", "radius_m", "schedule", "kind",
-                                            "approach_buffer_m", "confirm_fixes", "confirm_seconds", "clear_fixes")
-    zones = []
-    for row in rows:
-        try:
-            zones.append(to_engine_zone(row))
-        except ZoneNotEvaluable:
-            # A zone stored in a form the engine refuses (from before its validation, or edited in
-            # the database) must not stop the person's check-ins from being stored and checked
-            # against the other zones. to_engine_zone logged it once; the API and admin show it.
-            continue
-    return zones
 
 
 _CODE_OF = {quality.value: code for quality, code in QUALITY_CODES.items()}
@@ -280,18 +71,38 @@ class StoredFixes:
     battery: list[float | None]
     charging: list[bool | None]
 
-    COLUMNS = ("id", "subject_id", "client_id", "recorded_at", "received_at", "lat", "lon", "accuracy_m",
-               "mock_location", "quality", "battery", "charging")
+    COLUMNS = (
+        "id",
+        "subject_id",
+        "client_id",
+        "recorded_at",
+        "received_at",
+        "lat",
+        "lon",
+        "accuracy_m",
+        "mock_location",
+        "quality",
+        "battery",
+        "charging",
+    )
 
     @classmethod
     def from_rows(cls, rows: list[tuple[Any, ...]]) -> StoredFixes:
         """From rows in ``COLUMNS`` order (times already in epoch microseconds)."""
         cols: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * len(cls.COLUMNS)
         return cls(
-            np.array(cols[0], np.int64), np.array(cols[1], np.int64), [str(c) for c in cols[2]],
-            np.array(cols[3], np.int64), np.array(cols[4], np.int64), np.array(cols[5], np.float64),
-            np.array(cols[6], np.float64), np.array(cols[7], np.float64), np.array(cols[8], bool),
-            np.array([_CODE_OF[q] for q in cols[9]], np.int8), list(cols[10]), list(cols[11]),
+            np.array(cols[0], np.int64),
+            np.array(cols[1], np.int64),
+            [str(c) for c in cols[2]],
+            np.array(cols[3], np.int64),
+            np.array(cols[4], np.int64),
+            np.array(cols[5], np.float64),
+            np.array(cols[6], np.float64),
+            np.array(cols[7], np.float64),
+            np.array(cols[8], bool),
+            np.array([_CODE_OF[q] for q in cols[9]], np.int8),
+            list(cols[10]),
+            list(cols[11]),
         )
 
     def __len__(self) -> int:
@@ -301,9 +112,18 @@ class StoredFixes:
         """The fixes at ``rows``, in that order."""
         index = np.asarray(rows, np.int64)
         return StoredFixes(
-            self.id[index], self.subject_id[index], [self.client_id[r] for r in rows], self.recorded_us[index],
-            self.received_us[index], self.lat[index], self.lon[index], self.accuracy_m[index], self.mock[index],
-            self.quality[index], [self.battery[r] for r in rows], [self.charging[r] for r in rows],
+            self.id[index],
+            self.subject_id[index],
+            [self.client_id[r] for r in rows],
+            self.recorded_us[index],
+            self.received_us[index],
+            self.lat[index],
+            self.lon[index],
+            self.accuracy_m[index],
+            self.mock[index],
+            self.quality[index],
+            [self.battery[r] for r in rows],
+            [self.charging[r] for r in rows],
         )
 
 
@@ -330,8 +150,16 @@ def at_receipt(fixes: list[FixInput], received_at: dt.datetime) -> list[tuple[fl
         now_us = to_epoch_us(received_at)
         out = []
         for fix in fixes:
-            code = static_quality_one(fix.lat, fix.lon, fix.accuracy_m, to_epoch_us(fix.recorded_at), now_us,
-                                      fix.mock_location, now_us, QUALITY)
+            code = static_quality_one(
+                fix.lat,
+                fix.lon,
+                fix.accuracy_m,
+                to_epoch_us(fix.recorded_at),
+                now_us,
+                fix.mock_location,
+                now_us,
+                QUALITY,
+            )
             lat, lon = (fix.lat, fix.lon) if fix.crs == gf.Crs.WGS84 else to_wgs84(fix.lat, fix.lon, fix.crs)
             out.append((lat, lon, _QUALITY_VALUE[code]))
         return out
@@ -339,16 +167,28 @@ def at_receipt(fixes: list[FixInput], received_at: dt.datetime) -> list[tuple[fl
     lat, lon = np.array(column["lat"], np.float64), np.array(column["lon"], np.float64)
     recorded = np.fromiter(map(to_epoch_us, column["recorded_at"]), np.int64, n)
     received_us = to_epoch_us(received_at)
-    codes = static_quality(lat, lon, np.array(column["accuracy_m"], np.float64), recorded,
-                           np.full(n, received_us, np.int64), np.array(column["mock_location"], bool),
-                           received_us, QUALITY)
+    codes = static_quality(
+        lat,
+        lon,
+        np.array(column["accuracy_m"], np.float64),
+        recorded,
+        np.full(n, received_us, np.int64),
+        np.array(column["mock_location"], bool),
+        received_us,
+        QUALITY,
+    )
     # The engine's own vectorised normalisation of a mixed batch (GCJ-02 and BD-09 inverses).
-    wlat, wlon = convert_codes_to_wgs84(lat, lon, np.fromiter(map(_CRS_CODE.__getitem__, column["crs"]), np.int8, n))
-    return list(zip(wlat.tolist(), wlon.tolist(), map(_QUALITY_VALUE.__getitem__, codes.tolist()), strict=True))
+    wlat, wlon = convert_codes_to_wgs84(
+        lat, lon, np.fromiter(map(_CRS_CODE.__getitem__, column["crs"]), np.int8, n)
+    )
+    return list(
+        zip(wlat.tolist(), wlon.tolist(), map(_QUALITY_VALUE.__getitem__, codes.tolist()), strict=True)
+    )
 
 
-def evaluate_batch(subjects: dict[int, Subject], states: dict[int, gf.PersonState | None],
-                   fixes: StoredFixes) -> BatchResult:
+def evaluate_batch(
+    subjects: dict[int, Subject], states: dict[int, gf.PersonState | None], fixes: StoredFixes
+) -> BatchResult:
     """Run the engine on the new fixes of several subjects at once (vectorised across them).
 
     ``states`` are the persons' engine states (``None``: nothing evaluated yet). ``now`` is the
@@ -370,16 +210,31 @@ def evaluate_batch(subjects: dict[int, Subject], states: dict[int, gf.PersonStat
         for pk in by_subject:
             index[pk] = evaluator.person_index[str(pk)]
         n = len(fixes)
-        batch = gf.FixBatch(ids=fixes.client_id, person=index[fixes.subject_id], recorded_us=fixes.recorded_us,
-                            received_us=fixes.received_us, lat=fixes.lat, lon=fixes.lon,
-                            accuracy_m=fixes.accuracy_m, crs=np.zeros(n, np.int8), mock=fixes.mock)
+        batch = gf.FixBatch(
+            ids=fixes.client_id,
+            person=index[fixes.subject_id],
+            recorded_us=fixes.recorded_us,
+            received_us=fixes.received_us,
+            lat=fixes.lat,
+            lon=fixes.lon,
+            accuracy_m=fixes.accuracy_m,
+            crs=np.zeros(n, np.int8),
+            mock=fixes.mock,
+        )
         result = evaluator.evaluate(previous, batch, now=now)
         new_states, geo_events, codes = result.states, result.events, result.quality
     events: dict[int, list[EngineEvent]] = {}
     for event in geo_events:
-        events.setdefault(int(event.person_id), []).append(EngineEvent(
-            kind=event.kind.value, zone_id=int(event.zone_id) if event.zone_id else None, at=event.at,
-            fix_ids=list(event.fix_ids), late=event.late, detail=dict(event.detail)))
+        events.setdefault(int(event.person_id), []).append(
+            EngineEvent(
+                kind=event.kind.value,
+                zone_id=int(event.zone_id) if event.zone_id else None,
+                at=event.at,
+                fix_ids=list(event.fix_ids),
+                late=event.late,
+                detail=dict(event.detail),
+            )
+        )
     return BatchResult(states={int(pid): st for pid, st in new_states.items()}, events=events, quality=codes)
 
 
@@ -442,25 +297,38 @@ _evaluator: dict[str, Any] = {"evaluator": None, "zones": {}}
 def _batch_evaluator(zone_sets: dict[str, list[gf.Zone]]) -> gf.BatchEvaluator:
     built: dict[str, list[gf.Zone]] = _evaluator["zones"]
     # The lists are zones_for's cached ones: the same list object means the same zones.
-    if _evaluator["evaluator"] is not None and all(built.get(pid) is zones for pid, zones in zone_sets.items()):
+    if _evaluator["evaluator"] is not None and all(
+        built.get(pid) is zones for pid, zones in zone_sets.items()
+    ):
         return _evaluator["evaluator"]  # type: ignore[no-any-return]
-    keep = {pid: zones for pid, zones in built.items() if _subject_zones.get(int(pid), (None, None))[1] is zones}
+    keep = {pid: zones for pid, zones in built.items() if cached_zones(int(pid)) is zones}
     merged = {**(keep if len(keep) < EVALUATOR_MAX_PERSONS else {}), **zone_sets}
     evaluator = gf.BatchEvaluator(merged, quality=QUALITY)
     _evaluator.update(evaluator=evaluator, zones=merged)
     return evaluator
 
 
-def _without_zones(previous: dict[str, gf.PersonState], fixes: StoredFixes, now: dt.datetime,
-                   ) -> tuple[dict[str, gf.PersonState], list[gf.GeofenceEvent], NDArray[np.int8]]:
+def _without_zones(
+    previous: dict[str, gf.PersonState],
+    fixes: StoredFixes,
+    now: dt.datetime,
+) -> tuple[dict[str, gf.PersonState], list[gf.GeofenceEvent], NDArray[np.int8]]:
     per_person: dict[str, list[gf.Fix]] = {}
     for i, client_id in enumerate(fixes.client_id):
         pid = str(fixes.subject_id[i])
-        per_person.setdefault(pid, []).append(gf.Fix(
-            id=client_id, person_id=pid, recorded_at=datetime_from_us(int(fixes.recorded_us[i])),
-            lat=float(fixes.lat[i]), lon=float(fixes.lon[i]), accuracy_m=float(fixes.accuracy_m[i]),
-            crs=gf.Crs.WGS84, received_at=datetime_from_us(int(fixes.received_us[i])),
-            mock_location=bool(fixes.mock[i])))
+        per_person.setdefault(pid, []).append(
+            gf.Fix(
+                id=client_id,
+                person_id=pid,
+                recorded_at=datetime_from_us(int(fixes.recorded_us[i])),
+                lat=float(fixes.lat[i]),
+                lon=float(fixes.lon[i]),
+                accuracy_m=float(fixes.accuracy_m[i]),
+                crs=gf.Crs.WGS84,
+                received_at=datetime_from_us(int(fixes.received_us[i])),
+                mock_location=bool(fixes.mock[i]),
+            )
+        )
     new_states: dict[str, gf.PersonState] = {}
     events: list[gf.GeofenceEvent] = []
     quality: dict[str, gf.FixQuality] = {}

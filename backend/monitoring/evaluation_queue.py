@@ -39,8 +39,10 @@ POSITIONS_EVERY_S = 0.25
 
 # Ordered by the mark so that it is read from the partial index of marks whatever the planner
 # knows (a sequential scan of the often-updated table reads every dead row version in it).
-_PROBE_SQL = (f"SELECT 1 FROM {MonitorState._meta.db_table} WHERE pending_since IS NOT NULL "  # noqa: S608
-              "ORDER BY pending_since LIMIT 1")
+_PROBE_SQL = (
+    f"SELECT 1 FROM {MonitorState._meta.db_table} WHERE pending_since IS NOT NULL "  # noqa: S608
+    "ORDER BY pending_since LIMIT 1"
+)
 
 
 def mode() -> str:

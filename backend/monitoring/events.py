@@ -122,8 +122,9 @@ class _LayerLoop:
 _layer_loop = _LayerLoop()
 
 
-async def _group_send_all(layer: Any, groups: list[str], message: dict[str, Any], label: str,
-                          limit: asyncio.Semaphore | None = None) -> None:
+async def _group_send_all(
+    layer: Any, groups: list[str], message: dict[str, Any], label: str, limit: asyncio.Semaphore | None = None
+) -> None:
     try:
         async with limit or contextlib.nullcontext():
             for group in groups:
@@ -166,7 +167,9 @@ def wait_for_deliveries(timeout: float = 1.0) -> None:
 
 def _send_event_after_commit(event: LiveEvent) -> None:
     message = {"type": "console.event", "event": event.as_message()}
-    _send_after_commit([([office_group(event.office_id), ALL_OFFICES_GROUP], message)], f"{event.type} #{event.seq}")
+    _send_after_commit(
+        [([office_group(event.office_id), ALL_OFFICES_GROUP], message)], f"{event.type} #{event.seq}"
+    )
 
 
 def publish_event(office_id: int, type: str, data: dict[str, Any], seq: int | None = None) -> LiveEvent:
@@ -193,8 +196,13 @@ def publish_positions(positions: list[tuple[int, dict[str, Any]]]) -> None:
     """
     if not positions:
         return
-    events = [(office_id, LiveEvent(type="position", seq=None, office_id=office_id,
-                                    data=_ensure_json(data)).as_message()) for office_id, data in positions]
+    events = [
+        (
+            office_id,
+            LiveEvent(type="position", seq=None, office_id=office_id, data=_ensure_json(data)).as_message(),
+        )
+        for office_id, data in positions
+    ]
     if _coalesced.interval_s is None:
         _send_positions(events)
     else:
@@ -205,8 +213,10 @@ def _send_positions(events: list[tuple[int, dict[str, Any]]]) -> None:
     by_office: dict[int, list[dict[str, Any]]] = {}
     for office_id, event in events:
         by_office.setdefault(office_id, []).append(event)
-    sends = [([office_group(office_id)], {"type": "console.events", "events": office_events})
-             for office_id, office_events in by_office.items()]
+    sends = [
+        ([office_group(office_id)], {"type": "console.events", "events": office_events})
+        for office_id, office_events in by_office.items()
+    ]
     sends.append(([ALL_OFFICES_GROUP], {"type": "console.events", "events": [event for _o, event in events]}))
     _send_after_commit(sends, f"{len(events)} positions")
 
@@ -226,7 +236,9 @@ class _CoalescedPositions:
 
     def flush(self, force: bool) -> None:
         now = time.monotonic()
-        if not self.latest or (not force and self.interval_s is not None and now - self.sent_at < self.interval_s):
+        if not self.latest or (
+            not force and self.interval_s is not None and now - self.sent_at < self.interval_s
+        ):
             return
         events, self.latest, self.sent_at = list(self.latest.values()), {}, now
         _send_positions(events)

@@ -36,9 +36,17 @@ class Zone(models.Model):
         EXCLUSION = "exclusion", _("forbidden place")
         OTHER = "other", _("other")
 
-    office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="zones")
-    subject = models.ForeignKey(Subject, verbose_name=_("subject"), null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="zones")
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="zones"
+    )
+    subject = models.ForeignKey(
+        Subject,
+        verbose_name=_("subject"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="zones",
+    )
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.OTHER)
@@ -50,8 +58,14 @@ class Zone(models.Model):
     confirm_seconds = models.PositiveIntegerField(_("seconds to confirm a breach"), default=120)
     clear_fixes = models.PositiveSmallIntegerField(_("fixes to close a breach"), default=2)
     is_active = models.BooleanField(_("active"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -59,8 +73,10 @@ class Zone(models.Model):
         verbose_name = _("zone")
         verbose_name_plural = _("zones")
         ordering = ["office_id", "subject_id", "id"]
-        indexes = [models.Index(fields=["subject", "is_active"], name="zone_subject_active"),
-                   models.Index(fields=["office", "is_active"], name="zone_office_active")]
+        indexes = [
+            models.Index(fields=["subject", "is_active"], name="zone_subject_active"),
+            models.Index(fields=["office", "is_active"], name="zone_office_active"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -72,10 +88,22 @@ class CheckIn(models.Model):
     # The table of volume: no foreign-key triggers per inserted row and no single-column indexes
     # that the composite ones below already cover. The ids come from the authenticated phone's
     # row, and subjects and phones are never deleted (PROTECT, and supervision records are kept).
-    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="+",
-                                db_constraint=False, db_index=False)
-    device = models.ForeignKey(Device, verbose_name=_("phone"), on_delete=models.PROTECT, related_name="+",
-                               db_constraint=False, db_index=False)
+    subject = models.ForeignKey(
+        Subject,
+        verbose_name=_("subject"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    device = models.ForeignKey(
+        Device,
+        verbose_name=_("phone"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     client_id = models.UUIDField(_("phone's fix id"))
     body_hash = models.CharField(_("body hash"), max_length=32)
     recorded_at = models.DateTimeField(_("recorded at (phone clock)"))
@@ -96,17 +124,21 @@ class CheckIn(models.Model):
     quality = models.CharField(_("fix quality"), max_length=16)
     # Set when the engine failed on this fix: it is kept and shown, but set aside so that the
     # person's later fixes are evaluated (``services.evaluate_pending``).
-    evaluation_error = models.TextField(_("set aside: evaluation failed"), blank=True, default="", db_default="")
+    evaluation_error = models.TextField(
+        _("set aside: evaluation failed"), blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         constraints = [models.UniqueConstraint(fields=["device", "client_id"], name="checkin_once_per_phone")]
-        indexes = [models.Index(fields=["subject", "recorded_at"], name="checkin_subject_time"),
-                   # The evaluator reads a person's rows past its cursor (ids of one person are
-                   # inserted under the person's state lock, so they grow in commit order).
-                   models.Index(fields=["subject", "id"], name="checkin_subject_id"),
-                   models.Index(fields=["received_at"], name="checkin_received")]
+        indexes = [
+            models.Index(fields=["subject", "recorded_at"], name="checkin_subject_time"),
+            # The evaluator reads a person's rows past its cursor (ids of one person are
+            # inserted under the person's state lock, so they grow in commit order).
+            models.Index(fields=["subject", "id"], name="checkin_subject_id"),
+            models.Index(fields=["received_at"], name="checkin_received"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_id} @ {self.recorded_at:%Y-%m-%d %H:%M:%S}"
@@ -121,8 +153,13 @@ class MonitorState(models.Model):
     the other, ids of one person grow in commit order, and no fix is evaluated twice or skipped.
     """
 
-    subject = models.OneToOneField(Subject, verbose_name=_("subject"), on_delete=models.CASCADE,
-                                   related_name="monitor_state", primary_key=True)
+    subject = models.OneToOneField(
+        Subject,
+        verbose_name=_("subject"),
+        on_delete=models.CASCADE,
+        related_name="monitor_state",
+        primary_key=True,
+    )
     engine_state = models.JSONField(_("engine state"), default=dict)
     last_lat = models.FloatField(_("last latitude"), null=True, blank=True)
     last_lon = models.FloatField(_("last longitude"), null=True, blank=True)
@@ -139,8 +176,13 @@ class MonitorState(models.Model):
     class Meta:
         verbose_name = _("monitoring state")
         verbose_name_plural = _("monitoring states")
-        indexes = [models.Index(fields=["pending_since"], name="monitorstate_pending",
-                                condition=models.Q(pending_since__isnull=False))]
+        indexes = [
+            models.Index(
+                fields=["pending_since"],
+                name="monitorstate_pending",
+                condition=models.Q(pending_since__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.subject)
@@ -161,20 +203,35 @@ class Alert(models.Model):
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
-    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="alerts")
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="alerts"
+    )
     office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="+")
-    zone = models.ForeignKey(Zone, verbose_name=_("zone"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    zone = models.ForeignKey(
+        Zone, verbose_name=_("zone"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     occurred_at = models.DateTimeField(_("occurred at"))
     raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     late = models.BooleanField(_("found from late data"), default=False)
     evidence = models.JSONField(_("evidence"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), null=True,
-                                        blank=True, on_delete=models.PROTECT, related_name="+")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)
@@ -183,8 +240,10 @@ class Alert(models.Model):
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["office", "status", "-seq"], name="alert_office_status"),
-                   models.Index(fields=["subject", "-occurred_at"], name="alert_subject_time")]
+        indexes = [
+            models.Index(fields=["office", "status", "-seq"], name="alert_office_status"),
+            models.Index(fields=["subject", "-occurred_at"], name="alert_subject_time"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.get_kind_display()} · {self.subject}"

@@ -36,15 +36,42 @@ class AlertSerializer(ModelSerializer):
     zone = ZoneRefSerializer(read_only=True, allow_null=True)
     acknowledged_by_name = serializers.SerializerMethodField()
     resolved_by_name = serializers.SerializerMethodField()
-    resolution = serializers.ChoiceField(choices=Alert.Resolution.choices, allow_blank=True, read_only=True,
-                                         help_text="Empty until the alert is resolved.")
+    resolution = serializers.ChoiceField(
+        choices=Alert.Resolution.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty until the alert is resolved.",
+    )
 
     class Meta:
         model = Alert
-        fields = ["id", "seq", "category", "kind", "kind_display", "severity", "severity_display", "status",
-                  "status_display", "subject", "office", "office_name", "zone", "occurred_at", "raised_at", "late",
-                  "evidence", "acknowledged_by", "acknowledged_by_name", "acknowledged_at", "resolved_by",
-                  "resolved_by_name", "resolved_at", "resolution", "resolution_note"]
+        fields = [
+            "id",
+            "seq",
+            "category",
+            "kind",
+            "kind_display",
+            "severity",
+            "severity_display",
+            "status",
+            "status_display",
+            "subject",
+            "office",
+            "office_name",
+            "zone",
+            "occurred_at",
+            "raised_at",
+            "late",
+            "evidence",
+            "acknowledged_by",
+            "acknowledged_by_name",
+            "acknowledged_at",
+            "resolved_by",
+            "resolved_by_name",
+            "resolved_at",
+            "resolution",
+            "resolution_note",
+        ]
         read_only_fields = fields
 
     def get_acknowledged_by_name(self, obj: Alert) -> str | None:

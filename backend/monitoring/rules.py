@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from backend.supervision.rules import CHECKIN_INTERVAL, OFFLINE_GRACE, checkin_interval
 
-__all__ = ["CHECKIN_INTERVAL", "CLOCK_SKEW_FLAG_S", "LOW_BATTERY_PERCENT", "OFFLINE_GRACE", "checkin_interval"]
+__all__ = [
+    "CHECKIN_INTERVAL",
+    "CLOCK_SKEW_FLAG_S",
+    "LOW_BATTERY_PERCENT",
+    "OFFLINE_GRACE",
+    "checkin_interval",
+]
 
 LOW_BATTERY_PERCENT = 15.0
 # Fixes whose phone clock differs from the server's by more than this are flagged.

@@ -38,13 +38,17 @@ def array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
     ``None`` is NULL.
     """
     if kind == "float8":
-        items = map(repr, values) if None not in values else ("NULL" if v is None else repr(v) for v in values)
+        items = (
+            map(repr, values) if None not in values else ("NULL" if v is None else repr(v) for v in values)
+        )
     elif kind == "bool":
         items = ("NULL" if v is None else ("t" if v else "f") for v in values)
     elif kind in ("uuid", "name"):  # UUIDs, hex digests, ISO times, our own codes: nothing to quote
         items = values
     else:
-        items = ("NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+        items = (
+            "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values
+        )
     return "{" + ",".join(items) + "}"
 
 
@@ -53,11 +57,24 @@ def array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 # (column, PostgreSQL type) of the per-fix values sent as arrays: parameter ``fix_<column>``.
-UPLOAD_COLUMNS = (("client_id", "uuid"), ("body_hash", "text"), ("recorded_at", "timestamptz"),
-                  ("lat", "float8"), ("lon", "float8"), ("raw_lat", "float8"), ("raw_lon", "float8"),
-                  ("crs", "text"), ("accuracy_m", "float8"), ("altitude_m", "float8"), ("speed_mps", "float8"),
-                  ("battery", "float8"), ("charging", "bool"), ("mock_location", "bool"), ("provider", "text"),
-                  ("quality", "text"))
+UPLOAD_COLUMNS = (
+    ("client_id", "uuid"),
+    ("body_hash", "text"),
+    ("recorded_at", "timestamptz"),
+    ("lat", "float8"),
+    ("lon", "float8"),
+    ("raw_lat", "float8"),
+    ("raw_lon", "float8"),
+    ("crs", "text"),
+    ("accuracy_m", "float8"),
+    ("altitude_m", "float8"),
+    ("speed_mps", "float8"),
+    ("battery", "float8"),
+    ("charging", "bool"),
+    ("mock_location", "bool"),
+    ("provider", "text"),
+    ("quality", "text"),
+)
 # The upload's result: the phone's columns (supervision's), then its own.
 UPLOAD_RESULT = (*ACTIVE_DEVICE_COLUMNS, "locked", "next_due", "inserted", "reminders")
 
@@ -131,24 +148,31 @@ FROM phone
 
 # The generic path's note of the contact (one UPDATE, which also takes the person's lock):
 # with valid fixes the next check-in is due one interval from now and the fixes are marked.
-MARK_UPLOAD_HEARD = f"UPDATE {STATE} SET last_checkin_received_at = %(received_at)s WHERE subject_id = %(subject_id)s"  # noqa: S608
+MARK_UPLOAD_HEARD = (
+    f"UPDATE {STATE} SET last_checkin_received_at = %(received_at)s WHERE subject_id = %(subject_id)s"  # noqa: S608
+)
 MARK_UPLOAD_WITH_FIXES = (
     f"UPDATE {STATE} SET last_checkin_received_at = %(received_at)s, next_checkin_due = %(next_due)s, "  # noqa: S608
     "offline_alerted_at = NULL, pending_since = COALESCE(pending_since, %(received_at)s) "
-    "WHERE subject_id = %(subject_id)s")
+    "WHERE subject_id = %(subject_id)s"
+)
 
 # Body hashes of the fixes among ``client_ids`` that the phone ``device_id`` already sent (one
 # indexed query). PostgreSQL takes the ids as one array parameter (psycopg adapts it whole
 # instead of splitting 500 placeholders); other databases a placeholder per id
 # (``known_fixes_generic``). Columns: client_id, body_hash.
-KNOWN_FIXES_POSTGRESQL = (f"SELECT client_id, body_hash FROM {CHECKIN} "  # noqa: S608
-                          "WHERE device_id = %(device_id)s AND client_id = ANY(%(client_ids)s::uuid[])")
+KNOWN_FIXES_POSTGRESQL = (
+    f"SELECT client_id, body_hash FROM {CHECKIN} "  # noqa: S608
+    "WHERE device_id = %(device_id)s AND client_id = ANY(%(client_ids)s::uuid[])"
+)
 
 
 def known_fixes_generic(count: int) -> str:
     """``KNOWN_FIXES_POSTGRESQL`` for other databases: parameters ``device_id``, ``id_0``..``id_<count-1>``."""
     ids = ", ".join(f"%(id_{i})s" for i in range(count))
-    return f"SELECT client_id, body_hash FROM {CHECKIN} WHERE device_id = %(device_id)s AND client_id IN ({ids})"  # noqa: S608
+    return (
+        f"SELECT client_id, body_hash FROM {CHECKIN} WHERE device_id = %(device_id)s AND client_id IN ({ids})"  # noqa: S608
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,10 +182,17 @@ def known_fixes_generic(count: int) -> str:
 # The columns of the evaluator's lock and read: the state's, ``m_pending_since``, the person's,
 # then the fix's (``engine.StoredFixes.COLUMNS``, named ``c_<column>``).
 LOCK_STATE_COLUMNS = ("subject_id", "last_fix_at", "evaluated_through_id")
-LOCK_SUBJECT_COLUMNS = tuple(f.attname for f in Subject._meta.concrete_fields
-                             if f.attname in {"id", "office_id", "name", "supervision_level", "status"})
-LOCK_AND_READ_RESULT = (*(f"m_{c}" for c in LOCK_STATE_COLUMNS), "m_pending_since",
-                        *(f"s_{c}" for c in LOCK_SUBJECT_COLUMNS), *(f"c_{c}" for c in engine.StoredFixes.COLUMNS))
+LOCK_SUBJECT_COLUMNS = tuple(
+    f.attname
+    for f in Subject._meta.concrete_fields
+    if f.attname in {"id", "office_id", "name", "supervision_level", "status"}
+)
+LOCK_AND_READ_RESULT = (
+    *(f"m_{c}" for c in LOCK_STATE_COLUMNS),
+    "m_pending_since",
+    *(f"s_{c}" for c in LOCK_SUBJECT_COLUMNS),
+    *(f"c_{c}" for c in engine.StoredFixes.COLUMNS),
+)
 
 
 @functools.cache
@@ -186,17 +217,26 @@ def lock_and_read_sql(by_ids: bool, older: bool) -> str:
         conditions.append("m.subject_id = ANY(%(subject_ids)s::bigint[])")
     if older:
         conditions.append("m.pending_since < %(older_than)s::timestamptz")
-    state_columns = ", ".join([*(f"m.{c} AS m_{c}" for c in LOCK_STATE_COLUMNS), "m.pending_since AS m_pending_since",
-                               *(f"s.{c} AS s_{c}" for c in LOCK_SUBJECT_COLUMNS)])
-    fix_columns = ", ".join(f"c.client_id::text AS c_{c}" if c == "client_id" else
-                            f"(EXTRACT(EPOCH FROM c.{c}) * 1000000)::bigint AS c_{c}" if c.endswith("_at")
-                            else f"c.{c} AS c_{c}"
-                            for c in engine.StoredFixes.COLUMNS)
+    state_columns = ", ".join(
+        [
+            *(f"m.{c} AS m_{c}" for c in LOCK_STATE_COLUMNS),
+            "m.pending_since AS m_pending_since",
+            *(f"s.{c} AS s_{c}" for c in LOCK_SUBJECT_COLUMNS),
+        ]
+    )
+    fix_columns = ", ".join(
+        f"c.client_id::text AS c_{c}"
+        if c == "client_id"
+        else f"(EXTRACT(EPOCH FROM c.{c}) * 1000000)::bigint AS c_{c}"
+        if c.endswith("_at")
+        else f"c.{c} AS c_{c}"
+        for c in engine.StoredFixes.COLUMNS
+    )
     return f"""
 WITH locked AS MATERIALIZED (
     SELECT {state_columns}
     FROM {STATE} m JOIN {SUBJECT} s ON s.id = m.subject_id
-    WHERE {' AND '.join(conditions)}
+    WHERE {" AND ".join(conditions)}
     ORDER BY m.pending_since LIMIT %(limit)s::integer
     FOR UPDATE OF m SKIP LOCKED
 )
@@ -211,8 +251,10 @@ ORDER BY c.id
 
 
 # The stored engine states of persons this transaction has locked (``subject_ids``).
-ENGINE_STATES = (f"SELECT subject_id, engine_state::text AS engine_state FROM {STATE} "  # noqa: S608
-                 "WHERE subject_id = ANY(%(subject_ids)s)")
+ENGINE_STATES = (
+    f"SELECT subject_id, engine_state::text AS engine_state FROM {STATE} "  # noqa: S608
+    "WHERE subject_id = ANY(%(subject_ids)s)"
+)
 
 # New engine states, cursors and positions, and the marks cleared. A NULL state or position
 # keeps the stored one. PostgreSQL: one UPDATE over the rows as arrays (an UPDATE per person cost
@@ -235,4 +277,5 @@ STORE_STATES_GENERIC = (
     f"UPDATE {STATE} SET engine_state = COALESCE(%(state)s, engine_state), evaluated_through_id = %(through)s, "  # noqa: S608
     "pending_since = NULL, last_lat = COALESCE(%(lat)s, last_lat), last_lon = COALESCE(%(lon)s, last_lon), "
     "last_accuracy_m = COALESCE(%(accuracy)s, last_accuracy_m), last_fix_at = COALESCE(%(at)s, last_fix_at) "
-    "WHERE subject_id = %(subject_id)s")
+    "WHERE subject_id = %(subject_id)s"
+)

@@ -90,6 +90,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_alerts_hint": ("新的预警会在这里出现，并有提示音。", "New alerts appear here, with a sound."),
 }
 
+
 def _pick(table: dict[str, tuple[str, str]], english: bool) -> dict[str, str]:
     return {key: pair[1] if english else pair[0] for key, pair in table.items()}
 
@@ -110,9 +111,13 @@ def tile_origins(urls: list[str], subdomains: list[str]) -> list[str]:
 def content_security_policy(request: HttpRequest) -> str:
     """Scripts, styles and connections from this server only; images also from the tile hosts, if any."""
     websocket = ("wss://" if request.is_secure() else "ws://") + request.get_host()
-    images = " ".join(["'self'", "data:", *tile_origins(settings.MAP_TILE_URLS, settings.MAP_TILE_SUBDOMAINS)])
-    return (f"default-src 'self'; img-src {images}; connect-src 'self' {websocket}; object-src 'none'; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    images = " ".join(
+        ["'self'", "data:", *tile_origins(settings.MAP_TILE_URLS, settings.MAP_TILE_SUBDOMAINS)]
+    )
+    return (
+        f"default-src 'self'; img-src {images}; connect-src 'self' {websocket}; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 @require_safe
@@ -124,11 +129,17 @@ def console_page(request: HttpRequest) -> HttpResponse:
     text = _pick(TEXT, english)
     # The alert words are the model's own choices (``backend.core.vocabulary``), in the request's
     # language: the same labels as the API, the admin and the pushes.
-    labels = {name: {value: capfirst(label) for value, label in vocabulary.labels(choices).items()}
-              for name, choices in vocabulary.ALERT_VOCABULARIES.items()}
+    labels = {
+        name: {value: capfirst(label) for value, label in vocabulary.labels(choices).items()}
+        for name, choices in vocabulary.ALERT_VOCABULARIES.items()
+    }
     status = labels["status"]
-    text.update(tab_open=status[AlertStatus.OPEN], tab_acknowledged=status[AlertStatus.ACKNOWLEDGED],
-                acknowledged_ok=status[AlertStatus.ACKNOWLEDGED], resolved_ok=status[AlertStatus.RESOLVED])
+    text.update(
+        tab_open=status[AlertStatus.OPEN],
+        tab_acknowledged=status[AlertStatus.ACKNOWLEDGED],
+        acknowledged_ok=status[AlertStatus.ACKNOWLEDGED],
+        resolved_ok=status[AlertStatus.RESOLVED],
+    )
     resolutions = labels["resolution"]
     config: dict[str, Any] = {
         "lang": "en" if english else "zh-hans",
@@ -136,13 +147,22 @@ def console_page(request: HttpRequest) -> HttpResponse:
         "timeZone": settings.TIME_ZONE,
         "api": "/api/v1",
         "ws": "/ws/console/",
-        "tiles": {"urls": settings.MAP_TILE_URLS, "subdomains": settings.MAP_TILE_SUBDOMAINS,
-                  "attribution": settings.MAP_TILE_ATTRIBUTION, "maxZoom": settings.MAP_TILE_MAX_ZOOM},
+        "tiles": {
+            "urls": settings.MAP_TILE_URLS,
+            "subdomains": settings.MAP_TILE_SUBDOMAINS,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "maxZoom": settings.MAP_TILE_MAX_ZOOM,
+        },
         "text": text,
         "labels": labels,
     }
-    context = {"t": text, "config": config, "html_lang": "en" if english else "zh-Hans",
-               "resolutions": list(resolutions.items()), "english": english}
+    context = {
+        "t": text,
+        "config": config,
+        "html_lang": "en" if english else "zh-Hans",
+        "resolutions": list(resolutions.items()),
+        "english": english,
+    }
     response = render(request, "monitoring/console.html", context)
     response["Content-Security-Policy"] = content_security_policy(request)
     return response

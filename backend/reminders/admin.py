@@ -29,8 +29,17 @@ class ReadOnlyAdmin(OfficeScopedAdmin):
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyAdmin):
     office_field = "subject__office"
-    list_display = ["subject", "kind", "title", "send_at", "expires_at", "push_status", "push_attempts",
-                    "acknowledged_at", "urgent"]
+    list_display = [
+        "subject",
+        "kind",
+        "title",
+        "send_at",
+        "expires_at",
+        "push_status",
+        "push_attempts",
+        "acknowledged_at",
+        "urgent",
+    ]
     list_filter = ["kind", "push_status", "urgent", "subject__office"]
     search_fields = ["subject__name", "title", "dedupe_key"]
     date_hierarchy = "send_at"
@@ -59,8 +68,19 @@ class StaffPushTokenAdmin(ReadOnlyAdmin):
 @admin.register(DeliveryAttempt)
 class DeliveryAttemptAdmin(ReadOnlyAdmin):
     office_field = "subject__office"
-    list_display = ["at", "subject", "recipient", "staff_user", "transport", "attempt", "result", "error_code",
-                    "token_prefix", "token_forgotten", "next_retry_at"]
+    list_display = [
+        "at",
+        "subject",
+        "recipient",
+        "staff_user",
+        "transport",
+        "attempt",
+        "result",
+        "error_code",
+        "token_prefix",
+        "token_forgotten",
+        "next_retry_at",
+    ]
     list_filter = ["result", "recipient", "transport", "token_forgotten", "subject__office"]
     search_fields = ["subject__name", "token_prefix", "error_code", "message_id", "staff_user__username"]
     date_hierarchy = "at"

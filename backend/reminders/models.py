@@ -49,8 +49,9 @@ class Reminder(models.Model):
         NO_TOKEN = "no_token", _("no push token (check-in answers only)")
         SKIPPED = "skipped", _("not sent (acknowledged, expired or superseded)")
 
-    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.CASCADE,
-                                related_name="reminders")
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="reminders"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
     dedupe_key = models.CharField(_("dedupe key"), max_length=120)
     title = models.CharField(_("title"), max_length=100)
@@ -62,13 +63,24 @@ class Reminder(models.Model):
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    acknowledged_device = models.ForeignKey(Device, verbose_name=_("acknowledged on phone"), null=True, blank=True,
-                                            on_delete=models.SET_NULL, related_name="+")
-    push_status = models.CharField(_("push status"), max_length=10, choices=PushStatus.choices,
-                                   default=PushStatus.PENDING)
+    acknowledged_device = models.ForeignKey(
+        Device,
+        verbose_name=_("acknowledged on phone"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    push_status = models.CharField(
+        _("push status"), max_length=10, choices=PushStatus.choices, default=PushStatus.PENDING
+    )
     push_attempts = models.PositiveSmallIntegerField(_("push attempts"), default=0)
-    push_next_at = models.DateTimeField(_("next push action at"), null=True, blank=True,
-                                        help_text=_("when a retry is due, or when a claim by a worker lapses"))
+    push_next_at = models.DateTimeField(
+        _("next push action at"),
+        null=True,
+        blank=True,
+        help_text=_("when a retry is due, or when a claim by a worker lapses"),
+    )
     push_finished_at = models.DateTimeField(_("push finished at"), null=True, blank=True)
 
     class Meta:
@@ -97,8 +109,12 @@ class StaffPushToken(models.Model):
     # The phones' platforms, so the API has one platform enum for subjects' and staff phones.
     Platform = Device.Platform
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff member"), on_delete=models.CASCADE,
-                             related_name="push_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="push_tokens",
+    )
     token = models.CharField(_("push token"), max_length=400, unique=True)
     platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
@@ -136,18 +152,45 @@ class DeliveryAttempt(models.Model):
         TEMPORARY = "temporary", _("temporary failure")
         PERMANENT = "permanent", _("permanent failure")
 
-    reminder = models.ForeignKey(Reminder, verbose_name=_("reminder"), null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="attempts")
-    alert = models.ForeignKey("monitoring.Alert", verbose_name=_("alert"), null=True, blank=True,
-                              on_delete=models.CASCADE, related_name="+")
-    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="+")
+    reminder = models.ForeignKey(
+        Reminder,
+        verbose_name=_("reminder"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attempts",
+    )
+    alert = models.ForeignKey(
+        "monitoring.Alert",
+        verbose_name=_("alert"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="+"
+    )
     recipient = models.CharField(_("recipient"), max_length=10, choices=Recipient.choices)
-    device = models.ForeignKey(Device, verbose_name=_("phone"), null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
-    staff_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff member"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    staff_token = models.ForeignKey(StaffPushToken, verbose_name=_("staff push token"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="attempts")
+    device = models.ForeignKey(
+        Device, verbose_name=_("phone"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    staff_token = models.ForeignKey(
+        StaffPushToken,
+        verbose_name=_("staff push token"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attempts",
+    )
     token_prefix = models.CharField(_("token prefix"), max_length=TOKEN_PREFIX_LENGTH)
     transport = models.CharField(_("transport"), max_length=20)
     attempt = models.PositiveSmallIntegerField(_("attempt"))
@@ -167,8 +210,10 @@ class DeliveryAttempt(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="delivery_is_reminder_or_alert",
-                condition=(models.Q(reminder__isnull=False, alert__isnull=True)
-                           | models.Q(reminder__isnull=True, alert__isnull=False)),
+                condition=(
+                    models.Q(reminder__isnull=False, alert__isnull=True)
+                    | models.Q(reminder__isnull=True, alert__isnull=False)
+                ),
             ),
         ]
 

@@ -40,12 +40,14 @@ def get_transport() -> Transport:
     global _transport
     with _lock:
         if _transport is None:
-            _transport = transport_from_env({
-                "PUSH_TRANSPORT": settings.PUSH_TRANSPORT,
-                "FCM_CREDENTIALS_FILE": settings.FCM_CREDENTIALS_FILE,
-                "FCM_PROJECT_ID": settings.FCM_PROJECT_ID,
-                "FCM_DRY_RUN": "true" if settings.FCM_DRY_RUN else "false",
-            })
+            _transport = transport_from_env(
+                {
+                    "PUSH_TRANSPORT": settings.PUSH_TRANSPORT,
+                    "FCM_CREDENTIALS_FILE": settings.FCM_CREDENTIALS_FILE,
+                    "FCM_PROJECT_ID": settings.FCM_PROJECT_ID,
+                    "FCM_DRY_RUN": "true" if settings.FCM_DRY_RUN else "false",
+                }
+            )
         return _transport
 
 
@@ -79,10 +81,14 @@ def send_once(transport: Transport, message: Message) -> list[DeliveryResult]:
         return fail_all(message.tokens, error)
     except Exception as exc:
         log.exception("push transport %s raised", transport.name)
-        return fail_all(message.tokens, TransportError(f"{type(exc).__name__}: {exc}", code="transport_exception",
-                                                       permanent=False))
+        return fail_all(
+            message.tokens,
+            TransportError(f"{type(exc).__name__}: {exc}", code="transport_exception", permanent=False),
+        )
     by_token = {result.token: result for result in results}
-    missing = TransportError("the transport returned no result for this token", code="no_result", permanent=False)
+    missing = TransportError(
+        "the transport returned no result for this token", code="no_result", permanent=False
+    )
     return [by_token.get(token) or DeliveryResult.failed(token, missing) for token in message.tokens]
 
 
@@ -93,22 +99,41 @@ def ttl_until(expires_at: dt.datetime | None, now: dt.datetime) -> int | None:
     return max(0, min(MAX_TTL_SECONDS, int((expires_at - now).total_seconds())))
 
 
-def reminder_message(*, reminder_id: int, kind: str, title: str, body: str, data: dict[str, str], urgent: bool,
-                     tokens: tuple[str, ...], ttl_seconds: int | None) -> Message:
+def reminder_message(
+    *,
+    reminder_id: int,
+    kind: str,
+    title: str,
+    body: str,
+    data: dict[str, str],
+    urgent: bool,
+    tokens: tuple[str, ...],
+    ttl_seconds: int | None,
+) -> Message:
     """The push for one reminder; ``data`` tells the app what it is and which id to acknowledge."""
     return Message(
-        tokens=tokens, title=title, body=body,
+        tokens=tokens,
+        title=title,
+        body=body,
         data={**data, "kind": "reminder", "reminder_id": str(reminder_id), "reminder_type": kind},
         priority=Priority.HIGH if urgent else Priority.NORMAL,
-        collapse_key=f"reminder-{reminder_id}", ttl_seconds=ttl_seconds, channel_id="reminders",
+        collapse_key=f"reminder-{reminder_id}",
+        ttl_seconds=ttl_seconds,
+        channel_id="reminders",
     )
 
 
-def staff_alert_message(*, alert_id: int, subject_id: int, seq: int, title: str, body: str,
-                        tokens: tuple[str, ...]) -> Message:
+def staff_alert_message(
+    *, alert_id: int, subject_id: int, seq: int, title: str, body: str, tokens: tuple[str, ...]
+) -> Message:
     """A HIGH priority push that wakes a staff phone for a critical alert."""
     return Message(
-        tokens=tokens, title=title, body=body,
+        tokens=tokens,
+        title=title,
+        body=body,
         data={"kind": "alert", "alert_id": str(alert_id), "subject_id": str(subject_id), "seq": str(seq)},
-        priority=Priority.HIGH, collapse_key=f"alert-{alert_id}", ttl_seconds=3600, channel_id="alerts",
+        priority=Priority.HIGH,
+        collapse_key=f"alert-{alert_id}",
+        ttl_seconds=3600,
+        channel_id="alerts",
     )

@@ -194,6 +194,7 @@ def leave_return_text(label: str, return_due_at: dt.datetime) -> ReminderText:
 # Staff alert pushes
 # ---------------------------------------------------------------------------------------------
 
+
 def staff_alert_text(kind: str, subject_name: str, occurred_at: dt.datetime) -> ReminderText:
     """The push that wakes staff for a critical alert, in Chinese whatever language is active.
 
@@ -201,4 +202,6 @@ def staff_alert_text(kind: str, subject_name: str, occurred_at: dt.datetime) -> 
     """
     what = label_in(PUSH_LANGUAGE, AlertKind(kind)) if kind in AlertKind.values else kind
     severity = label_in(PUSH_LANGUAGE, AlertSeverity.CRITICAL)
-    return ReminderText(f"{severity}预警：{subject_name}", f"{what}（{local(occurred_at):%m-%d %H:%M}），请立即处置。")
+    return ReminderText(
+        f"{severity}预警：{subject_name}", f"{what}（{local(occurred_at):%m-%d %H:%M}），请立即处置。"
+    )

@@ -39,12 +39,18 @@ def pending_reminders_json_sql(subject: str) -> str:
     column of the statement around it) as one JSON array of ``[id, kind, title, body, data]``,
     for a statement that carries them along (the check-in upload: one round trip, not two).
     Its parameters: ``pending_reminders_params``."""
-    return ("(SELECT COALESCE(json_agg(json_build_array(r.id, r.kind, r.title, r.body, r.data) "  # noqa: S608
-            f"ORDER BY r.send_at, r.id), '[]') FROM ({_PENDING.format(subject=subject)}) AS r)")
+    return (
+        "(SELECT COALESCE(json_agg(json_build_array(r.id, r.kind, r.title, r.body, r.data) "  # noqa: S608
+        f"ORDER BY r.send_at, r.id), '[]') FROM ({_PENDING.format(subject=subject)}) AS r)"
+    )
 
 
 def pending_reminders_params(uploaded_at: dt.datetime) -> dict[str, Any]:
     """The parameters of the pending reminders' SQL (all but the person) for the upload ``uploaded_at``."""
     prepare = connection.ops.adapt_datetimefield_value
-    return {"reminders_now": prepare(timezone.now()), "reminders_checkin_kind": Reminder.Kind.CHECKIN,
-            "reminders_uploaded_at": prepare(uploaded_at), "reminders_limit": MAX_PENDING_IN_ANSWER}
+    return {
+        "reminders_now": prepare(timezone.now()),
+        "reminders_checkin_kind": Reminder.Kind.CHECKIN,
+        "reminders_uploaded_at": prepare(uploaded_at),
+        "reminders_limit": MAX_PENDING_IN_ANSWER,
+    }

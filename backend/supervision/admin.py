@@ -22,8 +22,16 @@ class DeviceInline(admin.TabularInline):
     model = Device
     extra = 0
     can_delete = False
-    fields = ["platform", "model", "app_version", "token_prefix", "enrolled_at", "last_seen_at", "revoked_at",
-              "revoked_reason"]
+    fields = [
+        "platform",
+        "model",
+        "app_version",
+        "token_prefix",
+        "enrolled_at",
+        "last_seen_at",
+        "revoked_at",
+        "revoked_reason",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -32,8 +40,16 @@ class DeviceInline(admin.TabularInline):
 
 @admin.register(Subject)
 class SubjectAdmin(OfficeScopedAdmin):
-    list_display = ["name", "case_number", "office", "sentence_type", "supervision_level", "status",
-                    "supervision_end", "responsible_officer"]
+    list_display = [
+        "name",
+        "case_number",
+        "office",
+        "sentence_type",
+        "supervision_level",
+        "status",
+        "supervision_end",
+        "responsible_officer",
+    ]
     list_filter = ["office", "status", "supervision_level", "sentence_type", "gender"]
     search_fields = ["name", "case_number", "home_address", "phone"]
     date_hierarchy = "supervision_start"
@@ -44,7 +60,15 @@ class SubjectAdmin(OfficeScopedAdmin):
 
 @admin.register(ReleasedPerson)
 class ReleasedPersonAdmin(OfficeScopedAdmin):
-    list_display = ["name", "office", "release_date", "status", "is_key_person", "handover_deadline", "received_at"]
+    list_display = [
+        "name",
+        "office",
+        "release_date",
+        "status",
+        "is_key_person",
+        "handover_deadline",
+        "received_at",
+    ]
     list_filter = ["office", "status", "is_key_person", "gender"]
     search_fields = ["name", "home_address", "prison", "phone"]
     date_hierarchy = "release_date"
@@ -55,8 +79,16 @@ class ReleasedPersonAdmin(OfficeScopedAdmin):
 @admin.register(Device)
 class DeviceAdmin(OfficeScopedAdmin):
     office_field = "subject__office"
-    list_display = ["subject", "platform", "model", "app_version", "token_prefix", "enrolled_at", "last_seen_at",
-                    "revoked_at"]
+    list_display = [
+        "subject",
+        "platform",
+        "model",
+        "app_version",
+        "token_prefix",
+        "enrolled_at",
+        "last_seen_at",
+        "revoked_at",
+    ]
     list_filter = ["platform", "subject__office"]
     search_fields = ["subject__name", "token_prefix", "model"]
     readonly_fields = ["subject", "token_hash", "token_prefix", "enrolled_at", "last_seen_at"]
@@ -69,4 +101,12 @@ class EnrollmentCodeAdmin(OfficeScopedAdmin):
     list_display = ["subject", "created_by", "created_at", "expires_at", "used_at", "revoked_at"]
     list_filter = ["subject__office"]
     search_fields = ["subject__name"]
-    readonly_fields = ["subject", "code_hash", "created_by", "created_at", "expires_at", "used_at", "revoked_at"]
+    readonly_fields = [
+        "subject",
+        "code_hash",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "revoked_at",
+    ]

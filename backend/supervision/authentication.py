@@ -31,7 +31,9 @@ class DeviceTokenAuthentication(BaseAuthentication):
             raise AuthenticationFailed(_("Authorization header must be 'Device <token>'."), code="bad_header")
         device = authenticate_device_token(parts[1].decode("latin-1"))
         if device is None:
-            raise AuthenticationFailed(_("Unknown or revoked device token; enroll again."), code="device_revoked")
+            raise AuthenticationFailed(
+                _("Unknown or revoked device token; enroll again."), code="device_revoked"
+            )
         return device, device
 
     def authenticate_header(self, request: Request) -> str:
@@ -52,5 +54,9 @@ class DeviceTokenScheme(OpenApiAuthenticationExtension):
     name = "DeviceToken"
 
     def get_security_definition(self, auto_schema: object) -> dict[str, str]:
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Device <device_token>`, the token returned once by POST /api/v1/mobile/enroll."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Device <device_token>`, the token returned once by POST /api/v1/mobile/enroll.",
+        }

@@ -25,15 +25,47 @@ SPAN_LON, SPAN_LAT = 0.48, 0.33  # about 43 km x 37 km at 37°N
 REGION_CODE = "371082"
 
 OFFICE_NAMES = [
-    ("chengqu", "城区司法所"), ("yatou", "崖头司法所"), ("gangwan", "港湾司法所"), ("chishan", "斥山司法所"),
-    ("ningjin", "宁津司法所"), ("lidao", "俚岛司法所"), ("chengshan", "成山司法所"), ("buliu", "埠柳司法所"),
-    ("gangxi", "港西司法所"), ("xiazhuang", "夏庄司法所"), ("laoshan", "崂山司法所"), ("yinzi", "荫子司法所"),
+    ("chengqu", "城区司法所"),
+    ("yatou", "崖头司法所"),
+    ("gangwan", "港湾司法所"),
+    ("chishan", "斥山司法所"),
+    ("ningjin", "宁津司法所"),
+    ("lidao", "俚岛司法所"),
+    ("chengshan", "成山司法所"),
+    ("buliu", "埠柳司法所"),
+    ("gangxi", "港西司法所"),
+    ("xiazhuang", "夏庄司法所"),
+    ("laoshan", "崂山司法所"),
+    ("yinzi", "荫子司法所"),
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰海波鹏飞宇浩然俊凯文博晨阳子轩"
-CRIMES = ["危险驾驶罪", "盗窃罪", "故意伤害罪", "诈骗罪", "交通肇事罪", "寻衅滋事罪", "开设赌场罪", "非法捕捞水产品罪",
-          "信用卡诈骗罪", "帮助信息网络犯罪活动罪", "掩饰、隐瞒犯罪所得罪", "非法占用农用地罪"]
-STREETS = ["成山大道", "青山路", "府新路", "观海路", "南山北路", "石岛大道", "龙山路", "海湾路", "东山路", "黄海路"]
+CRIMES = [
+    "危险驾驶罪",
+    "盗窃罪",
+    "故意伤害罪",
+    "诈骗罪",
+    "交通肇事罪",
+    "寻衅滋事罪",
+    "开设赌场罪",
+    "非法捕捞水产品罪",
+    "信用卡诈骗罪",
+    "帮助信息网络犯罪活动罪",
+    "掩饰、隐瞒犯罪所得罪",
+    "非法占用农用地罪",
+]
+STREETS = [
+    "成山大道",
+    "青山路",
+    "府新路",
+    "观海路",
+    "南山北路",
+    "石岛大道",
+    "龙山路",
+    "海湾路",
+    "东山路",
+    "黄海路",
+]
 VILLAGES = ["东村", "西村", "南庄", "北庄", "王家村", "李家庄", "海埠村", "渔港社区", "山前村", "河口村"]
 
 DEMO_PASSWORDS = {
@@ -75,8 +107,16 @@ def office_polygons(seed: int = 37) -> list[Polygon]:
     for row in range(ROWS):
         for col in range(COLS):
             i0, j0 = col * 2, row * 2
-            ring = [(i0, j0), (i0 + 1, j0), (i0 + 2, j0), (i0 + 2, j0 + 1), (i0 + 2, j0 + 2),
-                    (i0 + 1, j0 + 2), (i0, j0 + 2), (i0, j0 + 1)]
+            ring = [
+                (i0, j0),
+                (i0 + 1, j0),
+                (i0 + 2, j0),
+                (i0 + 2, j0 + 1),
+                (i0 + 2, j0 + 2),
+                (i0 + 1, j0 + 2),
+                (i0, j0 + 2),
+                (i0, j0 + 1),
+            ]
             polygons.append(Polygon([lattice[k] for k in ring]))
     return polygons
 
@@ -121,13 +161,27 @@ def load_demo_county(subjects: int = 300, released: int = 40, seed: int = 2023) 
     polygons = office_polygons()
     county = unary_union(polygons)
     bureau, _ = Office.objects.update_or_create(
-        code="bureau", defaults={"name": "荣成市司法局", "kind": Office.Kind.BUREAU, "boundary": mapping(county),
-                                 "address": "荣成市成山大道", "phone": "0631-7560000"})
+        code="bureau",
+        defaults={
+            "name": "荣成市司法局",
+            "kind": Office.Kind.BUREAU,
+            "boundary": mapping(county),
+            "address": "荣成市成山大道",
+            "phone": "0631-7560000",
+        },
+    )
     offices = []
     for (code, name), polygon in zip(OFFICE_NAMES, polygons, strict=True):
         office, _ = Office.objects.update_or_create(
-            code=code, defaults={"name": name, "kind": Office.Kind.OFFICE, "parent": bureau,
-                                 "boundary": mapping(polygon), "phone": f"0631-75{rnd.randrange(10000, 99999)}"})
+            code=code,
+            defaults={
+                "name": name,
+                "kind": Office.Kind.OFFICE,
+                "parent": bureau,
+                "boundary": mapping(polygon),
+                "phone": f"0631-75{rnd.randrange(10000, 99999)}",
+            },
+        )
         offices.append(office)
     report.offices = len(offices)
 
@@ -152,13 +206,20 @@ def load_demo_county(subjects: int = 300, released: int = 40, seed: int = 2023) 
         Subject.objects.update_or_create(
             case_number=f"(2023)鲁1082刑初{1000 + n}号",
             defaults={
-                "office": office, "responsible_officer": rnd.choice(officers[office.pk]), "name": _name(rnd),
-                "gender": "male" if male else "female", "id_number": _id_number(rnd, birth, male),
+                "office": office,
+                "responsible_officer": rnd.choice(officers[office.pk]),
+                "name": _name(rnd),
+                "gender": "male" if male else "female",
+                "id_number": _id_number(rnd, birth, male),
                 "phone": f"13{rnd.randrange(100000000, 999999999)}",
                 "home_address": f"荣成市{office.name.removesuffix('司法所')}{rnd.choice(VILLAGES)}{rnd.randrange(1, 200)}号",
-                "home_lat": lat, "home_lon": lon,
-                "sentence_type": rnd.choices([c.value for c in Subject.SentenceType], weights=[3, 80, 12, 5])[0],
-                "crime": rnd.choice(CRIMES), "supervision_start": start,
+                "home_lat": lat,
+                "home_lon": lon,
+                "sentence_type": rnd.choices([c.value for c in Subject.SentenceType], weights=[3, 80, 12, 5])[
+                    0
+                ],
+                "crime": rnd.choice(CRIMES),
+                "supervision_start": start,
                 "supervision_end": start + dt.timedelta(days=rnd.randrange(180, 1500)),
                 "supervision_level": rnd.choices([c.value for c in Subject.Level], weights=[15, 65, 20])[0],
             },
@@ -177,13 +238,24 @@ def load_demo_county(subjects: int = 300, released: int = 40, seed: int = 2023) 
         ReleasedPerson.objects.update_or_create(
             id_number=id_number,
             defaults={
-                "office": office, "responsible_officer": rnd.choice(officers[office.pk]), "name": _name(rnd),
-                "gender": "male" if male else "female", "home_address": f"荣成市{rnd.choice(STREETS)}{rnd.randrange(1, 300)}号",
-                "home_lat": lat, "home_lon": lon, "crime": rnd.choice(CRIMES), "prison": "山东省潍北监狱",
-                "release_date": release, "resettlement_end": release + dt.timedelta(days=5 * 365),
+                "office": office,
+                "responsible_officer": rnd.choice(officers[office.pk]),
+                "name": _name(rnd),
+                "gender": "male" if male else "female",
+                "home_address": f"荣成市{rnd.choice(STREETS)}{rnd.randrange(1, 300)}号",
+                "home_lat": lat,
+                "home_lon": lon,
+                "crime": rnd.choice(CRIMES),
+                "prison": "山东省潍北监狱",
+                "release_date": release,
+                "resettlement_end": release + dt.timedelta(days=5 * 365),
                 "handover_deadline": timezone.make_aware(dt.datetime.combine(release, dt.time(18, 0))),
-                "received_at": timezone.make_aware(dt.datetime.combine(release, dt.time(10, 30))) if received else None,
-                "status": ReleasedPerson.Status.IN_RESETTLEMENT if received else ReleasedPerson.Status.AWAITING_HANDOVER,
+                "received_at": timezone.make_aware(dt.datetime.combine(release, dt.time(10, 30)))
+                if received
+                else None,
+                "status": ReleasedPerson.Status.IN_RESETTLEMENT
+                if received
+                else ReleasedPerson.Status.AWAITING_HANDOVER,
                 "is_key_person": rnd.random() < 0.15,
             },
         )

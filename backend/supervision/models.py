@@ -19,7 +19,9 @@ from backend.supervision.identity import id_number_problem, mask_id_number
 def validate_id_number(value: str) -> None:
     problem = id_number_problem(value)
     if problem:
-        raise ValidationError(_("Identity number %(problem)s."), params={"problem": _(problem)}, code="invalid")
+        raise ValidationError(
+            _("Identity number %(problem)s."), params={"problem": _(problem)}, code="invalid"
+        )
 
 
 class Gender(models.TextChoices):
@@ -32,8 +34,12 @@ class PersonBase(models.Model):
 
     office = models.ForeignKey(Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="+")
     responsible_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible officer"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible officer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     name = models.CharField(_("full name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
@@ -81,10 +87,12 @@ class Subject(PersonBase):
     crime = models.CharField(_("crime"), max_length=100, blank=True)
     supervision_start = models.DateField(_("supervision starts"))
     supervision_end = models.DateField(_("supervision ends"))
-    supervision_level = models.CharField(_("supervision level"), max_length=10, choices=Level.choices,
-                                         default=Level.NORMAL)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.IN_SUPERVISION,
-                              db_index=True)
+    supervision_level = models.CharField(
+        _("supervision level"), max_length=10, choices=Level.choices, default=Level.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.IN_SUPERVISION, db_index=True
+    )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
@@ -93,8 +101,10 @@ class Subject(PersonBase):
         ordering = ["office_id", "name", "id"]
         indexes = [models.Index(fields=["office", "status"], name="subject_office_status")]
         constraints = [
-            models.CheckConstraint(name="subject_period_is_ordered",
-                                   condition=models.Q(supervision_end__gte=models.F("supervision_start"))),
+            models.CheckConstraint(
+                name="subject_period_is_ordered",
+                condition=models.Q(supervision_end__gte=models.F("supervision_start")),
+            ),
         ]
 
     def clean(self) -> None:
@@ -118,8 +128,9 @@ class ReleasedPerson(PersonBase):
     handover_deadline = models.DateTimeField(_("handover deadline"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     is_key_person = models.BooleanField(_("key person (重点人员)"), default=False, db_index=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.AWAITING_HANDOVER, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.AWAITING_HANDOVER, db_index=True
+    )
 
     class Meta:
         verbose_name = _("released person")
@@ -130,11 +141,17 @@ class ReleasedPerson(PersonBase):
 class EnrollmentCode(models.Model):
     """A one-time code staff give a subject to enroll a phone; only its hash is stored."""
 
-    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.CASCADE,
-                                related_name="enrollment_codes")
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="enrollment_codes"
+    )
     code_hash = models.CharField(_("code hash"), max_length=64, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
@@ -157,7 +174,9 @@ class Device(models.Model):
         IOS = "ios", "iOS"
         HARMONY = "harmony", "HarmonyOS"
 
-    subject = models.ForeignKey(Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="devices")
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="devices"
+    )
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
     token_prefix = models.CharField(_("token prefix"), max_length=8, help_text=_("to tell tokens apart"))
     platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
@@ -175,8 +194,11 @@ class Device(models.Model):
         verbose_name_plural = _("phones")
         ordering = ["-enrolled_at"]
         constraints = [
-            models.UniqueConstraint(fields=["subject"], condition=models.Q(revoked_at__isnull=True),
-                                    name="one_active_phone_per_subject"),
+            models.UniqueConstraint(
+                fields=["subject"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_active_phone_per_subject",
+            ),
         ]
 
     def __str__(self) -> str:

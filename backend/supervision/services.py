@@ -56,9 +56,12 @@ def issue_enrollment_code(subject: Subject, issued_by: User) -> IssuedCode:
     code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
     with transaction.atomic():
         EnrollmentCode.objects.filter(subject=subject, used_at__isnull=True, revoked_at__isnull=True).update(
-            revoked_at=now)
+            revoked_at=now
+        )
         record = EnrollmentCode.objects.create(
-            subject=subject, code_hash=_digest(code), created_by=issued_by,
+            subject=subject,
+            code_hash=_digest(code),
+            created_by=issued_by,
             expires_at=now + timedelta(hours=settings.ENROLLMENT_CODE_TTL_HOURS),
         )
     return IssuedCode(code=code, expires_at=record.expires_at, record=record)
@@ -71,17 +74,24 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
     both win, on SQLite or PostgreSQL.
     """
     now = timezone.now()
-    record = EnrollmentCode.objects.select_related("subject").filter(code_hash=_digest(normalise_code(code))).first()
+    record = (
+        EnrollmentCode.objects.select_related("subject")
+        .filter(code_hash=_digest(normalise_code(code)))
+        .first()
+    )
     if record is None:
         raise ValidationError({"code": [_("This enrollment code is not valid.")]}, code="invalid_code")
     if record.used_at is not None:
         raise ValidationError({"code": [_("This enrollment code has already been used.")]}, code="code_used")
     if record.revoked_at is not None:
-        raise ValidationError({"code": [_("This enrollment code was replaced by a newer one.")]},
-                              code="code_replaced")
+        raise ValidationError(
+            {"code": [_("This enrollment code was replaced by a newer one.")]}, code="code_replaced"
+        )
     if record.expires_at <= now:
-        raise ValidationError({"code": [_("This enrollment code has expired; ask your officer for a new one.")]},
-                              code="code_expired")
+        raise ValidationError(
+            {"code": [_("This enrollment code has expired; ask your officer for a new one.")]},
+            code="code_expired",
+        )
     subject = record.subject
     if subject.status != Subject.Status.IN_SUPERVISION:
         raise ValidationError({"code": [_("This person's supervision has ended.")]}, code="ended")
@@ -90,21 +100,29 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
         with transaction.atomic():
             claimed = EnrollmentCode.objects.filter(pk=record.pk, used_at__isnull=True).update(used_at=now)
             if not claimed:
-                raise ValidationError({"code": [_("This enrollment code has already been used.")]},
-                                      code="code_used")
+                raise ValidationError(
+                    {"code": [_("This enrollment code has already been used.")]}, code="code_used"
+                )
             Device.objects.filter(subject=subject, revoked_at__isnull=True).update(
-                revoked_at=now, revoked_reason="replaced by a newly enrolled phone")
+                revoked_at=now, revoked_reason="replaced by a newly enrolled phone"
+            )
             phone = Device.objects.create(
-                subject=subject, token_hash=_digest(token), token_prefix=token[:8],
-                platform=device["platform"], model=device.get("model", ""),
-                os_version=device.get("os_version", ""), app_version=device.get("app_version", ""),
-                push_token=device.get("push_token") or "", last_seen_at=now,
+                subject=subject,
+                token_hash=_digest(token),
+                token_prefix=token[:8],
+                platform=device["platform"],
+                model=device.get("model", ""),
+                os_version=device.get("os_version", ""),
+                app_version=device.get("app_version", ""),
+                push_token=device.get("push_token") or "",
+                last_seen_at=now,
             )
             # Monitoring starts watching the phone (a phone that never checks in is still watched).
             phone_enrolled.send(sender=Device, device=phone, subject=subject)
     except IntegrityError as exc:  # a concurrent enrollment for the same subject won the race
-        raise ValidationError({"code": [_("This enrollment code has already been used.")]},
-                              code="code_used") from exc
+        raise ValidationError(
+            {"code": [_("This enrollment code has already been used.")]}, code="code_used"
+        ) from exc
     return Enrollment(device=phone, device_token=token)
 
 
@@ -113,8 +131,10 @@ _LAST_SEEN = DEVICE_COLUMNS.index("last_seen_at")
 
 def active_device_params(token: str | None = None, device_id: int | None = None) -> dict[str, Any]:
     """The parameters of ``sql.active_device_sql``: the phone by its token (hashed) or its id."""
-    return {"device_key": _digest(token) if token is not None else device_id,
-            "in_supervision": Subject.Status.IN_SUPERVISION}
+    return {
+        "device_key": _digest(token) if token is not None else device_id,
+        "in_supervision": Subject.Status.IN_SUPERVISION,
+    }
 
 
 _DEVICE_SQL = active_device_sql("token_hash")
@@ -165,5 +185,6 @@ def end_supervision(subject: Subject) -> Subject:
         subject.ended_at = now
         subject.save(update_fields=["status", "ended_at", "updated_at"])
         Device.objects.filter(subject=subject, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_reason="supervision ended")
+            revoked_at=now, revoked_reason="supervision ended"
+        )
     return subject

@@ -33,7 +33,9 @@ def active_device_sql(key: str) -> str:
     Table and column names only; the values are parameters.
     """
     assert key in ("token_hash", "id")
-    return (f"SELECT {', '.join(f'd.{c} AS d_{c}' for c in DEVICE_COLUMNS)}, "  # noqa: S608
-            f"{', '.join(f's.{c} AS s_{c}' for c in SUBJECT_COLUMNS)} "
-            f"FROM {Device._meta.db_table} d JOIN {Subject._meta.db_table} s ON s.id = d.subject_id "
-            f"WHERE d.{key} = %(device_key)s AND d.revoked_at IS NULL AND s.status = %(in_supervision)s")
+    return (
+        f"SELECT {', '.join(f'd.{c} AS d_{c}' for c in DEVICE_COLUMNS)}, "  # noqa: S608
+        f"{', '.join(f's.{c} AS s_{c}' for c in SUBJECT_COLUMNS)} "
+        f"FROM {Device._meta.db_table} d JOIN {Subject._meta.db_table} s ON s.id = d.subject_id "
+        f"WHERE d.{key} = %(device_key)s AND d.revoked_at IS NULL AND s.status = %(in_supervision)s"
+    )

@@ -15,11 +15,17 @@ pytestmark = pytest.mark.django_db
 def test_reading_a_subject_is_logged_with_who_what_when_where(officer_a: Any, subject_a: Any) -> None:
     from backend.audit.models import AccessLog
 
-    client_for(officer_a).get(f"/api/v1/subjects/{subject_a.pk}", REMOTE_ADDR="10.1.2.3",
-                              HTTP_USER_AGENT="console/1.0")
+    client_for(officer_a).get(
+        f"/api/v1/subjects/{subject_a.pk}", REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="console/1.0"
+    )
     entry = AccessLog.objects.get(action="read")
     assert (entry.actor, entry.resource, entry.object_id) == (officer_a, "subject", str(subject_a.pk))
-    assert (entry.ip, entry.user_agent, entry.outcome, entry.status_code) == ("10.1.2.3", "console/1.0", "ok", 200)
+    assert (entry.ip, entry.user_agent, entry.outcome, entry.status_code) == (
+        "10.1.2.3",
+        "console/1.0",
+        "ok",
+        200,
+    )
     assert entry.actor_office_id == officer_a.office_id and entry.at is not None
 
 
@@ -38,8 +44,11 @@ def test_writes_and_denied_reads_are_logged(officer_a: Any, subject_a: Any, subj
     client.get(f"/api/v1/subjects/{subject_b.pk}")
     client.post(f"/api/v1/subjects/{subject_a.pk}/enrollment-code")
     outcomes = list(AccessLog.objects.order_by("id").values_list("action", "object_id", "outcome"))
-    assert outcomes == [("update", str(subject_a.pk), "ok"), ("read", str(subject_b.pk), "not_found"),
-                        ("action", str(subject_a.pk), "ok")]
+    assert outcomes == [
+        ("update", str(subject_a.pk), "ok"),
+        ("read", str(subject_b.pk), "not_found"),
+        ("action", str(subject_a.pk), "ok"),
+    ]
 
 
 def test_the_log_is_append_only(officer_a: Any, subject_a: Any) -> None:
@@ -58,7 +67,9 @@ def test_the_log_is_append_only(officer_a: Any, subject_a: Any) -> None:
         AccessLog.objects.all().delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database trigger exists on PostgreSQL only")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the database trigger exists on PostgreSQL only"
+)
 def test_postgresql_refuses_raw_updates(officer_a: Any, subject_a: Any) -> None:
     from django.db import DatabaseError, transaction
 

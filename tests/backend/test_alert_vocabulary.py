@@ -27,8 +27,13 @@ SPEC = Path(__file__).resolve().parents[2] / "mobile_api_spec" / "openapi.yaml"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LANGUAGES = ("zh-hans", "en")
 # The Alert model's field of each vocabulary.
-FIELDS = {"category": "category", "kind": "kind", "severity": "severity", "status": "status",
-          "resolution": "resolution"}
+FIELDS = {
+    "category": "category",
+    "kind": "kind",
+    "severity": "severity",
+    "status": "status",
+    "resolution": "resolution",
+}
 VOCABULARIES = sorted(ALERT_VOCABULARIES.items())
 
 
@@ -43,14 +48,20 @@ def labels_in(language: str, vocabulary: type[models.TextChoices]) -> dict[str, 
 
 
 @pytest.mark.parametrize(("name", "vocabulary"), VOCABULARIES)
-def test_every_member_has_one_chinese_and_one_english_label(name: str, vocabulary: type[models.TextChoices]) -> None:
+def test_every_member_has_one_chinese_and_one_english_label(
+    name: str, vocabulary: type[models.TextChoices]
+) -> None:
     chinese, english = labels_in("zh-hans", vocabulary), labels_in("en", vocabulary)
     for value in vocabulary.values:
         assert CJK.search(chinese[value]), f"{name}.{value}: {chinese[value]!r} is not translated to Chinese"
-        assert english[value].strip() and english[value] != chinese[value], f"{name}.{value}: no English label"
+        assert english[value].strip() and english[value] != chinese[value], (
+            f"{name}.{value}: no English label"
+        )
     # Two members with one label could not be told apart wherever they are shown.
     for language, found in (("zh-hans", chinese), ("en", english)):
-        assert len(set(found.values())) == len(found), f"{name}: two members share a label in {language}: {found}"
+        assert len(set(found.values())) == len(found), (
+            f"{name}: two members share a label in {language}: {found}"
+        )
 
 
 def test_the_alert_model_reads_the_vocabularies() -> None:
@@ -78,12 +89,14 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("name", "vocabulary"), VOCABULARIES)
-def test_the_published_spec_lists_every_member_with_its_english_label(name: str,
-                                                                     vocabulary: type[models.TextChoices]) -> None:
+def test_the_published_spec_lists_every_member_with_its_english_label(
+    name: str, vocabulary: type[models.TextChoices]
+) -> None:
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     schema = _resolve(spec, spec["components"]["schemas"]["Alert"]["properties"][FIELDS[name]])
     assert [value for value in schema["enum"] if value] == list(vocabulary.values), (
-        f"{name}: the spec's enum differs from the vocabulary: run `make spec`")
+        f"{name}: the spec's enum differs from the vocabulary: run `make spec`"
+    )
     for value, label in labels_in("en", vocabulary).items():
         assert f"* `{value}` - {label}" in schema["description"], f"{name}.{value}: run `make spec`"
 
@@ -94,7 +107,9 @@ def test_the_api_serializers_offer_every_member() -> None:
     fields = AlertSerializer().fields
     for name, vocabulary in ALERT_VOCABULARIES.items():
         assert [value for value in fields[FIELDS[name]].choices if value] == list(vocabulary.values), name
-    assert list(ResolveAlertSerializer().fields["resolution"].choices) == list(ALERT_VOCABULARIES["resolution"].values)
+    assert list(ResolveAlertSerializer().fields["resolution"].choices) == list(
+        ALERT_VOCABULARIES["resolution"].values
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,14 +122,26 @@ def test_the_api_serializers_offer_every_member() -> None:
 def test_the_admin_filters_and_form_show_every_member(language: str, sysadmin: Any, subject_a: Any) -> None:
     from backend.monitoring.models import Alert
 
-    alert = Alert.objects.create(seq=1, dedupe_key="vocabulary", category="position", kind="left_zone",
-                                 severity="critical", subject=subject_a, office=subject_a.office,
-                                 occurred_at=timezone.now() - dt.timedelta(minutes=1))
+    alert = Alert.objects.create(
+        seq=1,
+        dedupe_key="vocabulary",
+        category="position",
+        kind="left_zone",
+        severity="critical",
+        subject=subject_a,
+        office=subject_a.office,
+        occurred_at=timezone.now() - dt.timedelta(minutes=1),
+    )
     client = Client()
     client.force_login(sysadmin)
-    changelist = html.unescape(client.get("/admin/monitoring/alert/", HTTP_ACCEPT_LANGUAGE=language).content.decode())
-    change = html.unescape(client.get(f"/admin/monitoring/alert/{alert.pk}/change/",
-                                      HTTP_ACCEPT_LANGUAGE=language).content.decode())
+    changelist = html.unescape(
+        client.get("/admin/monitoring/alert/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    )
+    change = html.unescape(
+        client.get(
+            f"/admin/monitoring/alert/{alert.pk}/change/", HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode()
+    )
     from backend.monitoring.admin import AlertAdmin
 
     for name, vocabulary in ALERT_VOCABULARIES.items():

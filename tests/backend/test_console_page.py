@@ -38,7 +38,16 @@ def test_it_serves_the_console_to_anyone() -> None:
 def test_it_speaks_chinese_by_default() -> None:
     html = get_console().content.decode()
     assert '<html lang="zh-Hans">' in html
-    for text in ("实时预警台", "工作人员登录", "待处理预警", "误报", "口头警告", "提请训诫", "提请警告", "上报"):
+    for text in (
+        "实时预警台",
+        "工作人员登录",
+        "待处理预警",
+        "误报",
+        "口头警告",
+        "提请训诫",
+        "提请警告",
+        "上报",
+    ):
         assert text in html
 
 
@@ -58,15 +67,25 @@ def test_it_gives_the_script_its_configuration() -> None:
     assert config["ws"] == "/ws/console/"
     assert config["tiles"] == {"urls": [], "subdomains": ["a", "b", "c"], "attribution": "", "maxZoom": 18}
     assert config["labels"]["kind"]["entered_zone"] == "进入禁止区域"
-    assert set(config["labels"]["resolution"]) == {"false_alarm", "verbal_warning", "reprimand_proposal",
-                                                   "warning_proposal", "escalated", "other"}
+    assert set(config["labels"]["resolution"]) == {
+        "false_alarm",
+        "verbal_warning",
+        "reprimand_proposal",
+        "warning_proposal",
+        "escalated",
+        "other",
+    }
 
 
 def test_it_references_only_its_own_static_files_and_they_exist() -> None:
     html = get_console().content.decode()
     static = referenced_static_files(html)
-    assert {"/static/console/console.js", "/static/console/console.css", "/static/leaflet/leaflet.js",
-            "/static/leaflet/leaflet.css"} <= set(static)
+    assert {
+        "/static/console/console.js",
+        "/static/console/console.css",
+        "/static/leaflet/leaflet.js",
+        "/static/leaflet/leaflet.css",
+    } <= set(static)
     # Leaflet before the console's script (both deferred, so they run in this order), and its
     # stylesheet before the console's, which restyles its shapes and controls.
     assert static.index("/static/leaflet/leaflet.js") < static.index("/static/console/console.js")
@@ -98,8 +117,14 @@ def test_its_font_stack_names_the_common_chinese_system_fonts() -> None:
     stack = re.search(r"--font:\s*([^;]+);", css)
     assert stack is not None and "font: 14px/1.5 var(--font)" in css
     families = [name.strip().strip('"') for name in stack.group(1).split(",")]
-    chinese = ["PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC",
-               "WenQuanYi Micro Hei"]
+    chinese = [
+        "PingFang SC",
+        "Hiragino Sans GB",
+        "Microsoft YaHei",
+        "Noto Sans CJK SC",
+        "Source Han Sans SC",
+        "WenQuanYi Micro Hei",
+    ]
     assert [name for name in families if name in chinese] == chinese
     assert families[-1] == "sans-serif"
 
@@ -133,26 +158,41 @@ def test_its_content_security_policy_allows_this_server_alone_without_tiles() ->
     assert "script-src" not in policy and "style-src" not in policy  # 'self' only, from default-src
 
 
-TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}"
-            "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY")
+TIANDITU = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}"
+    "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY"
+)
 
 
-@override_settings(MAP_TILE_URLS=[TIANDITU.replace("{layer}", "vec"), TIANDITU.replace("{layer}", "cva")],
-                   MAP_TILE_SUBDOMAINS=["0", "1", "2"], MAP_TILE_ATTRIBUTION="© 天地图", MAP_TILE_MAX_ZOOM=18)
+@override_settings(
+    MAP_TILE_URLS=[TIANDITU.replace("{layer}", "vec"), TIANDITU.replace("{layer}", "cva")],
+    MAP_TILE_SUBDOMAINS=["0", "1", "2"],
+    MAP_TILE_ATTRIBUTION="© 天地图",
+    MAP_TILE_MAX_ZOOM=18,
+)
 def test_a_configured_base_layer_reaches_the_script_and_its_hosts_the_policy() -> None:
     response = get_console()
     html = response.content.decode()
     raw = re.search(r'<script id="console-config" type="application/json">(.*?)</script>', html, re.S)
     assert raw is not None
     tiles = json.loads(raw.group(1))["tiles"]
-    assert tiles["urls"][1].startswith("https://t{s}.tianditu.gov.cn/cva_w/wmts?") and tiles["urls"][1].endswith("&tk=KEY")
+    assert tiles["urls"][1].startswith("https://t{s}.tianditu.gov.cn/cva_w/wmts?") and tiles["urls"][
+        1
+    ].endswith("&tk=KEY")
     assert tiles["subdomains"] == ["0", "1", "2"] and tiles["attribution"] == "© 天地图"
-    assert directives(response)["img-src"] == ["'self'", "data:", "https://t0.tianditu.gov.cn",
-                                               "https://t1.tianditu.gov.cn", "https://t2.tianditu.gov.cn"]
+    assert directives(response)["img-src"] == [
+        "'self'",
+        "data:",
+        "https://t0.tianditu.gov.cn",
+        "https://t1.tianditu.gov.cn",
+        "https://t2.tianditu.gov.cn",
+    ]
 
 
 def test_tile_origins_keep_ports_and_ignore_paths_and_queries() -> None:
     assert tile_origins(["http://127.0.0.1:8081/{z}/{x}/{y}.png"], ["a"]) == ["http://127.0.0.1:8081"]
     assert tile_origins(["https://{s}.tiles.example.org/{z}/{x}/{y}.png?v={s}"], ["a", "b"]) == [
-        "https://a.tiles.example.org", "https://b.tiles.example.org"]
+        "https://a.tiles.example.org",
+        "https://b.tiles.example.org",
+    ]
     assert tile_origins([], ["a"]) == []

@@ -31,19 +31,28 @@ class _Terminal(io.StringIO):
 
 def _noinput(monkeypatch: Any) -> None:
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
-    call_command("createsuperuser", interactive=False, username="root", email="root@example.org",
-                 stdout=io.StringIO())
+    call_command(
+        "createsuperuser", interactive=False, username="root", email="root@example.org", stdout=io.StringIO()
+    )
 
 
 def _interactive(monkeypatch: Any) -> None:
-    answers = {"用户名": "root", "Username": "root", "电子邮件": "root@example.org", "Email": "root@example.org"}
+    answers = {
+        "用户名": "root",
+        "Username": "root",
+        "电子邮件": "root@example.org",
+        "Email": "root@example.org",
+    }
 
     def answer(prompt: str) -> str:
         return next(value for key, value in answers.items() if key.lower() in prompt.lower())
 
-    with mock.patch("builtins.input", side_effect=answer), \
-            mock.patch("django.contrib.auth.management.commands.createsuperuser.getpass.getpass",
-                       return_value=PASSWORD):
+    with (
+        mock.patch("builtins.input", side_effect=answer),
+        mock.patch(
+            "django.contrib.auth.management.commands.createsuperuser.getpass.getpass", return_value=PASSWORD
+        ),
+    ):
         call_command("createsuperuser", interactive=True, stdin=_Terminal(), stdout=io.StringIO())
 
 
@@ -73,8 +82,9 @@ def test_the_superuser_logs_in_to_the_admin(root: Any) -> None:
 
 def test_the_superuser_logs_in_to_the_api_and_the_console(root: Any) -> None:
     client = Client()
-    response = client.post("/api/v1/auth/login", {"username": "root", "password": PASSWORD},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/login", {"username": "root", "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
     user = response.json()["user"]
     assert user["role"] == "sysadmin" and user["office"] is None
@@ -83,9 +93,14 @@ def test_the_superuser_logs_in_to_the_api_and_the_console(root: Any) -> None:
     assert client.get("/api/v1/auth/me").json()["username"] == "root"
 
 
-def test_the_superuser_sees_and_changes_subjects_of_every_office(root: Any, subject_a: Any, subject_b: Any) -> None:
-    token = APIClient().post("/api/v1/auth/login", {"username": "root", "password": PASSWORD},
-                             format="json").json()["token"]
+def test_the_superuser_sees_and_changes_subjects_of_every_office(
+    root: Any, subject_a: Any, subject_b: Any
+) -> None:
+    token = (
+        APIClient()
+        .post("/api/v1/auth/login", {"username": "root", "password": PASSWORD}, format="json")
+        .json()["token"]
+    )
     script = APIClient()
     script.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response = script.get("/api/v1/subjects")

@@ -13,8 +13,13 @@ from tests.conftest import client_for, device_client
 
 pytestmark = pytest.mark.django_db
 
-DEVICE = {"platform": "android", "model": "HUAWEI Mate 60", "os_version": "HarmonyOS 4", "app_version": "1.2.0",
-          "push_token": "fcm-token-1"}
+DEVICE = {
+    "platform": "android",
+    "model": "HUAWEI Mate 60",
+    "os_version": "HarmonyOS 4",
+    "app_version": "1.2.0",
+    "push_token": "fcm-token-1",
+}
 
 
 def issue_code(officer: Any, subject: Any) -> str:
@@ -24,7 +29,9 @@ def issue_code(officer: Any, subject: Any) -> str:
 
 
 def enroll(code: str, device: dict[str, Any] | None = None) -> Any:
-    return client_for(None).post("/api/v1/mobile/enroll", {"code": code, "device": device or DEVICE}, format="json")
+    return client_for(None).post(
+        "/api/v1/mobile/enroll", {"code": code, "device": device or DEVICE}, format="json"
+    )
 
 
 def test_a_code_enrolls_a_phone_and_the_token_authenticates_it(officer_a: Any, subject_a: Any) -> None:
@@ -90,13 +97,16 @@ def test_an_unknown_code_is_a_field_error_not_a_500(db: Any) -> None:
     assert response.json()["errors"]["code"]
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "code"),
-    ({"code": "ABC"}, "device"),
-    ({"code": "ABC", "device": {"platform": "symbian"}}, "device.platform"),
-    ({"code": "ABC", "device": "android"}, "device.non_field_errors"),
-    ([1, 2], "non_field_errors"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "code"),
+        ({"code": "ABC"}, "device"),
+        ({"code": "ABC", "device": {"platform": "symbian"}}, "device.platform"),
+        ({"code": "ABC", "device": "android"}, "device.non_field_errors"),
+        ([1, 2], "non_field_errors"),
+    ],
+)
 def test_malformed_enrollment_bodies_get_field_errors(db: Any, body: Any, field: str) -> None:
     response = client_for(None).post("/api/v1/mobile/enroll", body, format="json")
     assert response.status_code == 400
@@ -111,8 +121,9 @@ def test_invalid_json_is_a_400(db: Any) -> None:
 
 def test_enrolling_a_new_phone_revokes_the_old_one(officer_a: Any, subject_a: Any) -> None:
     old_token = enroll(issue_code(officer_a, subject_a)).json()["device_token"]
-    new_token = enroll(issue_code(officer_a, subject_a), {**DEVICE, "model": "iPhone 15", "platform": "ios"}).json()[
-        "device_token"]
+    new_token = enroll(
+        issue_code(officer_a, subject_a), {**DEVICE, "model": "iPhone 15", "platform": "ios"}
+    ).json()["device_token"]
     assert device_client(old_token).get("/api/v1/mobile/me").status_code == 401
     assert device_client(new_token).get("/api/v1/mobile/me").status_code == 200
     devices = client_for(officer_a).get(f"/api/v1/subjects/{subject_a.pk}/devices").json()["results"]
@@ -121,8 +132,9 @@ def test_enrolling_a_new_phone_revokes_the_old_one(officer_a: Any, subject_a: An
 
 def test_staff_can_revoke_a_phone(officer_a: Any, subject_a: Any) -> None:
     token = enroll(issue_code(officer_a, subject_a)).json()["device_token"]
-    response = client_for(officer_a).post(f"/api/v1/subjects/{subject_a.pk}/revoke-device", {"reason": "手机丢失"},
-                                          format="json")
+    response = client_for(officer_a).post(
+        f"/api/v1/subjects/{subject_a.pk}/revoke-device", {"reason": "手机丢失"}, format="json"
+    )
     assert response.status_code == 200
     assert device_client(token).get("/api/v1/mobile/me").status_code == 401
 
@@ -140,8 +152,17 @@ def test_me_tells_nothing_about_anyone_else(officer_a: Any, subject_a: Any, subj
     flat = str(body)
     assert subject_b.name not in flat
     assert subject_a.id_number not in flat  # not even its own identity number
-    assert set(body) == {"subject_id", "name", "status", "supervision_level", "supervision_start",
-                         "supervision_end", "office", "responsible_officer", "device_id"}
+    assert set(body) == {
+        "subject_id",
+        "name",
+        "status",
+        "supervision_level",
+        "supervision_start",
+        "supervision_end",
+        "office",
+        "responsible_officer",
+        "device_id",
+    }
 
 
 def test_a_phone_cannot_use_staff_endpoints(officer_a: Any, subject_a: Any) -> None:

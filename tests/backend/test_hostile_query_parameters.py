@@ -19,24 +19,57 @@ pytestmark = pytest.mark.django_db
 
 OPERATIONS = sorted(
     (path, [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"])
-    for path, item in load_spec()["paths"].items() for method, operation in item.items()
-    if method == "get" and "{" not in path and any(p.get("in") == "query" for p in operation.get("parameters", [])))
+    for path, item in load_spec()["paths"].items()
+    for method, operation in item.items()
+    if method == "get"
+    and "{" not in path
+    and any(p.get("in") == "query" for p in operation.get("parameters", []))
+)
 
 HOSTILE = st.one_of(
-    st.sampled_from(["99999999999999999999", "9223372036854775807", "9223372036854775808", "-9223372036854775809",
-                     "-2.4e228", "1e23", "1e308", "NaN", "-1", "0", "0x10", "", " ", "\x00", "a\x00", "true",
-                     "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00", "9999-12-31", "0001-01-01",
-                     "2026-13-45T25:61:61Z", "2026-12-05T10:00:00+25:00", "\ud800",
-                     "0306-06-07T12:00:58+16:18", "2026-06-07T12:00:58+16:18", "2026-06-07T12:00:58-23:59"]),
-    st.integers().map(str), st.floats().map(repr), st.datetimes().map(lambda d: d.isoformat() + "-01:00"),
-    st.text(max_size=8))
+    st.sampled_from(
+        [
+            "99999999999999999999",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "-2.4e228",
+            "1e23",
+            "1e308",
+            "NaN",
+            "-1",
+            "0",
+            "0x10",
+            "",
+            " ",
+            "\x00",
+            "a\x00",
+            "true",
+            "9999-12-31T23:59:59-01:00",
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31",
+            "0001-01-01",
+            "2026-13-45T25:61:61Z",
+            "2026-12-05T10:00:00+25:00",
+            "\ud800",
+            "0306-06-07T12:00:58+16:18",
+            "2026-06-07T12:00:58+16:18",
+            "2026-06-07T12:00:58-23:59",
+        ]
+    ),
+    st.integers().map(str),
+    st.floats().map(repr),
+    st.datetimes().map(lambda d: d.isoformat() + "-01:00"),
+    st.text(max_size=8),
+)
 
 
 @pytest.mark.parametrize(("path", "names"), OPERATIONS)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_hostile_query_values_never_reach_the_database_unchecked(bureau_head: Any, subject_a: Any, path: str,
-                                                                 names: list[str], data: Any) -> None:
+def test_hostile_query_values_never_reach_the_database_unchecked(
+    bureau_head: Any, subject_a: Any, path: str, names: list[str], data: Any
+) -> None:
     chosen = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
     query = {name: data.draw(HOSTILE) for name in chosen}
     client = client_for(bureau_head)

@@ -18,8 +18,12 @@ from tests.openapi_helpers import load_spec
 
 pytestmark = pytest.mark.django_db
 
-OPERATIONS = sorted((path, method) for path, item in load_spec()["paths"].items() for method, operation in item.items()
-                    if isinstance(operation, dict) and "requestBody" in operation)
+OPERATIONS = sorted(
+    (path, method)
+    for path, item in load_spec()["paths"].items()
+    for method, operation in item.items()
+    if isinstance(operation, dict) and "requestBody" in operation
+)
 
 
 @pytest.fixture
@@ -32,13 +36,22 @@ def callers(subject_a: Any, officer_a: Any, bureau_head: Any, office_a: Any) -> 
     from tests.backend.monitoring.helpers import circle_zone
 
     _device, token = enroll_phone(subject_a, officer_a)
-    alert = raise_alert(subject_a, kind="offline", severity="warning", occurred_at=timezone.now(), dedupe_key="x")
-    ids = {"subjects": subject_a.pk, "zones": circle_zone(subject_a, 37.1, 122.3, 200).pk, "alerts": alert.pk,
-           "released-persons": make_released_person(office_a).pk, "offices": office_a.pk}
+    alert = raise_alert(
+        subject_a, kind="offline", severity="warning", occurred_at=timezone.now(), dedupe_key="x"
+    )
+    ids = {
+        "subjects": subject_a.pk,
+        "zones": circle_zone(subject_a, 37.1, 122.3, 200).pk,
+        "alerts": alert.pk,
+        "released-persons": make_released_person(office_a).pk,
+        "offices": office_a.pk,
+    }
     return {"phone": device_client(token), "staff": client_for(bureau_head), "ids": ids}
 
 
-def call(callers: dict[str, Any], path: str, method: str, body: bytes, content_type: str = "application/json") -> Any:
+def call(
+    callers: dict[str, Any], path: str, method: str, body: bytes, content_type: str = "application/json"
+) -> Any:
     from backend.accounts.api.views import LoginView
     from backend.supervision.api.views import EnrollView
 
@@ -48,7 +61,10 @@ def call(callers: dict[str, Any], path: str, method: str, body: bytes, content_t
     client = callers["phone"] if "/mobile/" in path else callers["staff"]
     client.raise_request_exception = False
     # Hundreds of bodies from one client: the login and enrollment throttles would answer 429.
-    with mock.patch.object(EnrollView, "throttle_classes", []), mock.patch.object(LoginView, "throttle_classes", []):
+    with (
+        mock.patch.object(EnrollView, "throttle_classes", []),
+        mock.patch.object(LoginView, "throttle_classes", []),
+    ):
         return getattr(client, method)(path, data=body, content_type=content_type)
 
 
@@ -63,8 +79,9 @@ def assert_error_shape(response: Any, status: int | None = None) -> dict[str, An
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)
-def test_a_body_nested_past_the_limit_is_refused_before_it_is_parsed(callers: dict[str, Any], path: str,
-                                                                     method: str) -> None:
+def test_a_body_nested_past_the_limit_is_refused_before_it_is_parsed(
+    callers: dict[str, Any], path: str, method: str
+) -> None:
     for depth in (MAX_JSON_DEPTH + 1, 100_000):
         body = b'{"a":' + b"[" * depth + b"]" * depth + b"}"
         answer = assert_error_shape(call(callers, path, method, body), 400)
@@ -86,9 +103,11 @@ def test_a_body_that_is_not_json_is_a_415(callers: dict[str, Any], path: str, me
 
 
 BAD_TEXT = st.sampled_from(["\x00", "a\x00b", "\ud800", "x\udfff", "\udc00\ud800"])
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                                          max_size=3), max_leaves=8)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @st.composite
@@ -97,19 +116,46 @@ def bodies_with_bad_text(draw: Any) -> tuple[str, Any]:
     bad = draw(BAD_TEXT)
     value: Any = bad
     for _level in range(draw(st.integers(0, 4))):
-        value = draw(st.sampled_from([lambda v: [v], lambda v: {"k": v}, lambda v: {v: 1} if isinstance(v, str) else [v]]))(value)
-    body = draw(st.dictionaries(st.sampled_from(["name", "note", "checkins", "geometry", "schedule", "reason",
-                                                 "resolution", "code", "token", "username", "platform"]),
-                                JSON_VALUES, max_size=3))
-    body[draw(st.sampled_from(["name", "note", "geometry", "schedule", "reason", "code", "token", "model", "x"]))] = value
+        value = draw(
+            st.sampled_from(
+                [lambda v: [v], lambda v: {"k": v}, lambda v: {v: 1} if isinstance(v, str) else [v]]
+            )
+        )(value)
+    body = draw(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "name",
+                    "note",
+                    "checkins",
+                    "geometry",
+                    "schedule",
+                    "reason",
+                    "resolution",
+                    "code",
+                    "token",
+                    "username",
+                    "platform",
+                ]
+            ),
+            JSON_VALUES,
+            max_size=3,
+        )
+    )
+    body[
+        draw(
+            st.sampled_from(["name", "note", "geometry", "schedule", "reason", "code", "token", "model", "x"])
+        )
+    ] = value
     return bad, body
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=bodies_with_bad_text())
-def test_text_that_cannot_be_stored_is_refused_wherever_it_is(callers: dict[str, Any], path: str, method: str,
-                                                              case: tuple[str, Any]) -> None:
+def test_text_that_cannot_be_stored_is_refused_wherever_it_is(
+    callers: dict[str, Any], path: str, method: str, case: tuple[str, Any]
+) -> None:
     _bad, body = case
     response = call(callers, path, method, json.dumps(body).encode())
     assert response.status_code < 500, response.content[:300]

@@ -58,8 +58,9 @@ def test_behind_a_transaction_pooler_it_can_be_turned_off() -> None:
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="prepared statements are PostgreSQL's")
-def test_the_evaluators_read_of_new_fixes_stays_an_index_scan_in_a_generic_plan(subject_a: object,
-                                                                                 officer_a: object) -> None:
+def test_the_evaluators_read_of_new_fixes_stays_an_index_scan_in_a_generic_plan(
+    subject_a: object, officer_a: object
+) -> None:
     """PostgreSQL plans a prepared statement once for any parameters after a few runs; the read
     of each person's fixes past their cursor must then still use the (subject, id) index, not
     scan every check-in ever stored (it did, 42 ms a round at 290,000 rows)."""
@@ -78,12 +79,15 @@ def test_the_evaluators_read_of_new_fixes_stays_an_index_scan_in_a_generic_plan(
             "SELECT person, %s, gen_random_uuid(), md5(n::text), now() - n * interval '1 second', now(), 0, 37.1, "
             "122.4, 37.1, 122.4, 'wgs84', 10, false, '', 'ok' "
             "FROM generate_series(1, 1250) AS n, unnest(%s::bigint[]) AS person",
-            [device.pk, [p.pk for p in people]])
+            [device.pk, [p.pk for p in people]],
+        )
         cursor.execute("ANALYZE monitoring_checkin")
         numbered = {"subject_ids": "$1", "limit": "$2"}
         cursor.execute("SET plan_cache_mode = force_generic_plan")
-        cursor.execute("PREPARE fixes_plan(bigint[], integer) AS "
-                       + re.sub(r"%\((\w+)\)s", lambda m: numbered[m.group(1)], lock_and_read_sql(True, False)))
+        cursor.execute(
+            "PREPARE fixes_plan(bigint[], integer) AS "
+            + re.sub(r"%\((\w+)\)s", lambda m: numbered[m.group(1)], lock_and_read_sql(True, False))
+        )
         cursor.execute("EXPLAIN EXECUTE fixes_plan(%s, %s)", [[subject_a.pk], 500])  # type: ignore[attr-defined]
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("DEALLOCATE fixes_plan")
@@ -109,7 +113,9 @@ def test_the_monitoring_state_is_vacuumed_by_its_own_threshold() -> None:
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="prepared statements are PostgreSQL's")
-def test_a_phone_upload_is_one_prepared_statement(subject_a: object, officer_a: object, settings: object) -> None:
+def test_a_phone_upload_is_one_prepared_statement(
+    subject_a: object, officer_a: object, settings: object
+) -> None:
     """The check-in fast path's upload (named parameters, pieces from supervision and reminders)
     is one round trip, prepared on the server from its second run."""
     from backend.monitoring.services import record_checkins_with_token

@@ -34,13 +34,17 @@ def create_staff(*args: str, stdin: str | None = None, monkeypatch: Any = None) 
 
 def login(username: str, password: str) -> Any:
     cache.clear()  # the login throttle counts in the cache; other tests' attempts must not count here
-    return client_for(None).post("/api/v1/auth/login", {"username": username, "password": password}, format="json")
+    return client_for(None).post(
+        "/api/v1/auth/login", {"username": username, "password": password}, format="json"
+    )
 
 
 def test_create_staff_creates_a_staff_member_with_role_office_and_name(office_a: Any) -> None:
     from backend.accounts.models import Role, User
 
-    create_staff("zhangwei", "--role", "officer", "--office", office_a.code, "--name", "张伟", "--phone", "13800000000")
+    create_staff(
+        "zhangwei", "--role", "officer", "--office", office_a.code, "--name", "张伟", "--phone", "13800000000"
+    )
     user = User.objects.get(username="zhangwei")
     assert (user.role, user.office, user.phone) == (Role.OFFICER, office_a, "13800000000")
     assert (user.last_name, user.first_name) == ("张", "伟")
@@ -78,8 +82,16 @@ def test_create_staff_refuses_an_office_role_without_an_office(db: Any) -> None:
 def test_create_staff_reads_the_password_from_stdin_and_prints_none(office_a: Any, monkeypatch: Any) -> None:
     from backend.accounts.models import User
 
-    output = create_staff("zhaoliu", "--role", "office_head", "--office", office_a.code, "--password-stdin",
-                          stdin="a-Long-chosen-passphrase\n", monkeypatch=monkeypatch)
+    output = create_staff(
+        "zhaoliu",
+        "--role",
+        "office_head",
+        "--office",
+        office_a.code,
+        "--password-stdin",
+        stdin="a-Long-chosen-passphrase\n",
+        monkeypatch=monkeypatch,
+    )
     assert User.objects.get(username="zhaoliu").check_password("a-Long-chosen-passphrase")
     assert "password" not in output.lower()
 
@@ -88,8 +100,16 @@ def test_create_staff_rejects_a_weak_password_from_stdin(office_a: Any, monkeypa
     from backend.accounts.models import User
 
     with pytest.raises(CommandError, match="Password rejected"):
-        create_staff("weak", "--role", "officer", "--office", office_a.code, "--password-stdin", stdin="12345\n",
-                     monkeypatch=monkeypatch)
+        create_staff(
+            "weak",
+            "--role",
+            "officer",
+            "--office",
+            office_a.code,
+            "--password-stdin",
+            stdin="12345\n",
+            monkeypatch=monkeypatch,
+        )
     assert not User.objects.filter(username="weak").exists()
 
 
@@ -106,7 +126,9 @@ def test_the_generated_password_is_printed_and_logs_in_through_the_api(office_a:
 
 def test_two_generated_passwords_differ(office_a: Any) -> None:
     first = re.search(r"password: (\S+)", create_staff("one", "--role", "officer", "--office", office_a.code))
-    second = re.search(r"password: (\S+)", create_staff("two", "--role", "officer", "--office", office_a.code))
+    second = re.search(
+        r"password: (\S+)", create_staff("two", "--role", "officer", "--office", office_a.code)
+    )
     assert first and second and first.group(1) != second.group(1)
 
 
@@ -154,11 +176,26 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     return {
         "offices": sorted(Office.objects.values_list("code", "name", "kind", "parent__code", "boundary")),
         "staff": sorted(User.objects.values_list("username", "role", "office__code", "password")),
-        "subjects": sorted(Subject.objects.values_list(
-            "case_number", "name", "id_number", "office__code", "home_lat", "home_lon", "responsible_officer__username",
-            "supervision_start", "supervision_end", "supervision_level", "sentence_type")),
-        "released": sorted(ReleasedPerson.objects.values_list(
-            "id_number", "name", "office__code", "home_lat", "home_lon", "release_date", "status")),
+        "subjects": sorted(
+            Subject.objects.values_list(
+                "case_number",
+                "name",
+                "id_number",
+                "office__code",
+                "home_lat",
+                "home_lon",
+                "responsible_officer__username",
+                "supervision_start",
+                "supervision_end",
+                "supervision_level",
+                "sentence_type",
+            )
+        ),
+        "released": sorted(
+            ReleasedPerson.objects.values_list(
+                "id_number", "name", "office__code", "home_lat", "home_lon", "release_date", "status"
+            )
+        ),
     }
 
 
@@ -219,8 +256,10 @@ def test_demo_identity_numbers_are_valid(demo: str) -> None:
     from backend.supervision.identity import id_number_problem
     from backend.supervision.models import ReleasedPerson, Subject
 
-    numbers = [*Subject.objects.values_list("id_number", flat=True),
-               *ReleasedPerson.objects.values_list("id_number", flat=True)]
+    numbers = [
+        *Subject.objects.values_list("id_number", flat=True),
+        *ReleasedPerson.objects.values_list("id_number", flat=True),
+    ]
     assert len(numbers) == 30
     problems = {number: id_number_problem(number) for number in numbers if id_number_problem(number)}
     assert not problems

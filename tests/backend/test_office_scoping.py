@@ -21,7 +21,11 @@ def staff_detail_routes() -> list[str]:
             if isinstance(entry, URLResolver):
                 walk(entry.url_patterns, prefix + str(entry.pattern))
             elif isinstance(entry, URLPattern):
-                route = (prefix + str(entry.pattern)).replace("(?P<pk>[^/.]+)", "<pk>").replace("<int:pk>", "<pk>")
+                route = (
+                    (prefix + str(entry.pattern))
+                    .replace("(?P<pk>[^/.]+)", "<pk>")
+                    .replace("<int:pk>", "<pk>")
+                )
                 if route.startswith("api/v1/") and "<pk>" in route:
                     routes.append(route.replace("^", "").replace("$", ""))
 
@@ -38,7 +42,9 @@ def test_the_route_list_covers_the_person_endpoints() -> None:
     assert "api/v1/alerts/<pk>/acknowledge" in routes
 
 
-def test_officer_of_office_a_gets_404_for_office_b_everywhere(officer_a: Any, subject_b: Any, office_b: Any) -> None:
+def test_officer_of_office_a_gets_404_for_office_b_everywhere(
+    officer_a: Any, subject_b: Any, office_b: Any
+) -> None:
     from django.db import transaction
     from django.utils import timezone
 
@@ -46,13 +52,30 @@ def test_officer_of_office_a_gets_404_for_office_b_everywhere(officer_a: Any, su
     from backend.monitoring.services import raise_alert
 
     released_b = make_released_person(office_b)
-    zone_b = Zone.objects.create(office=office_b, subject=subject_b, name="禁入区", kind="exclusion",
-                                 geometry={"type": "Point", "coordinates": [122.45, 37.15]}, radius_m=100)
+    zone_b = Zone.objects.create(
+        office=office_b,
+        subject=subject_b,
+        name="禁入区",
+        kind="exclusion",
+        geometry={"type": "Point", "coordinates": [122.45, 37.15]},
+        radius_m=100,
+    )
     with transaction.atomic():
-        alert_b = raise_alert(subject_b, kind="entered_zone", severity="critical", occurred_at=timezone.now(),
-                              dedupe_key="scoping-test", zone=zone_b)
+        alert_b = raise_alert(
+            subject_b,
+            kind="entered_zone",
+            severity="critical",
+            occurred_at=timezone.now(),
+            dedupe_key="scoping-test",
+            zone=zone_b,
+        )
     # A new staff resource must be added here, or this test fails with a KeyError: on purpose.
-    ids = {"subjects": subject_b.pk, "released-persons": released_b.pk, "alerts": alert_b.pk, "zones": zone_b.pk}
+    ids = {
+        "subjects": subject_b.pk,
+        "released-persons": released_b.pk,
+        "alerts": alert_b.pk,
+        "zones": zone_b.pk,
+    }
     client = client_for(officer_a)
     checked = 0
     for route in staff_detail_routes():
@@ -67,7 +90,9 @@ def test_officer_of_office_a_gets_404_for_office_b_everywhere(officer_a: Any, su
     assert checked >= 15
     # Office B's people are not in office A's lists either.
     assert subject_b.pk not in [row["id"] for row in client.get("/api/v1/subjects").json()["results"]]
-    assert released_b.pk not in [row["id"] for row in client.get("/api/v1/released-persons").json()["results"]]
+    assert released_b.pk not in [
+        row["id"] for row in client.get("/api/v1/released-persons").json()["results"]
+    ]
 
 
 def test_office_a_sees_only_its_own_office(officer_a: Any, office_a: Any, office_b: Any) -> None:
@@ -77,7 +102,9 @@ def test_office_a_sees_only_its_own_office(officer_a: Any, office_a: Any, office
 
 
 @pytest.mark.parametrize("role_fixture", ["bureau_head", "bureau_staff", "auditor", "sysadmin"])
-def test_bureau_wide_roles_see_every_office(request: Any, role_fixture: str, subject_a: Any, subject_b: Any) -> None:
+def test_bureau_wide_roles_see_every_office(
+    request: Any, role_fixture: str, subject_a: Any, subject_b: Any
+) -> None:
     user = request.getfixturevalue(role_fixture)
     ids = {row["id"] for row in client_for(user).get("/api/v1/subjects").json()["results"]}
     assert {subject_a.pk, subject_b.pk} <= ids
@@ -100,8 +127,9 @@ def test_anonymous_gets_401_or_403(subject_a: Any) -> None:
     assert client_for(None).get("/api/v1/subjects").status_code in (401, 403)
 
 
-def test_list_endpoint_query_count_does_not_grow_with_rows(officer_a: Any, office_a: Any,
-                                                           django_assert_max_num_queries: Any) -> None:
+def test_list_endpoint_query_count_does_not_grow_with_rows(
+    officer_a: Any, office_a: Any, django_assert_max_num_queries: Any
+) -> None:
     from tests.conftest import enroll_phone, make_subject
 
     for _ in range(15):

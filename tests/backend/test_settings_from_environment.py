@@ -56,10 +56,19 @@ print(json.dumps({
 
 
 def run_python(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
-            "VAR_DIR": str(tmp_path / "var")}
-    return subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env={**base, **env}, capture_output=True,
-                          text=True, timeout=60)
+    base = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "VAR_DIR": str(tmp_path / "var"),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def load_settings(tmp_path: Path, **env: str) -> dict[str, Any]:
@@ -98,8 +107,12 @@ def test_with_nothing_set_it_runs_embedded_in_chinese_and_china_time(tmp_path: P
 
 
 def test_database_url_and_redis_url_switch_to_postgres_and_redis(tmp_path: Path) -> None:
-    settings = load_settings(tmp_path, DATABASE_URL="postgres://cm:pw@db.internal:5432/cm",
-                             REDIS_URL="redis://cache.internal:6379/2", CHANNEL_CAPACITY="2500")
+    settings = load_settings(
+        tmp_path,
+        DATABASE_URL="postgres://cm:pw@db.internal:5432/cm",
+        REDIS_URL="redis://cache.internal:6379/2",
+        CHANNEL_CAPACITY="2500",
+    )
     assert settings["DATABASE_ENGINE"] == "django.db.backends.postgresql"
     assert (settings["DATABASE_HOST"], settings["DATABASE_NAME"]) == ("db.internal", "cm")
     assert settings["CHANNEL_BACKEND"] == "channels_redis.core.RedisChannelLayer"
@@ -115,7 +128,9 @@ def test_database_url_and_redis_url_switch_to_postgres_and_redis(tmp_path: Path)
 def test_postgresql_sessions_run_without_jit_unless_the_url_sets_it(tmp_path: Path) -> None:
     settings = load_settings(tmp_path, DATABASE_URL="postgres://cm:pw@db.internal:5432/cm")
     assert settings["DATABASE_OPTIONS"]["options"] == "-c jit=off"
-    settings = load_settings(tmp_path, DATABASE_URL="postgres://cm:pw@db.internal:5432/cm?options=-c%20jit%3Don")
+    settings = load_settings(
+        tmp_path, DATABASE_URL="postgres://cm:pw@db.internal:5432/cm?options=-c%20jit%3Don"
+    )
     assert settings["DATABASE_OPTIONS"]["options"] == "-c jit=on"
 
 
@@ -196,8 +211,13 @@ def test_an_unreadable_secret_key_file_stops_start_up_naming_the_variable(tmp_pa
 
 @pytest.mark.parametrize(
     "variable, value",
-    [("DEBUG", "maybe"), ("SECURE_COOKIES", "sometimes"), ("CHANNEL_CAPACITY", "abc"),
-     ("SESSION_COOKIE_AGE", "12h"), ("CHANNEL_CAPACITY", "10")],
+    [
+        ("DEBUG", "maybe"),
+        ("SECURE_COOKIES", "sometimes"),
+        ("CHANNEL_CAPACITY", "abc"),
+        ("SESSION_COOKIE_AGE", "12h"),
+        ("CHANNEL_CAPACITY", "10"),
+    ],
 )
 def test_a_malformed_value_stops_start_up_with_a_message_naming_the_variable(
     variable: str, value: str, tmp_path: Path
@@ -214,8 +234,10 @@ def test_a_malformed_value_stops_start_up_with_a_message_naming_the_variable(
 
 def test_production_settings_pass_the_deploy_checks(tmp_path: Path) -> None:
     # check does not connect to the database, so no PostgreSQL needs to listen there.
-    code = ("import sys; sys.argv = ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'];"
-            "from django.core.management import execute_from_command_line; execute_from_command_line(sys.argv)")
+    code = (
+        "import sys; sys.argv = ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'];"
+        "from django.core.management import execute_from_command_line; execute_from_command_line(sys.argv)"
+    )
     result = run_python(code, tmp_path, **PRODUCTION, DJANGO_SETTINGS_MODULE="backend.config.settings")
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
@@ -223,9 +245,16 @@ def test_production_settings_pass_the_deploy_checks(tmp_path: Path) -> None:
 
 def test_the_deploy_checks_catch_a_weakened_production_setting(tmp_path: Path) -> None:
     # Proves the test above would notice: HSTS off is a deploy warning, and WARNING fails the check.
-    code = ("import sys; sys.argv = ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'];"
-            "from django.core.management import execute_from_command_line; execute_from_command_line(sys.argv)")
-    result = run_python(code, tmp_path, **PRODUCTION, SECURE_HSTS_SECONDS="0",
-                        DJANGO_SETTINGS_MODULE="backend.config.settings")
+    code = (
+        "import sys; sys.argv = ['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'];"
+        "from django.core.management import execute_from_command_line; execute_from_command_line(sys.argv)"
+    )
+    result = run_python(
+        code,
+        tmp_path,
+        **PRODUCTION,
+        SECURE_HSTS_SECONDS="0",
+        DJANGO_SETTINGS_MODULE="backend.config.settings",
+    )
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout

@@ -22,15 +22,46 @@ from tests.conftest import enroll_phone, make_subject
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif("connection.vendor != 'postgresql'",
-                       reason="the hand-written statements are PostgreSQL's; on SQLite only the generic twin runs"),
+    pytest.mark.skipif(
+        "connection.vendor != 'postgresql'",
+        reason="the hand-written statements are PostgreSQL's; on SQLite only the generic twin runs",
+    ),
 ]
 
-CHECKIN_FIELDS = ("subject_id", "device_id", "client_id", "body_hash", "recorded_at", "received_at", "clock_skew_s",
-                  "lat", "lon", "raw_lat", "raw_lon", "crs", "accuracy_m", "altitude_m", "speed_mps", "battery",
-                  "charging", "mock_location", "provider", "quality")
-STATE_FIELDS = ("last_checkin_received_at", "next_checkin_due", "offline_alerted_at", "pending_since",
-                "engine_state", "evaluated_through_id", "last_lat", "last_lon", "last_accuracy_m", "last_fix_at")
+CHECKIN_FIELDS = (
+    "subject_id",
+    "device_id",
+    "client_id",
+    "body_hash",
+    "recorded_at",
+    "received_at",
+    "clock_skew_s",
+    "lat",
+    "lon",
+    "raw_lat",
+    "raw_lon",
+    "crs",
+    "accuracy_m",
+    "altitude_m",
+    "speed_mps",
+    "battery",
+    "charging",
+    "mock_location",
+    "provider",
+    "quality",
+)
+STATE_FIELDS = (
+    "last_checkin_received_at",
+    "next_checkin_due",
+    "offline_alerted_at",
+    "pending_since",
+    "engine_state",
+    "evaluated_through_id",
+    "last_lat",
+    "last_lon",
+    "last_accuracy_m",
+    "last_fix_at",
+)
 
 
 def rolled_back(step: Callable[[], Any], read: Callable[[], Any]) -> tuple[Any, Any]:
@@ -45,7 +76,9 @@ def rolled_back(step: Callable[[], Any], read: Callable[[], Any]) -> tuple[Any, 
 def stored(subject: Any) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
     from backend.monitoring.models import CheckIn, MonitorState
 
-    rows = sorted(CheckIn.objects.filter(subject=subject).values_list(*CHECKIN_FIELDS), key=lambda r: str(r[2]))
+    rows = sorted(
+        CheckIn.objects.filter(subject=subject).values_list(*CHECKIN_FIELDS), key=lambda r: str(r[2])
+    )
     return rows, MonitorState.objects.filter(subject=subject).values(*STATE_FIELDS).get()
 
 
@@ -91,12 +124,15 @@ def test_an_upload_stores_the_same_rows_and_state_either_way(subject_a: Any, pho
 
     def postgresql() -> Any:
         _device, next_due, inserted, _reminders = ingestion._store_upload_postgresql(
-            phone, fixes, receipt, received_at, True, 1.25)
+            phone, fixes, receipt, received_at, True, 1.25
+        )
         return next_due, inserted
 
     def generic() -> Any:
         next_due = received_at + checkin_interval(phone.subject.supervision_level)
-        return next_due, ingestion._store_upload(subject_a, phone, fixes, receipt, received_at, next_due, 1.25)
+        return next_due, ingestion._store_upload(
+            subject_a, phone, fixes, receipt, received_at, next_due, 1.25
+        )
 
     (due_sql, ids_sql), rows_sql = rolled_back(postgresql, lambda: stored(subject_a))
     (due_orm, ids_orm), rows_orm = rolled_back(generic, lambda: stored(subject_a))
@@ -112,9 +148,12 @@ def test_an_upload_of_nothing_valid_notes_the_contact_the_same_either_way(subjec
     received_at = timezone.now()
     (_d, _i, _r, _p), found_sql = rolled_back(
         lambda: ingestion._store_upload_postgresql(phone, [], [], received_at, False, 0.0),
-        lambda: stored(subject_a))
+        lambda: stored(subject_a),
+    )
     _ids, found_orm = rolled_back(
-        lambda: ingestion._store_upload(subject_a, phone, [], [], received_at, None, 0.0), lambda: stored(subject_a))
+        lambda: ingestion._store_upload(subject_a, phone, [], [], received_at, None, 0.0),
+        lambda: stored(subject_a),
+    )
     assert found_sql == found_orm
 
 
@@ -158,18 +197,46 @@ def test_the_waiting_persons_are_locked_and_read_the_same_either_way(waiting: li
         with transaction.atomic():
             states_sql, fixes_sql = evaluation._lock_and_read(ids, None, limit)
             query = evaluation._waiting(ids, None).select_related("subject").only(*evaluation._STATE_FIELDS)
-            states_orm = list(query.order_by("pending_since").select_for_update(skip_locked=True, of=("self",))[:limit])
-            fixes_orm = evaluation._fixes_to_evaluate({st.subject_id: st.evaluated_through_id for st in states_orm})
+            states_orm = list(
+                query.order_by("pending_since").select_for_update(skip_locked=True, of=("self",))[:limit]
+            )
+            fixes_orm = evaluation._fixes_to_evaluate(
+                {st.subject_id: st.evaluated_through_id for st in states_orm}
+            )
 
         def described(states: list[Any]) -> list[tuple[Any, ...]]:
-            return [(st.subject_id, st.evaluated_through_id, st.last_fix_at, st.subject.office_id, st.subject.name,
-                     st.subject.supervision_level, st.subject.status) for st in states]
+            return [
+                (
+                    st.subject_id,
+                    st.evaluated_through_id,
+                    st.last_fix_at,
+                    st.subject.office_id,
+                    st.subject.name,
+                    st.subject.supervision_level,
+                    st.subject.status,
+                )
+                for st in states
+            ]
 
         assert described(states_sql) == described(states_orm)
         assert len(fixes_sql) == len(fixes_orm) > 0
-        for name in ("id", "subject_id", "client_id", "recorded_us", "received_us", "lat", "lon", "accuracy_m",
-                     "mock", "quality", "battery", "charging"):
-            assert np.array_equal(np.asarray(getattr(fixes_sql, name)), np.asarray(getattr(fixes_orm, name))), name
+        for name in (
+            "id",
+            "subject_id",
+            "client_id",
+            "recorded_us",
+            "received_us",
+            "lat",
+            "lon",
+            "accuracy_m",
+            "mock",
+            "quality",
+            "battery",
+            "charging",
+        ):
+            assert np.array_equal(
+                np.asarray(getattr(fixes_sql, name)), np.asarray(getattr(fixes_orm, name))
+            ), name
 
 
 def test_the_stored_engine_states_are_read_the_same_either_way(waiting: list[int]) -> None:
@@ -179,8 +246,10 @@ def test_the_stored_engine_states_are_read_the_same_either_way(waiting: list[int
 
     with transaction.atomic():
         read = evaluation._stored_engine_states(waiting)
-        orm = {st.subject_id: engine.state_from_json(st.engine_state)
-               for st in MonitorState.objects.select_for_update().filter(subject_id__in=waiting)}
+        orm = {
+            st.subject_id: engine.state_from_json(st.engine_state)
+            for st in MonitorState.objects.select_for_update().filter(subject_id__in=waiting)
+        }
 
     def as_json(states: dict[int, Any]) -> dict[int, str | None]:
         return {pk: None if s is None else engine.state_json(s) for pk, s in states.items()}
@@ -196,12 +265,16 @@ def test_new_states_are_stored_the_same_either_way(waiting: list[int]) -> None:
     at = timezone.now().replace(microsecond=123456)
     keep, move, state_only = waiting
     state = '{"version": 1, "zones": {}, "last_ok": null}'
-    updates = [[None, 7, None, None, None, None, keep],                     # nothing new: stored state stays
-               [state, 9, 37.2, 122.4, 8.5, at, move],                     # a new state and position
-               [state, 11, None, None, None, None, state_only]]            # a new state, position stays
+    updates = [
+        [None, 7, None, None, None, None, keep],  # nothing new: stored state stays
+        [state, 9, 37.2, 122.4, 8.5, at, move],  # a new state and position
+        [state, 11, None, None, None, None, state_only],
+    ]  # a new state, position stays
 
     def read() -> list[dict[str, Any]]:
-        return list(MonitorState.objects.filter(subject_id__in=waiting).order_by("subject_id").values(*STATE_FIELDS))
+        return list(
+            MonitorState.objects.filter(subject_id__in=waiting).order_by("subject_id").values(*STATE_FIELDS)
+        )
 
     _none, found_sql = rolled_back(lambda: evaluation._store_states(updates), read)
     _none, found_orm = rolled_back(lambda: evaluation._store_states(updates, generic=True), read)
@@ -223,10 +296,23 @@ def test_the_pending_reminders_are_the_same_either_way(subject_a: Any, phone: An
     now = timezone.now()
     uploaded_at = now - dt.timedelta(minutes=10)
 
-    def remind(key: str, kind: str = "other", due: dt.timedelta = dt.timedelta(minutes=-30),
-               expires: dt.timedelta | None = None) -> Reminder:
-        return schedule_reminder(subject_a, kind, now + due, f"t {key}", "b", {"k": key}, dedupe_key=f"twin:{key}",
-                                 urgent=True, expires_at=None if expires is None else now + expires)
+    def remind(
+        key: str,
+        kind: str = "other",
+        due: dt.timedelta = dt.timedelta(minutes=-30),
+        expires: dt.timedelta | None = None,
+    ) -> Reminder:
+        return schedule_reminder(
+            subject_a,
+            kind,
+            now + due,
+            f"t {key}",
+            "b",
+            {"k": key},
+            dedupe_key=f"twin:{key}",
+            urgent=True,
+            expires_at=None if expires is None else now + expires,
+        )
 
     remind("due")
     remind("later", due=dt.timedelta(hours=2))
@@ -241,10 +327,16 @@ def test_the_pending_reminders_are_the_same_either_way(subject_a: Any, phone: An
         remind(f"many {n}", due=dt.timedelta(minutes=-60 + n))
 
     with hot_cursor() as cursor:
-        cursor.execute(sql.PENDING_REMINDERS, {"subject_id": subject_a.pk, **sql.pending_reminders_params(uploaded_at)})
+        cursor.execute(
+            sql.PENDING_REMINDERS, {"subject_id": subject_a.pk, **sql.pending_reminders_params(uploaded_at)}
+        )
         written_out = [row[0] for row in cursor.fetchall()]
-    orm = list(pending_reminders(subject_a.pk, timezone.now(), uploaded_at)
-               .values_list("pk", flat=True)[:sql.MAX_PENDING_IN_ANSWER])
+    orm = list(
+        pending_reminders(subject_a.pk, timezone.now(), uploaded_at).values_list("pk", flat=True)[
+            : sql.MAX_PENDING_IN_ANSWER
+        ]
+    )
     assert written_out == orm and len(orm) == sql.MAX_PENDING_IN_ANSWER
-    assert not Reminder.objects.filter(pk__in=orm, dedupe_key__in=["twin:later", "twin:expired",
-                                                                    "twin:acknowledged", "twin:old prompt"]).exists()
+    assert not Reminder.objects.filter(
+        pk__in=orm, dedupe_key__in=["twin:later", "twin:expired", "twin:acknowledged", "twin:old prompt"]
+    ).exists()

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_login_opens_a_session_and_returns_a_token(officer_a: Any, subject_a: Any) -> None:
     client = APIClient(enforce_csrf_checks=True)
-    response = client.post("/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"},
-                           format="json")
+    response = client.post(
+        "/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"}, format="json"
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["user"]["role"] == "officer" and body["user"]["office"] == officer_a.office_id
@@ -23,7 +24,10 @@ def test_login_opens_a_session_and_returns_a_token(officer_a: Any, subject_a: An
     # ...and writes need the CSRF token the login returned.
     url = f"/api/v1/subjects/{subject_a.pk}"
     assert client.patch(url, {"notes": "家访"}, format="json").status_code == 403
-    assert client.patch(url, {"notes": "家访"}, format="json", HTTP_X_CSRFTOKEN=body["csrf_token"]).status_code == 200
+    assert (
+        client.patch(url, {"notes": "家访"}, format="json", HTTP_X_CSRFTOKEN=body["csrf_token"]).status_code
+        == 200
+    )
     # The token works for scripts without a session.
     script = APIClient()
     script.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
@@ -33,7 +37,9 @@ def test_login_opens_a_session_and_returns_a_token(officer_a: Any, subject_a: An
 def test_wrong_password_is_a_401_and_is_logged(officer_a: Any) -> None:
     from backend.audit.models import AccessLog
 
-    response = APIClient().post("/api/v1/auth/login", {"username": "officer_a", "password": "nope"}, format="json")
+    response = APIClient().post(
+        "/api/v1/auth/login", {"username": "officer_a", "password": "nope"}, format="json"
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "bad_credentials"
     entry = AccessLog.objects.get(action="login_failed")
@@ -50,8 +56,9 @@ def test_missing_fields_are_field_errors(db: Any) -> None:
 
 def test_logout_ends_the_session_and_the_token(officer_a: Any) -> None:
     client = APIClient()
-    token = client.post("/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"},
-                        format="json").json()["token"]
+    token = client.post(
+        "/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"}, format="json"
+    ).json()["token"]
     script = APIClient()
     script.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert script.post("/api/v1/auth/logout").status_code == 204
@@ -63,8 +70,9 @@ def test_logout_ends_the_session_and_the_token(officer_a: Any) -> None:
 def test_inactive_staff_cannot_log_in(officer_a: Any) -> None:
     officer_a.is_active = False
     officer_a.save()
-    response = APIClient().post("/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"},
-                                format="json")
+    response = APIClient().post(
+        "/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"}, format="json"
+    )
     assert response.status_code == 401
 
 

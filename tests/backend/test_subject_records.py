@@ -12,17 +12,28 @@ pytestmark = pytest.mark.django_db
 
 
 def new_subject(office: Any, **overrides: Any) -> dict[str, Any]:
-    body = {"office": office.pk, "name": "张三", "gender": "male", "id_number": valid_id_number(77),
-            "home_address": "甲镇1号", "home_lat": 37.15, "home_lon": 122.35, "case_number": "(2026)测1号",
-            "sentence_type": "probation", "supervision_start": "2026-01-01", "supervision_end": "2026-12-31",
-            "supervision_level": "strict"}
+    body = {
+        "office": office.pk,
+        "name": "张三",
+        "gender": "male",
+        "id_number": valid_id_number(77),
+        "home_address": "甲镇1号",
+        "home_lat": 37.15,
+        "home_lon": 122.35,
+        "case_number": "(2026)测1号",
+        "sentence_type": "probation",
+        "supervision_start": "2026-01-01",
+        "supervision_end": "2026-12-31",
+        "supervision_level": "strict",
+    }
     body.update(overrides)
     return body
 
 
 def test_an_officer_creates_a_subject_in_their_office(officer_a: Any, office_a: Any) -> None:
-    response = client_for(officer_a).post("/api/v1/subjects", new_subject(office_a, responsible_officer=officer_a.pk),
-                                          format="json")
+    response = client_for(officer_a).post(
+        "/api/v1/subjects", new_subject(office_a, responsible_officer=officer_a.pk), format="json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "active"
 
@@ -34,35 +45,48 @@ def test_another_office_is_an_unknown_office(officer_a: Any, office_b: Any) -> N
 
 
 def test_a_nonexistent_office_is_a_field_error(officer_a: Any) -> None:
-    response = client_for(officer_a).post("/api/v1/subjects", {**new_subject(officer_a.office), "office": 99999},
-                                          format="json")
+    response = client_for(officer_a).post(
+        "/api/v1/subjects", {**new_subject(officer_a.office), "office": 99999}, format="json"
+    )
     assert response.status_code == 400 and "office" in response.json()["errors"]
 
 
-@pytest.mark.parametrize("field, value", [
-    ("id_number", "371082198503120001"),  # wrong check digit
-    ("id_number", "37108219851332001X"),  # impossible date
-    ("supervision_end", "2025-01-01"),
-    ("sentence_type", "death"),
-    ("home_lat", 137.0),
-    ("responsible_officer", 424242),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("id_number", "371082198503120001"),  # wrong check digit
+        ("id_number", "37108219851332001X"),  # impossible date
+        ("supervision_end", "2025-01-01"),
+        ("sentence_type", "death"),
+        ("home_lat", 137.0),
+        ("responsible_officer", 424242),
+    ],
+)
 def test_bad_values_are_rejected_by_field(officer_a: Any, office_a: Any, field: str, value: Any) -> None:
-    response = client_for(officer_a).post("/api/v1/subjects", new_subject(office_a, **{field: value}), format="json")
+    response = client_for(officer_a).post(
+        "/api/v1/subjects", new_subject(office_a, **{field: value}), format="json"
+    )
     assert response.status_code == 400, response.content
     assert field in response.json()["errors"]
 
 
-def test_the_responsible_officer_must_work_in_the_office(bureau_staff: Any, office_a: Any, officer_b: Any) -> None:
+def test_the_responsible_officer_must_work_in_the_office(
+    bureau_staff: Any, office_a: Any, officer_b: Any
+) -> None:
     response = client_for(bureau_staff).post(
-        "/api/v1/subjects", new_subject(office_a, responsible_officer=officer_b.pk), format="json")
+        "/api/v1/subjects", new_subject(office_a, responsible_officer=officer_b.pk), format="json"
+    )
     assert response.status_code == 400 and "responsible_officer" in response.json()["errors"]
 
 
 def test_identity_numbers_are_masked_except_for_heads(officer_a: Any, head_a: Any, subject_a: Any) -> None:
     url = f"/api/v1/subjects/{subject_a.pk}"
     masked = client_for(officer_a).get(url).json()["id_number"]
-    assert masked != subject_a.id_number and masked.startswith("371082") and masked.endswith(subject_a.id_number[-4:])
+    assert (
+        masked != subject_a.id_number
+        and masked.startswith("371082")
+        and masked.endswith(subject_a.id_number[-4:])
+    )
     assert "*" in masked
     assert client_for(head_a).get(url).json()["id_number"] == subject_a.id_number
 
@@ -72,8 +96,16 @@ def test_subjects_cannot_be_deleted(officer_a: Any, subject_a: Any) -> None:
 
 
 def test_released_persons_have_their_own_records(officer_a: Any, office_a: Any) -> None:
-    body = {"office": office_a.pk, "name": "李四", "gender": "male", "id_number": valid_id_number(5, "19700101"),
-            "home_address": "甲镇2号", "release_date": "2026-11-20", "prison": "潍北监狱", "is_key_person": True}
+    body = {
+        "office": office_a.pk,
+        "name": "李四",
+        "gender": "male",
+        "id_number": valid_id_number(5, "19700101"),
+        "home_address": "甲镇2号",
+        "release_date": "2026-11-20",
+        "prison": "潍北监狱",
+        "is_key_person": True,
+    }
     response = client_for(officer_a).post("/api/v1/released-persons", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "awaiting"

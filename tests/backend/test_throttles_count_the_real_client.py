@@ -19,9 +19,12 @@ pytestmark = pytest.mark.django_db
 def attempts_until_throttled(forwarded: itertools.count[int]) -> int:
     cache.clear()
     for attempt in range(1, 30):
-        response = client_for(None).post("/api/v1/mobile/enroll", {"code": "NOSUCHCODE",
-                                                                   "device": {"platform": "android"}},
-                                         format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{next(forwarded)}")
+        response = client_for(None).post(
+            "/api/v1/mobile/enroll",
+            {"code": "NOSUCHCODE", "device": {"platform": "android"}},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{next(forwarded)}",
+        )
         if response.status_code == 429:
             return attempt
     return 0

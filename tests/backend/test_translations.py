@@ -94,7 +94,12 @@ def test_choice_labels_drop_the_english_gloss_in_chinese() -> None:
 
     with translation.override("zh-hans"):
         assert [str(label) for label in Subject.Level.labels] == ["严管", "普管", "宽管"]
-        assert [str(label) for label in Subject.SentenceType.labels] == ["管制", "缓刑", "假释", "暂予监外执行"]
+        assert [str(label) for label in Subject.SentenceType.labels] == [
+            "管制",
+            "缓刑",
+            "假释",
+            "暂予监外执行",
+        ]
         assert str(Subject.Status.IN_SUPERVISION.label) == "在矫"
     with translation.override("en"):
         assert str(Subject.Level.STRICT.label) == "strict (严管)"
@@ -105,8 +110,12 @@ def test_choice_labels_drop_the_english_gloss_in_chinese() -> None:
 def test_api_error_messages_follow_the_accept_language_header(officer_a: Any) -> None:
     def failed_login(language: str) -> dict[str, Any]:
         cache.clear()  # the login throttle counts attempts in the cache
-        response = client_for(None).post("/api/v1/auth/login", {"username": "officer_a", "password": "wrong"},
-                                         format="json", HTTP_ACCEPT_LANGUAGE=language)
+        response = client_for(None).post(
+            "/api/v1/auth/login",
+            {"username": "officer_a", "password": "wrong"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
         assert response.status_code == 401
         return response.json()  # type: ignore[no-any-return]
 
@@ -118,7 +127,9 @@ def test_api_error_messages_follow_the_accept_language_header(officer_a: Any) ->
 @pytest.mark.django_db
 def test_enrollment_errors_are_translated_for_the_phone(db: Any) -> None:
     body = {"code": "NOSUCHCODE", "device": {"platform": "android"}}
-    chinese = client_for(None).post("/api/v1/mobile/enroll", body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese = client_for(None).post(
+        "/api/v1/mobile/enroll", body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     english = client_for(None).post("/api/v1/mobile/enroll", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert chinese.status_code == english.status_code == 400
     assert chinese.json()["errors"]["code"] == ["该注册码无效。"]
@@ -130,7 +141,9 @@ def test_enrollment_errors_are_translated_for_the_phone(db: Any) -> None:
 def test_the_auditors_refusal_and_the_input_limits_speak_chinese(auditor: Any) -> None:
     refused = client_for(auditor).post("/api/v1/zones", {}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert refused.status_code == 403 and CJK.search(refused.json()["detail"]), refused.json()
-    deep = client_for(auditor).get("/api/v1/alerts?since=9999-12-31T23:59:59-01:00", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    deep = client_for(auditor).get(
+        "/api/v1/alerts?since=9999-12-31T23:59:59-01:00", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert deep.status_code == 400 and CJK.search(deep.json()["detail"]), deep.json()
 
 
@@ -218,7 +231,8 @@ def messages(path: Path) -> list[Entry]:
 def test_the_catalogues_exist_for_both_languages() -> None:
     assert len(messages(ZH_PO)) > 100
     assert {e.msgid for e in messages(ZH_PO)} == {e.msgid for e in messages(EN_PO)}, (
-        "zh_Hans and en were extracted at different times: run `make messages`")
+        "zh_Hans and en were extracted at different times: run `make messages`"
+    )
 
 
 def test_every_chinese_message_is_translated_and_none_is_fuzzy() -> None:
@@ -236,14 +250,17 @@ def test_every_chinese_translation_is_chinese_and_keeps_its_placeholders() -> No
     for entry in messages(ZH_PO):
         assert CJK.search(entry.msgstr), f"line {entry.line}: {entry.msgstr!r} is not Chinese"
         assert sorted(PLACEHOLDER.findall(entry.msgid)) == sorted(PLACEHOLDER.findall(entry.msgstr)), (
-            f"line {entry.line}: placeholders differ between {entry.msgid!r} and {entry.msgstr!r}")
+            f"line {entry.line}: placeholders differ between {entry.msgid!r} and {entry.msgstr!r}"
+        )
 
 
 def test_the_english_gloss_in_parentheses_is_dropped_in_chinese() -> None:
     for entry in messages(ZH_PO):
         gloss = re.search(r"\(([\u4e00-\u9fff]+)\)", entry.msgid)
         if gloss:
-            assert gloss.group(1) in entry.msgstr and "(" not in entry.msgstr, f"line {entry.line}: {entry.msgstr!r}"
+            assert gloss.group(1) in entry.msgstr and "(" not in entry.msgstr, (
+                f"line {entry.line}: {entry.msgstr!r}"
+            )
 
 
 def test_the_compiled_catalogues_match_the_po_files() -> None:
@@ -252,24 +269,51 @@ def test_the_compiled_catalogues_match_the_po_files() -> None:
             compiled = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
         expected = {e.msgid: e.msgstr for e in messages(po) if e.msgstr and "fuzzy" not in e.flags}
         actual = {key: value for key, value in compiled.items() if key and isinstance(key, str)}
-        actual.update({key[0]: value for key, value in compiled.items() if isinstance(key, tuple) and key[1] == 0})
+        actual.update(
+            {key[0]: value for key, value in compiled.items() if isinstance(key, tuple) and key[1] == 0}
+        )
         assert actual == expected, f"{po.with_suffix('.mo')} is stale: run `manage.py compilemessages`"
 
 
-XGETTEXT_KEYWORDS = ["gettext_noop", "gettext_lazy", "ngettext_lazy:1,2", "pgettext:1c,2", "npgettext:1c,2,3",
-                     "pgettext_lazy:1c,2", "npgettext_lazy:1c,2,3"]
+XGETTEXT_KEYWORDS = [
+    "gettext_noop",
+    "gettext_lazy",
+    "ngettext_lazy:1,2",
+    "pgettext:1c,2",
+    "npgettext:1c,2,3",
+    "pgettext_lazy:1c,2",
+    "npgettext_lazy:1c,2,3",
+]
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="xgettext (GNU gettext) is not installed")
 def test_every_translatable_string_in_the_code_is_in_the_catalogue(tmp_path: Path) -> None:
     """The same extraction as ``makemessages``: a new ``_("...")`` fails here until ``make messages``."""
-    sources = sorted(str(path.relative_to(BACKEND)) for path in BACKEND.rglob("*.py")
-                     if "static" not in path.parts and "locale" not in path.parts)
+    sources = sorted(
+        str(path.relative_to(BACKEND))
+        for path in BACKEND.rglob("*.py")
+        if "static" not in path.parts and "locale" not in path.parts
+    )
     pot = tmp_path / "code.pot"
-    subprocess.run(["xgettext", "--language=Python", "--from-code=UTF-8", "--no-wrap", "-o", str(pot),
-                    *(f"--keyword={keyword}" for keyword in XGETTEXT_KEYWORDS), *sources],
-                   cwd=BACKEND, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "xgettext",
+            "--language=Python",
+            "--from-code=UTF-8",
+            "--no-wrap",
+            "-o",
+            str(pot),
+            *(f"--keyword={keyword}" for keyword in XGETTEXT_KEYWORDS),
+            *sources,
+        ],
+        cwd=BACKEND,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     in_code = {entry.msgid for entry in messages(pot)} if pot.exists() else set()
     in_catalogue = {entry.msgid for entry in messages(ZH_PO)}
     missing = sorted(in_code - in_catalogue)
-    assert not missing, "strings not in the catalogue, run `make messages` and translate them:\n" + "\n".join(missing)
+    assert not missing, "strings not in the catalogue, run `make messages` and translate them:\n" + "\n".join(
+        missing
+    )

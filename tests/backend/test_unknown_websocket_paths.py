@@ -21,6 +21,7 @@ from tests.backend.monitoring.console_ws import communicator
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
+
 def _routed_path(path: str) -> str:
     """The path the router sees: the test communicator parses the text as a URL, so what follows
     a ``?``, ``#`` or ``;`` is query, fragment or parameters, not path."""
@@ -28,9 +29,13 @@ def _routed_path(path: str) -> str:
 
 
 paths = st.one_of(
-    st.sampled_from(["/ws/console/x", "/ws/console", "/ws/console//", "/ws/", "/", "/ws/console/%00", "/admin/"]),
+    st.sampled_from(
+        ["/ws/console/x", "/ws/console", "/ws/console//", "/ws/", "/", "/ws/console/%00", "/admin/"]
+    ),
     st.text(max_size=40).map(lambda text: "/" + text),
-    st.text(max_size=20).map(lambda text: "/ws/console/" + text).filter(lambda path: _routed_path(path) != "/ws/console/"),
+    st.text(max_size=20)
+    .map(lambda text: "/ws/console/" + text)
+    .filter(lambda path: _routed_path(path) != "/ws/console/"),
 )
 
 
@@ -56,10 +61,17 @@ async def test_the_console_path_still_connects(officer: Any) -> None:
 
 
 async def test_a_server_that_can_answer_http_gets_a_404() -> None:
-    scope = {"type": "websocket", "path": "/ws/nothing-here/", "raw_path": b"/ws/nothing-here/",
-             "query_string": b"", "headers": [(b"host", b"testserver"), (b"origin", b"http://testserver")],
-             "subprotocols": [], "client": ("127.0.0.1", 1), "server": ("testserver", 80),
-             "extensions": {"websocket.http.response": {}}}
+    scope = {
+        "type": "websocket",
+        "path": "/ws/nothing-here/",
+        "raw_path": b"/ws/nothing-here/",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"origin", b"http://testserver")],
+        "subprotocols": [],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+        "extensions": {"websocket.http.response": {}},
+    }
     server = ApplicationCommunicator(application, scope)
     await server.send_input({"type": "websocket.connect"})
     start = await server.receive_output(timeout=3)

@@ -41,11 +41,16 @@ def setup(out: Path) -> None:
     from backend.supervision.services import enroll_device, issue_enrollment_code
 
     call_command("migrate", "--no-input", verbosity=0)
-    call_command("load_demo", subjects=DEMO_SUBJECTS, released=DEMO_RELEASED, quiet=True, stdout=io.StringIO())
+    call_command(
+        "load_demo", subjects=DEMO_SUBJECTS, released=DEMO_RELEASED, quiet=True, stdout=io.StringIO()
+    )
     printed = io.StringIO()
     call_command("create_staff", LOGOUT_USER, role="officer", office=OFFICE, name="注销测试", stdout=printed)
-    logout_password = next(line.split(":", 1)[1].strip() for line in printed.getvalue().splitlines()
-                           if line.startswith("password:"))
+    logout_password = next(
+        line.split(":", 1)[1].strip()
+        for line in printed.getvalue().splitlines()
+        if line.startswith("password:")
+    )
 
     officer = User.objects.get(username=OFFICER_USER)
     in_supervision = Subject.objects.filter(status=Subject.Status.IN_SUPERVISION).order_by("pk")
@@ -55,20 +60,37 @@ def setup(out: Path) -> None:
     enrollment = enroll_device(issue_enrollment_code(phone_subject, officer).code, DEVICE)
     now = timezone.now()
     for n in range(REMINDERS):
-        schedule_reminder(phone_subject, "other", now - dt.timedelta(minutes=n), f"提醒{n}", "请按时报到。", None,
-                          f"fuzz:{n}")
+        schedule_reminder(
+            phone_subject,
+            "other",
+            now - dt.timedelta(minutes=n),
+            f"提醒{n}",
+            "请按时报到。",
+            None,
+            f"fuzz:{n}",
+        )
 
     # Codes for subjects other than the phone's: enrolling with one revokes that subject's phone.
     bureau_head = User.objects.get(username=BUREAU_USER)
-    codes = [issue_enrollment_code(subject, bureau_head).code
-             for subject in in_supervision.exclude(pk=phone_subject.pk).order_by("-pk")[:ENROLL_CODES]]
+    codes = [
+        issue_enrollment_code(subject, bureau_head).code
+        for subject in in_supervision.exclude(pk=phone_subject.pk).order_by("-pk")[:ENROLL_CODES]
+    ]
 
-    out.write_text(json.dumps({
-        "staff": {"bureau": [BUREAU_USER, BUREAU_PASSWORD], "officer": [OFFICER_USER, OFFICER_PASSWORD]},
-        "logout": [LOGOUT_USER, logout_password],
-        "phone": {"subject": phone_subject.pk, "token": enrollment.device_token, "device": DEVICE},
-        "enroll_codes": codes,
-    }, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "staff": {
+                    "bureau": [BUREAU_USER, BUREAU_PASSWORD],
+                    "officer": [OFFICER_USER, OFFICER_PASSWORD],
+                },
+                "logout": [LOGOUT_USER, logout_password],
+                "phone": {"subject": phone_subject.pk, "token": enrollment.device_token, "device": DEVICE},
+                "enroll_codes": codes,
+            },
+            indent=2,
+        )
+    )
 
 
 def _ids(queryset: Any, limit: int = 200) -> list[int]:

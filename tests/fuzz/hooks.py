@@ -77,8 +77,11 @@ class _Phone:
                 code = client.post(f"/api/v1/subjects/{subject}/enrollment-code", headers=staff)
                 if code.status_code != 201:
                     continue
-                enrolled = client.post("/api/v1/mobile/enroll", headers={"X-Forwarded-For": next_phone_address()},
-                                       json={"code": code.json()["code"], "device": CONTEXT["phone"]["device"]})
+                enrolled = client.post(
+                    "/api/v1/mobile/enroll",
+                    headers={"X-Forwarded-For": next_phone_address()},
+                    json={"code": code.json()["code"], "device": CONTEXT["phone"]["device"]},
+                )
                 enrolled.raise_for_status()
                 CONTEXT["phone"]["subject"] = subject
                 return str(enrolled.json()["device_token"])
@@ -99,8 +102,12 @@ PHONE_TOKEN = _Phone()
 
 def _fresh_logout_token() -> str:
     username, password = CONTEXT["logout"]
-    answer = httpx.post(BASE_URL + "/api/v1/auth/login", json={"username": username, "password": password},
-                        headers=PROXY_HEADERS, timeout=30)
+    answer = httpx.post(
+        BASE_URL + "/api/v1/auth/login",
+        json={"username": username, "password": password},
+        headers=PROXY_HEADERS,
+        timeout=30,
+    )
     answer.raise_for_status()
     return str(answer.json()["token"])
 
@@ -194,7 +201,9 @@ def valid_id_number(seq: int) -> str:
     return first17 + check_digit(first17)
 
 
-@schemathesis.hook("flatmap_body").apply_to(path_regex=r"^/api/v1/(subjects|released-persons|zones)(/\{id\})?$")
+@schemathesis.hook("flatmap_body").apply_to(
+    path_regex=r"^/api/v1/(subjects|released-persons|zones)(/\{id\})?$"
+)
 def flatmap_record_body(context: Any, body: Any) -> Any:
     # The spec cannot say that an id number carries a checksum or that the office must be one the
     # caller may see, so nearly every generated record is refused with 400 before anything is saved.
@@ -208,7 +217,10 @@ def flatmap_record_body(context: Any, body: Any) -> Any:
         return st.just(body)
 
     def fill(office: int, seq: int) -> dict[str, Any]:
-        return {**body, **({"office": office} if has_office else {}),
-                **({"id_number": valid_id_number(seq)} if has_id_number else {})}
+        return {
+            **body,
+            **({"office": office} if has_office else {}),
+            **({"id_number": valid_id_number(seq)} if has_id_number else {}),
+        }
 
     return st.one_of(st.just(body), st.builds(fill, st.sampled_from(offices), st.integers(0, 999)))

@@ -91,8 +91,12 @@ def read(report_dir: Path) -> Reading:
                     response = (interaction or {}).get("response") or {}
                     status = response.get("status_code", 0)
                     message = failure.get("message", "").splitlines()[0] if failure.get("message") else ""
-                    key = (f"{failure.get('code', '')} {failure.get('title', check['name'])}",
-                           failure.get("operation", recorder["label"]), status, message)
+                    key = (
+                        f"{failure.get('code', '')} {failure.get('title', check['name'])}",
+                        failure.get("operation", recorder["label"]),
+                        status,
+                        message,
+                    )
                     group = reading.failures[key]
                     group.count += 1
                     example = _request(cases.get(cid, {}), interaction)
@@ -115,7 +119,7 @@ def server_exceptions(log_path: Path, offset: int = 0) -> Counter[tuple[str, str
         if not match:
             continue
         exception = ""
-        for following in lines[i + 1:i + 400]:
+        for following in lines[i + 1 : i + 400]:
             if NEW_RECORD.match(following):
                 break
             if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Warning|Exit)\b", following):
@@ -135,7 +139,9 @@ def render(name: str, reading: Reading, exceptions: Counter[tuple[str, str]] | N
     out.append(f"failures: {total} failing checks in {len(reading.failures)} distinct groups")
     for cause in sorted(by_cause):
         out.append(f"\n-- {cause}")
-        for (_, operation, status, message), group in sorted(by_cause[cause], key=lambda kv: (kv[0][1], kv[0][2])):
+        for (_, operation, status, message), group in sorted(
+            by_cause[cause], key=lambda kv: (kv[0][1], kv[0][2])
+        ):
             out.append(f"  {operation} -> {status} ×{group.count}: {_short(message, 160)}")
             out.append(f"      e.g. {group.example}")
             if group.response:

@@ -107,15 +107,28 @@ class FuzzServer:
 
 
 def _cast(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "tests.fuzz.cast", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.fuzz.cast", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if result.returncode != 0:
-        pytest.fail(f"tests.fuzz.cast {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        pytest.fail(
+            f"tests.fuzz.cast {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
 
 
 def _login(url: str, username: str, password: str) -> str:
-    answer = httpx.post(url + "/api/v1/auth/login", json={"username": username, "password": password},
-                        headers={"X-Forwarded-Proto": "https"}, timeout=30)
+    answer = httpx.post(
+        url + "/api/v1/auth/login",
+        json={"username": username, "password": password},
+        headers={"X-Forwarded-Proto": "https"},
+        timeout=30,
+    )
     assert answer.status_code == 200, f"login as {username}: {answer.status_code} {answer.text[:500]}"
     return str(answer.json()["token"])
 
@@ -153,13 +166,33 @@ def fuzz_server() -> Iterator[FuzzServer]:
     process = None
     try:
         _cast({**env, "DJANGO_ENV": "development"}, "setup", str(context_path))
-        server_env = {**env, "DJANGO_ENV": "production", "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1",
-                      "SECRET_KEY": secrets.token_urlsafe(60)}
+        server_env = {
+            **env,
+            "DJANGO_ENV": "production",
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+        }
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "backend.config.wsgi:application", "--workers", "3", "--timeout", "60",
-                 "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-                cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    str(BIN / "gunicorn"),
+                    "backend.config.wsgi:application",
+                    "--workers",
+                    "3",
+                    "--timeout",
+                    "60",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=server_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         url = f"http://127.0.0.1:{port}"
         server = FuzzServer(url=url, context_path=context_path, log_path=log_path, env=server_env)
         deadline = time.monotonic() + 60
@@ -167,7 +200,10 @@ def fuzz_server() -> Iterator[FuzzServer]:
             if process.poll() is not None:
                 pytest.fail(f"gunicorn exited with {process.returncode}:\n{server.log_tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/healthz", headers={"X-Forwarded-Proto": "https"}, timeout=2).status_code == 200:
+                if (
+                    httpx.get(url + "/healthz", headers={"X-Forwarded-Proto": "https"}, timeout=2).status_code
+                    == 200
+                ):
                     break
             if time.monotonic() > deadline:
                 pytest.fail(f"gunicorn did not answer /healthz within 60 s:\n{server.log_tail()}")
@@ -207,24 +243,55 @@ def fuzz_server() -> Iterator[FuzzServer]:
 def spec_operations() -> set[str]:
     """``METHOD /path`` of every operation in the published spec."""
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
-    return {f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item
-            if method in HTTP_METHODS}
+    return {
+        f"{method.upper()} {path}"
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
 
 
 def run_schemathesis(server: FuzzServer, name: str, staff: str, *filters: str) -> tuple[int, str]:
     """One ``schemathesis run``; its exit code and output (also kept in ``test-artifacts/fuzz/``)."""
     reports = ARTIFACTS / name
     command = [
-        str(BIN / "schemathesis"), "--config-file", str(CONFIG), "run", str(SPEC), "--url", server.url,
-        "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES), "--generation-deterministic",
-        "--workers", "2", "--request-timeout", "60",
-        "--header", "X-Forwarded-Proto: https", "--continue-on-failure", "--no-color",
-        "--report", "junit,ndjson", "--report-dir", str(reports), *filters,
+        str(BIN / "schemathesis"),
+        "--config-file",
+        str(CONFIG),
+        "run",
+        str(SPEC),
+        "--url",
+        server.url,
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--generation-deterministic",
+        "--workers",
+        "2",
+        "--request-timeout",
+        "60",
+        "--header",
+        "X-Forwarded-Proto: https",
+        "--continue-on-failure",
+        "--no-color",
+        "--report",
+        "junit,ndjson",
+        "--report-dir",
+        str(reports),
+        *filters,
     ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
-           "FUZZ_CONTEXT": str(server.context_path), "FUZZ_STAFF": staff}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
+        "FUZZ_CONTEXT": str(server.context_path),
+        "FUZZ_STAFF": staff,
+    }
     started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=840, check=False)
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=840, check=False
+    )
     output = f"$ {' '.join(command)}\n(FUZZ_STAFF={staff}, {time.monotonic() - started:.0f} s)\n\n{result.stdout}{result.stderr}"
     (ARTIFACTS / f"{name}.txt").write_text(output, encoding="utf-8")
     return result.returncode, output
@@ -235,7 +302,10 @@ def operations_in_report(name: str) -> set[str]:
     junit = next((ARTIFACTS / name).glob("*.xml"), None)
     if junit is None:
         return set()
-    return {f"{m.group(1)} {m.group(2)}" for m in re.finditer(r'<testcase name="([A-Z]+) ([^"]+)"', junit.read_text())}
+    return {
+        f"{m.group(1)} {m.group(2)}"
+        for m in re.finditer(r'<testcase name="([A-Z]+) ([^"]+)"', junit.read_text())
+    }
 
 
 PASSES = {
@@ -254,9 +324,11 @@ def test_it_answers_every_generated_request_as_the_spec_says(fuzz_server: FuzzSe
     reading = summary.render(name, summary.read(ARTIFACTS / name), exceptions)
     (ARTIFACTS / f"{name}-summary.txt").write_text(reading + "\n", encoding="utf-8")
     print(reading)
-    assert code == 0, (f"schemathesis found failures in pass {name} (exit {code}):\n{reading}\n\nThe full report "
-                       f"(with curl reproductions) is in {ARTIFACTS / (name + '.txt')}, the server's log in "
-                       f"{fuzz_server.log_path}; the tail of the report:\n{output[-3000:]}")
+    assert code == 0, (
+        f"schemathesis found failures in pass {name} (exit {code}):\n{reading}\n\nThe full report "
+        f"(with curl reproductions) is in {ARTIFACTS / (name + '.txt')}, the server's log in "
+        f"{fuzz_server.log_path}; the tail of the report:\n{output[-3000:]}"
+    )
 
 
 def test_the_passes_tested_every_operation_of_the_spec(fuzz_server: FuzzServer) -> None:

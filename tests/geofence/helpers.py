@@ -42,7 +42,12 @@ def square_geojson(lat: float, lon: float, half_side_m: float) -> dict[str, Any]
 
 
 def square_zone(
-    zone_id: str, kind: ZoneKind | str, half_side_m: float, *, lat: float = HOME_LAT, lon: float = HOME_LON,
+    zone_id: str,
+    kind: ZoneKind | str,
+    half_side_m: float,
+    *,
+    lat: float = HOME_LAT,
+    lon: float = HOME_LON,
     **kwargs: Any,
 ) -> Zone:
     """A square zone of side 2 * half_side_m centred on (lat, lon)."""
@@ -82,8 +87,14 @@ def fix_at(
     )
 
 
-def track(points: Sequence[tuple[float, float]], *, every_min: float = 1.0, start_min: float = 0.0,
-          accuracy_m: float = 10.0, person_id: str = "p1") -> list[Fix]:
+def track(
+    points: Sequence[tuple[float, float]],
+    *,
+    every_min: float = 1.0,
+    start_min: float = 0.0,
+    accuracy_m: float = 10.0,
+    person_id: str = "p1",
+) -> list[Fix]:
     """Fixes at the given (east, north) offsets, one every ``every_min`` minutes."""
     return [
         fix_at(e, n, minutes=start_min + k * every_min, accuracy_m=accuracy_m, person_id=person_id)
@@ -110,8 +121,13 @@ def jittered_fixes(
         r = sigma * math.sqrt(-2.0 * math.log(1.0 - float(rng.uniform())))
         a = float(rng.uniform(0, 2 * math.pi))
         out.append(
-            fix_at(centre[0] + r * math.cos(a), centre[1] + r * math.sin(a), minutes=start_min + k * every_min,
-                   accuracy_m=acc, person_id=person_id)
+            fix_at(
+                centre[0] + r * math.cos(a),
+                centre[1] + r * math.sin(a),
+                minutes=start_min + k * every_min,
+                accuracy_m=acc,
+                person_id=person_id,
+            )
         )
     return out
 

@@ -34,8 +34,15 @@ def zone_sets() -> dict[str, list[Zone]]:
         zones = [
             county,
             Zone.circle("home", "inclusion", lat, lon, 250.0, schedule=curfew),
-            square_zone("school", "exclusion", 90.0, lat=s_lat, lon=s_lon, approach_buffer_m=150.0,
-                        episode=EpisodeConfig(confirm_fixes=2, confirm_seconds=60)),
+            square_zone(
+                "school",
+                "exclusion",
+                90.0,
+                lat=s_lat,
+                lon=s_lon,
+                approach_buffer_m=150.0,
+                episode=EpisodeConfig(confirm_fixes=2, confirm_seconds=60),
+            ),
         ]
         if p % 2:
             zones.append(square_zone("bar", "exclusion", 60.0, lat=lat, lon=lon + 0.01))
@@ -54,11 +61,20 @@ def random_fixes(rng: np.random.Generator, person: int, count: int, start_min: f
         e = east0 + float(rng.normal(0, acc / 1.5))
         n = north + float(rng.normal(0, acc / 1.5))
         crs = Crs(rng.choice(["wgs84", "gcj02", "bd09"]))
-        fix = fix_at(e, n, minutes=start_min + k * float(rng.uniform(0.3, 4)), accuracy_m=acc,
-                     person_id=f"p{person}", crs=crs, mock=bool(rng.uniform() < 0.03),
-                     fix_id=f"p{person}-{start_min:g}-{k}")
+        fix = fix_at(
+            e,
+            n,
+            minutes=start_min + k * float(rng.uniform(0.3, 4)),
+            accuracy_m=acc,
+            person_id=f"p{person}",
+            crs=crs,
+            mock=bool(rng.uniform() < 0.03),
+            fix_id=f"p{person}-{start_min:g}-{k}",
+        )
         if rng.uniform() < 0.03:  # a jump far away
-            lat, lon = offset(fix.lat, fix.lon, 0.0, 60_000.0) if crs is Crs.WGS84 else (fix.lat + 0.5, fix.lon)
+            lat, lon = (
+                offset(fix.lat, fix.lon, 0.0, 60_000.0) if crs is Crs.WGS84 else (fix.lat + 0.5, fix.lon)
+            )
             fix = Fix(fix.id, fix.person_id, fix.recorded_at, lat, lon, fix.accuracy_m, crs)
         if rng.uniform() < 0.02:
             fix = Fix(fix.id, fix.person_id, fix.recorded_at, 0.0, 0.0, fix.accuracy_m)
@@ -78,7 +94,7 @@ def assert_matches_exact_verdicts(evaluator, table, person, lat, lon, acc):
         for slot, zone in enumerate(zones):
             exact = verdict_codes(zone, lat[rows], lon[rows], acc[rows], approach=False, use_filters=False)
             assert np.array_equal(table.codes[rows, slot], exact.codes)
-        assert (table.codes[person == p, len(zones):] == CODE_NOT_EVALUATED).all()
+        assert (table.codes[person == p, len(zones) :] == CODE_NOT_EVALUATED).all()
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -168,8 +184,9 @@ def test_verdicts_match_when_slots_mix_zone_kinds():
         lat, lon = offset(HOME_LAT, HOME_LON, 4000.0 * p, 0.0)
         centres.append((lat, lon))
         big = square_zone(f"big{p}", "inclusion", 1500.0, lat=lat, lon=lon)
-        small = square_zone(f"small{p}", "exclusion", 200.0, lat=lat, lon=lon,
-                            approach_buffer_m=100.0 if p % 2 else 0.0)
+        small = square_zone(
+            f"small{p}", "exclusion", 200.0, lat=lat, lon=lon, approach_buffer_m=100.0 if p % 2 else 0.0
+        )
         ring = Zone.circle(f"circle{p}", "exclusion", lat, lon, 400.0)
         order = [[big, small, ring], [small, big], [ring, small, big], [small, ring, big]][p % 4]
         sets[f"p{p}"] = order
@@ -202,8 +219,14 @@ def test_crossing_screens_agree_with_evaluate_person(seed):
         sets[f"p{p}"] = [
             square_zone("area", "inclusion", 2500.0, lat=lat, lon=lon),
             square_zone("school", "exclusion", 120.0, lat=lat, lon=lon, schedule=evening if p % 2 else None),
-            square_zone("bar", "exclusion", 60.0, lat=offset(lat, lon, 0.0, 500.0)[0], lon=lon,
-                        approach_buffer_m=80.0 if p % 3 == 0 else 0.0),
+            square_zone(
+                "bar",
+                "exclusion",
+                60.0,
+                lat=offset(lat, lon, 0.0, 500.0)[0],
+                lon=lon,
+                approach_buffer_m=80.0 if p % 3 == 0 else 0.0,
+            ),
         ]
     evaluator = BatchEvaluator(sets)
 
@@ -215,8 +238,16 @@ def test_crossing_screens_agree_with_evaluate_person(seed):
             if rng.uniform() < 0.05:
                 e += 40_000.0  # a teleport
             acc = float(rng.choice([5.0, 20.0, 60.0]))
-            out.append(fix_at(e, n, minutes=start_min + k * float(rng.uniform(1, 6)), accuracy_m=acc,
-                              person_id=f"p{p}", fix_id=f"p{p}-{tag}-{k}"))
+            out.append(
+                fix_at(
+                    e,
+                    n,
+                    minutes=start_min + k * float(rng.uniform(1, 6)),
+                    accuracy_m=acc,
+                    person_id=f"p{p}",
+                    fix_id=f"p{p}-{tag}-{k}",
+                )
+            )
         return out
 
     first = [f for p in range(10) for f in fixes_for(p, 25, 0.0, "a")]
@@ -253,7 +284,10 @@ def test_a_crossing_from_the_stored_anchor_is_found_behind_a_late_fix():
     first = [fix_at(-500.0, -500.0, minutes=10.0, fix_id="a")]
     # A late fix far north (its boxes with the anchor and with the next fix miss the
     # school), then a fresh fix across the school from the anchor.
-    second = [fix_at(-500.0, 2000.0, minutes=5.0, fix_id="late"), fix_at(500.0, 500.0, minutes=13.0, fix_id="b")]
+    second = [
+        fix_at(-500.0, 2000.0, minutes=5.0, fix_id="late"),
+        fix_at(500.0, 500.0, minutes=13.0, fix_id="b"),
+    ]
     states_b: dict = {}
     states_p: dict = {}
     for batch in (first, second):

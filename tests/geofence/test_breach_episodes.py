@@ -82,8 +82,9 @@ def test_exclusion_zones_breach_when_inside():
 
 
 def test_dwell_and_hysteresis_are_configurable_per_zone():
-    strict = square_zone("home", "inclusion", 300.0, episode=EpisodeConfig(confirm_fixes=1, confirm_seconds=0,
-                                                                           clear_fixes=1))
+    strict = square_zone(
+        "home", "inclusion", 300.0, episode=EpisodeConfig(confirm_fixes=1, confirm_seconds=0, clear_fixes=1)
+    )
     result = run(track([OUT, IN]), zones=(strict,))
     assert kinds(result.events) == ["breach_opened", "breach_closed"]
 
@@ -118,7 +119,8 @@ def test_zones_are_independent():
     fixes = track([(0.0, 1100.0)] * 4)  # outside home, inside school
     result = run(fixes, zones=(HOME, SCHOOL))
     assert sorted((e.zone_id, e.kind.value) for e in result.events) == [
-        ("home", "breach_opened"), ("school", "breach_opened"),
+        ("home", "breach_opened"),
+        ("school", "breach_opened"),
     ]
 
 

@@ -26,7 +26,9 @@ from .helpers import T0, square_zone
 NOW = T0 + dt.timedelta(hours=1)
 
 # Radii from a few metres to the largest allowed, evenly on a log scale.
-radii = st.floats(min_value=math.log(3.0), max_value=math.log(50_000.0)).map(lambda x: min(math.exp(x), 50_000.0))
+radii = st.floats(min_value=math.log(3.0), max_value=math.log(50_000.0)).map(
+    lambda x: min(math.exp(x), 50_000.0)
+)
 latitudes = st.one_of(
     st.floats(min_value=-60.0, max_value=60.0),
     st.sampled_from([-79.0, -70.5, 37.096582396101965, 66.6, 72.25, 79.0]),
@@ -37,7 +39,9 @@ accuracies = st.one_of(
 )
 # Where on the rim, relative to the radius: the rim itself, and one accuracy radius in or
 # out, each give or take a few centimetres either side of the decision.
-rim_offsets = st.tuples(st.sampled_from([-1.0, 0.0, 1.0]), st.sampled_from([-0.3, -0.06, -0.01, 0.0, 0.01, 0.06, 0.3]))
+rim_offsets = st.tuples(
+    st.sampled_from([-1.0, 0.0, 1.0]), st.sampled_from([-0.3, -0.06, -0.01, 0.0, 0.01, 0.06, 0.3])
+)
 # North, east, south and west, and a little either side (the easternmost point of a circle
 # lies slightly poleward of the bearing-90 point).
 bearings = st.tuples(st.sampled_from([0.0, 90.0, 180.0, 270.0]), st.sampled_from([0.0, -2.0, 2.0, 0.4]))
@@ -48,7 +52,11 @@ def circles(draw: st.DrawFn) -> Zone:
     lat = draw(latitudes)
     lon = draw(st.floats(min_value=-170.0, max_value=170.0))
     return Zone.circle(
-        "ring", draw(st.sampled_from(["inclusion", "exclusion"])), lat, lon, draw(radii),
+        "ring",
+        draw(st.sampled_from(["inclusion", "exclusion"])),
+        lat,
+        lon,
+        draw(radii),
         episode=EpisodeConfig(confirm_fixes=3, confirm_seconds=120, clear_fixes=2),
     )
 
@@ -101,8 +109,11 @@ def test_batch_verdicts_on_the_rim_match_the_exact_path(data):
     # The global query returns every pair that is not OUTSIDE, with the same code.
     found = evaluator.verdicts_global(lon, lat, acc)
     ring = evaluator.zones.index(zone)
-    got = {(f, int(c)) for f, z, c in zip(found.fix.tolist(), found.zone.tolist(), found.codes.tolist(),
-                                          strict=True) if z == ring}
+    got = {
+        (f, int(c))
+        for f, z, c in zip(found.fix.tolist(), found.zone.tolist(), found.codes.tolist(), strict=True)
+        if z == ring
+    }
     assert got == {(k, int(c)) for k, c in enumerate(expected.tolist()) if c != CODE_OUTSIDE}
     # The exact path itself is right by an independent geodesic oracle: a certain verdict
     # only where the whole disc is on one side of the true rim.

@@ -11,12 +11,15 @@ from geofence import Zone, ZoneKind
 from geofence.geodesy import circle_ring
 
 
-@pytest.mark.parametrize("radius_m, tolerance_m", [(50, 0.001), (300, 0.005), (2000, 0.03), (10000, 0.2),
-                                                   (30000, 0.001)])
+@pytest.mark.parametrize(
+    "radius_m, tolerance_m", [(50, 0.001), (300, 0.005), (2000, 0.03), (10000, 0.2), (30000, 0.001)]
+)
 def test_every_vertex_lies_at_the_radius_on_the_ellipsoid(radius_m: float, tolerance_m: float) -> None:
     lats, lons = circle_ring(37.1, 122.4, radius_m, 90)
-    errors = [abs(Geodesic.WGS84.Inverse(37.1, 122.4, float(a), float(b))["s12"] - radius_m)
-              for a, b in zip(lats, lons, strict=True)]
+    errors = [
+        abs(Geodesic.WGS84.Inverse(37.1, 122.4, float(a), float(b))["s12"] - radius_m)
+        for a, b in zip(lats, lons, strict=True)
+    ]
     assert max(errors) < tolerance_m
 
 

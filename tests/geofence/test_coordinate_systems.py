@@ -54,8 +54,11 @@ def test_round_trip_stays_under_half_a_metre(lat, lon, crs):
 
 
 @settings(max_examples=100, deadline=None)
-@given(lat=st.floats(min_value=-80, max_value=80), lon=st.floats(min_value=-179, max_value=179),
-       crs=st.sampled_from(list(Crs)))
+@given(
+    lat=st.floats(min_value=-80, max_value=80),
+    lon=st.floats(min_value=-179, max_value=179),
+    crs=st.sampled_from(list(Crs)),
+)
 def test_outside_china_no_offset_applies(lat, lon, crs):
     if in_china(lat, lon):
         lat, lon = -lat - 5 if lat > 0 else lat, lon

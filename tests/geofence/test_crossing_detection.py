@@ -54,8 +54,11 @@ def test_inclusion_zones_have_no_crossings():
 
 def test_a_pair_spanning_two_uploads_counts_if_the_zone_is_active_at_either_end():
     # 12:00 UTC is 20:00 in Shanghai; the first fix is at 20:00, the second at 20:03.
-    for window, expected in ((("19:00", "20:02"), ["crossing"]), (("20:02", "21:00"), ["crossing"]),
-                             (("20:10", "21:00"), [])):
+    for window, expected in (
+        (("19:00", "20:02"), ["crossing"]),
+        (("20:02", "21:00"), ["crossing"]),
+        (("20:10", "21:00"), []),
+    ):
         school = square_zone("school", "exclusion", 150.0, schedule=Schedule.daily(*window))
         first = evaluate_person(None, track([(-800, 0)]), [school], now=NOW)
         second = evaluate_person(first.state, track([(800, 0)], start_min=3), [school], now=NOW)

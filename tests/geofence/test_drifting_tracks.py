@@ -22,8 +22,9 @@ SCHOOL = square_zone("school", "exclusion", 80.0, lat=HOME_LAT + 0.0063, approac
 def test_standing_still_at_home_with_30_to_150_m_jitter_raises_nothing(seed):
     rng = np.random.default_rng(seed)
     fixes = jittered_fixes(rng, 24 * 12, every_min=5)  # a day, every five minutes
-    result = evaluate_person(None, fixes, [HOME_CIRCLE, HOME_SQUARE, SCHOOL],
-                             now=fixes[-1].recorded_at + dt.timedelta(minutes=1))
+    result = evaluate_person(
+        None, fixes, [HOME_CIRCLE, HOME_SQUARE, SCHOOL], now=fixes[-1].recorded_at + dt.timedelta(minutes=1)
+    )
     assert result.events == ()
 
 
@@ -52,15 +53,17 @@ def test_a_phone_drifting_next_to_a_school_fence_raises_no_breach():
 
 def test_uploading_the_same_day_in_pieces_gives_the_same_episodes():
     rng = np.random.default_rng(11)
-    fixes = (jittered_fixes(rng, 30, every_min=5)
-             + track([(3000.0, 0.0)] * 10, start_min=150)
-             + jittered_fixes(rng, 10, every_min=5, start_min=200))
+    fixes = (
+        jittered_fixes(rng, 30, every_min=5)
+        + track([(3000.0, 0.0)] * 10, start_min=150)
+        + jittered_fixes(rng, 10, every_min=5, start_min=200)
+    )
     now = fixes[-1].recorded_at + dt.timedelta(minutes=1)
     whole = evaluate_person(None, fixes, [HOME_CIRCLE], now=now)
     state = None
     pieces = []
     for start in range(0, len(fixes), 7):
-        step = evaluate_person(state, fixes[start:start + 7], [HOME_CIRCLE], now=now)
+        step = evaluate_person(state, fixes[start : start + 7], [HOME_CIRCLE], now=now)
         state = step.state
         pieces.extend(step.events)
     assert [(e.kind, e.at, e.fix_ids) for e in pieces] == [(e.kind, e.at, e.fix_ids) for e in whole.events]

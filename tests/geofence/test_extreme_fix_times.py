@@ -50,17 +50,24 @@ SKEW_US = int(CONFIG.max_future_skew_s * 1e6)
 STALE_US = int(CONFIG.stale_after_s * 1e6)
 
 CURFEW = Schedule.daily("22:00", "06:00")  # Asia/Shanghai
-WEEKDAYS = Schedule(windows=(WeeklyWindow(frozenset(range(5)), dt.time(7), dt.time(18)),), tz="Asia/Shanghai",
-                    off_dates=frozenset({dt.date(2024, 3, 5)}),
-                    extra_windows=(DatedWindow(dt.datetime(2024, 3, 9, 8), dt.datetime(2024, 3, 9, 12)),))
-NEW_YORK = Schedule(windows=(WeeklyWindow(frozenset({0, 2, 4, 6}), dt.time(20), dt.time(2)),), tz="America/New_York")
+WEEKDAYS = Schedule(
+    windows=(WeeklyWindow(frozenset(range(5)), dt.time(7), dt.time(18)),),
+    tz="Asia/Shanghai",
+    off_dates=frozenset({dt.date(2024, 3, 5)}),
+    extra_windows=(DatedWindow(dt.datetime(2024, 3, 9, 8), dt.datetime(2024, 3, 9, 12)),),
+)
+NEW_YORK = Schedule(
+    windows=(WeeklyWindow(frozenset({0, 2, 4, 6}), dt.time(20), dt.time(2)),), tz="America/New_York"
+)
 KIRITIMATI = Schedule.daily("01:00", "23:00", tz="Pacific/Kiritimati")  # UTC+14
 SCHOOL_LAT, SCHOOL_LON = offset(HOME_LAT, HOME_LON, 0.0, 1500.0)
 ZONES = [
     square_zone("county", "inclusion", 8000.0),
     Zone.circle("home", "inclusion", HOME_LAT, HOME_LON, 300.0, schedule=CURFEW),
     square_zone("work", "inclusion", 400.0, lat=HOME_LAT + 0.01, schedule=WEEKDAYS),
-    Zone.circle("bar", "exclusion", HOME_LAT, HOME_LON - 0.02, 150.0, schedule=NEW_YORK, approach_buffer_m=100.0),
+    Zone.circle(
+        "bar", "exclusion", HOME_LAT, HOME_LON - 0.02, 150.0, schedule=NEW_YORK, approach_buffer_m=100.0
+    ),
     square_zone("park", "exclusion", 200.0, lat=HOME_LAT - 0.01, schedule=KIRITIMATI),
     # Always active, so a dwell inside it opens a breach whenever the fixes are evaluated.
     Zone.circle("school", "exclusion", SCHOOL_LAT, SCHOOL_LON, 250.0, approach_buffer_m=150.0),
@@ -68,15 +75,30 @@ ZONES = [
 PERSON = "p1"
 
 # Times at and around every edge: int64's, datetime's, and the reported 9999-12-31T23:59:59Z.
-EDGES = [INT64_MIN, INT64_MIN + 1, MIN_DATETIME_US - 1, MIN_DATETIME_US, MIN_DATETIME_US + 86_400_000_000,
-         253_402_300_799_000_000, MAX_DATETIME_US, MAX_DATETIME_US + 1, INT64_MAX - 1, INT64_MAX]
-any_time = st.one_of(st.sampled_from(EDGES), st.integers(min_value=INT64_MIN, max_value=INT64_MAX),
-                     st.integers(min_value=MIN_DATETIME_US - 10**11, max_value=MIN_DATETIME_US + 10**11),
-                     st.integers(min_value=MAX_DATETIME_US - 10**11, max_value=MAX_DATETIME_US + 10**11))
+EDGES = [
+    INT64_MIN,
+    INT64_MIN + 1,
+    MIN_DATETIME_US - 1,
+    MIN_DATETIME_US,
+    MIN_DATETIME_US + 86_400_000_000,
+    253_402_300_799_000_000,
+    MAX_DATETIME_US,
+    MAX_DATETIME_US + 1,
+    INT64_MAX - 1,
+    INT64_MAX,
+]
+any_time = st.one_of(
+    st.sampled_from(EDGES),
+    st.integers(min_value=INT64_MIN, max_value=INT64_MAX),
+    st.integers(min_value=MIN_DATETIME_US - 10**11, max_value=MIN_DATETIME_US + 10**11),
+    st.integers(min_value=MAX_DATETIME_US - 10**11, max_value=MAX_DATETIME_US + 10**11),
+)
 # Server clocks: this decade, and the ends of what a datetime can hold.
 nows = st.one_of(
-    st.integers(min_value=to_epoch_us(dt.datetime(2020, 1, 1, tzinfo=dt.UTC)),
-                max_value=to_epoch_us(dt.datetime(2035, 1, 1, tzinfo=dt.UTC))),
+    st.integers(
+        min_value=to_epoch_us(dt.datetime(2020, 1, 1, tzinfo=dt.UTC)),
+        max_value=to_epoch_us(dt.datetime(2035, 1, 1, tzinfo=dt.UTC)),
+    ),
     st.sampled_from([MIN_DATETIME_US + 10 * 86_400_000_000, MAX_DATETIME_US - 10**9]),
 )
 
@@ -89,7 +111,9 @@ def bad_time(now_us: int) -> st.SearchStrategy[int]:
 @st.composite
 def points(draw: st.DrawFn, prefix: str) -> FixPoint:
     lat, lon = offset(HOME_LAT, HOME_LON, draw(st.floats(-3000, 3000)), draw(st.floats(-3000, 3000)))
-    return FixPoint(f"{prefix}-{draw(st.integers(0, 9))}", draw(any_time), lat, lon, draw(st.sampled_from([5.0, 50.0])))
+    return FixPoint(
+        f"{prefix}-{draw(st.integers(0, 9))}", draw(any_time), lat, lon, draw(st.sampled_from([5.0, 50.0]))
+    )
 
 
 @st.composite
@@ -100,11 +124,18 @@ def prior_states(draw: st.DrawFn) -> PersonState:
         phase = draw(st.sampled_from(["clear", "pending", "open"]))
         since = None if phase == "clear" else draw(any_time)
         episodes = tuple(draw(st.lists(st.tuples(any_time, st.one_of(st.none(), any_time)), max_size=2)))
-        zones.append(ZoneEpisodeState(
-            zone.id, phase, since, draw(st.integers(0, 3)) if since is not None else 0,
-            ("e1",) if since is not None else (), draw(any_time) if phase == "open" else None,
-            approach_open=draw(st.booleans()) if zone.approach_buffer_m else False, episodes=episodes,
-        ))
+        zones.append(
+            ZoneEpisodeState(
+                zone.id,
+                phase,
+                since,
+                draw(st.integers(0, 3)) if since is not None else 0,
+                ("e1",) if since is not None else (),
+                draw(any_time) if phase == "open" else None,
+                approach_open=draw(st.booleans()) if zone.approach_buffer_m else False,
+                episodes=episodes,
+            )
+        )
     chain = draw(st.one_of(st.none(), points("chain")))
     return PersonState(
         PERSON,
@@ -134,8 +165,17 @@ def good_fixes(draw: st.DrawFn, now_us: int) -> list[Fix]:
         t = start + k * 60_000_000
         received = draw(st.one_of(st.none(), st.integers(min_value=t, max_value=INT64_MAX)))
         # Ids sort in time order; the dwell's start with "s".
-        out.append(Fix(f"{'g' if k < count else 's'}{k:02d}", PERSON, datetime_from_us(t), lat, lon, draw(st.sampled_from([5.0, 30.0, 90.0])),
-                       received_at=None if received is None else _datetime_or_none(received)))
+        out.append(
+            Fix(
+                f"{'g' if k < count else 's'}{k:02d}",
+                PERSON,
+                datetime_from_us(t),
+                lat,
+                lon,
+                draw(st.sampled_from([5.0, 30.0, 90.0])),
+                received_at=None if received is None else _datetime_or_none(received),
+            )
+        )
     return out
 
 
@@ -143,7 +183,9 @@ def _datetime_or_none(us: int) -> dt.datetime | None:
     return datetime_from_us(us) if MIN_DATETIME_US <= us <= MAX_DATETIME_US else None
 
 
-def fix_batch(rows: list[tuple[str, int, int, float, float, float, bool]], evaluator: BatchEvaluator) -> FixBatch:
+def fix_batch(
+    rows: list[tuple[str, int, int, float, float, float, bool]], evaluator: BatchEvaluator
+) -> FixBatch:
     """Columns from (id, recorded µs, received µs, lat, lon, accuracy, mock): times any int64."""
     return FixBatch(
         ids=[r[0] for r in rows],
@@ -159,8 +201,18 @@ def fix_batch(rows: list[tuple[str, int, int, float, float, float, bool]], evalu
 
 
 def good_rows(fixes: list[Fix]) -> list[tuple[str, int, int, float, float, float, bool]]:
-    return [(f.id, to_epoch_us(f.recorded_at), NO_TIME if f.received_at is None else to_epoch_us(f.received_at),
-             f.lat, f.lon, f.accuracy_m, False) for f in fixes]
+    return [
+        (
+            f.id,
+            to_epoch_us(f.recorded_at),
+            NO_TIME if f.received_at is None else to_epoch_us(f.received_at),
+            f.lat,
+            f.lon,
+            f.accuracy_m,
+            False,
+        )
+        for f in fixes
+    ]
 
 
 def by_zone_id(state: PersonState) -> PersonState:
@@ -168,8 +220,10 @@ def by_zone_id(state: PersonState) -> PersonState:
 
 
 def events_key(events):
-    return sorted((e.kind.value, e.zone_id or "", e.at, e.fix_ids, e.late, json.dumps(dict(e.detail), sort_keys=True))
-                  for e in events)
+    return sorted(
+        (e.kind.value, e.zone_id or "", e.at, e.fix_ids, e.late, json.dumps(dict(e.detail), sort_keys=True))
+        for e in events
+    )
 
 
 EVALUATOR = BatchEvaluator({PERSON: ZONES, "p2": ZONES[:2]})
@@ -208,8 +262,14 @@ def test_bad_times_are_classified_and_leave_the_good_fixes_alone_in_the_batch_pa
     # (Three good fixes spanning two minutes confirm it: the default episode settings.)
     dwell = [f for f in good if f.id.startswith("s") and qualities[f.id] is FixQuality.OK]
     school_before = state.zone("school")
-    if len(dwell) >= 3 and school_before.phase == "clear" and not school_before.episodes and all(
-        to_epoch_us(f.recorded_at) > (state.hwm_us if state.hwm_us is not None else INT64_MIN) for f in dwell
+    if (
+        len(dwell) >= 3
+        and school_before.phase == "clear"
+        and not school_before.episodes
+        and all(
+            to_epoch_us(f.recorded_at) > (state.hwm_us if state.hwm_us is not None else INT64_MIN)
+            for f in dwell
+        )
     ):
         assert any(e.kind is EventKind.BREACH_OPENED and e.zone_id == "school" for e in with_bad.events)
 
@@ -225,11 +285,29 @@ def test_the_scalar_path_agrees_and_never_raises_at_the_ends_of_the_calendar(dat
     good = data.draw(good_fixes(now_us), label="good")
     bad = []
     for k in range(data.draw(st.integers(min_value=1, max_value=4), label="bad count")):
-        local = data.draw(st.sampled_from([dt.datetime.min, dt.datetime.max, dt.datetime(9999, 12, 31, 23, 59, 59),
-                                           dt.datetime(1, 1, 1, 8)]), label="calendar end")
-        tz = dt.timezone(dt.timedelta(hours=data.draw(st.integers(min_value=-23, max_value=23), label="offset")))
-        fix = Fix(f"b{k:02d}", PERSON, local.replace(tzinfo=tz), SCHOOL_LAT, SCHOOL_LON, 5.0,
-                  mock_location=data.draw(st.booleans(), label="mock"))
+        local = data.draw(
+            st.sampled_from(
+                [
+                    dt.datetime.min,
+                    dt.datetime.max,
+                    dt.datetime(9999, 12, 31, 23, 59, 59),
+                    dt.datetime(1, 1, 1, 8),
+                ]
+            ),
+            label="calendar end",
+        )
+        tz = dt.timezone(
+            dt.timedelta(hours=data.draw(st.integers(min_value=-23, max_value=23), label="offset"))
+        )
+        fix = Fix(
+            f"b{k:02d}",
+            PERSON,
+            local.replace(tzinfo=tz),
+            SCHOOL_LAT,
+            SCHOOL_LON,
+            5.0,
+            mock_location=data.draw(st.booleans(), label="mock"),
+        )
         bad.append(fix)
     fixes = good + bad
     single = evaluate_person(state, fixes, ZONES, now=now, person_id=PERSON)
@@ -253,8 +331,10 @@ def test_the_scalar_path_agrees_and_never_raises_at_the_ends_of_the_calendar(dat
 
 
 @settings(max_examples=150, deadline=None)
-@given(times=st.lists(any_time, min_size=1, max_size=20),
-       schedule=st.sampled_from([CURFEW, WEEKDAYS, NEW_YORK, KIRITIMATI]))
+@given(
+    times=st.lists(any_time, min_size=1, max_size=20),
+    schedule=st.sampled_from([CURFEW, WEEKDAYS, NEW_YORK, KIRITIMATI]),
+)
 def test_schedules_answer_for_any_int64_time(times, schedule):
     us = np.array(times, dtype=np.int64)
     mask = schedule.active_mask(us)
@@ -267,9 +347,11 @@ def test_schedules_answer_for_any_int64_time(times, schedule):
 
 
 @settings(max_examples=80, deadline=None)
-@given(now_us=st.integers(min_value=MIN_DATETIME_US, max_value=MAX_DATETIME_US),
-       fix_us=st.integers(min_value=MIN_DATETIME_US, max_value=MAX_DATETIME_US),
-       zone=st.sampled_from(ZONES))
+@given(
+    now_us=st.integers(min_value=MIN_DATETIME_US, max_value=MAX_DATETIME_US),
+    fix_us=st.integers(min_value=MIN_DATETIME_US, max_value=MAX_DATETIME_US),
+    zone=st.sampled_from(ZONES),
+)
 def test_schedule_compliance_answers_at_any_instant(now_us, fix_us, zone):
     now = datetime_from_us(now_us)
     last = Fix("f", PERSON, datetime_from_us(fix_us), HOME_LAT, HOME_LON, 10.0)

@@ -56,8 +56,14 @@ def test_zero_zero_is_null_island():
 
 @pytest.mark.parametrize(
     "changes",
-    [{"lat": 91.0}, {"lon": -181.0}, {"lat": math.nan}, {"lon": math.inf}, {"accuracy_m": -1.0},
-     {"accuracy_m": math.nan}],
+    [
+        {"lat": 91.0},
+        {"lon": -181.0},
+        {"lat": math.nan},
+        {"lon": math.inf},
+        {"accuracy_m": -1.0},
+        {"accuracy_m": math.nan},
+    ],
 )
 def test_impossible_values_are_out_of_range(changes):
     assert classify_fix(make(**changes), None, NOW) is FixQuality.OUT_OF_RANGE
@@ -120,26 +126,65 @@ def test_fixes_must_carry_aware_times():
 
 
 # The one-fix rules and the vectorised ones must agree on every input, edge values included.
-_EDGE_FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
-                         st.sampled_from([0.0, -0.0, 1e-7, -1e-7, 1e-4, -1e-4, 1.0001e-4, 90.0, -90.0, 90.0000001,
-                                          180.0, -180.0, 180.0000001, 200.0, 200.0000001, -1.0, 37.1, 122.4]))
+_EDGE_FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(
+        [
+            0.0,
+            -0.0,
+            1e-7,
+            -1e-7,
+            1e-4,
+            -1e-4,
+            1.0001e-4,
+            90.0,
+            -90.0,
+            90.0000001,
+            180.0,
+            -180.0,
+            180.0000001,
+            200.0,
+            200.0000001,
+            -1.0,
+            37.1,
+            122.4,
+        ]
+    ),
+)
 # Seconds from now: around the stale limit (7 days back) and the future skew (300 s ahead).
-_EDGE_SECONDS = st.one_of(st.integers(-8 * 86_400, 8 * 86_400),
-                          st.sampled_from([-7 * 86_400 - 1, -7 * 86_400, -7 * 86_400 + 1, 299, 300, 301, 0]))
+_EDGE_SECONDS = st.one_of(
+    st.integers(-8 * 86_400, 8 * 86_400),
+    st.sampled_from([-7 * 86_400 - 1, -7 * 86_400, -7 * 86_400 + 1, 299, 300, 301, 0]),
+)
 
 
 @settings(max_examples=600, deadline=None)
-@given(lat=_EDGE_FLOATS, lon=_EDGE_FLOATS, accuracy=_EDGE_FLOATS,
-       recorded_s=_EDGE_SECONDS, received=st.one_of(st.none(), st.integers(-600, 600), st.sampled_from([-1, 0, 1])),
-       mock=st.booleans())
+@given(
+    lat=_EDGE_FLOATS,
+    lon=_EDGE_FLOATS,
+    accuracy=_EDGE_FLOATS,
+    recorded_s=_EDGE_SECONDS,
+    received=st.one_of(st.none(), st.integers(-600, 600), st.sampled_from([-1, 0, 1])),
+    mock=st.booleans(),
+)
 def test_the_one_fix_rules_agree_with_the_vectorised_ones(lat, lon, accuracy, recorded_s, received, mock):
     config = QualityConfig()
     now_us = to_epoch_us(NOW)
     recorded_us = now_us + recorded_s * 1_000_000
     received_us = NO_TIME if received is None else now_us + received * 1_000_000
-    vector = static_quality(np.array([lat]), np.array([lon]), np.array([accuracy]), np.array([recorded_us], np.int64),
-                            np.array([received_us], np.int64), np.array([mock]), now_us, config)
-    assert static_quality_one(lat, lon, accuracy, recorded_us, received_us, mock, now_us, config) == int(vector[0])
+    vector = static_quality(
+        np.array([lat]),
+        np.array([lon]),
+        np.array([accuracy]),
+        np.array([recorded_us], np.int64),
+        np.array([received_us], np.int64),
+        np.array([mock]),
+        now_us,
+        config,
+    )
+    assert static_quality_one(lat, lon, accuracy, recorded_us, received_us, mock, now_us, config) == int(
+        vector[0]
+    )
 
 
 def test_the_one_fix_rules_agree_with_the_vectorised_ones_at_every_boundary():
@@ -156,10 +201,21 @@ def test_the_one_fix_rules_agree_with_the_vectorised_ones_at_every_boundary():
     rows = list(itertools.product(lats, lons, accuracies, seconds, received, [False, True]))
     recorded_us = [now_us + s * 1_000_000 for _, _, _, s, _, _ in rows]
     received_us = [NO_TIME if r is None else now_us + r * 1_000_000 for *_, r, _ in rows]
-    vector = static_quality(np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),
-                            np.array([r[2] for r in rows]), np.array(recorded_us, np.int64),
-                            np.array(received_us, np.int64), np.array([r[5] for r in rows]), now_us, config)
-    scalar = [static_quality_one(lat, lon, acc, rec, recv, mock, now_us, config)
-              for (lat, lon, acc, _, _, mock), rec, recv in zip(rows, recorded_us, received_us, strict=True)]
+    vector = static_quality(
+        np.array([r[0] for r in rows]),
+        np.array([r[1] for r in rows]),
+        np.array([r[2] for r in rows]),
+        np.array(recorded_us, np.int64),
+        np.array(received_us, np.int64),
+        np.array([r[5] for r in rows]),
+        now_us,
+        config,
+    )
+    scalar = [
+        static_quality_one(lat, lon, acc, rec, recv, mock, now_us, config)
+        for (lat, lon, acc, _, _, mock), rec, recv in zip(rows, recorded_us, received_us, strict=True)
+    ]
     assert scalar == vector.tolist()
-    assert set(scalar) >= {int(v) for v in np.unique(vector)} and len(set(scalar)) == 7  # every class is reached
+    assert (
+        set(scalar) >= {int(v) for v in np.unique(vector)} and len(set(scalar)) == 7
+    )  # every class is reached

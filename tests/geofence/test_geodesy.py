@@ -11,8 +11,12 @@ from geofence.geodesy import LocalFrame, destination, distance_error_bound_m, di
 
 
 @settings(max_examples=150, deadline=None)
-@given(lat=st.floats(min_value=-60, max_value=60), lon=st.floats(min_value=-170, max_value=170),
-       bearing=st.floats(min_value=0, max_value=360), d=st.floats(min_value=1, max_value=100_000))
+@given(
+    lat=st.floats(min_value=-60, max_value=60),
+    lon=st.floats(min_value=-170, max_value=170),
+    bearing=st.floats(min_value=0, max_value=360),
+    d=st.floats(min_value=1, max_value=100_000),
+)
 def test_mean_latitude_distance_stays_within_its_stated_bound(lat, lon, bearing, d):
     lat2, lon2 = destination(lat, lon, bearing, d)
     computed = float(distance_m(lat, lon, lat2, lon2))
@@ -29,8 +33,11 @@ def test_scalar_and_vector_distances_agree():
 
 
 @settings(max_examples=100, deadline=None)
-@given(dlat=st.floats(min_value=-0.5, max_value=0.5), bearing=st.floats(min_value=0, max_value=360),
-       d=st.floats(min_value=10, max_value=5000))
+@given(
+    dlat=st.floats(min_value=-0.5, max_value=0.5),
+    bearing=st.floats(min_value=0, max_value=360),
+    d=st.floats(min_value=10, max_value=5000),
+)
 def test_frame_never_shrinks_a_distance_by_more_than_min_scale(dlat, bearing, d):
     # The frame is centred at 37.1 N; a point up to half a degree away and a second point
     # d metres from it: true >= min_scale * frame distance.

@@ -56,6 +56,8 @@ def test_a_fix_from_the_future_does_not_make_later_fixes_late():
     bogus = fix_at(*IN, minutes=60 * 24 * 30)  # clock a month ahead
     first = evaluate_person(None, [bogus, *track([IN] * 2)], [HOME], now=T0 + dt.timedelta(minutes=3))
     assert first.qualities[bogus.id].value == "future"
-    later = evaluate_person(first.state, track([OUT] * 4, start_min=5), [HOME], now=T0 + dt.timedelta(minutes=9))
+    later = evaluate_person(
+        first.state, track([OUT] * 4, start_min=5), [HOME], now=T0 + dt.timedelta(minutes=9)
+    )
     assert kinds(later.events) == ["breach_opened"]
     assert not later.events[0].late

@@ -11,13 +11,15 @@ from geofence import EpisodeConfig, PersonState, evaluate_person
 
 from .helpers import T0, square_zone, track
 
-HOME = square_zone("home", "inclusion", 300.0, episode=EpisodeConfig(confirm_fixes=1, confirm_seconds=0,
-                                                                     clear_fixes=1))
+HOME = square_zone(
+    "home", "inclusion", 300.0, episode=EpisodeConfig(confirm_fixes=1, confirm_seconds=0, clear_fixes=1)
+)
 
 
 def test_state_round_trips_through_json():
-    result = evaluate_person(None, track([(0, 0), (0, 1000), (0, 1000)]), [HOME],
-                             now=T0 + dt.timedelta(minutes=5))
+    result = evaluate_person(
+        None, track([(0, 0), (0, 1000), (0, 1000)]), [HOME], now=T0 + dt.timedelta(minutes=5)
+    )
     data = json.loads(json.dumps(result.state.to_dict()))
     assert PersonState.from_dict(data) == result.state
     assert data["zones"]["home"]["phase"] == "open"

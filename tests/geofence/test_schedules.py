@@ -50,7 +50,9 @@ def test_an_overnight_window_belongs_to_the_day_it_starts():
 
 
 def test_an_off_date_cancels_the_window_that_starts_that_day_only():
-    curfew = Schedule(windows=Schedule.daily("22:00", "06:00").windows, off_dates=frozenset({dt.date(2024, 3, 5)}))
+    curfew = Schedule(
+        windows=Schedule.daily("22:00", "06:00").windows, off_dates=frozenset({dt.date(2024, 3, 5)})
+    )
     assert curfew.is_active(at(5, 5))  # the night that began on the 4th runs on
     assert not curfew.is_active(at(5, 23))  # the night of the 5th is off
     assert not curfew.is_active(at(6, 2))
@@ -100,14 +102,18 @@ def test_to_dict_is_json_and_round_trips():
 
 SCHEDULES = [
     Schedule.daily("22:00", "06:00"),
-    Schedule(windows=(WeeklyWindow(frozenset({1, 5}), dt.time(7, 30), dt.time(17, 45, 30)),),
-             off_dates=frozenset({dt.date(2024, 3, 5), dt.date(2024, 3, 12)}),
-             extra_windows=(DatedWindow(dt.datetime(2024, 3, 9, 9), dt.datetime(2024, 3, 9, 12)),)),
+    Schedule(
+        windows=(WeeklyWindow(frozenset({1, 5}), dt.time(7, 30), dt.time(17, 45, 30)),),
+        off_dates=frozenset({dt.date(2024, 3, 5), dt.date(2024, 3, 12)}),
+        extra_windows=(DatedWindow(dt.datetime(2024, 3, 9, 9), dt.datetime(2024, 3, 9, 12)),),
+    ),
     Schedule.daily("23:00", "01:00", tz="Europe/Berlin"),  # with daylight saving
     Schedule.daily("07:00", "18:00"),
     # Every day but with days off: the general path, not the daily shortcut.
-    Schedule(windows=(WeeklyWindow(frozenset(range(7)), dt.time(21), dt.time(5)),),
-             off_dates=frozenset({dt.date(2024, 3, 5)})),
+    Schedule(
+        windows=(WeeklyWindow(frozenset(range(7)), dt.time(21), dt.time(5)),),
+        off_dates=frozenset({dt.date(2024, 3, 5)}),
+    ),
 ]
 
 
@@ -137,6 +143,8 @@ def test_local_times_give_the_local_weekday_day_and_second(spread_days):
     local = LocalTimes.from_utc("Asia/Shanghai", us)
     zone = ZoneInfo("Asia/Shanghai")
     for k in range(0, 400, 7):
-        when = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(us[k]))).astimezone(zone)
+        when = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(us[k]))).astimezone(
+            zone
+        )
         assert int(local.weekday[k]) == when.weekday()
         assert int(local.second[k]) == when.hour * 3600 + when.minute * 60 + when.second

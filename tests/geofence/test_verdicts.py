@@ -47,8 +47,11 @@ def test_it_rejects_impossible_inputs():
 
 
 @settings(max_examples=150, deadline=None)
-@given(t=st.floats(min_value=0.0, max_value=1.0), edge=st.integers(min_value=0, max_value=3),
-       accuracy=st.floats(min_value=0.01, max_value=500.0))
+@given(
+    t=st.floats(min_value=0.0, max_value=1.0),
+    edge=st.integers(min_value=0, max_value=3),
+    accuracy=st.floats(min_value=0.01, max_value=500.0),
+)
 def test_a_fix_exactly_on_the_boundary_is_never_certain(t, edge, accuracy):
     ring = list(SCHOOL.geometry.exterior.coords)
     (x1, y1), (x2, y2) = ring[edge], ring[edge + 1]
@@ -57,8 +60,12 @@ def test_a_fix_exactly_on_the_boundary_is_never_certain(t, edge, accuracy):
 
 
 @settings(max_examples=100, deadline=None)
-@given(east=st.floats(min_value=-400, max_value=400), north=st.floats(min_value=-400, max_value=400),
-       accuracy=st.floats(min_value=0, max_value=200), crs=st.sampled_from([Crs.GCJ02, Crs.BD09]))
+@given(
+    east=st.floats(min_value=-400, max_value=400),
+    north=st.floats(min_value=-400, max_value=400),
+    accuracy=st.floats(min_value=0, max_value=200),
+    crs=st.sampled_from([Crs.GCJ02, Crs.BD09]),
+)
 def test_verdicts_do_not_change_under_a_coordinate_round_trip(east, north, accuracy, crs):
     lat, lon = offset(HOME_LAT, HOME_LON, east, north)
     back = to_wgs84(*from_wgs84(lat, lon, crs), crs)

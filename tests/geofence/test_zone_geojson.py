@@ -39,8 +39,9 @@ def test_a_circle_is_written_as_a_point_with_radius_and_read_back():
 
 
 def test_a_point_geometry_with_a_radius_member_is_a_circle():
-    zone = Zone.from_geojson({"type": "Point", "coordinates": [122.4, 37.1], "radius_m": 80}, id="c",
-                             kind="exclusion")
+    zone = Zone.from_geojson(
+        {"type": "Point", "coordinates": [122.4, 37.1], "radius_m": 80}, id="c", kind="exclusion"
+    )
     assert zone.circle_spec is not None
     assert zone.circle_spec.radius_m == 80
 

@@ -32,8 +32,15 @@ from tests.integration.realservices import free_port
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 POSTGRES_ADMIN_URL = os.environ.get("INTEGRATION_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 DEMO_SUBJECTS, DEMO_RELEASED = 24, 4
@@ -117,15 +124,31 @@ class LiveServer:
 
     def manage(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run a management command against the server's database and settings."""
-        return subprocess.run([sys.executable, str(ROOT / "backend" / "manage.py"), *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [sys.executable, str(ROOT / "backend" / "manage.py"), *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
 
 def _run(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "backend" / "manage.py"), *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "backend" / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if result.returncode != 0:
-        pytest.fail(f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        pytest.fail(
+            f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -152,9 +175,24 @@ def live_asgi_server(postgres_database: str, redis_settings: dict[str, str]) -> 
     log_path = ARTIFACTS / "live-server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "backend.config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, log_path=log_path, process=process)
     try:
         deadline = time.monotonic() + 60
@@ -197,8 +235,13 @@ def phone_client(server: LiveServer, staff: httpx.Client, subject_id: int) -> ht
     code = staff.post(f"/subjects/{subject_id}/enrollment-code")
     assert code.status_code == 201, code.text
     phone = httpx.Client(base_url=server.url + "/api/v1", timeout=30)
-    enrolled = phone.post("/mobile/enroll", json={"code": code.json()["code"], "device": {
-        "platform": "android", "model": "Mate 60", "os_version": "14", "app_version": "1.0.0"}})
+    enrolled = phone.post(
+        "/mobile/enroll",
+        json={
+            "code": code.json()["code"],
+            "device": {"platform": "android", "model": "Mate 60", "os_version": "14", "app_version": "1.0.0"},
+        },
+    )
     assert enrolled.status_code == 201, enrolled.text
     phone.headers["Authorization"] = f"Device {enrolled.json()['device_token']}"
     return phone
@@ -253,16 +296,26 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def browser_page(request: pytest.FixtureRequest, browser: Any, live_asgi_server: LiveServer) -> Iterator[Any]:
     """A fresh browser context and page in Chinese, Beijing time, a desktop-sized window."""
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  viewport={"width": 1440, "height": 900}, base_url=live_asgi_server.url)
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1440, "height": 900},
+        base_url=live_asgi_server.url,
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     # What the page said, kept for the post-mortem of a failed run.
     lines: list[str] = []
     page.on("console", lambda message: lines.append(f"console.{message.type}: {message.text}"))
     page.on("pageerror", lambda error: lines.append(f"page error: {error}"))
-    page.on("response", lambda response: lines.append(f"HTTP {response.status} {response.request.method} {response.url}")
-            if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: (
+            lines.append(f"HTTP {response.status} {response.request.method} {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
     try:
         yield page
     finally:

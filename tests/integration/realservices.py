@@ -63,8 +63,13 @@ def server_env(**extra: str) -> dict[str, str]:
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
-    env.update(DJANGO_SETTINGS_MODULE="backend.config.settings", DATABASE_URL=url, PYTHONPATH=str(ROOT),
-               LOG_LEVEL="WARNING", **extra)
+    env.update(
+        DJANGO_SETTINGS_MODULE="backend.config.settings",
+        DATABASE_URL=url,
+        PYTHONPATH=str(ROOT),
+        LOG_LEVEL="WARNING",
+        **extra,
+    )
     return env
 
 
@@ -81,9 +86,21 @@ def stop_process_group(proc: subprocess.Popen[Any]) -> None:
 def asgi_server(env: dict[str, str]) -> Iterator[str]:
     """Run ``uvicorn backend.config.asgi:application``; yields its base URL."""
     port = free_port()
-    proc = subprocess.Popen([str(BIN / "uvicorn"), "backend.config.asgi:application", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "uvicorn"),
+            "backend.config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 30
@@ -103,9 +120,14 @@ def asgi_server(env: dict[str, str]) -> Iterator[str]:
 @contextmanager
 def evaluator_process(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     """Run ``manage.py run_evaluator`` (CHECKIN_EVALUATION=queue) once it polls for marked fixes."""
-    proc = subprocess.Popen([sys.executable, "backend/manage.py", "run_evaluator"], cwd=ROOT,
-                            env={**env, "CHECKIN_EVALUATION": "queue"}, stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "backend/manage.py", "run_evaluator"],
+        cwd=ROOT,
+        env={**env, "CHECKIN_EVALUATION": "queue"},
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # "polling every ..." once it is, or "" if it died

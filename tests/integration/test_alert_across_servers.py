@@ -29,27 +29,43 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def login_cookie(base: str, username: str) -> str:
-    request = urllib.request.Request(f"{base}/api/v1/auth/login", method="POST",
-                                     data=json.dumps({"username": username,
-                                                      "password": "correct-horse-battery"}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/api/v1/auth/login",
+        method="POST",
+        data=json.dumps({"username": username, "password": "correct-horse-battery"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return "; ".join(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])
 
 
 def post_fix(base: str, token: str, lat: float, lon: float) -> dict[str, Any]:
-    body = {"checkins": [{"id": str(uuid.uuid4()), "recorded_at": timezone.now().isoformat(), "lat": lat,
-                          "lon": lon, "accuracy_m": 5, "crs": "wgs84"}]}
-    request = urllib.request.Request(f"{base}/api/v1/mobile/checkins", method="POST",
-                                     data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json", "Authorization": f"Device {token}"})
+    body = {
+        "checkins": [
+            {
+                "id": str(uuid.uuid4()),
+                "recorded_at": timezone.now().isoformat(),
+                "lat": lat,
+                "lon": lon,
+                "accuracy_m": 5,
+                "crs": "wgs84",
+            }
+        ]
+    }
+    request = urllib.request.Request(
+        f"{base}/api/v1/mobile/checkins",
+        method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Device {token}"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("evaluation", ["inline", "queue"])
-def test_an_alert_posted_to_one_server_reaches_a_console_on_another(officer_a: Any, subject_a: Any,
-                                                                     evaluation: str) -> None:
+def test_an_alert_posted_to_one_server_reaches_a_console_on_another(
+    officer_a: Any, subject_a: Any, evaluation: str
+) -> None:
     require_postgres()
     redis_url = require_redis()
     import websockets
@@ -62,19 +78,32 @@ def test_an_alert_posted_to_one_server_reaches_a_console_on_another(officer_a: A
 
     from backend.monitoring.models import Zone
 
-    Zone.objects.create(office_id=subject_a.office_id, subject=subject_a, name="禁入区", kind="exclusion",
-                        geometry={"type": "Point", "coordinates": [122.36, 37.16]}, radius_m=300, confirm_fixes=1,
-                        confirm_seconds=0)
+    Zone.objects.create(
+        office_id=subject_a.office_id,
+        subject=subject_a,
+        name="禁入区",
+        kind="exclusion",
+        geometry={"type": "Point", "coordinates": [122.36, 37.16]},
+        radius_m=300,
+        confirm_fixes=1,
+        confirm_seconds=0,
+    )
     _, token = enroll_phone(subject_a, officer_a)
-    env = server_env(REDIS_URL=redis_url, CHANNEL_PREFIX=f"it{uuid.uuid4().hex[:8]}", CELERY_TASK_ALWAYS_EAGER="1",
-                     CHECKIN_EVALUATION=evaluation)
+    env = server_env(
+        REDIS_URL=redis_url,
+        CHANNEL_PREFIX=f"it{uuid.uuid4().hex[:8]}",
+        CELERY_TASK_ALWAYS_EAGER="1",
+        CHECKIN_EVALUATION=evaluation,
+    )
     evaluator = evaluator_process(env) if evaluation == "queue" else contextlib.nullcontext()
     with asgi_server(env) as server_1, asgi_server(env) as server_2, evaluator:
         cookie = login_cookie(server_2, "officer_a")
 
         async def watch() -> dict[str, Any]:
             ws_url = server_2.replace("http", "ws") + "/ws/console/"
-            async with websockets.connect(ws_url, additional_headers={"Cookie": cookie, "Origin": server_2}) as ws:
+            async with websockets.connect(
+                ws_url, additional_headers={"Cookie": cookie, "Origin": server_2}
+            ) as ws:
                 assert json.loads(await ws.recv())["type"] == "hello"
                 await ws.send(json.dumps({"type": "subscribe"}))
                 assert json.loads(await ws.recv())["type"] == "replay_done"

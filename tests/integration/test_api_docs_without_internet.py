@@ -17,7 +17,9 @@ from tests.integration.conftest import LiveServer
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 
-def test_swagger_ui_renders_with_every_other_host_blocked(live_asgi_server: LiveServer, browser_page: Any) -> None:
+def test_swagger_ui_renders_with_every_other_host_blocked(
+    live_asgi_server: LiveServer, browser_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     page = browser_page
@@ -34,6 +36,8 @@ def test_swagger_ui_renders_with_every_other_host_blocked(live_asgi_server: Live
 
     page.context.route("**/*", only_this_server)
     page.goto("/api/docs/")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("corrections-monitor API", timeout=20_000)
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text(
+        "corrections-monitor API", timeout=20_000
+    )
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
     assert outside == []

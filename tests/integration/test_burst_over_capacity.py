@@ -20,8 +20,12 @@ BURST = 60
 
 async def test_a_burst_over_capacity_reaches_the_console_complete_and_in_order(officer_a: Any) -> None:
     redis_url = require_redis()
-    layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                          "CONFIG": {"hosts": [redis_url], "capacity": 1, "prefix": f"burst{uuid.uuid4().hex[:8]}"}}}
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "capacity": 1, "prefix": f"burst{uuid.uuid4().hex[:8]}"},
+        }
+    }
     from channels.layers import channel_layers
 
     with override_settings(CHANNEL_LAYERS=layers):
@@ -29,7 +33,9 @@ async def test_a_burst_over_capacity_reaches_the_console_complete_and_in_order(o
         try:
             from backend.config.asgi import application
 
-            console = WebsocketCommunicator(application, "/ws/console/", headers=[(b"origin", b"http://testserver")])
+            console = WebsocketCommunicator(
+                application, "/ws/console/", headers=[(b"origin", b"http://testserver")]
+            )
             console.scope["user"] = officer_a
             assert (await console.connect())[0]
             assert (await console.receive_json_from(timeout=5))["type"] == "hello"
@@ -42,7 +48,10 @@ async def test_a_burst_over_capacity_reaches_the_console_complete_and_in_order(o
 
                 # One transaction: every group message is sent right after the commit, at once.
                 with transaction.atomic():
-                    return [publish_event(officer_a.office_id, "alert.created", {"n": n}).seq for n in range(BURST)]
+                    return [
+                        publish_event(officer_a.office_id, "alert.created", {"n": n}).seq
+                        for n in range(BURST)
+                    ]
 
             sent = await burst()
             received = [(await console.receive_json_from(timeout=10))["seq"] for _ in range(BURST)]

@@ -28,9 +28,26 @@ def test_a_worker_runs_the_offline_detection_task(subject_a: Any) -> None:
         pytest.skip("CELERY_TASK_ALWAYS_EAGER is on; the worker test needs a broker (REDIS_URL)")
     MonitorState.objects.create(subject=subject_a, next_checkin_due=timezone.now() - dt.timedelta(hours=2))
     env = server_env(REDIS_URL=redis_url)
-    worker = subprocess.Popen([str(BIN / "celery"), "-A", "backend.config.celery_app", "worker", "--pool", "solo",
-                               "--concurrency", "1", "--without-heartbeat", "--without-gossip", "--without-mingle",
-                               "-l", "warning"], cwd=ROOT, env=env, start_new_session=True)
+    worker = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "backend.config.celery_app",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         result = detect_offline_phones.delay()
         assert result.get(timeout=60) == 1

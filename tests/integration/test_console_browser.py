@@ -53,7 +53,9 @@ def latest_position(staff: httpx.Client, subject_id: int) -> dict[str, Any] | No
     return next((p for p in answer.json() if p["subject_id"] == subject_id), None)
 
 
-def walk_into(start: tuple[float, float], centre: tuple[float, float], after: dt.datetime) -> list[dict[str, Any]]:
+def walk_into(
+    start: tuple[float, float], centre: tuple[float, float], after: dt.datetime
+) -> list[dict[str, Any]]:
     """Fixes walking from ``start`` into the circle around ``centre``, recorded after ``after`` up to now.
 
     They must be newer than the phone's last fix (older ones count as late data) and slower than
@@ -68,8 +70,18 @@ def walk_into(start: tuple[float, float], centre: tuple[float, float], after: dt
         now = dt.datetime.now(dt.UTC)
     begin = max(earliest, now - dt.timedelta(minutes=4))
     step = (now - begin) / (len(points) - 1)
-    return [{"id": str(uuid.uuid4()), "recorded_at": (begin + step * i).isoformat(), "lat": lat, "lon": lon,
-             "accuracy_m": 10, "crs": "wgs84", "provider": "gps"} for i, (lat, lon) in enumerate(points)]
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "recorded_at": (begin + step * i).isoformat(),
+            "lat": lat,
+            "lon": lon,
+            "accuracy_m": 10,
+            "crs": "wgs84",
+            "provider": "gps",
+        }
+        for i, (lat, lon) in enumerate(points)
+    ]
 
 
 def post_fixes(phone: httpx.Client, batch: list[dict[str, Any]]) -> dict[str, Any]:
@@ -81,20 +93,34 @@ def post_fixes(phone: httpx.Client, batch: list[dict[str, Any]]) -> dict[str, An
 
 
 def exclusion_zone_around(staff: httpx.Client, subject_id: int, lat: float, lon: float) -> dict[str, Any]:
-    answer = staff.post("/zones", json={
-        "subject": subject_id, "name": "受害人住所", "kind": "exclusion", "purpose": "exclusion",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]}, "radius_m": 300, "confirm_fixes": 1,
-        "confirm_seconds": 0})
+    answer = staff.post(
+        "/zones",
+        json={
+            "subject": subject_id,
+            "name": "受害人住所",
+            "kind": "exclusion",
+            "purpose": "exclusion",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "radius_m": 300,
+            "confirm_fixes": 1,
+            "confirm_seconds": 0,
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()  # type: ignore[no-any-return]
 
 
-def raise_entered_zone_alert(server: LiveServer, staff: httpx.Client, subject: dict[str, Any]) -> dict[str, Any]:
+def raise_entered_zone_alert(
+    server: LiveServer, staff: httpx.Client, subject: dict[str, Any]
+) -> dict[str, Any]:
     """An exclusion zone 450 m from where the subject is, a phone walking into it; the alert, from the API."""
     last = latest_position(staff, subject["id"])
     start = (last["lat"], last["lon"]) if last else (subject["home_lat"], subject["home_lon"])
-    after = (dt.datetime.fromisoformat(last["recorded_at"]) if last
-             else dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+    after = (
+        dt.datetime.fromisoformat(last["recorded_at"])
+        if last
+        else dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    )
     victim = moved(*start, 318, 318)
     zone = exclusion_zone_around(staff, subject["id"], *victim)
     with closing(phone_client(server, staff, subject["id"])) as phone:
@@ -139,8 +165,9 @@ def fonts_drawing(page: Any, selector: str) -> dict[str, int]:
     return {font["familyName"]: font["glyphCount"] for font in fonts}
 
 
-def log_in_on_page(page: Any, username: str, password: str = "Demo-officer-2026", *,
-                   screenshot: str | None = None) -> None:
+def log_in_on_page(
+    page: Any, username: str, password: str = "Demo-officer-2026", *, screenshot: str | None = None
+) -> None:
     from playwright.sync_api import expect
 
     page.goto("/console/")
@@ -163,7 +190,8 @@ def log_in_on_page(page: Any, username: str, password: str = "Demo-officer-2026"
 
 
 def test_an_officer_sees_acknowledges_and_resolves_a_live_alert(
-        live_asgi_server: LiveServer, browser_page: Any, staff_login: Callable[..., httpx.Client]) -> None:
+    live_asgi_server: LiveServer, browser_page: Any, staff_login: Callable[..., httpx.Client]
+) -> None:
     from playwright.sync_api import expect
 
     page = browser_page
@@ -175,8 +203,9 @@ def test_an_officer_sees_acknowledges_and_resolves_a_live_alert(
     # Chinese is drawn with a font that has it (the console's font stack), not as boxes from a
     # Latin fallback: every glyph of the office name comes from a CJK font.
     fonts = fonts_drawing(page, "#user-office")
-    assert fonts and all("CJK" in family or "Han" in family or "Hei" in family or "PingFang" in family
-                         for family in fonts), fonts
+    assert fonts and all(
+        "CJK" in family or "Han" in family or "Hei" in family or "PingFang" in family for family in fonts
+    ), fonts
     expect(page.locator("#layer-offices .office")).to_have_count(1)
 
     alert = raise_entered_zone_alert(live_asgi_server, staff, target)
@@ -233,7 +262,8 @@ def test_an_officer_sees_acknowledges_and_resolves_a_live_alert(
 
 
 def test_a_console_gets_the_alert_it_missed_while_disconnected(
-        live_asgi_server: LiveServer, browser_page: Any, staff_login: Callable[..., httpx.Client]) -> None:
+    live_asgi_server: LiveServer, browser_page: Any, staff_login: Callable[..., httpx.Client]
+) -> None:
     from playwright.sync_api import expect
 
     page = browser_page

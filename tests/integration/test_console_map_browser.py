@@ -68,7 +68,12 @@ def street_grid_png(size: int = 256) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 class TileServer:
@@ -100,8 +105,11 @@ class TileServer:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def tiles(self) -> list[tuple[int, int, int]]:
-        return [tuple(int(n) for n in match.groups()) for path, _ in self.requests  # type: ignore[misc]
-                if (match := TILE_PATH.match(path))]
+        return [
+            tuple(int(n) for n in match.groups())
+            for path, _ in self.requests  # type: ignore[misc]
+            if (match := TILE_PATH.match(path))
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -118,15 +126,34 @@ def tile_server() -> Iterator[TileServer]:
 @pytest.fixture(scope="module")
 def tiled_server(live_asgi_server: LiveServer, tile_server: TileServer) -> Iterator[LiveServer]:
     """A second uvicorn on the same database and Redis, its console map over the local tile server."""
-    env = {**live_asgi_server.env, "MAP_TILE_URL": tile_server.url + "/{z}/{x}/{y}.png",
-           "MAP_TILE_ATTRIBUTION": "© 测试底图", "MAP_TILE_MAX_ZOOM": "18"}
+    env = {
+        **live_asgi_server.env,
+        "MAP_TILE_URL": tile_server.url + "/{z}/{x}/{y}.png",
+        "MAP_TILE_ATTRIBUTION": "© 测试底图",
+        "MAP_TILE_MAX_ZOOM": "18",
+    }
     port = free_port()
     log_path = ARTIFACTS / "live-server-tiles.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "backend.config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, log_path=log_path, process=process)
     try:
         deadline = time.monotonic() + 60
@@ -156,8 +183,12 @@ def open_page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Callable
     lines: list[str] = []
 
     def open_on(server: LiveServer) -> Any:
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      viewport={"width": 1440, "height": 900}, base_url=server.url)
+        context = browser.new_context(
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            viewport={"width": 1440, "height": 900},
+            base_url=server.url,
+        )
         context.add_init_script(RECORD_CSP_VIOLATIONS)
         contexts.append(context)
         page = context.new_page()
@@ -175,8 +206,10 @@ def open_page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Callable
 
 def zoom_after_click(page: Any, button: str) -> float:
     """Click a map button; the map's zoom once it has settled."""
-    page.evaluate("() => { window.zoomed = new Promise((settled) =>"
-                  " consoleState.map.once('zoomend', () => settled(consoleState.map.getZoom()))); }")
+    page.evaluate(
+        "() => { window.zoomed = new Promise((settled) =>"
+        " consoleState.map.once('zoomend', () => settled(consoleState.map.getZoom()))); }"
+    )
     page.locator(button).click()
     return page.evaluate("() => window.zoomed")  # type: ignore[no-any-return]
 
@@ -223,7 +256,8 @@ def check_the_map_draws_the_office(page: Any, server: LiveServer, username: str)
 
 
 def test_without_a_tile_url_the_map_asks_nothing_of_any_other_host(
-        live_asgi_server: LiveServer, tile_server: TileServer, open_page: Callable[[LiveServer], Any]) -> None:
+    live_asgi_server: LiveServer, tile_server: TileServer, open_page: Callable[[LiveServer], Any]
+) -> None:
     from playwright.sync_api import expect
 
     page = open_page(live_asgi_server)
@@ -271,7 +305,8 @@ def test_without_a_tile_url_the_map_asks_nothing_of_any_other_host(
 
 
 def test_with_a_tile_url_the_map_draws_tiles_under_its_layers(
-        tiled_server: LiveServer, tile_server: TileServer, open_page: Callable[[LiveServer], Any]) -> None:
+    tiled_server: LiveServer, tile_server: TileServer, open_page: Callable[[LiveServer], Any]
+) -> None:
     from playwright.sync_api import expect
 
     page = open_page(tiled_server)
@@ -282,14 +317,18 @@ def test_with_a_tile_url_the_map_draws_tiles_under_its_layers(
     check_the_map_draws_the_office(page, tiled_server, "gangwan_officer")
     loaded = page.locator("#map img.leaflet-tile.leaflet-tile-loaded")
     expect(loaded.first).to_be_visible(timeout=WAIT_MS)
-    assert page.evaluate("[...document.querySelectorAll('#map img.leaflet-tile-loaded')]"
-                         ".every((img) => img.complete && img.naturalWidth === 256)")
+    assert page.evaluate(
+        "[...document.querySelectorAll('#map img.leaflet-tile-loaded')]"
+        ".every((img) => img.complete && img.naturalWidth === 256)"
+    )
     expect(page.locator(".leaflet-control-attribution")).to_have_text("© 测试底图")
     expect(page.locator("#map")).to_have_class(re.compile(r"\bhas-tiles\b"))
     # The tile under the centre of the view was asked for, at the zoom the tiles are drawn at,
     # and with this server's origin as the referrer (tile services check a key's domain by it).
-    centre = page.evaluate("(() => { const c = consoleState.map.getCenter();"
-                           " return [c.lat, c.lng, Math.round(consoleState.map.getZoom())]; })()")
+    centre = page.evaluate(
+        "(() => { const c = consoleState.map.getCenter();"
+        " return [c.lat, c.lng, Math.round(consoleState.map.getZoom())]; })()"
+    )
     zoom = centre[2]
     assert (zoom, *tile_of(centre[0], centre[1], zoom)) in tile_server.tiles()
     assert {referer for _, referer in tile_server.requests} == {tiled_server.url + "/"}

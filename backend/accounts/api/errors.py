@@ -33,7 +33,9 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
         else:
             for index, item in enumerate(detail):
                 if item:
-                    for field, messages in flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                    for field, messages in flatten_errors(
+                        item, f"{prefix}.{index}" if prefix else str(index)
+                    ).items():
                         out.setdefault(field, []).extend(messages)
     else:
         out[prefix or "non_field_errors"] = [str(detail)]
@@ -69,10 +71,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if code in ("invalid", "required", "null", "blank"):
             code = "invalid"
         first_field, first_messages = next(iter(errors.items()))
-        summary = first_messages[0] if first_field == "non_field_errors" else f"{first_field}: {first_messages[0]}"
+        summary = (
+            first_messages[0] if first_field == "non_field_errors" else f"{first_field}: {first_messages[0]}"
+        )
         response.data = {"detail": summary, "code": code, "errors": errors}
     else:
         detail = exc.detail
-        response.data = {"detail": str(detail if not isinstance(detail, dict | list) else exc.default_detail),
-                         "code": _first_code(exc.get_codes())}
+        response.data = {
+            "detail": str(detail if not isinstance(detail, dict | list) else exc.default_detail),
+            "code": _first_code(exc.get_codes()),
+        }
     return response

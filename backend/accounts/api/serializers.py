@@ -21,7 +21,16 @@ class StaffSerializer(ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "role", "office", "office_name", "bureau_wide", "read_only"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "role",
+            "office",
+            "office_name",
+            "bureau_wide",
+            "read_only",
+        ]
         read_only_fields = fields
 
     def get_display_name(self, obj: User) -> str:
@@ -36,4 +45,6 @@ class LoginSerializer(serializers.Serializer):
 class LoginResponseSerializer(serializers.Serializer):
     user = StaffSerializer()
     token = serializers.CharField(help_text="API token for scripts: send `Authorization: Token <token>`.")
-    csrf_token = serializers.CharField(help_text="For the console: send as X-CSRFToken with the session cookie.")
+    csrf_token = serializers.CharField(
+        help_text="For the console: send as X-CSRFToken with the session cookie."
+    )

@@ -38,18 +38,31 @@ class LoginView(APIView):
     def post(self, request: Request) -> Response:
         form = LoginSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=form.validated_data["username"],
-                            password=form.validated_data["password"])
+        user = authenticate(
+            request._request,
+            username=form.validated_data["username"],
+            password=form.validated_data["password"],
+        )
         if not isinstance(user, User):
             # The access log (``backend.audit``) records the refusal.
-            staff_login_failed.send(sender=LoginView, request=request, username=form.validated_data["username"][:150])
-            return Response({"detail": _("Wrong username or password."), "code": "bad_credentials"},
-                            status=status.HTTP_401_UNAUTHORIZED, headers={"WWW-Authenticate": 'Session realm="api"'})
+            staff_login_failed.send(
+                sender=LoginView, request=request, username=form.validated_data["username"][:150]
+            )
+            return Response(
+                {"detail": _("Wrong username or password."), "code": "bad_credentials"},
+                status=status.HTTP_401_UNAUTHORIZED,
+                headers={"WWW-Authenticate": 'Session realm="api"'},
+            )
         login(request._request, user)
         token, _created = Token.objects.get_or_create(user=user)
         staff_logged_in.send(sender=LoginView, request=request, user=user)
-        return Response({"user": StaffSerializer(user).data, "token": token.key,
-                         "csrf_token": get_token(request._request)})
+        return Response(
+            {
+                "user": StaffSerializer(user).data,
+                "token": token.key,
+                "csrf_token": get_token(request._request),
+            }
+        )
 
 
 class LogoutView(APIView):
@@ -90,7 +103,10 @@ class PingView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(responses={200: inline_serializer("Ping", {"server_time": serializers.DateTimeField()})},
-                   tags=["mobile"], auth=[])
+    @extend_schema(
+        responses={200: inline_serializer("Ping", {"server_time": serializers.DateTimeField()})},
+        tags=["mobile"],
+        auth=[],
+    )
     def get(self, request: Request) -> Response:
         return Response({"server_time": timezone.now()})

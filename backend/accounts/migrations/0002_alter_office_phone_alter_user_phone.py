@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='office',
-            name='phone',
-            field=models.CharField(blank=True, max_length=30, verbose_name='phone number'),
+            model_name="office",
+            name="phone",
+            field=models.CharField(blank=True, max_length=30, verbose_name="phone number"),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='phone',
-            field=models.CharField(blank=True, max_length=30, verbose_name='phone number'),
+            model_name="user",
+            name="phone",
+            field=models.CharField(blank=True, max_length=30, verbose_name="phone number"),
         ),
     ]

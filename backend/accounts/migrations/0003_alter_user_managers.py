@@ -6,16 +6,15 @@ import backend.accounts.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_alter_office_phone_alter_user_phone'),
+        ("accounts", "0002_alter_office_phone_alter_user_phone"),
     ]
 
     operations = [
         migrations.AlterModelManagers(
-            name='user',
+            name="user",
             managers=[
-                ('objects', backend.accounts.models.StaffManager()),
+                ("objects", backend.accounts.models.StaffManager()),
             ],
         ),
     ]

@@ -55,5 +55,11 @@ class AuditedViewSetMixin:
         detail.update(getattr(self, "audit_detail", {}))
         if response.status_code >= 400 and data is not None:
             detail["error"] = str(data.get("code", ""))[:40]
-        record_access(request, action=action, resource=self.audit_resource, object_id=object_id,
-                      status_code=response.status_code, detail=detail)
+        record_access(
+            request,
+            action=action,
+            resource=self.audit_resource,
+            object_id=object_id,
+            status_code=response.status_code,
+            detail=detail,
+        )

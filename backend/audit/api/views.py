@@ -12,8 +12,24 @@ from backend.core.api import ModelSerializer, TimeFilter
 class AccessLogSerializer(ModelSerializer):
     class Meta:
         model = AccessLog
-        fields = ["id", "at", "actor", "actor_username", "actor_role", "actor_office_id", "action", "resource",
-                  "object_id", "detail", "method", "path", "ip", "user_agent", "status_code", "outcome"]
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "actor_username",
+            "actor_role",
+            "actor_office_id",
+            "action",
+            "resource",
+            "object_id",
+            "detail",
+            "method",
+            "path",
+            "ip",
+            "user_agent",
+            "status_code",
+            "outcome",
+        ]
         read_only_fields = fields
 
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,30 +14,86 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='username')),
-                ('actor_role', models.CharField(blank=True, max_length=20, verbose_name='role')),
-                ('actor_office_id', models.BigIntegerField(blank=True, null=True, verbose_name='staff office id')),
-                ('action', models.CharField(choices=[('read', 'read'), ('list', 'list'), ('create', 'create'), ('update', 'update'), ('delete', 'delete'), ('action', 'action'), ('export', 'export'), ('login', 'login'), ('login_failed', 'failed login'), ('logout', 'logout')], max_length=20, verbose_name='action')),
-                ('resource', models.CharField(db_index=True, max_length=40, verbose_name='resource')),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='object id')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
-                ('method', models.CharField(blank=True, max_length=10, verbose_name='HTTP method')),
-                ('path', models.CharField(blank=True, max_length=300, verbose_name='path')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('user_agent', models.CharField(blank=True, max_length=300, verbose_name='user agent')),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='status code')),
-                ('outcome', models.CharField(choices=[('ok', 'allowed'), ('denied', 'denied'), ('not_found', 'not found'), ('invalid', 'invalid input'), ('error', 'error')], default='ok', max_length=12, verbose_name='outcome')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
+                ("actor_username", models.CharField(blank=True, max_length=150, verbose_name="username")),
+                ("actor_role", models.CharField(blank=True, max_length=20, verbose_name="role")),
+                (
+                    "actor_office_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="staff office id"),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("read", "read"),
+                            ("list", "list"),
+                            ("create", "create"),
+                            ("update", "update"),
+                            ("delete", "delete"),
+                            ("action", "action"),
+                            ("export", "export"),
+                            ("login", "login"),
+                            ("login_failed", "failed login"),
+                            ("logout", "logout"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("resource", models.CharField(db_index=True, max_length=40, verbose_name="resource")),
+                (
+                    "object_id",
+                    models.CharField(blank=True, db_index=True, max_length=64, verbose_name="object id"),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
+                ("method", models.CharField(blank=True, max_length=10, verbose_name="HTTP method")),
+                ("path", models.CharField(blank=True, max_length=300, verbose_name="path")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                ("user_agent", models.CharField(blank=True, max_length=300, verbose_name="user agent")),
+                (
+                    "status_code",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="status code"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("ok", "allowed"),
+                            ("denied", "denied"),
+                            ("not_found", "not found"),
+                            ("invalid", "invalid input"),
+                            ("error", "error"),
+                        ],
+                        default="ok",
+                        max_length=12,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'access log entry',
-                'verbose_name_plural': 'access log',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['actor', '-at'], name='audit_actor_at')],
+                "verbose_name": "access log entry",
+                "verbose_name_plural": "access log",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["actor", "-at"], name="audit_actor_at")],
             },
         ),
     ]

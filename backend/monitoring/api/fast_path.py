@@ -63,8 +63,11 @@ class CheckinFastPath:
         self.path = reverse("mobile-checkins")
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != self.path or environ.get("REQUEST_METHOD") != "POST" \
-                or not settings.CHECKIN_FAST_PATH:
+        if (
+            environ.get("PATH_INFO") != self.path
+            or environ.get("REQUEST_METHOD") != "POST"
+            or not settings.CHECKIN_FAST_PATH
+        ):
             return self.app(environ, start_response)
         upload = _json_upload(environ)
         if upload is None:
@@ -94,10 +97,18 @@ class CheckinFastPath:
         # The headers the rest of the stack adds to this answer: DRF's Allow, LocaleMiddleware's
         # language, CommonMiddleware's length, XFrameOptionsMiddleware's frame option, and
         # SecurityMiddleware's.
-        start_response(f"{status} {responses.get(status, 'Unknown Status Code')}", [
-            ("Content-Type", "application/json"), ("Allow", "POST, OPTIONS"), ("Content-Language", language),
-            ("Vary", "Accept-Language"), ("Content-Length", str(len(content))),
-            ("X-Frame-Options", settings.X_FRAME_OPTIONS), *_security_headers(_is_secure(environ))])
+        start_response(
+            f"{status} {responses.get(status, 'Unknown Status Code')}",
+            [
+                ("Content-Type", "application/json"),
+                ("Allow", "POST, OPTIONS"),
+                ("Content-Language", language),
+                ("Vary", "Accept-Language"),
+                ("Content-Length", str(len(content))),
+                ("X-Frame-Options", settings.X_FRAME_OPTIONS),
+                *_security_headers(_is_secure(environ)),
+            ],
+        )
         signals.request_finished.send(sender=self.__class__)
         return [content]
 

@@ -10,17 +10,21 @@ from rest_framework import serializers
 import geofence as gf
 from backend.core.api import ModelSerializer
 from backend.monitoring.checkin_input import FIX_FIELDS, MAX_BATCH, FixField
-from backend.monitoring.engine import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
 from backend.monitoring.models import Alert, CheckIn, Zone
 from backend.monitoring.payloads import AlertSerializer  # noqa: F401  (the API views read it from here)
+from backend.monitoring.zones import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
 from geofence import zones as zone_limits
 
 
 class ResolveAlertSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Alert.Resolution.choices)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
-                                 help_text="What was done: required (not blank) unless the resolution is "
-                                           "`false_alarm`.")
+    note = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What was done: required (not blank) unless the resolution is `false_alarm`.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["resolution"] != Alert.Resolution.FALSE_ALARM and not attrs.get("note", "").strip():
@@ -33,12 +37,26 @@ def _resolve_request_schema() -> dict[str, Any]:
     resolution is a false alarm (one ``oneOf`` branch each; the serializer cannot say it)."""
     note = {"type": "string", "maxLength": 2000, "description": "What was done."}
     others = [value for value in Alert.Resolution.values if value != Alert.Resolution.FALSE_ALARM]
-    return {"oneOf": [
-        {"type": "object", "properties": {"resolution": {"type": "string", "enum": [Alert.Resolution.FALSE_ALARM]},
-                                          "note": note}, "required": ["resolution"]},
-        {"type": "object", "properties": {"resolution": {"type": "string", "enum": others},
-                                          "note": {**note, "pattern": r"\S"}}, "required": ["resolution", "note"]},
-    ]}
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "resolution": {"type": "string", "enum": [Alert.Resolution.FALSE_ALARM]},
+                    "note": note,
+                },
+                "required": ["resolution"],
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "resolution": {"type": "string", "enum": others},
+                    "note": {**note, "pattern": r"\S"},
+                },
+                "required": ["resolution", "note"],
+            },
+        ]
+    }
 
 
 RESOLVE_REQUEST_SCHEMA = _resolve_request_schema()
@@ -46,9 +64,13 @@ RESOLVE_REQUEST_SCHEMA = _resolve_request_schema()
 
 def _limit(text: str) -> str:
     """A field's help text quoting the engine's limits (they are declared in ``geofence.zones``)."""
-    return text.format(radius=f"{zone_limits.MAX_RADIUS_M:g}", buffer=f"{zone_limits.MAX_APPROACH_BUFFER_M:g}",
-                       fixes=zone_limits.MAX_EPISODE_FIXES, seconds=zone_limits.MAX_CONFIRM_SECONDS,
-                       vertices=zone_limits.MAX_VERTICES)
+    return text.format(
+        radius=f"{zone_limits.MAX_RADIUS_M:g}",
+        buffer=f"{zone_limits.MAX_APPROACH_BUFFER_M:g}",
+        fixes=zone_limits.MAX_EPISODE_FIXES,
+        seconds=zone_limits.MAX_CONFIRM_SECONDS,
+        vertices=zone_limits.MAX_VERTICES,
+    )
 
 
 def _label(name: str) -> Any:
@@ -71,34 +93,80 @@ class ZoneSerializer(ModelSerializer):
     ``problems`` show a stored zone that the engine skips until it is fixed.
     """
 
-    # Every write is checked by the engine's own validator (``engine.check_zone``), the one the
+    # Every write is checked by the engine's own validator (``zones.check_zone``), the one the
     # admin and the loader use; zones stored before it, or edited in the database, are shown.
-    crs = serializers.ChoiceField(choices=[crs.value for crs in gf.Crs], write_only=True, required=False,
-                                  default=gf.Crs.WGS84.value,
-                                  help_text="Coordinate system of the submitted geometry (a stored zone is WGS-84).")
-    geometry = serializers.JSONField(label=_label("geometry"), help_text=_limit(
-        "GeoJSON Polygon, MultiPolygon, or Point with `radius_m` for a circle; at most {vertices} vertices."))
+    crs = serializers.ChoiceField(
+        choices=[crs.value for crs in gf.Crs],
+        write_only=True,
+        required=False,
+        default=gf.Crs.WGS84.value,
+        help_text="Coordinate system of the submitted geometry (a stored zone is WGS-84).",
+    )
+    geometry = serializers.JSONField(
+        label=_label("geometry"),
+        help_text=_limit(
+            "GeoJSON Polygon, MultiPolygon, or Point with `radius_m` for a circle; at most {vertices} vertices."
+        ),
+    )
     # Numbers are only parsed here; their limits are the engine's, checked in ``validate``.
-    radius_m = _NumberField(label=_label("radius_m"), required=False, allow_null=True, help_text=_limit(
-        "Metres, for a Point (circle) only: more than 0, at most {radius}."))
-    approach_buffer_m = _NumberField(label=_label("approach_buffer_m"), required=False, help_text=_limit(
-        "Metres, exclusion zones only: warn when a good fix comes this close; 0 to {buffer}."))
-    confirm_fixes = serializers.IntegerField(label=_label("confirm_fixes"), required=False, help_text=_limit(
-        "Good fixes that confirm a breach: 1 to {fixes}."))
-    confirm_seconds = serializers.IntegerField(label=_label("confirm_seconds"), required=False, help_text=_limit(
-        "Seconds the confirming fixes must span: 0 to {seconds}."))
-    clear_fixes = serializers.IntegerField(label=_label("clear_fixes"), required=False, help_text=_limit(
-        "Good fixes back in compliance that close a breach: 1 to {fixes}."))
+    radius_m = _NumberField(
+        label=_label("radius_m"),
+        required=False,
+        allow_null=True,
+        help_text=_limit("Metres, for a Point (circle) only: more than 0, at most {radius}."),
+    )
+    approach_buffer_m = _NumberField(
+        label=_label("approach_buffer_m"),
+        required=False,
+        help_text=_limit(
+            "Metres, exclusion zones only: warn when a good fix comes this close; 0 to {buffer}."
+        ),
+    )
+    confirm_fixes = serializers.IntegerField(
+        label=_label("confirm_fixes"),
+        required=False,
+        help_text=_limit("Good fixes that confirm a breach: 1 to {fixes}."),
+    )
+    confirm_seconds = serializers.IntegerField(
+        label=_label("confirm_seconds"),
+        required=False,
+        help_text=_limit("Seconds the confirming fixes must span: 0 to {seconds}."),
+    )
+    clear_fixes = serializers.IntegerField(
+        label=_label("clear_fixes"),
+        required=False,
+        help_text=_limit("Good fixes back in compliance that close a breach: 1 to {fixes}."),
+    )
     evaluable = serializers.SerializerMethodField(
-        help_text="false: the engine refuses this zone as stored and skips it until it is fixed (see `problems`).")
+        help_text="false: the engine refuses this zone as stored and skips it until it is fixed (see `problems`)."
+    )
     problems = serializers.SerializerMethodField(
-        help_text="Why the engine cannot evaluate the zone, by field; empty when it can.")
+        help_text="Why the engine cannot evaluate the zone, by field; empty when it can."
+    )
 
     class Meta:
         model = Zone
-        fields = ["id", "office", "subject", "name", "kind", "purpose", "geometry", "radius_m", "schedule",
-                  "approach_buffer_m", "confirm_fixes", "confirm_seconds", "clear_fixes", "is_active", "crs",
-                  "evaluable", "problems", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "office",
+            "subject",
+            "name",
+            "kind",
+            "purpose",
+            "geometry",
+            "radius_m",
+            "schedule",
+            "approach_buffer_m",
+            "confirm_fixes",
+            "confirm_seconds",
+            "clear_fixes",
+            "is_active",
+            "crs",
+            "evaluable",
+            "problems",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {"office": {"required": False}}
 
@@ -115,15 +183,24 @@ class ZoneSerializer(ModelSerializer):
         office = attrs.get("office", getattr(self.instance, "office", None))
         if subject is not None:
             if office is not None and office.pk != subject.office_id:
-                raise serializers.ValidationError({"office": [_("A person's zone belongs to the person's office.")]})
+                raise serializers.ValidationError(
+                    {"office": [_("A person's zone belongs to the person's office.")]}
+                )
             attrs["office"] = subject.office
         elif office is None:
-            raise serializers.ValidationError({"office": [_("Give the office, or the person the zone is for.")]})
+            raise serializers.ValidationError(
+                {"office": [_("Give the office, or the person the zone is for.")]}
+            )
         crs = attrs.pop("crs", gf.Crs.WGS84.value)
         # The zone as it will be stored: a PATCH is checked together with what it keeps.
-        values = {name: attrs[name] if name in attrs else
-                  getattr(self.instance, name) if self.instance is not None else Zone._meta.get_field(name).get_default()
-                  for name in ENGINE_FIELDS}
+        values = {
+            name: attrs[name]
+            if name in attrs
+            else getattr(self.instance, name)
+            if self.instance is not None
+            else Zone._meta.get_field(name).get_default()
+            for name in ENGINE_FIELDS
+        }
         try:
             # ``crs`` describes the submitted geometry; a kept one is stored in WGS-84 already.
             checked = check_zone(values, crs=crs if "geometry" in attrs else gf.Crs.WGS84.value)
@@ -136,8 +213,19 @@ class ZoneSerializer(ModelSerializer):
 class TrackPointSerializer(ModelSerializer):
     class Meta:
         model = CheckIn
-        fields = ["client_id", "recorded_at", "received_at", "lat", "lon", "accuracy_m", "speed_mps", "battery",
-                  "mock_location", "quality", "evaluation_error"]
+        fields = [
+            "client_id",
+            "recorded_at",
+            "received_at",
+            "lat",
+            "lon",
+            "accuracy_m",
+            "speed_mps",
+            "battery",
+            "mock_location",
+            "quality",
+            "evaluation_error",
+        ]
         read_only_fields = fields
 
 
@@ -176,17 +264,22 @@ def _documented(field: FixField) -> serializers.Field:
 
 
 # The fields are ``checkin_input.FIX_FIELDS``, in its order: the one declaration of a fix.
-CheckinItemSerializer = type("CheckinItemSerializer", (serializers.Serializer,), {
-    "__module__": __name__,
-    "__doc__": "One fix (documented for the phone team; validated by ``checkin_input.parse_fix``, whose\n"
-               "limits these are).",
-    **{field.name: _documented(field) for field in FIX_FIELDS},
-})
+CheckinItemSerializer = type(
+    "CheckinItemSerializer",
+    (serializers.Serializer,),
+    {
+        "__module__": __name__,
+        "__doc__": "One fix (documented for the phone team; validated by ``checkin_input.parse_fix``, whose\n"
+        "limits these are).",
+        **{field.name: _documented(field) for field in FIX_FIELDS},
+    },
+)
 
 
 class CheckinBatchSerializer(serializers.Serializer):
-    sent_at = serializers.DateTimeField(required=False, allow_null=True,
-                                        help_text="Phone clock when sending, to measure clock skew.")
+    sent_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Phone clock when sending, to measure clock skew."
+    )
     checkins = serializers.ListField(child=CheckinItemSerializer(), min_length=1, max_length=MAX_BATCH)
 
 
@@ -194,8 +287,11 @@ class CheckinResultSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["accepted", "duplicate", "conflict", "rejected"])
-    quality = serializers.CharField(required=False, help_text="Fix quality class of an accepted fix, as judged from the fix alone at receipt (teleports "
-                                                "are found afterwards, against the person's track).")
+    quality = serializers.CharField(
+        required=False,
+        help_text="Fix quality class of an accepted fix, as judged from the fix alone at receipt (teleports "
+        "are found afterwards, against the person's track).",
+    )
     clock_skew_s = serializers.FloatField(required=False)
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
 
@@ -220,10 +316,13 @@ class CheckinAnswerSerializer(serializers.Serializer):
 class PhoneStatusSerializer(serializers.Serializer):
     battery = serializers.FloatField(required=False, min_value=0, max_value=100, allow_null=True)
     charging = serializers.BooleanField(required=False, allow_null=True)
-    location_permission = serializers.BooleanField(required=False, allow_null=True,
-                                                   help_text="false: the app may not read the location.")
+    location_permission = serializers.BooleanField(
+        required=False, allow_null=True, help_text="false: the app may not read the location."
+    )
     gps_enabled = serializers.BooleanField(required=False, allow_null=True)
-    app_state = serializers.ChoiceField(choices=["foreground", "background", "terminated_restart"], required=False)
+    app_state = serializers.ChoiceField(
+        choices=["foreground", "background", "terminated_restart"], required=False
+    )
     network = serializers.CharField(required=False, max_length=20)
 
 
@@ -237,9 +336,11 @@ class CheckinErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
-                                   help_text="Field paths such as `checkins.3.lat` (absent when the body is not "
-                                             "JSON at all).")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field paths such as `checkins.3.lat` (absent when the body is not JSON at all).",
+    )
     results = CheckinResultSerializer(many=True, required=False)
     accepted = serializers.IntegerField(required=False)
     server_time = serializers.DateTimeField(required=False)

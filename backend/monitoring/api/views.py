@@ -66,8 +66,18 @@ class AlertFilter(filters.FilterSet):
 
     class Meta:
         model = Alert
-        fields = ["status", "office", "subject", "person", "kind", "category", "severity", "since", "until",
-                  "after_seq"]
+        fields = [
+            "status",
+            "office",
+            "subject",
+            "person",
+            "kind",
+            "category",
+            "severity",
+            "since",
+            "until",
+            "after_seq",
+        ]
 
 
 class AlertViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -87,14 +97,20 @@ class AlertViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         return Response(AlertSerializer(acknowledge_alert(self.get_object(), request.user)).data)  # type: ignore[arg-type]
 
-    @extend_schema(request={"application/json": RESOLVE_REQUEST_SCHEMA}, responses=AlertSerializer, tags=["alerts"])
+    @extend_schema(
+        request={"application/json": RESOLVE_REQUEST_SCHEMA}, responses=AlertSerializer, tags=["alerts"]
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         alert = self.get_object()
         form = ResolveAlertSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        alert = resolve_alert(alert, request.user, form.validated_data["resolution"],  # type: ignore[arg-type]
-                              form.validated_data["note"])
+        alert = resolve_alert(
+            alert,
+            request.user,
+            form.validated_data["resolution"],  # type: ignore[arg-type]
+            form.validated_data["note"],
+        )
         return Response(AlertSerializer(alert).data)
 
 
@@ -116,7 +132,8 @@ class ZoneViewSet(AuditedViewSetMixin, viewsets.ModelViewSet):
             from backend.accounts.models import Office
 
             serializer.fields["office"].queryset = scope_to_offices(
-                Office.objects.all(), self.request.user, "pk")  # type: ignore[arg-type]
+                Office.objects.all(), self.request.user, "pk"
+            )  # type: ignore[arg-type]
         return serializer
 
     def perform_create(self, serializer: Any) -> None:
@@ -143,17 +160,25 @@ class TrackView(AuditedViewSetMixin, APIView):
     audit_resource = "track"
     action = "retrieve"  # logged as a read of the person's track, refused reads included
 
-    @extend_schema(parameters=[OpenApiParameter("from", str, description="ISO 8601, default 24 h ago"),
-                               OpenApiParameter("to", str, description="ISO 8601, default now")],
-                   responses=TrackPointSerializer(many=True), tags=["subjects"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="ISO 8601, default 24 h ago"),
+            OpenApiParameter("to", str, description="ISO 8601, default now"),
+        ],
+        responses=TrackPointSerializer(many=True),
+        tags=["subjects"],
+    )
     def get(self, request: Request, pk: int) -> Response:
         subject = get_object_or_404(scope_to_offices(Subject.objects.all(), request.user), pk=pk)  # type: ignore[arg-type]
         until = _parse_time(request, "to", timezone.now())
         since = _parse_time(request, "from", until - dt.timedelta(hours=24))
         if since >= until:
             raise ValidationError({"from": [_("'from' must be before 'to'.")]})
-        points = list(CheckIn.objects.filter(subject=subject, recorded_at__gte=since, recorded_at__lt=until)
-                      .order_by("recorded_at")[:MAX_TRACK_POINTS])
+        points = list(
+            CheckIn.objects.filter(subject=subject, recorded_at__gte=since, recorded_at__lt=until).order_by(
+                "recorded_at"
+            )[:MAX_TRACK_POINTS]
+        )
         self.audit_detail = {"from": since.isoformat(), "to": until.isoformat(), "points": len(points)}
         return Response(TrackPointSerializer(points, many=True).data)
 
@@ -163,14 +188,30 @@ class LatestPositionsView(APIView):
 
     @extend_schema(responses=LatestPositionSerializer(many=True), tags=["alerts"])
     def get(self, request: Request) -> Response:
-        states = scope_to_offices(MonitorState.objects.select_related("subject"), request.user,  # type: ignore[arg-type]
-                                  "subject__office").filter(last_fix_at__isnull=False,
-                                                            subject__status=Subject.Status.IN_SUPERVISION)
-        rows = [{"subject_id": s.subject_id, "name": s.subject.name, "office_id": s.subject.office_id,
-                 "supervision_level": s.subject.supervision_level, "lat": s.last_lat, "lon": s.last_lon,
-                 "accuracy_m": s.last_accuracy_m, "recorded_at": s.last_fix_at} for s in states]
-        record_access(request, action=AccessLog.Action.LIST, resource="position",
-                      detail={"ids": [r["subject_id"] for r in rows][:500]})
+        states = scope_to_offices(
+            MonitorState.objects.select_related("subject"),
+            request.user,  # type: ignore[arg-type]
+            "subject__office",
+        ).filter(last_fix_at__isnull=False, subject__status=Subject.Status.IN_SUPERVISION)
+        rows = [
+            {
+                "subject_id": s.subject_id,
+                "name": s.subject.name,
+                "office_id": s.subject.office_id,
+                "supervision_level": s.subject.supervision_level,
+                "lat": s.last_lat,
+                "lon": s.last_lon,
+                "accuracy_m": s.last_accuracy_m,
+                "recorded_at": s.last_fix_at,
+            }
+            for s in states
+        ]
+        record_access(
+            request,
+            action=AccessLog.Action.LIST,
+            resource="position",
+            detail={"ids": [r["subject_id"] for r in rows][:500]},
+        )
         return Response(LatestPositionSerializer(rows, many=True).data)
 
 
@@ -188,8 +229,11 @@ class CheckinView(MobileAPIView):
 
     parser_classes = [_CheckinParser]
 
-    @extend_schema(request=CheckinBatchSerializer, responses={200: CheckinAnswerSerializer,
-                                                               400: CheckinErrorSerializer}, tags=["mobile"])
+    @extend_schema(
+        request=CheckinBatchSerializer,
+        responses={200: CheckinAnswerSerializer, 400: CheckinErrorSerializer},
+        tags=["mobile"],
+    )
     def post(self, request: Request) -> Response:
         # A batch of well-formed fixes is decoded and checked in one go from the bytes; anything
         # else is parsed as JSON and checked field by field, to say exactly what is wrong.
@@ -209,12 +253,17 @@ class CheckinView(MobileAPIView):
                 raise ValidationError({"non_field_errors": [_("The body must be a JSON object.")]})
             items, raw_sent_at = body.get("checkins"), body.get("sent_at")
             if not isinstance(items, list):
-                raise ValidationError({"checkins": [_("A list of 1 to %(n)d check-ins is required.")
-                                                    % {"n": MAX_BATCH}]})
+                raise ValidationError(
+                    {"checkins": [_("A list of 1 to %(n)d check-ins is required.") % {"n": MAX_BATCH}]}
+                )
             if not 1 <= len(items) <= MAX_BATCH:
-                raise ValidationError({"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},
-                                      code="batch_size")
-        outcome_status, answer = checkin_answer(record_checkins(self.device, items, parse_sent_at(raw_sent_at)))
+                raise ValidationError(
+                    {"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},
+                    code="batch_size",
+                )
+        outcome_status, answer = checkin_answer(
+            record_checkins(self.device, items, parse_sent_at(raw_sent_at))
+        )
         return Response(answer, status=outcome_status)
 
 
@@ -235,9 +284,14 @@ def checkin_answer(outcome: CheckinOutcome) -> tuple[int, dict[str, Any]]:
     through a serializer would cost more than storing the fixes. A batch with nothing accepted
     and nothing already stored is a 400 that still lists each fix's fate.
     """
-    answer = {"results": outcome.results, "accepted": outcome.accepted, "server_time": outcome.server_time,
-              "next_checkin_due": outcome.next_checkin_due, "reminders": outcome.reminders,
-              "commands": outcome.commands}
+    answer = {
+        "results": outcome.results,
+        "accepted": outcome.accepted,
+        "server_time": outcome.server_time,
+        "next_checkin_due": outcome.next_checkin_due,
+        "reminders": outcome.reminders,
+        "commands": outcome.commands,
+    }
     if any(r["status"] in ("accepted", "duplicate") for r in outcome.results):
         return status.HTTP_200_OK, answer
     errors = flatten_errors({"checkins": {str(r["index"]): r.get("errors", {}) for r in outcome.results}})
@@ -255,4 +309,3 @@ class PhoneStatusView(MobileAPIView):
         form.is_valid(raise_exception=True)
         state = record_status(self.device, dict(form.validated_data))
         return Response({"server_time": timezone.now(), "next_checkin_due": state.next_checkin_due})
-

@@ -4,29 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0001_initial'),
-        ('supervision', '0002_alter_releasedperson_name_alter_releasedperson_phone_and_more'),
+        ("monitoring", "0001_initial"),
+        ("supervision", "0002_alter_releasedperson_name_alter_releasedperson_phone_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='monitorstate',
-            name='evaluated_through_id',
-            field=models.BigIntegerField(default=0, verbose_name='evaluated through check-in'),
+            model_name="monitorstate",
+            name="evaluated_through_id",
+            field=models.BigIntegerField(default=0, verbose_name="evaluated through check-in"),
         ),
         migrations.AddField(
-            model_name='monitorstate',
-            name='pending_since',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='fixes waiting for evaluation since'),
+            model_name="monitorstate",
+            name="pending_since",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="fixes waiting for evaluation since"
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['subject', 'id'], name='checkin_subject_id'),
+            model_name="checkin",
+            index=models.Index(fields=["subject", "id"], name="checkin_subject_id"),
         ),
         migrations.AddIndex(
-            model_name='monitorstate',
-            index=models.Index(condition=models.Q(('pending_since__isnull', False)), fields=['pending_since'], name='monitorstate_pending'),
+            model_name="monitorstate",
+            index=models.Index(
+                condition=models.Q(("pending_since__isnull", False)),
+                fields=["pending_since"],
+                name="monitorstate_pending",
+            ),
         ),
     ]

@@ -5,21 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0002_evaluation_queue'),
-        ('supervision', '0002_alter_releasedperson_name_alter_releasedperson_phone_and_more'),
+        ("monitoring", "0002_evaluation_queue"),
+        ("supervision", "0002_alter_releasedperson_name_alter_releasedperson_phone_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='checkin',
-            name='device',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='supervision.device', verbose_name='phone'),
+            model_name="checkin",
+            name="device",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="supervision.device",
+                verbose_name="phone",
+            ),
         ),
         migrations.AlterField(
-            model_name='checkin',
-            name='subject',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='supervision.subject', verbose_name='subject'),
+            model_name="checkin",
+            name="subject",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="supervision.subject",
+                verbose_name="subject",
+            ),
         ),
     ]

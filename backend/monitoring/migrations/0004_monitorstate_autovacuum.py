@@ -12,18 +12,21 @@ TABLE = "monitoring_monitorstate"
 
 def tune(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} SET (autovacuum_vacuum_scale_factor = 0, "
-                              "autovacuum_vacuum_threshold = 5000, autovacuum_analyze_scale_factor = 0.05)")
+        schema_editor.execute(
+            f"ALTER TABLE {TABLE} SET (autovacuum_vacuum_scale_factor = 0, "
+            "autovacuum_vacuum_threshold = 5000, autovacuum_analyze_scale_factor = 0.05)"
+        )
 
 
 def untune(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} RESET (autovacuum_vacuum_scale_factor, "
-                              "autovacuum_vacuum_threshold, autovacuum_analyze_scale_factor)")
+        schema_editor.execute(
+            f"ALTER TABLE {TABLE} RESET (autovacuum_vacuum_scale_factor, "
+            "autovacuum_vacuum_threshold, autovacuum_analyze_scale_factor)"
+        )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("monitoring", "0003_checkin_lean_indexes"),
     ]

@@ -4,20 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0004_monitorstate_autovacuum'),
+        ("monitoring", "0004_monitorstate_autovacuum"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='checkin',
-            name='evaluation_error',
-            field=models.TextField(blank=True, db_default='', default='', verbose_name='set aside: evaluation failed'),
+            model_name="checkin",
+            name="evaluation_error",
+            field=models.TextField(
+                blank=True, db_default="", default="", verbose_name="set aside: evaluation failed"
+            ),
         ),
         migrations.AlterField(
-            model_name='alert',
-            name='kind',
-            field=models.CharField(choices=[('left_zone', 'left an inclusion zone'), ('entered_zone', 'entered a forbidden zone'), ('crossed_zone', 'passed through a forbidden zone'), ('approaching', 'approaching a forbidden zone'), ('curfew', 'away from home during curfew'), ('mock_location', 'mock location'), ('teleport', 'implausible jump in position'), ('permission_off', 'location permission or GPS off'), ('low_battery', 'low battery'), ('offline', 'phone silent (possible loss of supervision)'), ('unreachable', 'push messages do not reach the phone'), ('evaluation_failed', 'fixes could not be evaluated')], db_index=True, max_length=20, verbose_name='kind'),
+            model_name="alert",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("left_zone", "left an inclusion zone"),
+                    ("entered_zone", "entered a forbidden zone"),
+                    ("crossed_zone", "passed through a forbidden zone"),
+                    ("approaching", "approaching a forbidden zone"),
+                    ("curfew", "away from home during curfew"),
+                    ("mock_location", "mock location"),
+                    ("teleport", "implausible jump in position"),
+                    ("permission_off", "location permission or GPS off"),
+                    ("low_battery", "low battery"),
+                    ("offline", "phone silent (possible loss of supervision)"),
+                    ("unreachable", "push messages do not reach the phone"),
+                    ("evaluation_failed", "fixes could not be evaluated"),
+                ],
+                db_index=True,
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

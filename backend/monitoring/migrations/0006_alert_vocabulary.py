@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0005_checkin_set_aside'),
+        ("monitoring", "0005_checkin_set_aside"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='alert',
-            name='status',
-            field=models.CharField(choices=[('open', 'new'), ('acknowledged', 'acknowledged'), ('resolved', 'resolved')], default='open', max_length=12, verbose_name='status'),
+            model_name="alert",
+            name="status",
+            field=models.CharField(
+                choices=[("open", "new"), ("acknowledged", "acknowledged"), ("resolved", "resolved")],
+                default="open",
+                max_length=12,
+                verbose_name="status",
+            ),
         ),
     ]

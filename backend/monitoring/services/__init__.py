@@ -30,7 +30,18 @@ from backend.monitoring.services.phone_status import (
 )
 
 __all__ = [
-    "RISK_KINDS", "CheckinOutcome", "acknowledge_alert", "alert_payload", "detect_offline", "ensure_monitor_state",
-    "evaluate_pending", "notify_staff_of_alert", "raise_alert", "record_checkins", "record_checkins_with_token",
-    "record_status", "resolve_alert", "schedule_checkin_prompts",
+    "RISK_KINDS",
+    "CheckinOutcome",
+    "acknowledge_alert",
+    "alert_payload",
+    "detect_offline",
+    "ensure_monitor_state",
+    "evaluate_pending",
+    "notify_staff_of_alert",
+    "raise_alert",
+    "record_checkins",
+    "record_checkins_with_token",
+    "record_status",
+    "resolve_alert",
+    "schedule_checkin_prompts",
 ]

@@ -23,8 +23,17 @@ from backend.reminders.services import Delivery, StaffAlert, wake_office_staff
 from backend.supervision.models import Subject
 
 Kind, Severity, Category = Alert.Kind, Alert.Severity, Alert.Category
-RISK_KINDS = frozenset({Kind.MOCK_LOCATION, Kind.TELEPORT, Kind.PERMISSION_OFF, Kind.LOW_BATTERY, Kind.OFFLINE,
-                        Kind.UNREACHABLE, Kind.EVALUATION_FAILED})
+RISK_KINDS = frozenset(
+    {
+        Kind.MOCK_LOCATION,
+        Kind.TELEPORT,
+        Kind.PERMISSION_OFF,
+        Kind.LOW_BATTERY,
+        Kind.OFFLINE,
+        Kind.UNREACHABLE,
+        Kind.EVALUATION_FAILED,
+    }
+)
 
 
 _payload_serializer = threading.local()
@@ -42,16 +51,32 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
     return dict(serializer.to_representation(alert))
 
 
-def raise_alert(subject: Subject, *, kind: str, severity: str, occurred_at: dt.datetime, dedupe_key: str,
-                zone: Zone | None = None, late: bool = False, evidence: dict[str, Any] | None = None) -> Alert:
+def raise_alert(
+    subject: Subject,
+    *,
+    kind: str,
+    severity: str,
+    occurred_at: dt.datetime,
+    dedupe_key: str,
+    zone: Zone | None = None,
+    late: bool = False,
+    evidence: dict[str, Any] | None = None,
+) -> Alert:
     """Create an alert once per ``dedupe_key`` and publish it to the consoles. Idempotent."""
     existing = Alert.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
     alert = Alert.objects.create(
-        seq=next_sequence(), dedupe_key=dedupe_key[:120],
-        category=Category.RISK if kind in RISK_KINDS else Category.POSITION, kind=kind, severity=severity,
-        subject=subject, office_id=subject.office_id, zone=zone, occurred_at=occurred_at, late=late,
+        seq=next_sequence(),
+        dedupe_key=dedupe_key[:120],
+        category=Category.RISK if kind in RISK_KINDS else Category.POSITION,
+        kind=kind,
+        severity=severity,
+        subject=subject,
+        office_id=subject.office_id,
+        zone=zone,
+        occurred_at=occurred_at,
+        late=late,
         evidence=evidence or {},
     )
     # What the payload shows of its relations is at hand (a new alert has no acknowledger or
@@ -64,8 +89,11 @@ def raise_alert(subject: Subject, *, kind: str, severity: str, occurred_at: dt.d
 
 
 def _locked_alert(alert: Alert) -> Alert:
-    return (Alert.objects.select_for_update(of=("self",)).select_related("subject", "office", "zone", "acknowledged_by",
-                                                              "resolved_by").get(pk=alert.pk))
+    return (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("subject", "office", "zone", "acknowledged_by", "resolved_by")
+        .get(pk=alert.pk)
+    )
 
 
 def acknowledge_alert(alert: Alert, user: User) -> Alert:
@@ -102,21 +130,34 @@ def resolve_alert(alert: Alert, user: User, resolution: str, note: str) -> Alert
     return alert
 
 
-def _warn_low_battery(subject: Subject, battery: float | None, charging: bool | None, at: dt.datetime,
-                      evidence: dict[str, Any]) -> None:
+def _warn_low_battery(
+    subject: Subject, battery: float | None, charging: bool | None, at: dt.datetime, evidence: dict[str, Any]
+) -> None:
     """One low-battery risk warning per person and local day, from a fix or a heartbeat."""
     if battery is not None and battery <= LOW_BATTERY_PERCENT and not charging:
-        raise_alert(subject, kind=Kind.LOW_BATTERY, severity=Severity.INFO, occurred_at=at,
-                    dedupe_key=f"low_battery:{subject.pk}:{timezone.localtime(at).date().isoformat()}",
-                    evidence={"battery": battery, **evidence})
+        raise_alert(
+            subject,
+            kind=Kind.LOW_BATTERY,
+            severity=Severity.INFO,
+            occurred_at=at,
+            dedupe_key=f"low_battery:{subject.pk}:{timezone.localtime(at).date().isoformat()}",
+            evidence={"battery": battery, **evidence},
+        )
 
 
-def phone_unreachable(sender: Any, *, subject: Subject, at: dt.datetime, day: str, evidence: dict[str, Any],
-                      **kwargs: Any) -> Alert:
+def phone_unreachable(
+    sender: Any, *, subject: Subject, at: dt.datetime, day: str, evidence: dict[str, Any], **kwargs: Any
+) -> Alert:
     """Reminders found pushes no longer reach the person's phone (``backend.reminders.upstream``):
     an "unreachable" risk warning, once per person and day."""
-    return raise_alert(subject, kind=Kind.UNREACHABLE, severity=Severity.WARNING, occurred_at=at,
-                       dedupe_key=f"unreachable:{subject.pk}:{day}", evidence=evidence)
+    return raise_alert(
+        subject,
+        kind=Kind.UNREACHABLE,
+        severity=Severity.WARNING,
+        occurred_at=at,
+        dedupe_key=f"unreachable:{subject.pk}:{day}",
+        evidence=evidence,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,6 +185,14 @@ def notify_staff_of_alert(alert_id: int) -> Delivery | None:
     alert = Alert.objects.select_related("subject").filter(pk=alert_id).first()
     if alert is None or alert.severity != Severity.CRITICAL or alert.status != Alert.Status.OPEN:
         return None
-    return wake_office_staff(StaffAlert(alert_id=alert.pk, seq=alert.seq, kind=alert.kind,
-                                        subject_id=alert.subject_id, subject_name=alert.subject.name,
-                                        office_id=alert.office_id, occurred_at=alert.occurred_at))
+    return wake_office_staff(
+        StaffAlert(
+            alert_id=alert.pk,
+            seq=alert.seq,
+            kind=alert.kind,
+            subject_id=alert.subject_id,
+            subject_name=alert.subject.name,
+            office_id=alert.office_id,
+            occurred_at=alert.occurred_at,
+        )
+    )

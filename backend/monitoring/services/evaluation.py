@@ -24,8 +24,17 @@ from geofence.fixes import Q_OK, QUALITY_BY_CODE, datetime_from_us, to_epoch_us
 
 log = logging.getLogger(__name__)
 
-_STATE_FIELDS = ("subject_id", "engine_state", "last_fix_at", "evaluated_through_id", "subject__id",
-                 "subject__office_id", "subject__name", "subject__supervision_level", "subject__status")
+_STATE_FIELDS = (
+    "subject_id",
+    "engine_state",
+    "last_fix_at",
+    "evaluated_through_id",
+    "subject__id",
+    "subject__office_id",
+    "subject__name",
+    "subject__supervision_level",
+    "subject__status",
+)
 
 
 # Where the mark's time and the fix's columns start in a row of ``sql.lock_and_read_sql``.
@@ -33,8 +42,9 @@ _SINCE = sql.LOCK_AND_READ_RESULT.index("m_pending_since")
 _FIX = sql.LOCK_AND_READ_RESULT.index(f"c_{engine.StoredFixes.COLUMNS[0]}")
 
 
-def _lock_and_read(subject_ids: list[int] | None, older_than: dt.datetime | None,
-                   limit: int) -> tuple[list[MonitorState], engine.StoredFixes]:
+def _lock_and_read(
+    subject_ids: list[int] | None, older_than: dt.datetime | None, limit: int
+) -> tuple[list[MonitorState], engine.StoredFixes]:
     """The waiting persons' states, locked, in the order they were marked, and their new fixes
     (one round trip; see ``sql.lock_and_read_sql``)."""
     params: dict[str, Any] = {"limit": limit}
@@ -49,9 +59,11 @@ def _lock_and_read(subject_ids: list[int] | None, older_than: dt.datetime | None
     for row in rows:
         if row[0] not in marked:
             state = MonitorState.from_db("default", sql.LOCK_STATE_COLUMNS, row[:_SINCE])
-            state.subject = Subject.from_db("default", sql.LOCK_SUBJECT_COLUMNS, row[_SINCE + 1:_FIX])
+            state.subject = Subject.from_db("default", sql.LOCK_SUBJECT_COLUMNS, row[_SINCE + 1 : _FIX])
             marked[row[0]] = (row[_SINCE], state)
-    states = [state for _since, state in sorted(marked.values(), key=lambda item: (item[0], item[1].subject_id))]
+    states = [
+        state for _since, state in sorted(marked.values(), key=lambda item: (item[0], item[1].subject_id))
+    ]
     return states, engine.StoredFixes.from_rows([row[_FIX:] for row in rows if row[_FIX] is not None])
 
 
@@ -60,13 +72,19 @@ def _fixes_to_evaluate(after: dict[int, int]) -> engine.StoredFixes:
     condition = Q()
     for pk, cursor_id in after.items():
         condition |= Q(subject_id=pk, id__gt=cursor_id)
-    return engine.StoredFixes.from_rows([
-        (pk, sid, cid, to_epoch_us(recorded), to_epoch_us(received), *rest) for pk, sid, cid, recorded, received, *rest
-        in CheckIn.objects.filter(condition).order_by("id").values_list(*engine.StoredFixes.COLUMNS)])
+    return engine.StoredFixes.from_rows(
+        [
+            (pk, sid, cid, to_epoch_us(recorded), to_epoch_us(received), *rest)
+            for pk, sid, cid, recorded, received, *rest in CheckIn.objects.filter(condition)
+            .order_by("id")
+            .values_list(*engine.StoredFixes.COLUMNS)
+        ]
+    )
 
 
-def evaluate_pending(subject_ids: list[int] | None = None, *, older_than: dt.datetime | None = None,
-                     limit: int = 500) -> int:
+def evaluate_pending(
+    subject_ids: list[int] | None = None, *, older_than: dt.datetime | None = None, limit: int = 500
+) -> int:
     """Evaluate the stored fixes waiting for ``subject_ids`` (or for anyone, oldest marks first).
 
     Locks the persons' states (skipping those an upload or another evaluator holds: whoever
@@ -106,7 +124,9 @@ def _waiting(subject_ids: list[int] | None, older_than: dt.datetime | None) -> Q
 
 
 def _waiting_ids(older_than: dt.datetime | None, limit: int) -> list[int]:
-    return list(_waiting(None, older_than).order_by("pending_since").values_list("subject_id", flat=True)[:limit])
+    return list(
+        _waiting(None, older_than).order_by("pending_since").values_list("subject_id", flat=True)[:limit]
+    )
 
 
 def _evaluate_round(subject_ids: list[int] | None, older_than: dt.datetime | None, limit: int) -> int:
@@ -114,8 +134,13 @@ def _evaluate_round(subject_ids: list[int] | None, older_than: dt.datetime | Non
         if connection.vendor == "postgresql":
             states, fixes = _lock_and_read(subject_ids, older_than, limit)
         else:
-            states = list(_waiting(subject_ids, older_than).select_related("subject").only(*_STATE_FIELDS)
-                          .order_by("pending_since").select_for_update(skip_locked=True, of=("self",))[:limit])
+            states = list(
+                _waiting(subject_ids, older_than)
+                .select_related("subject")
+                .only(*_STATE_FIELDS)
+                .order_by("pending_since")
+                .select_for_update(skip_locked=True, of=("self",))[:limit]
+            )
             fixes = _fixes_to_evaluate({st.subject_id: st.evaluated_through_id for st in states})
         return _evaluate_locked(states, fixes) if states else 0
 
@@ -130,8 +155,12 @@ def _evaluate_fix_by_fix(pk: int) -> int:
     """
     try:
         with transaction.atomic():
-            state = (MonitorState.objects.select_related("subject").select_for_update(of=("self",))
-                     .filter(subject_id=pk, pending_since__isnull=False).first())
+            state = (
+                MonitorState.objects.select_related("subject")
+                .select_for_update(of=("self",))
+                .filter(subject_id=pk, pending_since__isnull=False)
+                .first()
+            )
             if state is None:
                 return 0
             fixes = _fixes_to_evaluate({pk: state.evaluated_through_id})
@@ -159,14 +188,26 @@ def _evaluate_fix_by_fix(pk: int) -> int:
 def _set_aside(subject: Subject, errors: dict[int, str]) -> None:
     for fix_id, error in errors.items():
         CheckIn.objects.filter(pk=fix_id).update(evaluation_error=error)
-    if Alert.objects.filter(subject=subject, kind=Kind.EVALUATION_FAILED).exclude(status=Alert.Status.RESOLVED).exists():
+    if (
+        Alert.objects.filter(subject=subject, kind=Kind.EVALUATION_FAILED)
+        .exclude(status=Alert.Status.RESOLVED)
+        .exists()
+    ):
         return  # staff already know; the track shows every fix set aside since
     first = min(errors)
     fixes = CheckIn.objects.filter(pk__in=errors).order_by("id")
-    raise_alert(subject, kind=Kind.EVALUATION_FAILED, severity=Severity.WARNING, occurred_at=timezone.now(),
-                dedupe_key=f"evaluation_failed:{subject.pk}:{first}",
-                evidence={"fix_ids": [str(f.client_id) for f in fixes[:20]], "set_aside": len(errors),
-                          "error": errors[first]})
+    raise_alert(
+        subject,
+        kind=Kind.EVALUATION_FAILED,
+        severity=Severity.WARNING,
+        occurred_at=timezone.now(),
+        dedupe_key=f"evaluation_failed:{subject.pk}:{first}",
+        evidence={
+            "fix_ids": [str(f.client_id) for f in fixes[:20]],
+            "set_aside": len(errors),
+            "error": errors[first],
+        },
+    )
 
 
 def _engine_states(states: list[MonitorState]) -> dict[int, Any]:
@@ -178,8 +219,11 @@ def _engine_states(states: list[MonitorState]) -> dict[int, Any]:
     if missing and connection.vendor == "postgresql":
         found.update(_stored_engine_states(missing))
     elif missing:  # the ORM's lock read the whole rows
-        found.update((st.subject_id, engine.state_from_json(st.engine_state)) for st in states
-                     if st.subject_id in missing)
+        found.update(
+            (st.subject_id, engine.state_from_json(st.engine_state))
+            for st in states
+            if st.subject_id in missing
+        )
     return found
 
 
@@ -207,11 +251,14 @@ def _evaluate_locked(states: list[MonitorState], fixes: engine.StoredFixes) -> i
     changed = np.flatnonzero(final != fixes.quality)
     for code in set(final[changed].tolist()):
         CheckIn.objects.filter(pk__in=fixes.id[changed[final[changed] == code]].tolist()).update(
-            quality=QUALITY_BY_CODE[code].value)
+            quality=QUALITY_BY_CODE[code].value
+        )
     # Rows of each subject, in id order (a stable sort by subject keeps it).
     order = np.argsort(fixes.subject_id, kind="stable")
     present, starts = np.unique(fixes.subject_id[order], return_index=True)
-    bounds = dict(zip(present.tolist(), zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True), strict=True))
+    bounds = dict(
+        zip(present.tolist(), zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True), strict=True)
+    )
     updates: list[list[Any]] = []
     remember: list[tuple[int, int, Any]] = []
     positions: list[tuple[int, dict[str, Any]]] = []
@@ -231,16 +278,33 @@ def _evaluate_locked(states: list[MonitorState], fixes: engine.StoredFixes) -> i
         position = _position(state, (fixes, latest) if latest is not None else None)
         through = int(fixes.id[rows].max())
         new_state = result.states.get(state.subject_id)
-        updates.append([None if new_state is None else engine.state_json(new_state), through, *position, state.pk])
+        updates.append(
+            [None if new_state is None else engine.state_json(new_state), through, *position, state.pk]
+        )
         if new_state is not None:
             remember.append((state.subject_id, through, new_state))
         if position[0] is not None and latest is not None:
-            positions.append((subject.office_id, {
-                "subject_id": subject.pk, "name": subject.name, "lat": position[0], "lon": position[1],
-                "accuracy_m": position[2], "recorded_at": datetime_from_us(int(fixes.recorded_us[latest])).isoformat()}))
+            positions.append(
+                (
+                    subject.office_id,
+                    {
+                        "subject_id": subject.pk,
+                        "name": subject.name,
+                        "lat": position[0],
+                        "lon": position[1],
+                        "accuracy_m": position[2],
+                        "recorded_at": datetime_from_us(int(fixes.recorded_us[latest])).isoformat(),
+                    },
+                )
+            )
         newest = int(rows[np.argmax(fixes.recorded_us[rows])])
-        _warn_low_battery(subject, fixes.battery[newest], fixes.charging[newest],
-                          datetime_from_us(int(fixes.recorded_us[newest])), {"fix_ids": [fixes.client_id[newest]]})
+        _warn_low_battery(
+            subject,
+            fixes.battery[newest],
+            fixes.charging[newest],
+            datetime_from_us(int(fixes.recorded_us[newest])),
+            {"fix_ids": [fixes.client_id[newest]]},
+        )
     _store_states(updates)
     transaction.on_commit(lambda: engine.remember_states(remember))
     publish_positions(positions)
@@ -255,8 +319,12 @@ def _position(state: MonitorState, latest: tuple[engine.StoredFixes, int] | None
     at = datetime_from_us(int(fixes.recorded_us[row]))
     if state.last_fix_at is not None and at <= state.last_fix_at:
         return [None, None, None, None]
-    return [float(fixes.lat[row]), float(fixes.lon[row]), float(fixes.accuracy_m[row]),
-            connection.ops.adapt_datetimefield_value(at)]
+    return [
+        float(fixes.lat[row]),
+        float(fixes.lon[row]),
+        float(fixes.accuracy_m[row]),
+        connection.ops.adapt_datetimefield_value(at),
+    ]
 
 
 def _store_states(updates: list[list[Any]], *, generic: bool = False) -> None:
@@ -269,20 +337,32 @@ def _store_states(updates: list[list[Any]], *, generic: bool = False) -> None:
     if generic:
         names = ("state", "through", "lat", "lon", "accuracy", "at", "subject_id")
         with connection.cursor() as cursor:
-            cursor.executemany(sql.STORE_STATES_GENERIC, [dict(zip(names, update, strict=True)) for update in updates])
+            cursor.executemany(
+                sql.STORE_STATES_GENERIC, [dict(zip(names, update, strict=True)) for update in updates]
+            )
         return
     with hot_cursor() as cursor:
         if connection.vendor == "postgresql":
             state, through, lat, lon, accuracy, at, sid = zip(*updates, strict=True)
             at = tuple(None if value is None else value.isoformat() for value in at)
             array = sql.array
-            cursor.execute(sql.STORE_STATES_POSTGRESQL, {
-                "states": array(state, "text"), "through": array(through, "float8"), "lat": array(lat, "float8"),
-                "lon": array(lon, "float8"), "accuracy": array(accuracy, "float8"), "at": array(at, "text"),
-                "subject_ids": array(sid, "float8")})
+            cursor.execute(
+                sql.STORE_STATES_POSTGRESQL,
+                {
+                    "states": array(state, "text"),
+                    "through": array(through, "float8"),
+                    "lat": array(lat, "float8"),
+                    "lon": array(lon, "float8"),
+                    "accuracy": array(accuracy, "float8"),
+                    "at": array(at, "text"),
+                    "subject_ids": array(sid, "float8"),
+                },
+            )
             return
         names = ("state", "through", "lat", "lon", "accuracy", "at", "subject_id")
-        cursor.executemany(sql.STORE_STATES_GENERIC, [dict(zip(names, update, strict=True)) for update in updates])
+        cursor.executemany(
+            sql.STORE_STATES_GENERIC, [dict(zip(names, update, strict=True)) for update in updates]
+        )
 
 
 _ZONE_ALERTS = {
@@ -292,8 +372,10 @@ _ZONE_ALERTS = {
     ("crossing", Zone.Kind.EXCLUSION): (Kind.CROSSED_ZONE, Severity.WARNING),
     ("approach", Zone.Kind.EXCLUSION): (Kind.APPROACHING, Severity.WARNING),
 }
-_INTEGRITY_ALERTS = {"mock_location": (Kind.MOCK_LOCATION, Severity.WARNING),
-                     "teleport": (Kind.TELEPORT, Severity.WARNING)}
+_INTEGRITY_ALERTS = {
+    "mock_location": (Kind.MOCK_LOCATION, Severity.WARNING),
+    "teleport": (Kind.TELEPORT, Severity.WARNING),
+}
 
 
 def _raise_engine_alerts(subject: Subject, events: list[engine.EngineEvent]) -> None:
@@ -307,8 +389,15 @@ def _raise_engine_alerts(subject: Subject, events: list[engine.EngineEvent]) -> 
             kind, severity = _INTEGRITY_ALERTS[event.kind]
             day = timezone.localtime(event.at).date().isoformat()
             # One integrity warning per kind, person and day: a spoofing app sends thousands of fixes.
-            raise_alert(subject, kind=kind, severity=severity, occurred_at=event.at, late=event.late,
-                        dedupe_key=f"{kind}:{subject.pk}:{day}", evidence=evidence)
+            raise_alert(
+                subject,
+                kind=kind,
+                severity=severity,
+                occurred_at=event.at,
+                late=event.late,
+                dedupe_key=f"{kind}:{subject.pk}:{day}",
+                evidence=evidence,
+            )
             continue
         zone = zones.get(event.zone_id or 0)
         if zone is None or (event.kind, zone.kind) not in _ZONE_ALERTS:
@@ -317,19 +406,32 @@ def _raise_engine_alerts(subject: Subject, events: list[engine.EngineEvent]) -> 
         if kind == Kind.LEFT_ZONE and zone.purpose == Zone.Purpose.CURFEW:
             kind = Kind.CURFEW
         if kind == Kind.APPROACHING:
-            severity = Severity.INFO if subject.supervision_level == Subject.Level.LENIENT else Severity.WARNING
-        raise_alert(subject, kind=kind, severity=severity, occurred_at=event.at, zone=zone, late=event.late,
-                    dedupe_key=f"{kind}:{subject.pk}:{zone.pk}:{event.episode_key}", evidence=evidence)
+            severity = (
+                Severity.INFO if subject.supervision_level == Subject.Level.LENIENT else Severity.WARNING
+            )
+        raise_alert(
+            subject,
+            kind=kind,
+            severity=severity,
+            occurred_at=event.at,
+            zone=zone,
+            late=event.late,
+            dedupe_key=f"{kind}:{subject.pk}:{zone.pk}:{event.episode_key}",
+            evidence=evidence,
+        )
 
 
 def _close_breach(subject: Subject, event: engine.EngineEvent, zone: Zone | None) -> None:
     """The person is back: note it on the open breach alert (staff still resolve it themselves)."""
     if zone is None:
         return
-    alert = (Alert.objects.select_for_update(of=("self",)).select_related("subject", "office", "zone", "acknowledged_by",
-                                                               "resolved_by")
-             .filter(subject=subject, zone=zone, kind__in=[Kind.LEFT_ZONE, Kind.ENTERED_ZONE, Kind.CURFEW])
-             .order_by("-seq").first())
+    alert = (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("subject", "office", "zone", "acknowledged_by", "resolved_by")
+        .filter(subject=subject, zone=zone, kind__in=[Kind.LEFT_ZONE, Kind.ENTERED_ZONE, Kind.CURFEW])
+        .order_by("-seq")
+        .first()
+    )
     if alert is None or "returned_at" in alert.evidence:
         return
     alert.evidence = {**alert.evidence, "returned_at": event.at.isoformat(), "return_fix_ids": event.fix_ids}

@@ -47,7 +47,6 @@ class CheckinOutcome:
         return sum(1 for r in self.results if r["status"] == "accepted")
 
 
-
 class CheckinRow(NamedTuple):
     """One new check-in row for the generic (non-PostgreSQL) upload path."""
 
@@ -86,10 +85,14 @@ def _mark_upload(subject: Subject, received_at: dt.datetime, next_due: dt.dateti
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         if next_due is None:
-            cursor.execute(sql.MARK_UPLOAD_HEARD, {"received_at": adapt(received_at), "subject_id": subject.pk})
+            cursor.execute(
+                sql.MARK_UPLOAD_HEARD, {"received_at": adapt(received_at), "subject_id": subject.pk}
+            )
         else:
-            cursor.execute(sql.MARK_UPLOAD_WITH_FIXES, {"received_at": adapt(received_at),
-                                                        "next_due": adapt(next_due), "subject_id": subject.pk})
+            cursor.execute(
+                sql.MARK_UPLOAD_WITH_FIXES,
+                {"received_at": adapt(received_at), "next_due": adapt(next_due), "subject_id": subject.pk},
+            )
         if cursor.rowcount == 0:
             ensure_monitor_state(subject)
             _mark_upload(subject, received_at, next_due)
@@ -102,15 +105,23 @@ def _known_fixes(device: Device, client_ids: list[str], *, generic: bool = False
     """
     with hot_cursor() as cursor:
         if connection.vendor == "postgresql" and not generic:
-            cursor.execute(sql.KNOWN_FIXES_POSTGRESQL,
-                           {"device_id": device.pk, "client_ids": "{" + ",".join(client_ids) + "}"})
+            cursor.execute(
+                sql.KNOWN_FIXES_POSTGRESQL,
+                {"device_id": device.pk, "client_ids": "{" + ",".join(client_ids) + "}"},
+            )
         else:
-            cursor.execute(sql.known_fixes_generic(len(client_ids)),
-                           {"device_id": device.pk,
-                            **{f"id_{i}": client_id.replace("-", "") for i, client_id in enumerate(client_ids)}})
+            cursor.execute(
+                sql.known_fixes_generic(len(client_ids)),
+                {
+                    "device_id": device.pk,
+                    **{f"id_{i}": client_id.replace("-", "") for i, client_id in enumerate(client_ids)},
+                },
+            )
         rows = cursor.fetchall()
-    return {str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(value)): body_hash
-            for value, body_hash in rows}
+    return {
+        str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(value)): body_hash
+        for value, body_hash in rows
+    }
 
 
 def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | None = None) -> CheckinOutcome:
@@ -131,8 +142,11 @@ def record_checkins(device: Device, items: list[Any], sent_at: dt.datetime | Non
     return outcome
 
 
-def record_checkins_with_token(token: str, items: list[Any], sent_at: dt.datetime | None = None,
-                               ) -> CheckinOutcome | None:
+def record_checkins_with_token(
+    token: str,
+    items: list[Any],
+    sent_at: dt.datetime | None = None,
+) -> CheckinOutcome | None:
     """``record_checkins`` for a phone known only by its device token (the check-in fast path);
     ``None`` when the token does not authenticate, and then nothing is stored.
 
@@ -153,8 +167,12 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
         fix, errors = parse_fix(item)
         if fix is None:
             raw_id = item.get("id") if isinstance(item, dict) else None
-            results[index] = {"index": index, "id": raw_id if isinstance(raw_id, str) else None,
-                              "status": "rejected", "errors": errors}
+            results[index] = {
+                "index": index,
+                "id": raw_id if isinstance(raw_id, str) else None,
+                "status": "rejected",
+                "errors": errors,
+            }
         else:
             parsed.append((index, fix))
 
@@ -176,12 +194,18 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
         inserted = _store_upload(device.subject, device, candidates, receipt, received_at, next_due, skew)
     unknown = [client_id for client_id in first if client_id not in inserted]
     known = _known_fixes(device, unknown) if unknown else {}
-    quality_of = {fix.client_id: quality for fix, (_lat, _lon, quality) in zip(candidates, receipt, strict=True)}
+    quality_of = {
+        fix.client_id: quality for fix, (_lat, _lon, quality) in zip(candidates, receipt, strict=True)
+    }
     for index, fix in parsed:
         key = fix.client_id
         if fix is first[key] and key in inserted:
-            result: dict[str, Any] = {"index": index, "id": key, "status": "accepted",
-                                      "quality": quality_of[key]}
+            result: dict[str, Any] = {
+                "index": index,
+                "id": key,
+                "status": "accepted",
+                "quality": quality_of[key],
+            }
             if abs(skew) > CLOCK_SKEW_FLAG_S:
                 result["clock_skew_s"] = skew
             results[index] = result
@@ -190,20 +214,36 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
         if prior == fix.body_hash:
             results[index] = {"index": index, "id": key, "status": "duplicate"}
         else:
-            results[index] = {"index": index, "id": key, "status": "conflict",
-                              "errors": {"id": [_("This id was already sent with a different fix.")]}}
+            results[index] = {
+                "index": index,
+                "id": key,
+                "status": "conflict",
+                "errors": {"id": [_("This id was already sent with a different fix.")]},
+            }
     if inserted and evaluation_queue.mode() != evaluation_queue.QUEUE:
         evaluate_pending([device.subject_id])
     # What the server has pending for the phone rides back in the answer (FCM does not reach
     # most phones in mainland China): its reminders (the upload's own statement brought them on
     # PostgreSQL), and no commands yet.
     reminders, commands = pending_payload(device, received_at, pending), []
-    return CheckinOutcome(results=[r for r in results if r is not None], server_time=received_at,
-                          next_checkin_due=next_due, reminders=reminders, commands=commands)
+    return CheckinOutcome(
+        results=[r for r in results if r is not None],
+        server_time=received_at,
+        next_checkin_due=next_due,
+        reminders=reminders,
+        commands=commands,
+    )
 
 
-def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
-                  received_at: dt.datetime, next_due: dt.datetime | None, skew: float) -> set[str]:
+def _store_upload(
+    subject: Subject,
+    device: Device,
+    fixes: list[FixInput],
+    receipt: list[tuple[float, float, str]],
+    received_at: dt.datetime,
+    next_due: dt.datetime | None,
+    skew: float,
+) -> set[str]:
     """Store the new ones among ``fixes`` in one transaction; returns the ids stored.
 
     Works on any database; PostgreSQL uses ``_store_upload_postgresql``, the same in one statement.
@@ -215,10 +255,32 @@ def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], recei
         # Under the person's lock no other upload of theirs runs, so looking up the ids first
         # and then inserting the new ones cannot race.
         known = _known_fixes(device, [fix.client_id for fix in fixes])
-        rows = [CheckinRow(subject.pk, device.pk, fix.client_id, fix.body_hash, fix.recorded_at, received_at, skew, lat,
-                           lon, fix.lat, fix.lon, fix.crs, fix.accuracy_m, fix.altitude_m, fix.speed_mps, fix.battery,
-                           fix.charging, fix.mock_location, fix.provider, quality)
-                for fix, (lat, lon, quality) in zip(fixes, receipt, strict=True) if fix.client_id not in known]
+        rows = [
+            CheckinRow(
+                subject.pk,
+                device.pk,
+                fix.client_id,
+                fix.body_hash,
+                fix.recorded_at,
+                received_at,
+                skew,
+                lat,
+                lon,
+                fix.lat,
+                fix.lon,
+                fix.crs,
+                fix.accuracy_m,
+                fix.altitude_m,
+                fix.speed_mps,
+                fix.battery,
+                fix.charging,
+                fix.mock_location,
+                fix.provider,
+                quality,
+            )
+            for fix, (lat, lon, quality) in zip(fixes, receipt, strict=True)
+            if fix.client_id not in known
+        ]
         if rows:
             CheckIn.objects.bulk_create([CheckIn(**row._asdict()) for row in rows], batch_size=250)
     return {row.client_id for row in rows}
@@ -226,18 +288,26 @@ def _store_upload(subject: Subject, device: Device, fixes: list[FixInput], recei
 
 # The check-in interval of each supervision level, as the upload statement takes it: levels,
 # seconds, and the seconds of a level not in the table.
-_INTERVALS = {"levels": sql.array(list(CHECKIN_INTERVAL), "name"),
-              "intervals": sql.array([every.total_seconds() for every in CHECKIN_INTERVAL.values()], "float8"),
-              "default_interval": checkin_interval("").total_seconds()}
+_INTERVALS = {
+    "levels": sql.array(list(CHECKIN_INTERVAL), "name"),
+    "intervals": sql.array([every.total_seconds() for every in CHECKIN_INTERVAL.values()], "float8"),
+    "default_interval": checkin_interval("").total_seconds(),
+}
 # Where each value of the upload's result is (``sql.UPLOAD_RESULT``, the phone's columns first).
-_LOCKED, _NEXT_DUE, _INSERTED, _REMINDERS = (sql.UPLOAD_RESULT.index(name)
-                                             for name in ("locked", "next_due", "inserted", "reminders"))
+_LOCKED, _NEXT_DUE, _INSERTED, _REMINDERS = (
+    sql.UPLOAD_RESULT.index(name) for name in ("locked", "next_due", "inserted", "reminders")
+)
 assert _LOCKED == DEVICE_ROW_WIDTH
 
 
-def _store_upload_postgresql(phone: Device | str, fixes: list[FixInput], receipt: list[tuple[float, float, str]],
-                             received_at: dt.datetime, valid: bool, skew: float,
-                             ) -> tuple[Device, dt.datetime | None, set[str], Any] | None:
+def _store_upload_postgresql(
+    phone: Device | str,
+    fixes: list[FixInput],
+    receipt: list[tuple[float, float, str]],
+    received_at: dt.datetime,
+    valid: bool,
+    skew: float,
+) -> tuple[Device, dt.datetime | None, set[str], Any] | None:
     """``_store_upload`` in one statement (PostgreSQL, ``sql.upload_sql``) that also
     authenticates the phone (its ``Device``, or its token on the fast path) and brings its
     pending reminders.
@@ -247,27 +317,42 @@ def _store_upload_postgresql(phone: Device | str, fixes: list[FixInput], receipt
     valid fix, so the next check-in is due one interval from now.
     """
     # Columns in one C-level pass each (the fixes are tuples) rather than a comprehension per column.
-    column = dict(zip(FixInput._fields, zip(*fixes, strict=True), strict=True)) if fixes else \
-        dict.fromkeys(FixInput._fields, ())
+    column = (
+        dict(zip(FixInput._fields, zip(*fixes, strict=True), strict=True))
+        if fixes
+        else dict.fromkeys(FixInput._fields, ())
+    )
     lat, lon, quality = zip(*receipt, strict=True) if receipt else ((), (), ())
     array = sql.array
     by_token = isinstance(phone, str)
     params: dict[str, Any] = {
         **(active_device_params(token=phone) if by_token else active_device_params(device_id=phone.pk)),
-        "received_at": received_at, "seen_before": received_at - LAST_SEEN_RESOLUTION,
-        "valid": valid, **_INTERVALS, "has_fixes": bool(fixes), "clock_skew_s": skew,
+        "received_at": received_at,
+        "seen_before": received_at - LAST_SEEN_RESOLUTION,
+        "valid": valid,
+        **_INTERVALS,
+        "has_fixes": bool(fixes),
+        "clock_skew_s": skew,
         # The fixes, one array per column (``sql.UPLOAD_COLUMNS``): the values as the phone sent
         # them, and the WGS-84 position and class decided at receipt.
-        "fix_client_id": array(column["client_id"], "uuid"), "fix_body_hash": array(column["body_hash"], "name"),
+        "fix_client_id": array(column["client_id"], "uuid"),
+        "fix_body_hash": array(column["body_hash"], "name"),
         "fix_recorded_at": array(column["recorded_iso"], "name"),
-        "fix_lat": array(lat, "float8"), "fix_lon": array(lon, "float8"),
-        "fix_raw_lat": array(column["lat"], "float8"), "fix_raw_lon": array(column["lon"], "float8"),
-        "fix_crs": array(column["crs"], "name"), "fix_accuracy_m": array(column["accuracy_m"], "float8"),
-        "fix_altitude_m": array(column["altitude_m"], "float8"), "fix_speed_mps": array(column["speed_mps"], "float8"),
-        "fix_battery": array(column["battery"], "float8"), "fix_charging": array(column["charging"], "bool"),
-        "fix_mock_location": array(column["mock_location"], "bool"), "fix_provider": array(column["provider"], "text"),
+        "fix_lat": array(lat, "float8"),
+        "fix_lon": array(lon, "float8"),
+        "fix_raw_lat": array(column["lat"], "float8"),
+        "fix_raw_lon": array(column["lon"], "float8"),
+        "fix_crs": array(column["crs"], "name"),
+        "fix_accuracy_m": array(column["accuracy_m"], "float8"),
+        "fix_altitude_m": array(column["altitude_m"], "float8"),
+        "fix_speed_mps": array(column["speed_mps"], "float8"),
+        "fix_battery": array(column["battery"], "float8"),
+        "fix_charging": array(column["charging"], "bool"),
+        "fix_mock_location": array(column["mock_location"], "bool"),
+        "fix_provider": array(column["provider"], "text"),
         "fix_quality": array(quality, "name"),
-        **pending_reminders_params(received_at)}
+        **pending_reminders_params(received_at),
+    }
     with hot_cursor() as cursor:
         cursor.execute(sql.upload_sql("token_hash" if by_token else "id"), params)
         row = cursor.fetchone()

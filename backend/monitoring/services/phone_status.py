@@ -42,8 +42,14 @@ def record_status(device: Device, status: dict[str, Any]) -> MonitorState:
         off = [name for name in ("location_permission", "gps_enabled") if status.get(name) is False]
         if off:
             hour = timezone.localtime(now).strftime("%Y-%m-%dT%H")
-            raise_alert(subject, kind=Kind.PERMISSION_OFF, severity=Severity.WARNING, occurred_at=now,
-                        dedupe_key=f"permission_off:{subject.pk}:{hour}", evidence={"off": off, "status": status})
+            raise_alert(
+                subject,
+                kind=Kind.PERMISSION_OFF,
+                severity=Severity.WARNING,
+                occurred_at=now,
+                dedupe_key=f"permission_off:{subject.pk}:{hour}",
+                evidence={"off": off, "status": status},
+            )
         _warn_low_battery(subject, status.get("battery"), status.get("charging"), now, {})
     return state
 
@@ -51,9 +57,11 @@ def record_status(device: Device, status: dict[str, Any]) -> MonitorState:
 def detect_offline(now: dt.datetime | None = None) -> int:
     """Raise one offline (脱管) alert per silent episode for every subject whose phone is overdue."""
     now = now or timezone.now()
-    overdue = (MonitorState.objects.select_related("subject")
-               .filter(subject__status=Subject.Status.IN_SUPERVISION, next_checkin_due__lt=now - OFFLINE_GRACE,
-                       offline_alerted_at__isnull=True))
+    overdue = MonitorState.objects.select_related("subject").filter(
+        subject__status=Subject.Status.IN_SUPERVISION,
+        next_checkin_due__lt=now - OFFLINE_GRACE,
+        offline_alerted_at__isnull=True,
+    )
     raised = 0
     for state in overdue:
         with transaction.atomic():
@@ -61,12 +69,19 @@ def detect_offline(now: dt.datetime | None = None) -> int:
             if locked.offline_alerted_at is not None or locked.next_checkin_due is None:
                 continue
             due = locked.next_checkin_due
-            raise_alert(state.subject, kind=Kind.OFFLINE,
-                        severity=Severity.CRITICAL if state.subject.supervision_level == Subject.Level.STRICT
-                        else Severity.WARNING,
-                        occurred_at=due, dedupe_key=f"offline:{state.subject_id}:{due.isoformat()}",
-                        evidence={"due_at": due.isoformat(),
-                                  "last_fix_at": locked.last_fix_at.isoformat() if locked.last_fix_at else None})
+            raise_alert(
+                state.subject,
+                kind=Kind.OFFLINE,
+                severity=Severity.CRITICAL
+                if state.subject.supervision_level == Subject.Level.STRICT
+                else Severity.WARNING,
+                occurred_at=due,
+                dedupe_key=f"offline:{state.subject_id}:{due.isoformat()}",
+                evidence={
+                    "due_at": due.isoformat(),
+                    "last_fix_at": locked.last_fix_at.isoformat() if locked.last_fix_at else None,
+                },
+            )
             MonitorState.objects.filter(pk=locked.pk).update(offline_alerted_at=now)
             raised += 1
     return raised
@@ -75,7 +90,9 @@ def detect_offline(now: dt.datetime | None = None) -> int:
 def ensure_monitor_state(subject: Subject) -> MonitorState:
     """Start watching a newly enrolled phone: its first check-in is due one interval from now."""
     state, _created = MonitorState.objects.get_or_create(
-        subject=subject, defaults={"next_checkin_due": timezone.now() + checkin_interval(subject.supervision_level)})
+        subject=subject,
+        defaults={"next_checkin_due": timezone.now() + checkin_interval(subject.supervision_level)},
+    )
     return state
 
 
@@ -87,8 +104,11 @@ def phone_enrolled(sender: Any, *, subject: Subject, **kwargs: Any) -> None:
 
 def last_upload(subject_id: int) -> dt.datetime | None:
     """When the person's phone last uploaded (for reminders: it supersedes earlier check-in prompts)."""
-    return (MonitorState.objects.filter(subject_id=subject_id)
-            .values_list("last_checkin_received_at", flat=True).first())
+    return (
+        MonitorState.objects.filter(subject_id=subject_id)
+        .values_list("last_checkin_received_at", flat=True)
+        .first()
+    )
 
 
 def schedule_checkin_prompts(now: dt.datetime | None = None) -> int:
@@ -99,11 +119,15 @@ def schedule_checkin_prompts(now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     active_device = Exists(Device.objects.filter(subject=OuterRef("subject_id"), revoked_at__isnull=True))
-    states = (MonitorState.objects.select_related("subject")
-              .filter(subject__status=Subject.Status.IN_SUPERVISION,
-                      next_checkin_due__gt=now - OFFLINE_GRACE,
-                      next_checkin_due__lte=now + reminder_rules.MAX_CHECKIN_PROMPT_LEAD)
-              .filter(active_device))
+    states = (
+        MonitorState.objects.select_related("subject")
+        .filter(
+            subject__status=Subject.Status.IN_SUPERVISION,
+            next_checkin_due__gt=now - OFFLINE_GRACE,
+            next_checkin_due__lte=now + reminder_rules.MAX_CHECKIN_PROMPT_LEAD,
+        )
+        .filter(active_device)
+    )
     created = 0
     for state in states:
         subject, due = state.subject, state.next_checkin_due
@@ -113,8 +137,14 @@ def schedule_checkin_prompts(now: dt.datetime | None = None) -> int:
             continue
         text = reminder_rules.checkin_prompt_text(due, now)
         _reminder, new = schedule_reminder_once(
-            subject, Reminder.Kind.CHECKIN, prompt_at, text.title, text.body,
+            subject,
+            Reminder.Kind.CHECKIN,
+            prompt_at,
+            text.title,
+            text.body,
             {"checkin_due": reminder_rules.local(due).isoformat()},
-            dedupe_key=f"checkin:{subject.pk}:{due.isoformat()}", expires_at=expires_at)
+            dedupe_key=f"checkin:{subject.pk}:{due.isoformat()}",
+            expires_at=expires_at,
+        )
         created += new
     return created

@@ -11,8 +11,12 @@ from backend.reminders.models import DeliveryAttempt, StaffPushToken
 
 
 class DevicePushTokenSerializer(serializers.Serializer):
-    push_token = serializers.CharField(max_length=400, allow_blank=True, allow_null=True,
-                                       help_text="The FCM (or other provider's) token; empty or null clears it.")
+    push_token = serializers.CharField(
+        max_length=400,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The FCM (or other provider's) token; empty or null clears it.",
+    )
 
 
 class DevicePushTokenAnswerSerializer(serializers.Serializer):
@@ -60,15 +64,37 @@ class StaffPushTokenAnswerSerializer(ModelSerializer):
 class DeliveryAttemptSerializer(ModelSerializer):
     """One push attempt about a person: to their phone, or to a staff member about their alert."""
 
-    reminder_kind = serializers.CharField(source="reminder.kind", read_only=True, allow_null=True, default=None)
-    reminder_title = serializers.CharField(source="reminder.title", read_only=True, allow_null=True, default=None)
+    reminder_kind = serializers.CharField(
+        source="reminder.kind", read_only=True, allow_null=True, default=None
+    )
+    reminder_title = serializers.CharField(
+        source="reminder.title", read_only=True, allow_null=True, default=None
+    )
     staff_user_name = serializers.SerializerMethodField()
 
     class Meta:
         model = DeliveryAttempt
-        fields = ["id", "at", "recipient", "reminder", "reminder_kind", "reminder_title", "alert", "device",
-                  "staff_user", "staff_user_name", "token_prefix", "transport", "attempt", "result", "error_code",
-                  "error_message", "message_id", "token_forgotten", "next_retry_at"]
+        fields = [
+            "id",
+            "at",
+            "recipient",
+            "reminder",
+            "reminder_kind",
+            "reminder_title",
+            "alert",
+            "device",
+            "staff_user",
+            "staff_user_name",
+            "token_prefix",
+            "transport",
+            "attempt",
+            "result",
+            "error_code",
+            "error_message",
+            "message_id",
+            "token_forgotten",
+            "next_retry_at",
+        ]
         read_only_fields = fields
 
     def get_staff_user_name(self, obj: DeliveryAttempt) -> str | None:

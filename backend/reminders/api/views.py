@@ -44,7 +44,9 @@ from backend.supervision.models import Subject
 class DevicePushTokenView(MobileAPIView):
     """Update this phone's push token (the app calls it whenever the provider issues a new one)."""
 
-    @extend_schema(request=DevicePushTokenSerializer, responses=DevicePushTokenAnswerSerializer, tags=["mobile"])
+    @extend_schema(
+        request=DevicePushTokenSerializer, responses=DevicePushTokenAnswerSerializer, tags=["mobile"]
+    )
     def put(self, request: Request) -> Response:
         form = DevicePushTokenSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -66,8 +68,9 @@ class ReminderAckView(MobileAPIView):
     @extend_schema(request=None, responses=ReminderAckSerializer, tags=["mobile"])
     def post(self, request: Request, pk: int) -> Response:
         reminder = acknowledge_reminder(self.device, pk)
-        return Response(ReminderAckSerializer({"id": str(reminder.pk),
-                                               "acknowledged_at": reminder.acknowledged_at}).data)
+        return Response(
+            ReminderAckSerializer({"id": str(reminder.pk), "acknowledged_at": reminder.acknowledged_at}).data
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,13 +98,23 @@ class StaffPushTokenView(APIView):
     def put(self, request: Request) -> Response:
         form = StaffPushTokenSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        record = register_staff_push_token(request.user, form.validated_data["push_token"],  # type: ignore[arg-type]
-                                           form.validated_data["platform"])
+        record = register_staff_push_token(
+            request.user,
+            form.validated_data["push_token"],  # type: ignore[arg-type]
+            form.validated_data["platform"],
+        )
         return Response(StaffPushTokenAnswerSerializer(record).data)
 
-    @extend_schema(parameters=[OpenApiParameter("push_token", str, required=True,
-                                                description="The token to forget (a JSON body is read too).")],
-                   request=None, responses={204: None}, tags=["staff"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "push_token", str, required=True, description="The token to forget (a JSON body is read too)."
+            )
+        ],
+        request=None,
+        responses={204: None},
+        tags=["staff"],
+    )
     def delete(self, request: Request) -> Response:
         # A DELETE names what it removes in the query (a body on DELETE is not part of the
         # published contract); older clients that send it in a JSON body still work.
@@ -127,8 +140,11 @@ class SubjectDeliveriesView(generics.ListAPIView):
             return DeliveryAttempt.objects.none()
         subjects = scope_to_offices(Subject.objects.all(), self.request.user)  # type: ignore[arg-type]
         subject = get_object_or_404(subjects, pk=self.kwargs["pk"])
-        return (DeliveryAttempt.objects.filter(subject=subject).select_related("reminder", "staff_user")
-                .order_by("-at", "-id"))
+        return (
+            DeliveryAttempt.objects.filter(subject=subject)
+            .select_related("reminder", "staff_user")
+            .order_by("-at", "-id")
+        )
 
     @extend_schema(tags=["subjects"])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -140,6 +156,12 @@ class SubjectDeliveriesView(generics.ListAPIView):
             data = response.data if isinstance(getattr(response, "data", None), dict) else {}
             rows = data.get("results") if response.status_code < 400 else None
             detail = {"ids": [row.get("id") for row in rows[:500]]} if isinstance(rows, list) else {}
-            record_access(request, action=AccessLog.Action.LIST, resource="delivery",
-                          object_id=self.kwargs.get("pk", ""), status_code=response.status_code, detail=detail)
+            record_access(
+                request,
+                action=AccessLog.Action.LIST,
+                resource="delivery",
+                object_id=self.kwargs.get("pk", ""),
+                status_code=response.status_code,
+                detail=detail,
+            )
         return response

@@ -6,108 +6,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('monitoring', '0001_initial'),
-        ('supervision', '0001_initial'),
+        ("monitoring", "0001_initial"),
+        ("supervision", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('checkin', 'check-in prompt'), ('monthly_report', 'monthly report due'), ('education', 'education session'), ('leave_return', 'return from leave due'), ('other', 'other')], db_index=True, max_length=20, verbose_name='kind')),
-                ('dedupe_key', models.CharField(max_length=120, verbose_name='dedupe key')),
-                ('title', models.CharField(max_length=100, verbose_name='title')),
-                ('body', models.CharField(max_length=500, verbose_name='text')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='data for the app')),
-                ('urgent', models.BooleanField(default=False, verbose_name='urgent (ignores quiet hours)')),
-                ('due_at', models.DateTimeField(verbose_name='due at')),
-                ('send_at', models.DateTimeField(db_index=True, verbose_name='send at')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
-                ('push_status', models.CharField(choices=[('pending', 'waiting to be sent'), ('sending', 'being sent'), ('retrying', 'waiting to be retried'), ('sent', 'delivered to the push service'), ('failed', 'push failed'), ('no_token', 'no push token (check-in answers only)'), ('skipped', 'not sent (acknowledged, expired or superseded)')], default='pending', max_length=10, verbose_name='push status')),
-                ('push_attempts', models.PositiveSmallIntegerField(default=0, verbose_name='push attempts')),
-                ('push_next_at', models.DateTimeField(blank=True, help_text='when a retry is due, or when a claim by a worker lapses', null=True, verbose_name='next push action at')),
-                ('push_finished_at', models.DateTimeField(blank=True, null=True, verbose_name='push finished at')),
-                ('acknowledged_device', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='supervision.device', verbose_name='acknowledged on phone')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='supervision.subject', verbose_name='subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("checkin", "check-in prompt"),
+                            ("monthly_report", "monthly report due"),
+                            ("education", "education session"),
+                            ("leave_return", "return from leave due"),
+                            ("other", "other"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("dedupe_key", models.CharField(max_length=120, verbose_name="dedupe key")),
+                ("title", models.CharField(max_length=100, verbose_name="title")),
+                ("body", models.CharField(max_length=500, verbose_name="text")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="data for the app")),
+                ("urgent", models.BooleanField(default=False, verbose_name="urgent (ignores quiet hours)")),
+                ("due_at", models.DateTimeField(verbose_name="due at")),
+                ("send_at", models.DateTimeField(db_index=True, verbose_name="send at")),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires at")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="acknowledged at"),
+                ),
+                (
+                    "push_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "waiting to be sent"),
+                            ("sending", "being sent"),
+                            ("retrying", "waiting to be retried"),
+                            ("sent", "delivered to the push service"),
+                            ("failed", "push failed"),
+                            ("no_token", "no push token (check-in answers only)"),
+                            ("skipped", "not sent (acknowledged, expired or superseded)"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="push status",
+                    ),
+                ),
+                ("push_attempts", models.PositiveSmallIntegerField(default=0, verbose_name="push attempts")),
+                (
+                    "push_next_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="when a retry is due, or when a claim by a worker lapses",
+                        null=True,
+                        verbose_name="next push action at",
+                    ),
+                ),
+                (
+                    "push_finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="push finished at"),
+                ),
+                (
+                    "acknowledged_device",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="supervision.device",
+                        verbose_name="acknowledged on phone",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="supervision.subject",
+                        verbose_name="subject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reminder',
-                'verbose_name_plural': 'reminders',
-                'ordering': ['-send_at', '-id'],
+                "verbose_name": "reminder",
+                "verbose_name_plural": "reminders",
+                "ordering": ["-send_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StaffPushToken',
+            name="StaffPushToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=400, unique=True, verbose_name='push token')),
-                ('platform', models.CharField(choices=[('android', 'Android'), ('ios', 'iOS'), ('harmony', 'HarmonyOS')], max_length=10, verbose_name='platform')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='registered at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('forgotten_at', models.DateTimeField(blank=True, null=True, verbose_name='forgotten at')),
-                ('forgotten_reason', models.CharField(blank=True, max_length=100, verbose_name='why forgotten')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='push_tokens', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=400, unique=True, verbose_name="push token")),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[("android", "Android"), ("ios", "iOS"), ("harmony", "HarmonyOS")],
+                        max_length=10,
+                        verbose_name="platform",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="registered at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("forgotten_at", models.DateTimeField(blank=True, null=True, verbose_name="forgotten at")),
+                (
+                    "forgotten_reason",
+                    models.CharField(blank=True, max_length=100, verbose_name="why forgotten"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="push_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff push token',
-                'verbose_name_plural': 'staff push tokens',
-                'ordering': ['user_id', '-updated_at'],
+                "verbose_name": "staff push token",
+                "verbose_name_plural": "staff push tokens",
+                "ordering": ["user_id", "-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryAttempt',
+            name="DeliveryAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', models.CharField(choices=[('subject', "subject's phone"), ('staff', 'staff member')], max_length=10, verbose_name='recipient')),
-                ('token_prefix', models.CharField(max_length=8, verbose_name='token prefix')),
-                ('transport', models.CharField(max_length=20, verbose_name='transport')),
-                ('attempt', models.PositiveSmallIntegerField(verbose_name='attempt')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='at')),
-                ('result', models.CharField(choices=[('ok', 'delivered'), ('temporary', 'temporary failure'), ('permanent', 'permanent failure')], max_length=10, verbose_name='result')),
-                ('error_code', models.CharField(blank=True, max_length=60, verbose_name='error code')),
-                ('error_message', models.CharField(blank=True, max_length=300, verbose_name='error message')),
-                ('message_id', models.CharField(blank=True, max_length=200, verbose_name='message id')),
-                ('token_forgotten', models.BooleanField(default=False, verbose_name='token forgotten')),
-                ('next_retry_at', models.DateTimeField(blank=True, null=True, verbose_name='next retry at')),
-                ('alert', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='monitoring.alert', verbose_name='alert')),
-                ('device', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='supervision.device', verbose_name='phone')),
-                ('staff_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='staff member')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='supervision.subject', verbose_name='subject')),
-                ('reminder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='reminders.reminder', verbose_name='reminder')),
-                ('staff_token', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='attempts', to='reminders.staffpushtoken', verbose_name='staff push token')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.CharField(
+                        choices=[("subject", "subject's phone"), ("staff", "staff member")],
+                        max_length=10,
+                        verbose_name="recipient",
+                    ),
+                ),
+                ("token_prefix", models.CharField(max_length=8, verbose_name="token prefix")),
+                ("transport", models.CharField(max_length=20, verbose_name="transport")),
+                ("attempt", models.PositiveSmallIntegerField(verbose_name="attempt")),
+                ("at", models.DateTimeField(db_index=True, verbose_name="at")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("ok", "delivered"),
+                            ("temporary", "temporary failure"),
+                            ("permanent", "permanent failure"),
+                        ],
+                        max_length=10,
+                        verbose_name="result",
+                    ),
+                ),
+                ("error_code", models.CharField(blank=True, max_length=60, verbose_name="error code")),
+                ("error_message", models.CharField(blank=True, max_length=300, verbose_name="error message")),
+                ("message_id", models.CharField(blank=True, max_length=200, verbose_name="message id")),
+                ("token_forgotten", models.BooleanField(default=False, verbose_name="token forgotten")),
+                ("next_retry_at", models.DateTimeField(blank=True, null=True, verbose_name="next retry at")),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="monitoring.alert",
+                        verbose_name="alert",
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="supervision.device",
+                        verbose_name="phone",
+                    ),
+                ),
+                (
+                    "staff_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff member",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="supervision.subject",
+                        verbose_name="subject",
+                    ),
+                ),
+                (
+                    "reminder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to="reminders.reminder",
+                        verbose_name="reminder",
+                    ),
+                ),
+                (
+                    "staff_token",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="attempts",
+                        to="reminders.staffpushtoken",
+                        verbose_name="staff push token",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'push delivery attempt',
-                'verbose_name_plural': 'push delivery attempts',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "push delivery attempt",
+                "verbose_name_plural": "push delivery attempts",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(fields=['subject', 'acknowledged_at', 'send_at'], name='reminder_subject_pending'),
+            model_name="reminder",
+            index=models.Index(
+                fields=["subject", "acknowledged_at", "send_at"], name="reminder_subject_pending"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(fields=['push_status', 'send_at'], name='reminder_push_due'),
+            model_name="reminder",
+            index=models.Index(fields=["push_status", "send_at"], name="reminder_push_due"),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(fields=('subject', 'dedupe_key'), name='reminder_once_per_key'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(
+                fields=("subject", "dedupe_key"), name="reminder_once_per_key"
+            ),
         ),
         migrations.AddIndex(
-            model_name='deliveryattempt',
-            index=models.Index(fields=['subject', '-at'], name='delivery_subject_at'),
+            model_name="deliveryattempt",
+            index=models.Index(fields=["subject", "-at"], name="delivery_subject_at"),
         ),
         migrations.AddConstraint(
-            model_name='deliveryattempt',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('alert__isnull', True), ('reminder__isnull', False)), models.Q(('alert__isnull', False), ('reminder__isnull', True)), _connector='OR'), name='delivery_is_reminder_or_alert'),
+            model_name="deliveryattempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("alert__isnull", True), ("reminder__isnull", False)),
+                    models.Q(("alert__isnull", False), ("reminder__isnull", True)),
+                    _connector="OR",
+                ),
+                name="delivery_is_reminder_or_alert",
+            ),
         ),
     ]

@@ -43,23 +43,29 @@ def dispatch_due_reminders(now: dt.datetime | None = None, limit: int = 2000) ->
 
     now = now or timezone.now()
     Reminder.objects.filter(push_status__in=[PushStatus.PENDING, PushStatus.RETRYING]).filter(
-        Q(acknowledged_at__isnull=False) | Q(expires_at__lte=now)).update(
-        push_status=PushStatus.SKIPPED, push_finished_at=now, push_next_at=None)
-    due = list(Reminder.objects.filter(_claimable(now)).order_by("send_at", "id").values_list("pk", flat=True)[:limit])
+        Q(acknowledged_at__isnull=False) | Q(expires_at__lte=now)
+    ).update(push_status=PushStatus.SKIPPED, push_finished_at=now, push_next_at=None)
+    due = list(
+        Reminder.objects.filter(_claimable(now))
+        .order_by("send_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
     for reminder_id in due:
         _queue_after_commit(send_reminder, reminder_id)
     return len(due)
 
 
 def _claimable(now: dt.datetime) -> Q:
-    return (Q(push_status=PushStatus.PENDING, send_at__lte=now)
-            | Q(push_status__in=[PushStatus.RETRYING, PushStatus.SENDING], push_next_at__lte=now))
+    return Q(push_status=PushStatus.PENDING, send_at__lte=now) | Q(
+        push_status__in=[PushStatus.RETRYING, PushStatus.SENDING], push_next_at__lte=now
+    )
 
 
 def _claim(reminder_id: int, now: dt.datetime) -> int | None:
     """Take the reminder for this worker with a conditional UPDATE; the attempt number, or None."""
     claimed = Reminder.objects.filter(_claimable(now + CLOCK_TOLERANCE), pk=reminder_id).update(
-        push_status=PushStatus.SENDING, push_next_at=now + CLAIM_LEASE, push_attempts=F("push_attempts") + 1)
+        push_status=PushStatus.SENDING, push_next_at=now + CLAIM_LEASE, push_attempts=F("push_attempts") + 1
+    )
     if not claimed:
         return None
     return int(Reminder.objects.values_list("push_attempts", flat=True).get(pk=reminder_id))
@@ -80,7 +86,9 @@ def _why_not_send(reminder: Reminder, now: dt.datetime) -> str | None:
 
 
 def _finish(reminder_id: int, status: str, now: dt.datetime) -> None:
-    Reminder.objects.filter(pk=reminder_id).update(push_status=status, push_finished_at=now, push_next_at=None)
+    Reminder.objects.filter(pk=reminder_id).update(
+        push_status=status, push_finished_at=now, push_next_at=None
+    )
 
 
 @dataclass(frozen=True)
@@ -115,8 +123,15 @@ def deliver_reminder(reminder_id: int) -> Delivery | None:
 
     transport = push.get_transport()
     message = push.reminder_message(
-        reminder_id=reminder.pk, kind=reminder.kind, title=reminder.title, body=reminder.body, data=reminder.data,
-        urgent=reminder.urgent, tokens=(device.push_token,), ttl_seconds=push.ttl_until(reminder.expires_at, now))
+        reminder_id=reminder.pk,
+        kind=reminder.kind,
+        title=reminder.title,
+        body=reminder.body,
+        data=reminder.data,
+        urgent=reminder.urgent,
+        tokens=(device.push_token,),
+        ttl_seconds=push.ttl_until(reminder.expires_at, now),
+    )
     [result] = push.send_once(transport, message)
     sent_at = timezone.now()
     policy = push.retry_policy()
@@ -132,11 +147,22 @@ def deliver_reminder(reminder_id: int) -> Delivery | None:
     next_at = sent_at + dt.timedelta(seconds=retry_in) if retry_in is not None else None
     with transaction.atomic():
         forgotten = result.should_forget_token and _forget_device_token(result.token)
-        logged = _log_attempt(result, transport.name, attempt, sent_at, next_at, forgotten, reminder=reminder,
-                              subject_id=reminder.subject_id, device=device)
+        logged = _log_attempt(
+            result,
+            transport.name,
+            attempt,
+            sent_at,
+            next_at,
+            forgotten,
+            reminder=reminder,
+            subject_id=reminder.subject_id,
+            device=device,
+        )
         Reminder.objects.filter(pk=reminder.pk).update(
-            push_status=status, push_next_at=next_at,
-            push_finished_at=sent_at if status in (PushStatus.SENT, PushStatus.FAILED) else None)
+            push_status=status,
+            push_next_at=next_at,
+            push_finished_at=sent_at if status in (PushStatus.SENT, PushStatus.FAILED) else None,
+        )
         if status == PushStatus.FAILED:
             check_unreachable(reminder.subject, sent_at, token_forgotten=forgotten)
     return Delivery(status, logged, retry_in)
@@ -147,22 +173,43 @@ def _forget_device_token(token: str) -> bool:
     return Device.objects.filter(push_token=token).update(push_token="") > 0
 
 
-def _log_attempt(result: DeliveryResult, transport: str, attempt: int, at: dt.datetime,
-                 next_retry_at: dt.datetime | None, forgotten: bool, *, subject_id: int,
-                 reminder: Reminder | None = None, device: Device | None = None, alert_id: int | None = None,
-                 staff_token: StaffPushToken | None = None) -> DeliveryAttempt:
+def _log_attempt(
+    result: DeliveryResult,
+    transport: str,
+    attempt: int,
+    at: dt.datetime,
+    next_retry_at: dt.datetime | None,
+    forgotten: bool,
+    *,
+    subject_id: int,
+    reminder: Reminder | None = None,
+    device: Device | None = None,
+    alert_id: int | None = None,
+    staff_token: StaffPushToken | None = None,
+) -> DeliveryAttempt:
     error = result.error
     if result.ok:
         outcome = Result.OK
     else:
         outcome = Result.PERMANENT if error is not None and error.permanent else Result.TEMPORARY
     return DeliveryAttempt.objects.create(
-        reminder=reminder, alert_id=alert_id, subject_id=subject_id,
+        reminder=reminder,
+        alert_id=alert_id,
+        subject_id=subject_id,
         recipient=DeliveryAttempt.Recipient.STAFF if staff_token else DeliveryAttempt.Recipient.SUBJECT,
-        device=device, staff_user_id=staff_token.user_id if staff_token else None, staff_token=staff_token,
-        token_prefix=token_prefix(result.token), transport=transport[:20], attempt=attempt, at=at, result=outcome,
-        error_code=(error.code if error else "")[:60], error_message=(error.message if error else "")[:300],
-        message_id=(result.message_id or "")[:200], token_forgotten=forgotten, next_retry_at=next_retry_at,
+        device=device,
+        staff_user_id=staff_token.user_id if staff_token else None,
+        staff_token=staff_token,
+        token_prefix=token_prefix(result.token),
+        transport=transport[:20],
+        attempt=attempt,
+        at=at,
+        result=outcome,
+        error_code=(error.code if error else "")[:60],
+        error_message=(error.message if error else "")[:300],
+        message_id=(result.message_id or "")[:200],
+        token_forgotten=forgotten,
+        next_retry_at=next_retry_at,
     )
 
 
@@ -182,18 +229,29 @@ def check_unreachable(subject: Subject, now: dt.datetime, *, token_forgotten: bo
     """
     evidence: dict[str, Any]
     if token_forgotten and pending_reminders(subject.pk, now).exists():
-        evidence = {"reason": "token_forgotten",
-                    "pending_reminders": list(pending_reminders(subject.pk, now).values_list("pk", flat=True)[:20])}
+        evidence = {
+            "reason": "token_forgotten",
+            "pending_reminders": list(pending_reminders(subject.pk, now).values_list("pk", flat=True)[:20]),
+        }
     else:
-        finished = list(Reminder.objects.filter(subject=subject, push_status__in=[PushStatus.SENT, PushStatus.FAILED])
-                        .order_by("-push_finished_at", "-id")
-                        .values_list("pk", "push_status")[:UNREACHABLE_AFTER_FAILED_REMINDERS])
-        if len(finished) < UNREACHABLE_AFTER_FAILED_REMINDERS or any(s != PushStatus.FAILED for _pk, s in finished):
+        finished = list(
+            Reminder.objects.filter(subject=subject, push_status__in=[PushStatus.SENT, PushStatus.FAILED])
+            .order_by("-push_finished_at", "-id")
+            .values_list("pk", "push_status")[:UNREACHABLE_AFTER_FAILED_REMINDERS]
+        )
+        if len(finished) < UNREACHABLE_AFTER_FAILED_REMINDERS or any(
+            s != PushStatus.FAILED for _pk, s in finished
+        ):
             return None
         evidence = {"reason": "failed_deliveries", "failed_reminders": [pk for pk, _s in finished]}
     with transaction.atomic():
-        answers = phone_unreachable.send(sender=Reminder, subject=subject, at=now, evidence=evidence,
-                                         day=rules.local(now).date().isoformat())
+        answers = phone_unreachable.send(
+            sender=Reminder,
+            subject=subject,
+            at=now,
+            evidence=evidence,
+            day=rules.local(now).date().isoformat(),
+        )
     return next((alert for _receiver, alert in answers if alert is not None), None)
 
 
@@ -208,17 +266,26 @@ def staff_to_wake(office_id: int) -> QuerySet[StaffPushToken]:
     There is no duty roster yet, so every officer of the office is woken; a roster would narrow
     this query.
     """
-    return (StaffPushToken.objects.select_related("user")
-            .filter(forgotten_at__isnull=True, user__is_active=True, user__office_id=office_id,
-                    user__role__in=list(OFFICE_ROLES))
-            .order_by("pk"))
+    return (
+        StaffPushToken.objects.select_related("user")
+        .filter(
+            forgotten_at__isnull=True,
+            user__is_active=True,
+            user__office_id=office_id,
+            user__role__in=list(OFFICE_ROLES),
+        )
+        .order_by("pk")
+    )
 
 
-def _tokens_still_to_notify(alert_id: int, tokens: Iterable[StaffPushToken], max_attempts: int
-                            ) -> list[tuple[StaffPushToken, int]]:
+def _tokens_still_to_notify(
+    alert_id: int, tokens: Iterable[StaffPushToken], max_attempts: int
+) -> list[tuple[StaffPushToken, int]]:
     """``(token, attempt number)`` for tokens not yet delivered, not failed for good, with tries left."""
     history: dict[int, list[str]] = {}
-    for token_id, result in DeliveryAttempt.objects.filter(alert_id=alert_id).values_list("staff_token_id", "result"):
+    for token_id, result in DeliveryAttempt.objects.filter(alert_id=alert_id).values_list(
+        "staff_token_id", "result"
+    ):
         history.setdefault(token_id, []).append(result)
     todo = []
     for token in tokens:
@@ -256,9 +323,14 @@ def wake_office_staff(alert: StaffAlert) -> Delivery | None:
         return None
     text = rules.staff_alert_text(alert.kind, alert.subject_name, alert.occurred_at)
     transport = push.get_transport()
-    message: Message = push.staff_alert_message(alert_id=alert.alert_id, subject_id=alert.subject_id, seq=alert.seq,
-                                                title=text.title, body=text.body,
-                                                tokens=tuple(token.token for token, _n in todo))
+    message: Message = push.staff_alert_message(
+        alert_id=alert.alert_id,
+        subject_id=alert.subject_id,
+        seq=alert.seq,
+        title=text.title,
+        body=text.body,
+        tokens=tuple(token.token for token, _n in todo),
+    )
     results = push.send_once(transport, message)
     at = timezone.now()
     by_token = {token.token: (token, attempt) for token, attempt in todo}
@@ -268,14 +340,28 @@ def wake_office_staff(alert: StaffAlert) -> Delivery | None:
             token, attempt = by_token[result.token]
             delay = None
             if result.should_retry and attempt < policy.max_attempts:
-                delay = policy.delay_for(attempt, retry_after=result.error.retry_after if result.error else None)
+                delay = policy.delay_for(
+                    attempt, retry_after=result.error.retry_after if result.error else None
+                )
                 retry_in = max(retry_in or 0.0, delay)
             forgotten = False
             if result.should_forget_token:
-                forgotten = StaffPushToken.objects.filter(pk=token.pk, forgotten_at__isnull=True).update(
-                    forgotten_at=at, forgotten_reason=f"push service: {result.error.code if result.error else ''}"[:100]
-                ) > 0
-            _log_attempt(result, transport.name, attempt, at,
-                         at + dt.timedelta(seconds=delay) if delay is not None else None, forgotten,
-                         subject_id=alert.subject_id, alert_id=alert.alert_id, staff_token=token)
+                forgotten = (
+                    StaffPushToken.objects.filter(pk=token.pk, forgotten_at__isnull=True).update(
+                        forgotten_at=at,
+                        forgotten_reason=f"push service: {result.error.code if result.error else ''}"[:100],
+                    )
+                    > 0
+                )
+            _log_attempt(
+                result,
+                transport.name,
+                attempt,
+                at,
+                at + dt.timedelta(seconds=delay) if delay is not None else None,
+                forgotten,
+                subject_id=alert.subject_id,
+                alert_id=alert.alert_id,
+                staff_token=token,
+            )
     return Delivery("sent", None, retry_in)

@@ -16,8 +16,6 @@ from backend.supervision.models import Device
 PushStatus = Reminder.PushStatus
 
 
-
-
 def set_device_push_token(device: Device, token: str | None) -> Device:
     """Store (or with an empty value clear) the phone's push token.
 
@@ -34,10 +32,16 @@ def set_device_push_token(device: Device, token: str | None) -> Device:
         device.push_token = token
         if token and token != previous:
             # A new token gets a fresh set of tries; the log numbers its attempts from 1 again.
-            (pending_reminders(device.subject_id)
-             .filter(push_status__in=[PushStatus.NO_TOKEN, PushStatus.FAILED])
-             .update(push_status=PushStatus.PENDING, push_attempts=0, push_next_at=timezone.now(),
-                     push_finished_at=None))
+            (
+                pending_reminders(device.subject_id)
+                .filter(push_status__in=[PushStatus.NO_TOKEN, PushStatus.FAILED])
+                .update(
+                    push_status=PushStatus.PENDING,
+                    push_attempts=0,
+                    push_next_at=timezone.now(),
+                    push_finished_at=None,
+                )
+            )
     return device
 
 
@@ -51,11 +55,14 @@ def register_staff_push_token(user: User, token: str, platform: str) -> StaffPus
     if not token:
         raise ValidationError({"push_token": [_("This field may not be blank.")]})
     record, _created = StaffPushToken.objects.update_or_create(
-        token=token, defaults={"user": user, "platform": platform, "forgotten_at": None, "forgotten_reason": ""})
+        token=token,
+        defaults={"user": user, "platform": platform, "forgotten_at": None, "forgotten_reason": ""},
+    )
     return record
 
 
 def unregister_staff_push_token(user: User, token: str) -> int:
     """Stop pushing to ``token`` (logout on that phone). Returns how many tokens were forgotten."""
     return StaffPushToken.objects.filter(user=user, token=token.strip(), forgotten_at__isnull=True).update(
-        forgotten_at=timezone.now(), forgotten_reason="unregistered by the staff member")
+        forgotten_at=timezone.now(), forgotten_reason="unregistered by the staff member"
+    )

@@ -31,14 +31,30 @@ def _validated_data(title: str, body: str, data: dict[str, Any] | None) -> dict[
     data = dict(data or {})
     # Build the push once now, so a bad value (not a string, a key FCM reserves, too long a text)
     # fails in the module that scheduled it rather than later in a worker.
-    push.reminder_message(reminder_id=0, kind="other", title=title, body=body, data=data, urgent=False,
-                          tokens=("validation",), ttl_seconds=None)
+    push.reminder_message(
+        reminder_id=0,
+        kind="other",
+        title=title,
+        body=body,
+        data=data,
+        urgent=False,
+        tokens=("validation",),
+        ttl_seconds=None,
+    )
     return data
 
 
-def schedule_reminder_once(subject: Subject, kind: str, due_at: dt.datetime, title: str, body: str,
-                           data: dict[str, Any] | None, dedupe_key: str, urgent: bool = False,
-                           expires_at: dt.datetime | None = None) -> tuple[Reminder, bool]:
+def schedule_reminder_once(
+    subject: Subject,
+    kind: str,
+    due_at: dt.datetime,
+    title: str,
+    body: str,
+    data: dict[str, Any] | None,
+    dedupe_key: str,
+    urgent: bool = False,
+    expires_at: dt.datetime | None = None,
+) -> tuple[Reminder, bool]:
     """``schedule_reminder``, also saying whether the reminder was created now."""
     if kind not in Kind.values:
         raise ValueError(f"unknown reminder kind {kind!r}")
@@ -54,8 +70,17 @@ def schedule_reminder_once(subject: Subject, kind: str, due_at: dt.datetime, tit
     try:
         with transaction.atomic():
             reminder = Reminder.objects.create(
-                subject=subject, kind=kind, dedupe_key=dedupe_key, title=title, body=body, data=clean,
-                urgent=urgent, due_at=due_at, send_at=send_at, expires_at=expires_at, push_next_at=send_at,
+                subject=subject,
+                kind=kind,
+                dedupe_key=dedupe_key,
+                title=title,
+                body=body,
+                data=clean,
+                urgent=urgent,
+                due_at=due_at,
+                send_at=send_at,
+                expires_at=expires_at,
+                push_next_at=send_at,
             )
     except IntegrityError:  # a concurrent run of the same job created it first
         return Reminder.objects.get(subject=subject, dedupe_key=dedupe_key), False
@@ -66,9 +91,17 @@ def schedule_reminder_once(subject: Subject, kind: str, due_at: dt.datetime, tit
     return reminder, True
 
 
-def schedule_reminder(subject: Subject, kind: str, due_at: dt.datetime, title: str, body: str,
-                      data: dict[str, Any] | None, dedupe_key: str, urgent: bool = False,
-                      expires_at: dt.datetime | None = None) -> Reminder:
+def schedule_reminder(
+    subject: Subject,
+    kind: str,
+    due_at: dt.datetime,
+    title: str,
+    body: str,
+    data: dict[str, Any] | None,
+    dedupe_key: str,
+    urgent: bool = False,
+    expires_at: dt.datetime | None = None,
+) -> Reminder:
     """Schedule a reminder for ``subject``'s phone, once per ``dedupe_key``. Idempotent.
 
     ``due_at`` is when it should reach the phone; a non-urgent one due in the quiet hours is held
@@ -77,8 +110,9 @@ def schedule_reminder(subject: Subject, kind: str, due_at: dt.datetime, title: s
     ``data`` (str to str) reaches the app with the push and in check-in answers. A reminder
     stops being delivered at ``expires_at`` (None: only acknowledging ends it).
     """
-    reminder, _created = schedule_reminder_once(subject, kind, due_at, title, body, data, dedupe_key, urgent,
-                                                expires_at)
+    reminder, _created = schedule_reminder_once(
+        subject, kind, due_at, title, body, data, dedupe_key, urgent, expires_at
+    )
     return reminder
 
 
@@ -88,24 +122,36 @@ def schedule_monthly_report_reminders(now: dt.datetime | None = None) -> int:
     window = rules.monthly_report_window(now)
     if window is None:
         return 0
-    subjects = Subject.objects.filter(status=Subject.Status.IN_SUPERVISION,
-                                      supervision_start__lte=window.due_at.date()).only("pk", "office_id")
-    already = set(Reminder.objects.filter(kind=Kind.MONTHLY_REPORT, dedupe_key__endswith=f":{window.period}")
-                  .values_list("subject_id", flat=True))
+    subjects = Subject.objects.filter(
+        status=Subject.Status.IN_SUPERVISION, supervision_start__lte=window.due_at.date()
+    ).only("pk", "office_id")
+    already = set(
+        Reminder.objects.filter(
+            kind=Kind.MONTHLY_REPORT, dedupe_key__endswith=f":{window.period}"
+        ).values_list("subject_id", flat=True)
+    )
     created = 0
     text = rules.MONTHLY_REPORT_TEXT
     for subject in subjects.iterator():
         if subject.pk in already:
             continue
         _reminder, new = schedule_reminder_once(
-            subject, Kind.MONTHLY_REPORT, window.due_at, text.title, text.body, {"period": window.period},
-            dedupe_key=f"monthly_report:{subject.pk}:{window.period}", expires_at=window.expires_at)
+            subject,
+            Kind.MONTHLY_REPORT,
+            window.due_at,
+            text.title,
+            text.body,
+            {"period": window.period},
+            dedupe_key=f"monthly_report:{subject.pk}:{window.period}",
+            expires_at=window.expires_at,
+        )
         created += new
     return created
 
 
-def schedule_education_reminders(subject: Subject, *, session_key: str, starts_at: dt.datetime,
-                                 topic: str = "集中教育", place: str = "") -> list[Reminder]:
+def schedule_education_reminders(
+    subject: Subject, *, session_key: str, starts_at: dt.datetime, topic: str = "集中教育", place: str = ""
+) -> list[Reminder]:
     """The day-before and hour-before reminders of one education session (入矫教育, 集中教育).
 
     For the education module, which does not exist yet: call it when a subject is assigned to a
@@ -114,15 +160,24 @@ def schedule_education_reminders(subject: Subject, *, session_key: str, starts_a
     reminders = []
     for label, due_at in rules.education_reminder_times(starts_at):
         text = rules.education_text(label, starts_at, topic, place)
-        reminders.append(schedule_reminder(
-            subject, Kind.EDUCATION, due_at, text.title, text.body,
-            {"session": session_key, "starts_at": rules.local(starts_at).isoformat()},
-            dedupe_key=f"education:{subject.pk}:{session_key}:{label}", expires_at=starts_at))
+        reminders.append(
+            schedule_reminder(
+                subject,
+                Kind.EDUCATION,
+                due_at,
+                text.title,
+                text.body,
+                {"session": session_key, "starts_at": rules.local(starts_at).isoformat()},
+                dedupe_key=f"education:{subject.pk}:{session_key}:{label}",
+                expires_at=starts_at,
+            )
+        )
     return reminders
 
 
-def schedule_leave_return_reminders(subject: Subject, *, leave_key: str,
-                                    return_due_at: dt.datetime) -> list[Reminder]:
+def schedule_leave_return_reminders(
+    subject: Subject, *, leave_key: str, return_due_at: dt.datetime
+) -> list[Reminder]:
     """The day-before and two-hours-before reminders that an approved leave (外出请假) ends.
 
     For the leave module, which does not exist yet: call it when a leave is approved (and again
@@ -131,8 +186,16 @@ def schedule_leave_return_reminders(subject: Subject, *, leave_key: str,
     reminders = []
     for label, due_at in rules.leave_return_reminder_times(return_due_at):
         text = rules.leave_return_text(label, return_due_at)
-        reminders.append(schedule_reminder(
-            subject, Kind.LEAVE_RETURN, due_at, text.title, text.body,
-            {"leave": leave_key, "return_due_at": rules.local(return_due_at).isoformat()},
-            dedupe_key=f"leave_return:{subject.pk}:{leave_key}:{label}", expires_at=return_due_at))
+        reminders.append(
+            schedule_reminder(
+                subject,
+                Kind.LEAVE_RETURN,
+                due_at,
+                text.title,
+                text.body,
+                {"leave": leave_key, "return_due_at": rules.local(return_due_at).isoformat()},
+                dedupe_key=f"leave_return:{subject.pk}:{leave_key}:{label}",
+                expires_at=return_due_at,
+            )
+        )
     return reminders

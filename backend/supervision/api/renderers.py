@@ -15,8 +15,12 @@ class PhoneJSONRenderer(JSONRenderer):
     130 µs). The same JSON (UTC times end in ``Z``); what msgspec cannot encode (lazy
     translations in an error) goes to DRF's encoder."""
 
-    def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: dict[str, Any] | None = None) -> bytes:
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
         if data is None:
             return b""
         try:

@@ -30,7 +30,8 @@ class PersonSerializerBase(ModelSerializer):
             fields["office"].queryset = offices if office_ids is None else offices.filter(pk__in=office_ids)  # type: ignore[attr-defined]
             officers = User.objects.filter(is_active=True)
             fields["responsible_officer"].queryset = (  # type: ignore[attr-defined]
-                officers if office_ids is None else officers.filter(office_id__in=office_ids))
+                officers if office_ids is None else officers.filter(office_id__in=office_ids)
+            )
         return fields
 
     def get_responsible_officer_name(self, obj: PersonBase) -> str | None:
@@ -49,14 +50,22 @@ class PersonSerializerBase(ModelSerializer):
         officer = attrs.get("responsible_officer", getattr(self.instance, "responsible_officer", None))
         if officer is not None and office is not None and officer.office_id != office.pk:
             raise serializers.ValidationError(
-                {"responsible_officer": [_("The responsible officer must work in the person's office.")]})
+                {"responsible_officer": [_("The responsible officer must work in the person's office.")]}
+            )
         if officer is not None and officer.role not in (Role.OFFICER, Role.OFFICE_HEAD):
             raise serializers.ValidationError(
-                {"responsible_officer": [_("The responsible officer must be an office officer or head.")]})
+                {"responsible_officer": [_("The responsible officer must be an office officer or head.")]}
+            )
         lat, lon = attrs.get("home_lat"), attrs.get("home_lon")
         if (lat is None) != (lon is None) and "home_lat" in attrs and "home_lon" in attrs:
-            raise serializers.ValidationError({"home_lat": [_("Give both latitude and longitude, or neither.")]})
-        if self.instance is not None and "office" in attrs and not may_see_office(_staff(self.context), office.pk):
+            raise serializers.ValidationError(
+                {"home_lat": [_("Give both latitude and longitude, or neither.")]}
+            )
+        if (
+            self.instance is not None
+            and "office" in attrs
+            and not may_see_office(_staff(self.context), office.pk)
+        ):
             raise serializers.ValidationError({"office": [_("You cannot move a person to that office.")]})
         return attrs
 
@@ -71,8 +80,23 @@ class PersonSerializerBase(ModelSerializer):
         return value
 
 
-PERSON_FIELDS = ["id", "office", "office_name", "responsible_officer", "responsible_officer_name", "name", "gender",
-                 "id_number", "phone", "home_address", "home_lat", "home_lon", "notes", "created_at", "updated_at"]
+PERSON_FIELDS = [
+    "id",
+    "office",
+    "office_name",
+    "responsible_officer",
+    "responsible_officer_name",
+    "name",
+    "gender",
+    "id_number",
+    "phone",
+    "home_address",
+    "home_lat",
+    "home_lon",
+    "notes",
+    "created_at",
+    "updated_at",
+]
 
 
 class SubjectSerializer(PersonSerializerBase):
@@ -80,8 +104,18 @@ class SubjectSerializer(PersonSerializerBase):
 
     class Meta:
         model = Subject
-        fields = [*PERSON_FIELDS, "case_number", "sentence_type", "crime", "supervision_start", "supervision_end",
-                  "supervision_level", "status", "ended_at", "active_device"]
+        fields = [
+            *PERSON_FIELDS,
+            "case_number",
+            "sentence_type",
+            "crime",
+            "supervision_start",
+            "supervision_end",
+            "supervision_level",
+            "status",
+            "ended_at",
+            "active_device",
+        ]
         read_only_fields = ["status", "ended_at", "created_at", "updated_at"]
 
     def get_active_device(self, obj: Subject) -> dict[str, Any] | None:
@@ -93,23 +127,45 @@ class SubjectSerializer(PersonSerializerBase):
         start = attrs.get("supervision_start", getattr(self.instance, "supervision_start", None))
         end = attrs.get("supervision_end", getattr(self.instance, "supervision_end", None))
         if start and end and end < start:
-            raise serializers.ValidationError({"supervision_end": [_("The supervision cannot end before it starts.")]})
+            raise serializers.ValidationError(
+                {"supervision_end": [_("The supervision cannot end before it starts.")]}
+            )
         return attrs
 
 
 class ReleasedPersonSerializer(PersonSerializerBase):
     class Meta:
         model = ReleasedPerson
-        fields = [*PERSON_FIELDS, "crime", "prison", "release_date", "resettlement_end", "handover_deadline",
-                  "received_at", "is_key_person", "status"]
+        fields = [
+            *PERSON_FIELDS,
+            "crime",
+            "prison",
+            "release_date",
+            "resettlement_end",
+            "handover_deadline",
+            "received_at",
+            "is_key_person",
+            "status",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
 
 class DeviceSerializer(ModelSerializer):
     class Meta:
         model = Device
-        fields = ["id", "platform", "model", "os_version", "app_version", "token_prefix", "enrolled_at",
-                  "last_seen_at", "revoked_at", "revoked_reason", "has_push_token"]
+        fields = [
+            "id",
+            "platform",
+            "model",
+            "os_version",
+            "app_version",
+            "token_prefix",
+            "enrolled_at",
+            "last_seen_at",
+            "revoked_at",
+            "revoked_reason",
+            "has_push_token",
+        ]
         read_only_fields = fields
 
     has_push_token = serializers.SerializerMethodField()
@@ -142,7 +198,9 @@ class DeviceInfoSerializer(serializers.Serializer):
 
 
 class EnrollRequestSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32, help_text="The one-time code the officer gave (case and dashes ignored).")
+    code = serializers.CharField(
+        max_length=32, help_text="The one-time code the officer gave (case and dashes ignored)."
+    )
     device = DeviceInfoSerializer()
 
 

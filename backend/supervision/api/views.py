@@ -43,8 +43,13 @@ class ScopedQuerysetMixin:
         return scope_to_offices(queryset, self.request.user, self.office_field)  # type: ignore[arg-type]
 
 
-class SubjectViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                     viewsets.ReadOnlyModelViewSet):
+class SubjectViewSet(
+    AuditedViewSetMixin,
+    ScopedQuerysetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     """Corrections subjects of the caller's offices. Records are never deleted: supervision ends."""
 
     audit_resource = "subject"
@@ -57,7 +62,9 @@ class SubjectViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.CreateMode
 
     def get_queryset(self) -> QuerySet[Subject]:
         active = Prefetch("devices", queryset=Device.objects.filter(revoked_at__isnull=True))
-        return self.scope(Subject.objects.select_related("office", "responsible_officer").prefetch_related(active))
+        return self.scope(
+            Subject.objects.select_related("office", "responsible_officer").prefetch_related(active)
+        )
 
     @extend_schema(request=None, responses={201: EnrollmentCodeSerializer}, tags=["subjects"])
     @action(detail=True, methods=["post"], url_path="enrollment-code")
@@ -65,8 +72,10 @@ class SubjectViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.CreateMode
         """Issue a one-time phone enrollment code (valid 24 h, single use; replaces earlier codes)."""
         subject = self.get_object()
         issued = issue_enrollment_code(subject, request.user)  # type: ignore[arg-type]
-        return Response({"code": issued.code, "expires_at": issued.expires_at, "subject": subject.pk},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"code": issued.code, "expires_at": issued.expires_at, "subject": subject.pk},
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(responses=DeviceSerializer(many=True), tags=["subjects"])
     @action(detail=True, methods=["get"])
@@ -85,8 +94,10 @@ class SubjectViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.CreateMode
         form.is_valid(raise_exception=True)
         device = Device.objects.filter(subject=subject, revoked_at__isnull=True).first()
         if device is None:
-            return Response({"detail": _("This person has no active phone."), "code": "no_active_phone"},
-                            status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": _("This person has no active phone."), "code": "no_active_phone"},
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(DeviceSerializer(revoke_device(device, form.validated_data["reason"])).data)
 
     @extend_schema(request=None, responses={200: SubjectSerializer}, tags=["subjects"])
@@ -97,8 +108,13 @@ class SubjectViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.CreateMode
         return Response(self.get_serializer(subject).data)
 
 
-class ReleasedPersonViewSet(AuditedViewSetMixin, ScopedQuerysetMixin, mixins.CreateModelMixin,
-                            mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReleasedPersonViewSet(
+    AuditedViewSetMixin,
+    ScopedQuerysetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     """Released persons (刑满释放人员) of the caller's offices."""
 
     audit_resource = "released_person"
@@ -139,17 +155,25 @@ class EnrollView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "enroll"
 
-    @extend_schema(request=EnrollRequestSerializer,
-                   responses={201: EnrollResponseSerializer, 400: OpenApiResponse(description="Invalid, used or expired code")},
-                   tags=["mobile"], auth=[])
+    @extend_schema(
+        request=EnrollRequestSerializer,
+        responses={
+            201: EnrollResponseSerializer,
+            400: OpenApiResponse(description="Invalid, used or expired code"),
+        },
+        tags=["mobile"],
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         form = EnrollRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         enrollment = enroll_device(form.validated_data["code"], form.validated_data["device"])
         device = enrollment.device
         me = MeSerializer(device.subject, context={"device": device}).data
-        return Response({"device_token": enrollment.device_token, "device_id": device.pk, "me": me},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"device_token": enrollment.device_token, "device_id": device.pk, "me": me},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class MeView(MobileAPIView):
@@ -157,5 +181,7 @@ class MeView(MobileAPIView):
 
     @extend_schema(responses=MeSerializer, tags=["mobile"])
     def get(self, request: Request) -> Response:
-        subject = Subject.objects.select_related("office", "responsible_officer").get(pk=self.device.subject_id)
+        subject = Subject.objects.select_related("office", "responsible_officer").get(
+            pk=self.device.subject_id
+        )
         return Response(MeSerializer(subject, context={"device": self.device}).data)

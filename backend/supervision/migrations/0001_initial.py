@@ -8,128 +8,310 @@ import backend.supervision.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReleasedPerson',
+            name="ReleasedPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('gender', models.CharField(choices=[('male', 'male'), ('female', 'female')], max_length=10, verbose_name='gender')),
-                ('id_number', models.CharField(max_length=18, validators=[backend.supervision.models.validate_id_number], verbose_name='identity number')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('home_address', models.CharField(max_length=200, verbose_name='home address')),
-                ('home_lat', models.FloatField(blank=True, null=True, verbose_name='home latitude')),
-                ('home_lon', models.FloatField(blank=True, null=True, verbose_name='home longitude')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('crime', models.CharField(blank=True, max_length=100, verbose_name='crime')),
-                ('prison', models.CharField(blank=True, max_length=100, verbose_name='prison')),
-                ('release_date', models.DateField(verbose_name='release date')),
-                ('resettlement_end', models.DateField(blank=True, null=True, verbose_name='resettlement help ends')),
-                ('handover_deadline', models.DateTimeField(blank=True, null=True, verbose_name='handover deadline')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='received at')),
-                ('is_key_person', models.BooleanField(db_index=True, default=False, verbose_name='key person (重点人员)')),
-                ('status', models.CharField(choices=[('awaiting', 'awaiting handover'), ('received', 'received by the office'), ('resettling', 'in resettlement help'), ('ended', 'resettlement ended')], db_index=True, default='awaiting', max_length=12, verbose_name='status')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.office', verbose_name='office')),
-                ('responsible_officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='responsible officer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("male", "male"), ("female", "female")], max_length=10, verbose_name="gender"
+                    ),
+                ),
+                (
+                    "id_number",
+                    models.CharField(
+                        max_length=18,
+                        validators=[backend.supervision.models.validate_id_number],
+                        verbose_name="identity number",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                ("home_address", models.CharField(max_length=200, verbose_name="home address")),
+                ("home_lat", models.FloatField(blank=True, null=True, verbose_name="home latitude")),
+                ("home_lon", models.FloatField(blank=True, null=True, verbose_name="home longitude")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("crime", models.CharField(blank=True, max_length=100, verbose_name="crime")),
+                ("prison", models.CharField(blank=True, max_length=100, verbose_name="prison")),
+                ("release_date", models.DateField(verbose_name="release date")),
+                (
+                    "resettlement_end",
+                    models.DateField(blank=True, null=True, verbose_name="resettlement help ends"),
+                ),
+                (
+                    "handover_deadline",
+                    models.DateTimeField(blank=True, null=True, verbose_name="handover deadline"),
+                ),
+                ("received_at", models.DateTimeField(blank=True, null=True, verbose_name="received at")),
+                (
+                    "is_key_person",
+                    models.BooleanField(db_index=True, default=False, verbose_name="key person (重点人员)"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting", "awaiting handover"),
+                            ("received", "received by the office"),
+                            ("resettling", "in resettlement help"),
+                            ("ended", "resettlement ended"),
+                        ],
+                        db_index=True,
+                        default="awaiting",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.office",
+                        verbose_name="office",
+                    ),
+                ),
+                (
+                    "responsible_officer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="responsible officer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'released person',
-                'verbose_name_plural': 'released persons',
-                'ordering': ['office_id', '-release_date', 'id'],
+                "verbose_name": "released person",
+                "verbose_name_plural": "released persons",
+                "ordering": ["office_id", "-release_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Subject',
+            name="Subject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('gender', models.CharField(choices=[('male', 'male'), ('female', 'female')], max_length=10, verbose_name='gender')),
-                ('id_number', models.CharField(max_length=18, validators=[backend.supervision.models.validate_id_number], verbose_name='identity number')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('home_address', models.CharField(max_length=200, verbose_name='home address')),
-                ('home_lat', models.FloatField(blank=True, null=True, verbose_name='home latitude')),
-                ('home_lon', models.FloatField(blank=True, null=True, verbose_name='home longitude')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('case_number', models.CharField(max_length=40, unique=True, verbose_name='case number')),
-                ('sentence_type', models.CharField(choices=[('control', 'public surveillance (管制)'), ('probation', 'probation (缓刑)'), ('parole', 'parole (假释)'), ('outside', 'temporary service outside prison (暂予监外执行)')], max_length=12, verbose_name='sentence type')),
-                ('crime', models.CharField(blank=True, max_length=100, verbose_name='crime')),
-                ('supervision_start', models.DateField(verbose_name='supervision starts')),
-                ('supervision_end', models.DateField(verbose_name='supervision ends')),
-                ('supervision_level', models.CharField(choices=[('strict', 'strict (严管)'), ('normal', 'normal (普管)'), ('lenient', 'lenient (宽管)')], default='normal', max_length=10, verbose_name='supervision level')),
-                ('status', models.CharField(choices=[('active', 'in supervision'), ('ended', 'supervision ended')], db_index=True, default='active', max_length=10, verbose_name='status')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.office', verbose_name='office')),
-                ('responsible_officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='responsible officer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("male", "male"), ("female", "female")], max_length=10, verbose_name="gender"
+                    ),
+                ),
+                (
+                    "id_number",
+                    models.CharField(
+                        max_length=18,
+                        validators=[backend.supervision.models.validate_id_number],
+                        verbose_name="identity number",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                ("home_address", models.CharField(max_length=200, verbose_name="home address")),
+                ("home_lat", models.FloatField(blank=True, null=True, verbose_name="home latitude")),
+                ("home_lon", models.FloatField(blank=True, null=True, verbose_name="home longitude")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("case_number", models.CharField(max_length=40, unique=True, verbose_name="case number")),
+                (
+                    "sentence_type",
+                    models.CharField(
+                        choices=[
+                            ("control", "public surveillance (管制)"),
+                            ("probation", "probation (缓刑)"),
+                            ("parole", "parole (假释)"),
+                            ("outside", "temporary service outside prison (暂予监外执行)"),
+                        ],
+                        max_length=12,
+                        verbose_name="sentence type",
+                    ),
+                ),
+                ("crime", models.CharField(blank=True, max_length=100, verbose_name="crime")),
+                ("supervision_start", models.DateField(verbose_name="supervision starts")),
+                ("supervision_end", models.DateField(verbose_name="supervision ends")),
+                (
+                    "supervision_level",
+                    models.CharField(
+                        choices=[
+                            ("strict", "strict (严管)"),
+                            ("normal", "normal (普管)"),
+                            ("lenient", "lenient (宽管)"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="supervision level",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "in supervision"), ("ended", "supervision ended")],
+                        db_index=True,
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.office",
+                        verbose_name="office",
+                    ),
+                ),
+                (
+                    "responsible_officer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="responsible officer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'corrections subject',
-                'verbose_name_plural': 'corrections subjects',
-                'ordering': ['office_id', 'name', 'id'],
+                "verbose_name": "corrections subject",
+                "verbose_name_plural": "corrections subjects",
+                "ordering": ["office_id", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='EnrollmentCode',
+            name="EnrollmentCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_hash', models.CharField(max_length=64, unique=True, verbose_name='code hash')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='issued at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='used at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued by')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollment_codes', to='supervision.subject', verbose_name='subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code_hash", models.CharField(max_length=64, unique=True, verbose_name="code hash")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="issued at")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="used at")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="withdrawn at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="issued by",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollment_codes",
+                        to="supervision.subject",
+                        verbose_name="subject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enrollment code',
-                'verbose_name_plural': 'enrollment codes',
-                'ordering': ['-created_at'],
+                "verbose_name": "enrollment code",
+                "verbose_name_plural": "enrollment codes",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Device',
+            name="Device",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True, verbose_name='token hash')),
-                ('token_prefix', models.CharField(help_text='to tell tokens apart', max_length=8, verbose_name='token prefix')),
-                ('platform', models.CharField(choices=[('android', 'Android'), ('ios', 'iOS'), ('harmony', 'HarmonyOS')], max_length=10, verbose_name='platform')),
-                ('model', models.CharField(blank=True, max_length=100, verbose_name='phone model')),
-                ('os_version', models.CharField(blank=True, max_length=40, verbose_name='OS version')),
-                ('app_version', models.CharField(blank=True, max_length=40, verbose_name='app version')),
-                ('push_token', models.CharField(blank=True, max_length=400, verbose_name='push token')),
-                ('enrolled_at', models.DateTimeField(auto_now_add=True, verbose_name='enrolled at')),
-                ('last_seen_at', models.DateTimeField(blank=True, null=True, verbose_name='last seen at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('revoked_reason', models.CharField(blank=True, max_length=100, verbose_name='revoke reason')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='devices', to='supervision.subject', verbose_name='subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True, verbose_name="token hash")),
+                (
+                    "token_prefix",
+                    models.CharField(
+                        help_text="to tell tokens apart", max_length=8, verbose_name="token prefix"
+                    ),
+                ),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[("android", "Android"), ("ios", "iOS"), ("harmony", "HarmonyOS")],
+                        max_length=10,
+                        verbose_name="platform",
+                    ),
+                ),
+                ("model", models.CharField(blank=True, max_length=100, verbose_name="phone model")),
+                ("os_version", models.CharField(blank=True, max_length=40, verbose_name="OS version")),
+                ("app_version", models.CharField(blank=True, max_length=40, verbose_name="app version")),
+                ("push_token", models.CharField(blank=True, max_length=400, verbose_name="push token")),
+                ("enrolled_at", models.DateTimeField(auto_now_add=True, verbose_name="enrolled at")),
+                ("last_seen_at", models.DateTimeField(blank=True, null=True, verbose_name="last seen at")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                (
+                    "revoked_reason",
+                    models.CharField(blank=True, max_length=100, verbose_name="revoke reason"),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="devices",
+                        to="supervision.subject",
+                        verbose_name="subject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phone',
-                'verbose_name_plural': 'phones',
-                'ordering': ['-enrolled_at'],
+                "verbose_name": "phone",
+                "verbose_name_plural": "phones",
+                "ordering": ["-enrolled_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='subject',
-            index=models.Index(fields=['office', 'status'], name='subject_office_status'),
+            model_name="subject",
+            index=models.Index(fields=["office", "status"], name="subject_office_status"),
         ),
         migrations.AddConstraint(
-            model_name='subject',
-            constraint=models.CheckConstraint(condition=models.Q(('supervision_end__gte', models.F('supervision_start'))), name='subject_period_is_ordered'),
+            model_name="subject",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("supervision_end__gte", models.F("supervision_start"))),
+                name="subject_period_is_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('subject',), name='one_active_phone_per_subject'),
+            model_name="device",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("revoked_at__isnull", True)),
+                fields=("subject",),
+                name="one_active_phone_per_subject",
+            ),
         ),
     ]

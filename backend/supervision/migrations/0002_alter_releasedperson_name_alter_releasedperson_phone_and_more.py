@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0001_initial'),
+        ("supervision", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='releasedperson',
-            name='name',
-            field=models.CharField(max_length=50, verbose_name='full name'),
+            model_name="releasedperson",
+            name="name",
+            field=models.CharField(max_length=50, verbose_name="full name"),
         ),
         migrations.AlterField(
-            model_name='releasedperson',
-            name='phone',
-            field=models.CharField(blank=True, max_length=30, verbose_name='phone number'),
+            model_name="releasedperson",
+            name="phone",
+            field=models.CharField(blank=True, max_length=30, verbose_name="phone number"),
         ),
         migrations.AlterField(
-            model_name='subject',
-            name='name',
-            field=models.CharField(max_length=50, verbose_name='full name'),
+            model_name="subject",
+            name="name",
+            field=models.CharField(max_length=50, verbose_name="full name"),
         ),
         migrations.AlterField(
-            model_name='subject',
-            name='phone',
-            field=models.CharField(blank=True, max_length=30, verbose_name='phone number'),
+            model_name="subject",
+            name="phone",
+            field=models.CharField(blank=True, max_length=30, verbose_name="phone number"),
         ),
     ]

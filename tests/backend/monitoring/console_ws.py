@@ -81,5 +81,8 @@ def console_users(office_a: Any, office_b: Any) -> dict[str, Any]:
     """An officer of each office and a bureau-wide one."""
     from tests.conftest import make_staff
 
-    return {"a": make_staff("ws_a", "officer", office_a), "b": make_staff("ws_b", "officer", office_b),
-            "bureau": make_staff("ws_bureau", "bureau_staff", office_a.parent)}
+    return {
+        "a": make_staff("ws_a", "officer", office_a),
+        "b": make_staff("ws_b", "officer", office_b),
+        "bureau": make_staff("ws_bureau", "bureau_staff", office_a.parent),
+    }

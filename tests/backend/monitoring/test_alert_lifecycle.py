@@ -32,7 +32,12 @@ def enter_exclusion_zone(phone: Any, subject: Any) -> Any:
 
 def test_entering_an_exclusion_zone_raises_exactly_one_alert(phone: Any, subject_a: Any) -> None:
     zone, alert = enter_exclusion_zone(phone, subject_a)
-    assert (alert.kind, alert.severity, alert.status, alert.category) == ("entered_zone", "critical", "open", "position")
+    assert (alert.kind, alert.severity, alert.status, alert.category) == (
+        "entered_zone",
+        "critical",
+        "open",
+        "position",
+    )
     assert alert.zone == zone and alert.office_id == subject_a.office_id
     assert len(alert.evidence["fix_ids"]) >= 2
     # More fixes in the same place do not raise more alerts (one per episode, no storms).
@@ -57,11 +62,19 @@ def test_an_officer_acknowledges_then_resolves(phone: Any, subject_a: Any, offic
     acked = client.post(f"/api/v1/alerts/{alert.pk}/acknowledge").json()
     assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == officer_a.pk
     # Acknowledging twice changes nothing.
-    assert client.post(f"/api/v1/alerts/{alert.pk}/acknowledge").json()["acknowledged_at"] == acked["acknowledged_at"]
-    missing_note = client.post(f"/api/v1/alerts/{alert.pk}/resolve", {"resolution": "verbal_warning"}, format="json")
+    assert (
+        client.post(f"/api/v1/alerts/{alert.pk}/acknowledge").json()["acknowledged_at"]
+        == acked["acknowledged_at"]
+    )
+    missing_note = client.post(
+        f"/api/v1/alerts/{alert.pk}/resolve", {"resolution": "verbal_warning"}, format="json"
+    )
     assert missing_note.status_code == 400 and "note" in missing_note.json()["errors"]
-    resolved = client.post(f"/api/v1/alerts/{alert.pk}/resolve",
-                           {"resolution": "reprimand_proposal", "note": "已电话联系，提请训诫"}, format="json").json()
+    resolved = client.post(
+        f"/api/v1/alerts/{alert.pk}/resolve",
+        {"resolution": "reprimand_proposal", "note": "已电话联系，提请训诫"},
+        format="json",
+    ).json()
     assert (resolved["status"], resolved["resolution"]) == ("resolved", "reprimand_proposal")
     again = client.post(f"/api/v1/alerts/{alert.pk}/acknowledge")
     assert again.status_code == 400 and again.json()["code"] == "already_resolved"
@@ -69,8 +82,9 @@ def test_an_officer_acknowledges_then_resolves(phone: Any, subject_a: Any, offic
 
 def test_a_bad_resolution_is_a_field_error(phone: Any, subject_a: Any, officer_a: Any) -> None:
     _, alert = enter_exclusion_zone(phone, subject_a)
-    response = client_for(officer_a).post(f"/api/v1/alerts/{alert.pk}/resolve", {"resolution": "shrug"},
-                                          format="json")
+    response = client_for(officer_a).post(
+        f"/api/v1/alerts/{alert.pk}/resolve", {"resolution": "shrug"}, format="json"
+    )
     assert response.status_code == 400 and "resolution" in response.json()["errors"]
 
 
@@ -136,7 +150,9 @@ def test_low_battery_is_a_risk_warning(phone: Any) -> None:
 def test_location_permission_off_is_a_risk_warning(phone: Any) -> None:
     from backend.monitoring.models import Alert
 
-    response = phone.post("/api/v1/mobile/status", {"location_permission": False, "battery": 80}, format="json")
+    response = phone.post(
+        "/api/v1/mobile/status", {"location_permission": False, "battery": 80}, format="json"
+    )
     assert response.status_code == 200
     assert Alert.objects.get().kind == "permission_off"
     bad = phone.post("/api/v1/mobile/status", {"battery": "full"}, format="json")
@@ -155,8 +171,9 @@ def test_late_data_breach_is_reported_and_marked_late(phone: Any, subject_a: Any
     assert alert.kind == "entered_zone" and alert.late is True
 
 
-def test_sequence_numbers_increase_with_every_alert(phone: Any, subject_a: Any, subject_b: Any,
-                                                    officer_b: Any) -> None:
+def test_sequence_numbers_increase_with_every_alert(
+    phone: Any, subject_a: Any, subject_b: Any, officer_b: Any
+) -> None:
     from backend.monitoring.models import Alert
 
     enter_exclusion_zone(phone, subject_a)
@@ -167,8 +184,9 @@ def test_sequence_numbers_increase_with_every_alert(phone: Any, subject_a: Any, 
     assert len(seqs) == 2 and seqs[0] < seqs[1]
 
 
-def test_the_console_shows_each_new_alert_as_the_staff_api_does(phone: Any, subject_a: Any,
-                                                                 officer_a: Any) -> None:
+def test_the_console_shows_each_new_alert_as_the_staff_api_does(
+    phone: Any, subject_a: Any, officer_a: Any
+) -> None:
     """The websocket payload is built without re-reading the alert, by one serializer reused
     for every alert: it must still be exactly what the API returns, alert after alert."""
     from backend.monitoring.models import ConsoleEvent

@@ -50,7 +50,9 @@ def _keep_test_connection() -> Iterator[None]:
         request_finished.connect(close_old_connections)
 
 
-def _environ(token: str, body: bytes | str, content_type: str = "application/json", **headers: str) -> dict[str, Any]:
+def _environ(
+    token: str, body: bytes | str, content_type: str = "application/json", **headers: str
+) -> dict[str, Any]:
     headers = {"HTTP_HOST": "testserver", "HTTP_AUTHORIZATION": f"Device {token}", **headers}
     return RequestFactory().post(PATH, body, content_type=content_type, **headers).environ  # type: ignore[no-any-return]
 
@@ -78,12 +80,15 @@ def _call(environ: dict[str, Any], app: Any = application) -> tuple[int, dict[st
     return started["status"], started["headers"], body
 
 
-def _post(token: str, fixes: list[dict[str, Any]], body: dict[str, Any] | None = None,
-          **headers: str) -> tuple[int, dict[str, str], bytes]:
+def _post(
+    token: str, fixes: list[dict[str, Any]], body: dict[str, Any] | None = None, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
     return _call(_environ(token, json.dumps({"checkins": fixes, **(body or {})}), **headers))
 
 
-def _answer(token: str, fixes: list[dict[str, Any]], **headers: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+def _answer(
+    token: str, fixes: list[dict[str, Any]], **headers: str
+) -> tuple[int, dict[str, str], dict[str, Any]]:
     status, response_headers, content = _post(token, fixes, **headers)
     body = json.loads(content)
     for key in _VOLATILE:
@@ -117,8 +122,9 @@ def test_a_good_upload_is_answered_without_django(token: str) -> None:
 
 def test_a_json_body_with_its_charset_takes_the_fast_path(token: str) -> None:
     with override_settings(CHECKIN_FAST_PATH=True), _not_django():
-        status, _headers, _content = _call(_environ(token, json.dumps({"checkins": [fix()]}),
-                                                    content_type="application/json; charset=UTF-8"))
+        status, _headers, _content = _call(
+            _environ(token, json.dumps({"checkins": [fix()]}), content_type="application/json; charset=UTF-8")
+        )
     assert status == 200
     assert CheckIn.objects.count() == 1
 
@@ -148,7 +154,9 @@ def test_over_https_it_sends_the_security_headers_django_sends(token: str) -> No
         fast = _call({**_environ(token, json.dumps({"checkins": batch})), **https}, app)
     assert slow[1]["Strict-Transport-Security"] == "max-age=3600; includeSubDomains"
     drop = {"Date", "Content-Length"}
-    assert {k: v for k, v in fast[1].items() if k not in drop} == {k: v for k, v in slow[1].items() if k not in drop}
+    assert {k: v for k, v in fast[1].items() if k not in drop} == {
+        k: v for k, v in slow[1].items() if k not in drop
+    }
 
 
 def test_a_conflict_is_answered_in_the_phones_language(token: str) -> None:
@@ -176,14 +184,23 @@ def test_everything_else_goes_to_the_view(token: str, case: str) -> None:
         body = {"sent_at": "yesterday"}
     elif case == "accepts xml":
         headers = {"HTTP_ACCEPT": "application/xml"}
-    with override_settings(CHECKIN_FAST_PATH=True), mock.patch.object(
-            CheckinView, "dispatch", autospec=True, side_effect=CheckinView.dispatch) as view:
+    with (
+        override_settings(CHECKIN_FAST_PATH=True),
+        mock.patch.object(CheckinView, "dispatch", autospec=True, side_effect=CheckinView.dispatch) as view,
+    ):
         if case == "not json":
-            status, _headers, content = _call(_environ(client_token, "checkins=1",
-                                                       content_type="application/x-www-form-urlencoded"))
+            status, _headers, content = _call(
+                _environ(client_token, "checkins=1", content_type="application/x-www-form-urlencoded")
+            )
         else:
             status, _headers, content = _post(client_token, batch, body, **headers)
-    expected = {"bad token": 401, "malformed fix": 400, "bad sent_at": 400, "not json": 415, "accepts xml": 406}
+    expected = {
+        "bad token": 401,
+        "malformed fix": 400,
+        "bad sent_at": 400,
+        "not json": 415,
+        "accepts xml": 406,
+    }
     assert status == expected[case], content
     assert view.called  # the view answered, with its own error (it read the body the fast path read)
     if case == "malformed fix":
@@ -210,8 +227,14 @@ def test_plain_http_is_redirected_where_https_is_required(token: str) -> None:
 
 
 def test_a_database_failure_is_a_logged_500_as_django_gives_it(token: str, caplog: Any) -> None:
-    with override_settings(CHECKIN_FAST_PATH=True, DEBUG=False), mock.patch.object(
-            fast_path, "record_checkins_with_token", side_effect=OperationalError("server closed the connection")):
+    with (
+        override_settings(CHECKIN_FAST_PATH=True, DEBUG=False),
+        mock.patch.object(
+            fast_path,
+            "record_checkins_with_token",
+            side_effect=OperationalError("server closed the connection"),
+        ),
+    ):
         status, _headers, _content = _post(token, [fix()])
     assert status == 500
     assert "server closed the connection" in caplog.text

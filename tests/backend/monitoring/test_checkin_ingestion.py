@@ -74,17 +74,20 @@ def test_a_malformed_fix_is_rejected_alone(phone: Any) -> None:
     assert stored() == 1
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"id": "not-a-uuid"}, "id"),
-    ({"recorded_at": "2026-11-27T10:00:00"}, "recorded_at"),  # no offset
-    ({"recorded_at": "yesterday"}, "recorded_at"),
-    ({"lon": "122.3"}, "lon"),  # a string, not a number
-    ({"lat": True}, "lat"),
-    ({"accuracy_m": -1}, "accuracy_m"),
-    ({"battery": 140}, "battery"),
-    ({"mock_location": "yes"}, "mock_location"),
-    ({"teleported": 1}, "non_field_errors"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"id": "not-a-uuid"}, "id"),
+        ({"recorded_at": "2026-11-27T10:00:00"}, "recorded_at"),  # no offset
+        ({"recorded_at": "yesterday"}, "recorded_at"),
+        ({"lon": "122.3"}, "lon"),  # a string, not a number
+        ({"lat": True}, "lat"),
+        ({"accuracy_m": -1}, "accuracy_m"),
+        ({"battery": 140}, "battery"),
+        ({"mock_location": "yes"}, "mock_location"),
+        ({"teleported": 1}, "non_field_errors"),
+    ],
+)
 def test_each_bad_field_gets_its_own_message(phone: Any, change: dict[str, Any], field: str) -> None:
     response = post_checkins(phone, [{**fix(), **change}])
     assert response.status_code == 400
@@ -94,13 +97,16 @@ def test_each_bad_field_gets_its_own_message(phone: Any, change: dict[str, Any],
     assert stored() == 0
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "checkins"),
-    ({"checkins": []}, "checkins"),
-    ({"checkins": "x"}, "checkins"),
-    ({"checkins": [1]}, "checkins.0.non_field_errors"),
-    ({"checkins": [fix()], "sent_at": "noon"}, "sent_at"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "checkins"),
+        ({"checkins": []}, "checkins"),
+        ({"checkins": "x"}, "checkins"),
+        ({"checkins": [1]}, "checkins.0.non_field_errors"),
+        ({"checkins": [fix()], "sent_at": "noon"}, "sent_at"),
+    ],
+)
 def test_malformed_batches_are_400s(phone: Any, body: dict[str, Any], field: str) -> None:
     response = phone.post("/api/v1/mobile/checkins", body, format="json")
     assert response.status_code == 400
@@ -160,7 +166,9 @@ def test_a_fix_from_the_future_is_kept_and_classified(phone: Any) -> None:
 def test_uploads_need_a_device_token(db: Any) -> None:
     from rest_framework.test import APIClient
 
-    assert APIClient().post("/api/v1/mobile/checkins", {"checkins": [fix()]}, format="json").status_code == 401
+    assert (
+        APIClient().post("/api/v1/mobile/checkins", {"checkins": [fix()]}, format="json").status_code == 401
+    )
 
 
 def test_an_upload_moves_the_next_due_time_by_the_supervision_level(phone: Any, subject_a: Any) -> None:
@@ -168,13 +176,16 @@ def test_an_upload_moves_the_next_due_time_by_the_supervision_level(phone: Any, 
 
     post_checkins(phone, [fix()])
     state = MonitorState.objects.get(subject=subject_a)
-    assert dt.timedelta(hours=3, minutes=59) < state.next_checkin_due - timezone.now() <= dt.timedelta(hours=4)
+    assert (
+        dt.timedelta(hours=3, minutes=59) < state.next_checkin_due - timezone.now() <= dt.timedelta(hours=4)
+    )
     assert state.last_fix_at is not None and state.last_lat == pytest.approx(37.15)
 
 
 @pytest.mark.parametrize(("level", "hours"), [("strict", 1), ("normal", 4), ("lenient", 12)])
-def test_the_answer_gives_the_next_due_time_of_the_persons_level(office_a: Any, officer_a: Any, level: str,
-                                                                 hours: int) -> None:
+def test_the_answer_gives_the_next_due_time_of_the_persons_level(
+    office_a: Any, officer_a: Any, level: str, hours: int
+) -> None:
     from tests.conftest import make_subject
 
     _, token = enroll_phone(make_subject(office_a, officer_a, supervision_level=level), officer_a)
@@ -248,8 +259,16 @@ def test_text_with_quotes_braces_and_backslashes_is_stored_exactly(phone: Any) -
     from backend.monitoring.models import CheckIn
 
     awkward = 'a"b\\c{x},NULL'
-    sent = fix(provider=awkward, altitude_m=12.5, speed_mps=None, battery=55, charging=True, mock_location=False)
+    sent = fix(
+        provider=awkward, altitude_m=12.5, speed_mps=None, battery=55, charging=True, mock_location=False
+    )
     assert post_checkins(phone, [sent]).json()["results"][0]["status"] == "accepted"
     row = CheckIn.objects.get(client_id=sent["id"])
-    assert (row.provider, row.altitude_m, row.speed_mps, row.battery, row.charging) == (awkward, 12.5, None, 55, True)
+    assert (row.provider, row.altitude_m, row.speed_mps, row.battery, row.charging) == (
+        awkward,
+        12.5,
+        None,
+        55,
+        True,
+    )
     assert row.recorded_at == dt.datetime.fromisoformat(sent["recorded_at"])

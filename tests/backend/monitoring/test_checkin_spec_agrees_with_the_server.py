@@ -39,8 +39,14 @@ PROPERTIES = sorted(ITEM["properties"])
 
 
 def base() -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "recorded_at": "2026-11-27T14:00:00Z", "lat": 37.1, "lon": 122.4,
-            "accuracy_m": 15.0, "crs": "wgs84"}
+    return {
+        "id": str(uuid.uuid4()),
+        "recorded_at": "2026-11-27T14:00:00Z",
+        "lat": 37.1,
+        "lon": 122.4,
+        "accuracy_m": 15.0,
+        "crs": "wgs84",
+    }
 
 
 def accepted(item: dict[str, Any]) -> bool:
@@ -78,7 +84,9 @@ def test_every_field_the_server_knows_is_in_the_spec_and_the_other_way_round() -
 def test_required_and_nullable_mean_what_they_say(name: str) -> None:
     prop = spec_of(name)
     assert accepted(without(name)) is (name not in ITEM["required"]), f"{name}: required is wrong in the spec"
-    assert accepted(with_value(name, None)) is bool(prop.get("nullable")), f"{name}: nullable is wrong in the spec"
+    assert accepted(with_value(name, None)) is bool(prop.get("nullable")), (
+        f"{name}: nullable is wrong in the spec"
+    )
 
 
 @pytest.mark.parametrize("name", [name for name in PROPERTIES if spec_of(name)["type"] == "number"])
@@ -95,7 +103,9 @@ def test_numbers_are_taken_up_to_their_limits_and_refused_past_them(name: str) -
             assert not accepted(with_value(name, outside)), f"{name}={outside!r} is past the spec's {bound}"
         else:
             far = math.copysign(1e300, outward)
-            assert accepted(with_value(name, far)), f"{name}: the server has a {bound} the spec does not state"
+            assert accepted(with_value(name, far)), (
+                f"{name}: the server has a {bound} the spec does not state"
+            )
 
 
 @pytest.mark.parametrize("name", [name for name in PROPERTIES if spec_of(name)["type"] == "string"])
@@ -112,7 +122,10 @@ def test_strings_are_held_to_their_enum_length_and_format(name: str) -> None:
         assert not accepted(with_value(name, "not-a-uuid"))
     elif prop.get("format") == "date-time":
         # The window the description states: [lo, hi).
-        lo, hi = (dt.datetime.fromisoformat(text) for text in re.findall(r"\d{4}-\d\d-\d\dT[\d:]+Z", prop["description"]))
+        lo, hi = (
+            dt.datetime.fromisoformat(text)
+            for text in re.findall(r"\d{4}-\d\d-\d\dT[\d:]+Z", prop["description"])
+        )
         microsecond = dt.timedelta(microseconds=1)
         assert accepted(with_value(name, lo.isoformat()))
         assert accepted(with_value(name, (hi - microsecond).isoformat()))
@@ -120,10 +133,14 @@ def test_strings_are_held_to_their_enum_length_and_format(name: str) -> None:
         assert not accepted(with_value(name, hi.isoformat())), f"{name}: at {hi}, the end of the window"
     else:
         if "maxLength" in prop:
-            assert accepted(with_value(name, "x" * prop["maxLength"])), f"{name}: maxLength characters are allowed"
+            assert accepted(with_value(name, "x" * prop["maxLength"])), (
+                f"{name}: maxLength characters are allowed"
+            )
             assert not accepted(with_value(name, "x" * (prop["maxLength"] + 1))), f"{name}: past maxLength"
         else:
-            assert accepted(with_value(name, "x" * 10_000)), f"{name}: the server has a length limit the spec lacks"
+            assert accepted(with_value(name, "x" * 10_000)), (
+                f"{name}: the server has a length limit the spec lacks"
+            )
         assert accepted(with_value(name, "")), f"{name}: an empty string is allowed"
 
 
@@ -142,4 +159,6 @@ def test_the_stored_columns_hold_every_value_the_spec_allows() -> None:
         longest = max((len(value) for value in prop.get("enum", [])), default=prop.get("maxLength"))
         if longest is not None:
             column = CheckIn._meta.get_field(name).max_length
-            assert column is not None and column >= longest, f"CheckIn.{name} holds {column} characters, not {longest}"
+            assert column is not None and column >= longest, (
+                f"CheckIn.{name} holds {column} characters, not {longest}"
+            )

@@ -36,7 +36,9 @@ from tests.backend.monitoring.console_ws import (
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 # Each example opens a console and publishes an alert: fixtures are shared by design.
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture
@@ -54,8 +56,15 @@ json_values = st.recursive(
     max_leaves=20,
 )
 # Numbers a hostile client might resume after: huge, negative, fractional, spelled as text, booleans.
-seq_like = (st.integers() | st.sampled_from([0, -1, MAX_SEQ, MAX_SEQ + 1, 10**23, 2**64]) | st.floats()
-            | st.sampled_from([1e23, 1.0, -0.0, float("inf")]) | st.booleans() | st.text(max_size=5) | st.none())
+seq_like = (
+    st.integers()
+    | st.sampled_from([0, -1, MAX_SEQ, MAX_SEQ + 1, 10**23, 2**64])
+    | st.floats()
+    | st.sampled_from([1e23, 1.0, -0.0, float("inf")])
+    | st.booleans()
+    | st.text(max_size=5)
+    | st.none()
+)
 near_protocol = st.builds(
     lambda kind, extra, seq, with_seq: {"type": kind, **extra, **({"after_seq": seq} if with_seq else {})},
     st.sampled_from(sorted(CLIENT_MESSAGES)) | st.text(max_size=8) | json_values,
@@ -75,9 +84,15 @@ text_frames = (
     | near_protocol.map(lambda value: json.dumps(value))
     | st.text(max_size=200)
     | st.builds(nested, st.integers(MAX_JSON_DEPTH + 1, 3000), st.sampled_from("[{"))
-    | st.builds(lambda n, ch: ch * n, st.integers(MAX_FRAME_BYTES - 2, MAX_FRAME_BYTES * 3), st.sampled_from(["1", "中", "["]))
+    | st.builds(
+        lambda n, ch: ch * n,
+        st.integers(MAX_FRAME_BYTES - 2, MAX_FRAME_BYTES * 3),
+        st.sampled_from(["1", "中", "["]),
+    )
 )
-frames = text_frames.map(lambda text: ("text", text)) | st.binary(max_size=300).map(lambda data: ("bytes", data))
+frames = text_frames.map(lambda text: ("text", text)) | st.binary(max_size=300).map(
+    lambda data: ("bytes", data)
+)
 
 
 def is_closed_for(kind: str, data: Any) -> int | None:
@@ -96,8 +111,9 @@ def is_closed_for(kind: str, data: Any) -> int | None:
 
 @PROPERTY
 @given(frame=frames)
-async def test_any_frame_is_answered_or_closed_and_live_alerts_keep_coming(users: Any, office_a: Any,
-                                                                          frame: tuple[str, Any]) -> None:
+async def test_any_frame_is_answered_or_closed_and_live_alerts_keep_coming(
+    users: Any, office_a: Any, frame: tuple[str, Any]
+) -> None:
     kind, data = frame
     console = await connect_live(users["a"])
     # Straight to the consumer: the communicator's own send_to refuses empty frames.
@@ -106,7 +122,9 @@ async def test_any_frame_is_answered_or_closed_and_live_alerts_keep_coming(users
     expected_close = is_closed_for(kind, data)
     answer = await receive_frame(console)
     if expected_close is not None:
-        assert answer == {"type": "websocket.close", "code": expected_close} | {"reason": answer.get("reason")}
+        assert answer == {"type": "websocket.close", "code": expected_close} | {
+            "reason": answer.get("reason")
+        }
         await console.disconnect()  # what the server does after sending the close frame
         return
     # A valid message gets its reply (a replay ends with replay_done); anything else an error.
@@ -125,7 +143,9 @@ async def test_any_frame_is_answered_or_closed_and_live_alerts_keep_coming(users
 
 @PROPERTY
 @given(after_seq=seq_like)
-async def test_a_resume_takes_only_a_sequence_number_in_range(users: Any, office_a: Any, after_seq: Any) -> None:
+async def test_a_resume_takes_only_a_sequence_number_in_range(
+    users: Any, office_a: Any, after_seq: Any
+) -> None:
     console = await connect_live(users["a"])
     await console.send_json_to({"type": "resume", "after_seq": after_seq})
     answer = await receive_frame(console)
@@ -180,8 +200,9 @@ async def test_text_that_is_not_json_is_answered_and_the_socket_stays_open(users
 
 
 @pytest.mark.parametrize("after_seq", [-1, 1.5, 1e23, "3", True, None, MAX_SEQ + 1, 10**30])
-async def test_a_resume_with_a_bad_after_seq_is_refused_and_changes_nothing(users: Any, office_a: Any,
-                                                                           after_seq: Any) -> None:
+async def test_a_resume_with_a_bad_after_seq_is_refused_and_changes_nothing(
+    users: Any, office_a: Any, after_seq: Any
+) -> None:
     console = await connect_live(users["a"])
     await console.send_json_to({"type": "resume", "after_seq": after_seq})
     answer = await receive_frame(console)
@@ -193,8 +214,13 @@ async def test_a_resume_with_a_bad_after_seq_is_refused_and_changes_nothing(user
 
 async def test_unknown_fields_and_types_are_refused_without_echoing_them(users: Any) -> None:
     console = await connect(users["a"])
-    for message, code in (({"type": "ping", "x" * 50: 1}, "invalid"), ({"type": "resume"}, "invalid"),
-                          ({"type": "<script>"}, "unknown_type"), ({}, "unknown_type"), ([1], "not_an_object")):
+    for message, code in (
+        ({"type": "ping", "x" * 50: 1}, "invalid"),
+        ({"type": "resume"}, "invalid"),
+        ({"type": "<script>"}, "unknown_type"),
+        ({}, "unknown_type"),
+        ([1], "not_an_object"),
+    ):
         await console.send_json_to(message)
         answer = await receive_frame(console)
         assert (answer["type"], answer["code"]) == ("error", code)

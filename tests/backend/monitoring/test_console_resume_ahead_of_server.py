@@ -26,8 +26,9 @@ def users(db: Any, office_a: Any, office_b: Any) -> dict[str, Any]:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ahead=st.integers(1, 2**40) | st.sampled_from([10**23 // 10**5, MAX_SEQ]))
-async def test_a_resume_beyond_the_newest_event_resyncs_and_live_events_follow(users: Any, office_a: Any,
-                                                                               ahead: int) -> None:
+async def test_a_resume_beyond_the_newest_event_resyncs_and_live_events_follow(
+    users: Any, office_a: Any, ahead: int
+) -> None:
     await publish(office_a.pk)
     newest = await newest_seq()
     console = await connect(users["a"])

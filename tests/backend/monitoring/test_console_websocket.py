@@ -23,14 +23,18 @@ def users(db: Any, office_a: Any, office_b: Any) -> dict[str, Any]:
 async def test_anonymous_connections_are_refused(users: Any) -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    communicator = WebsocketCommunicator(application, "/ws/console/", headers=[(b"origin", b"http://testserver")])
+    communicator = WebsocketCommunicator(
+        application, "/ws/console/", headers=[(b"origin", b"http://testserver")]
+    )
     communicator.scope["user"] = AnonymousUser()
     connected, _code = await communicator.connect()
     assert not connected
 
 
 async def test_a_foreign_origin_is_refused(users: Any) -> None:
-    communicator = WebsocketCommunicator(application, "/ws/console/", headers=[(b"origin", b"http://evil.example")])
+    communicator = WebsocketCommunicator(
+        application, "/ws/console/", headers=[(b"origin", b"http://evil.example")]
+    )
     communicator.scope["user"] = users["a"]
     connected, _ = await communicator.connect()
     assert not connected
@@ -58,7 +62,10 @@ async def test_office_consoles_see_only_their_office(users: Any, office_a: Any, 
     a_seq = await publish(office_a.pk)
     assert (await console_a.receive_json_from(timeout=3))["seq"] == a_seq[0]
     assert await console_a.receive_nothing(timeout=0.2)
-    assert [(await console_bureau.receive_json_from(timeout=3))["seq"] for _ in range(2)] == [b_seq[0], a_seq[0]]
+    assert [(await console_bureau.receive_json_from(timeout=3))["seq"] for _ in range(2)] == [
+        b_seq[0],
+        a_seq[0],
+    ]
     # Replay is scoped too.
     await console_a.send_json_to({"type": "resume", "after_seq": 0})
     replay = await receive_until(console_a, "replay_done")
@@ -73,6 +80,7 @@ async def test_a_dropped_group_message_is_filled_from_the_database(users: Any, o
     console = await connect(users["a"])
     await console.send_json_to({"type": "subscribe"})
     await receive_until(console, "replay_done")
+
     # An event committed but whose delivery was lost (as when channels-redis is over capacity).
     @database_sync_to_async
     def lost_event() -> int:
@@ -80,7 +88,9 @@ async def test_a_dropped_group_message_is_filled_from_the_database(users: Any, o
 
         with transaction.atomic():
             seq = next_sequence()
-            ConsoleEvent.objects.create(seq=seq, office_id=office_a.pk, type="alert.created", payload={"lost": 1})
+            ConsoleEvent.objects.create(
+                seq=seq, office_id=office_a.pk, type="alert.created", payload={"lost": 1}
+            )
         return seq
 
     lost = await lost_event()
@@ -127,7 +137,9 @@ async def test_a_dropped_tail_of_a_burst_arrives_shortly_after(users: Any, offic
             first = publish_event(office_a.pk, "alert.created", {"n": 1}).seq
             # The last event of the burst is committed but its group message is lost.
             lost = next_sequence()
-            ConsoleEvent.objects.create(seq=lost, office_id=office_a.pk, type="alert.created", payload={"n": 2})
+            ConsoleEvent.objects.create(
+                seq=lost, office_id=office_a.pk, type="alert.created", payload={"n": 2}
+            )
         return first, lost
 
     first, lost = await delivered_then_lost()
@@ -142,12 +154,17 @@ def publish_positions(positions: list[tuple[int, int]]) -> None:
     from backend.monitoring.events import publish_positions
 
     with transaction.atomic():
-        publish_positions([(office_id, {"subject_id": subject_id, "lat": 37.1, "lon": 122.4})
-                           for office_id, subject_id in positions])
+        publish_positions(
+            [
+                (office_id, {"subject_id": subject_id, "lat": 37.1, "lon": 122.4})
+                for office_id, subject_id in positions
+            ]
+        )
 
 
-async def test_a_rounds_positions_reach_each_console_of_their_office_one_by_one(users: Any, office_a: Any,
-                                                                               office_b: Any) -> None:
+async def test_a_rounds_positions_reach_each_console_of_their_office_one_by_one(
+    users: Any, office_a: Any, office_b: Any
+) -> None:
     console_a = await connect(users["a"])
     console_bureau = await connect(users["bureau"])
     for console in (console_a, console_bureau):
@@ -155,8 +172,10 @@ async def test_a_rounds_positions_reach_each_console_of_their_office_one_by_one(
         await receive_until(console, "replay_done")
     await publish_positions([(office_a.pk, 1), (office_b.pk, 2), (office_a.pk, 3)])
     seen_a = [await console_a.receive_json_from(timeout=3) for _ in range(2)]
-    assert [(m["type"], m["seq"], m["data"]["subject_id"]) for m in seen_a] == [("position", None, 1),
-                                                                             ("position", None, 3)]
+    assert [(m["type"], m["seq"], m["data"]["subject_id"]) for m in seen_a] == [
+        ("position", None, 1),
+        ("position", None, 3),
+    ]
     assert await console_a.receive_nothing(timeout=0.2), "office B's position is not office A's business"
     seen_bureau = [await console_bureau.receive_json_from(timeout=3) for _ in range(3)]
     assert [m["data"]["subject_id"] for m in seen_bureau] == [1, 2, 3]

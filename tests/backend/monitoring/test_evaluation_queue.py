@@ -26,7 +26,9 @@ def marked() -> Iterator[Callable[[], list[int]]]:
     from backend.monitoring.models import MonitorState
 
     def waiting() -> list[int]:
-        return sorted(MonitorState.objects.filter(pending_since__isnull=False).values_list("subject_id", flat=True))
+        return sorted(
+            MonitorState.objects.filter(pending_since__isnull=False).values_list("subject_id", flat=True)
+        )
 
     with override_settings(CHECKIN_EVALUATION="queue"):
         yield waiting
@@ -49,8 +51,9 @@ def state(subject: Any) -> Any:
     return MonitorState.objects.get(subject=subject)
 
 
-def test_an_upload_is_stored_and_marked_but_raises_nothing_itself(marked: Callable[[], list[int]], subject_a: Any,
-                                                                              officer_a: Any) -> None:
+def test_an_upload_is_stored_and_marked_but_raises_nothing_itself(
+    marked: Callable[[], list[int]], subject_a: Any, officer_a: Any
+) -> None:
     circle_zone(subject_a, *VICTIM, 300)
     response = post_checkins(phone_for(subject_a, officer_a), track([VICTIM] * 4))
     assert response.status_code == 200 and response.json()["accepted"] == 4
@@ -59,8 +62,9 @@ def test_an_upload_is_stored_and_marked_but_raises_nothing_itself(marked: Callab
     assert state(subject_a).pending_since is not None and state(subject_a).evaluated_through_id == 0
 
 
-def test_the_evaluator_raises_the_alert_once_and_clears_the_mark(marked: Callable[[], list[int]], subject_a: Any,
-                                                                   officer_a: Any) -> None:
+def test_the_evaluator_raises_the_alert_once_and_clears_the_mark(
+    marked: Callable[[], list[int]], subject_a: Any, officer_a: Any
+) -> None:
     from backend.monitoring.models import CheckIn
     from backend.monitoring.services import evaluate_pending
 
@@ -77,9 +81,9 @@ def test_the_evaluator_raises_the_alert_once_and_clears_the_mark(marked: Callabl
     assert alerts() == [(subject_a.pk, "entered_zone")]
 
 
-def test_several_uploads_of_several_people_are_evaluated_in_one_round(marked: Callable[[], list[int]], subject_a: Any,
-                                                                       officer_a: Any, subject_b: Any,
-                                                                       officer_b: Any) -> None:
+def test_several_uploads_of_several_people_are_evaluated_in_one_round(
+    marked: Callable[[], list[int]], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any
+) -> None:
     """Two uploads per person (home, then the zone) coalesced into one round: one breach each."""
     from backend.monitoring.models import Alert
     from backend.monitoring.services import evaluate_pending
@@ -95,25 +99,35 @@ def test_several_uploads_of_several_people_are_evaluated_in_one_round(marked: Ca
     assert marked() == sorted(phones)
     assert evaluate_pending(marked()) == 14
     together = sorted((a.subject_id, a.kind, a.occurred_at) for a in Alert.objects.all())
-    assert [(pk, kind) for pk, kind, _ in together] == sorted([(subject_a.pk, "entered_zone"),
-                                                               (subject_b.pk, "entered_zone")])
+    assert [(pk, kind) for pk, kind, _ in together] == sorted(
+        [(subject_a.pk, "entered_zone"), (subject_b.pk, "entered_zone")]
+    )
 
 
-def test_a_mark_no_evaluator_took_is_swept(marked: Callable[[], list[int]], subject_a: Any, officer_a: Any) -> None:
+def test_a_mark_no_evaluator_took_is_swept(
+    marked: Callable[[], list[int]], subject_a: Any, officer_a: Any
+) -> None:
     from backend.monitoring.models import MonitorState
     from backend.monitoring.tasks import evaluate_waiting_checkins
 
     circle_zone(subject_a, *VICTIM, 300)
     post_checkins(phone_for(subject_a, officer_a), track([VICTIM] * 4))
     assert evaluate_waiting_checkins() == 0, "a fresh mark is left to the evaluators"
-    MonitorState.objects.filter(subject=subject_a).update(pending_since=timezone.now() - dt.timedelta(seconds=30))
+    MonitorState.objects.filter(subject=subject_a).update(
+        pending_since=timezone.now() - dt.timedelta(seconds=30)
+    )
     assert evaluate_waiting_checkins() == 4
     assert alerts() == [(subject_a.pk, "entered_zone")]
 
 
 def test_one_person_whose_evaluation_fails_does_not_hold_up_the_others(
-        marked: Callable[[], list[int]], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    marked: Callable[[], list[int]],
+    subject_a: Any,
+    officer_a: Any,
+    subject_b: Any,
+    officer_b: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from backend.monitoring import engine
     from backend.monitoring.services import evaluate_pending
 
@@ -139,16 +153,21 @@ def test_one_person_whose_evaluation_fails_does_not_hold_up_the_others(
     assert (subject_a.pk, "entered_zone") in alerts()
 
 
-def test_a_teleport_found_by_the_evaluator_is_stored_on_the_fix(marked: Callable[[], list[int]], subject_a: Any,
-                                                                officer_a: Any) -> None:
+def test_a_teleport_found_by_the_evaluator_is_stored_on_the_fix(
+    marked: Callable[[], list[int]], subject_a: Any, officer_a: Any
+) -> None:
     from backend.monitoring.models import CheckIn
     from backend.monitoring.services import evaluate_pending
 
     start = timezone.now() - dt.timedelta(minutes=10)
-    fixes = [fix(*HOME, at=start), fix(*HOME, at=start + dt.timedelta(seconds=60)),
-             # 300 km a minute later, then back home: an impossible jump.
-             fix(HOME[0] + 2.7, HOME[1], at=start + dt.timedelta(seconds=120)),
-             fix(*HOME, at=start + dt.timedelta(seconds=180)), fix(*HOME, at=start + dt.timedelta(seconds=240))]
+    fixes = [
+        fix(*HOME, at=start),
+        fix(*HOME, at=start + dt.timedelta(seconds=60)),
+        # 300 km a minute later, then back home: an impossible jump.
+        fix(HOME[0] + 2.7, HOME[1], at=start + dt.timedelta(seconds=120)),
+        fix(*HOME, at=start + dt.timedelta(seconds=180)),
+        fix(*HOME, at=start + dt.timedelta(seconds=240)),
+    ]
     answer = post_checkins(phone_for(subject_a, officer_a), fixes).json()
     assert {r["quality"] for r in answer["results"]} == {"ok"}, "decided at receipt from the fix alone"
     evaluate_pending(marked())
@@ -156,7 +175,9 @@ def test_a_teleport_found_by_the_evaluator_is_stored_on_the_fix(marked: Callable
     assert set(CheckIn.objects.exclude(client_id=fixes[2]["id"]).values_list("quality", flat=True)) == {"ok"}
 
 
-def test_uploads_of_people_without_zones_are_evaluated_too(marked: Callable[[], list[int]], office_a: Any, officer_a: Any) -> None:
+def test_uploads_of_people_without_zones_are_evaluated_too(
+    marked: Callable[[], list[int]], office_a: Any, officer_a: Any
+) -> None:
     from backend.monitoring.services import evaluate_pending
 
     loner = make_subject(office_a, officer_a, home_lon=122.5)
@@ -167,7 +188,8 @@ def test_uploads_of_people_without_zones_are_evaluated_too(marked: Callable[[], 
 
 
 def test_rounds_reuse_one_evaluator_until_someone_new_comes_or_a_zone_changes(
-        marked: Callable[[], list[int]], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any) -> None:
+    marked: Callable[[], list[int]], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any
+) -> None:
     from backend.monitoring import engine
     from backend.monitoring.services import evaluate_pending
 
@@ -196,8 +218,12 @@ def test_rounds_reuse_one_evaluator_until_someone_new_comes_or_a_zone_changes(
 
 
 def test_rounds_reuse_the_engine_state_they_stored_and_nothing_stale(
-        marked: Callable[[], list[int]], subject_a: Any, officer_a: Any, monkeypatch: pytest.MonkeyPatch,
-        django_capture_on_commit_callbacks: Any) -> None:
+    marked: Callable[[], list[int]],
+    subject_a: Any,
+    officer_a: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     """A breach needs two fixes in the zone; split over two rounds, the second must continue from
     the first's state, whether it is remembered or read back after someone else moved it."""
     from backend.monitoring import engine
@@ -234,9 +260,13 @@ def test_rounds_reuse_the_engine_state_they_stored_and_nothing_stale(
     assert decoded and decoded[0] in ({}, "{}")
 
 
-def test_a_round_that_rolls_back_is_not_remembered(marked: Callable[[], list[int]], subject_a: Any, officer_a: Any,
-                                                   django_capture_on_commit_callbacks: Any,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_round_that_rolls_back_is_not_remembered(
+    marked: Callable[[], list[int]],
+    subject_a: Any,
+    officer_a: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from backend.monitoring import engine, services
     from backend.monitoring.services import evaluation
 
@@ -253,8 +283,9 @@ def test_a_round_that_rolls_back_is_not_remembered(marked: Callable[[], list[int
     assert state(subject_a).pending_since is not None, "the mark stays for the next round"
 
 
-def test_the_evaluator_takes_the_marked_persons_in_one_round(marked: Callable[[], list[int]], subject_a: Any,
-                                                               officer_a: Any, subject_b: Any, officer_b: Any) -> None:
+def test_the_evaluator_takes_the_marked_persons_in_one_round(
+    marked: Callable[[], list[int]], subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any
+) -> None:
     """``run_evaluator`` polls the marks: one round evaluates everyone waiting; nothing waiting, no round."""
     from django.core.management import call_command
 
@@ -266,7 +297,10 @@ def test_the_evaluator_takes_the_marked_persons_in_one_round(marked: Callable[[]
     assert evaluation_queue.anything_waiting() and marked() == sorted([subject_a.pk, subject_b.pk])
     # (The command closes connections between polls; not the test's, which holds its transaction.)
     keep = mock.patch("backend.monitoring.management.commands.run_evaluator.close_old_connections")
-    with keep, mock.patch("backend.monitoring.management.commands.run_evaluator.wait_for_deliveries") as waited:
+    with (
+        keep,
+        mock.patch("backend.monitoring.management.commands.run_evaluator.wait_for_deliveries") as waited,
+    ):
         call_command("run_evaluator", "--once", stdout=io.StringIO())
     assert waited.called, "the round's alerts are on their way before the next round"
     assert sorted(alerts()) == sorted([(subject_a.pk, "entered_zone"), (subject_b.pk, "entered_zone")])
@@ -295,20 +329,28 @@ def test_waiting_for_deliveries_waits_for_the_sends_in_flight_and_no_longer_than
     stuck = events._layer_loop.submit(send("stuck", 30))
     started = time.monotonic()
     events.wait_for_deliveries(timeout=0.05)
-    assert time.monotonic() - started < 2 and delivered == ["alert"], "a stuck Redis does not stop the evaluator"
+    assert time.monotonic() - started < 2 and delivered == ["alert"], (
+        "a stuck Redis does not stop the evaluator"
+    )
     stuck.cancel()
     events.wait_for_deliveries(timeout=5)
     assert not events._layer_loop.pending
 
 
-def test_an_evaluator_sends_the_latest_positions_at_most_every_interval(monkeypatch: pytest.MonkeyPatch,
-                                                                        django_capture_on_commit_callbacks: Any) -> None:
+def test_an_evaluator_sends_the_latest_positions_at_most_every_interval(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
     """Each round's positions cost two group sends: evaluators coalesce them (alerts go at once)."""
     from backend.monitoring import events
 
     sent: list[list[tuple[int, Any]]] = []
-    monkeypatch.setattr(events, "_send_positions", lambda kept: sent.append(
-        sorted((event["data"]["subject_id"], event["data"]["lat"]) for _office, event in kept)))
+    monkeypatch.setattr(
+        events,
+        "_send_positions",
+        lambda kept: sent.append(
+            sorted((event["data"]["subject_id"], event["data"]["lat"]) for _office, event in kept)
+        ),
+    )
 
     def round_moves(*moves: tuple[int, float]) -> None:
         with django_capture_on_commit_callbacks(execute=True):
@@ -323,7 +365,9 @@ def test_an_evaluator_sends_the_latest_positions_at_most_every_interval(monkeypa
         events.flush_positions()
         assert len(sent) == 1, "within the interval they are kept"
         with django_capture_on_commit_callbacks(execute=False):
-            events.publish_positions([(1, {"subject_id": 9, "lat": 1.0, "lon": 1.0})])  # rolled back: never kept
+            events.publish_positions(
+                [(1, {"subject_id": 9, "lat": 1.0, "lon": 1.0})]
+            )  # rolled back: never kept
         events.flush_positions(force=True)
         assert sent[1] == [(7, 37.3), (8, 37.5)], "the latest of each person, once"
         events.flush_positions(force=True)

@@ -68,8 +68,9 @@ def queue_mode() -> Iterator[None]:
         yield
 
 
-def test_the_upload_is_answered_and_the_bad_fix_is_kept_and_marked(poisoned_engine: None, subject_a: Any,
-                                                                   officer_a: Any) -> None:
+def test_the_upload_is_answered_and_the_bad_fix_is_kept_and_marked(
+    poisoned_engine: None, subject_a: Any, officer_a: Any
+) -> None:
     from backend.monitoring.models import CheckIn
 
     response = post_checkins(phone_for(subject_a, officer_a), [poison()])
@@ -80,8 +81,9 @@ def test_the_upload_is_answered_and_the_bad_fix_is_kept_and_marked(poisoned_engi
     assert caught_up(subject_a)
 
 
-def test_later_fixes_of_the_person_are_evaluated_and_raise_their_alerts(poisoned_engine: None, subject_a: Any,
-                                                                        officer_a: Any) -> None:
+def test_later_fixes_of_the_person_are_evaluated_and_raise_their_alerts(
+    poisoned_engine: None, subject_a: Any, officer_a: Any
+) -> None:
     circle_zone(subject_a, *VICTIM, 300)
     phone = phone_for(subject_a, officer_a)
     assert post_checkins(phone, [poison(20)]).status_code == 200
@@ -90,8 +92,9 @@ def test_later_fixes_of_the_person_are_evaluated_and_raise_their_alerts(poisoned
     assert caught_up(subject_a)
 
 
-def test_good_fixes_sent_with_the_bad_one_are_still_evaluated(poisoned_engine: None, subject_a: Any,
-                                                              officer_a: Any) -> None:
+def test_good_fixes_sent_with_the_bad_one_are_still_evaluated(
+    poisoned_engine: None, subject_a: Any, officer_a: Any
+) -> None:
     from backend.monitoring.models import CheckIn
 
     circle_zone(subject_a, *VICTIM, 300)
@@ -101,15 +104,18 @@ def test_good_fixes_sent_with_the_bad_one_are_still_evaluated(poisoned_engine: N
     assert CheckIn.objects.exclude(evaluation_error="").count() == 1
 
 
-def test_staff_are_alerted_once_while_that_alert_is_open(poisoned_engine: None, subject_a: Any,
-                                                         officer_a: Any) -> None:
+def test_staff_are_alerted_once_while_that_alert_is_open(
+    poisoned_engine: None, subject_a: Any, officer_a: Any
+) -> None:
     phone = phone_for(subject_a, officer_a)
     for minutes in (30, 20, 10):
         assert post_checkins(phone, [poison(minutes)]).status_code == 200
     assert kinds(subject_a) == ["evaluation_failed"]
 
 
-def test_the_set_aside_fix_shows_in_the_persons_track(poisoned_engine: None, subject_a: Any, officer_a: Any) -> None:
+def test_the_set_aside_fix_shows_in_the_persons_track(
+    poisoned_engine: None, subject_a: Any, officer_a: Any
+) -> None:
     from tests.conftest import client_for
 
     post_checkins(phone_for(subject_a, officer_a), [poison(), fix()])
@@ -119,8 +125,14 @@ def test_the_set_aside_fix_shows_in_the_persons_track(poisoned_engine: None, sub
 
 
 def test_an_evaluator_sets_it_aside_once_and_evaluates_everyone_else(
-        queue_mode: None, poisoned_engine: None, subject_a: Any, officer_a: Any, subject_b: Any, officer_b: Any,
-        caplog: pytest.LogCaptureFixture) -> None:
+    queue_mode: None,
+    poisoned_engine: None,
+    subject_a: Any,
+    officer_a: Any,
+    subject_b: Any,
+    officer_b: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from backend.monitoring.services import evaluate_pending
 
     circle_zone(subject_a, *VICTIM, 300)
@@ -139,20 +151,31 @@ def test_an_evaluator_sets_it_aside_once_and_evaluates_everyone_else(
 
 # A phone's clock may say anything inside the accepted window; with a curfew zone (a schedule),
 # an inclusion zone and an exclusion zone, no time it sends may stop its person's evaluation.
-WINDOW_TIMES = st.datetimes(min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(2099, 12, 30),
-                            timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=14)),
-                                                       dt.timezone(dt.timedelta(hours=-12))]))
+WINDOW_TIMES = st.datetimes(
+    min_value=dt.datetime(1970, 1, 2),
+    max_value=dt.datetime(2099, 12, 30),
+    timezones=st.sampled_from(
+        [dt.UTC, dt.timezone(dt.timedelta(hours=14)), dt.timezone(dt.timedelta(hours=-12))]
+    ),
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(times=st.lists(WINDOW_TIMES, min_size=1, max_size=4))
-def test_no_time_a_phone_sends_stops_the_evaluation_of_its_person(subject_a: Any, officer_a: Any,
-                                                                   times: list[dt.datetime]) -> None:
+def test_no_time_a_phone_sends_stops_the_evaluation_of_its_person(
+    subject_a: Any, officer_a: Any, times: list[dt.datetime]
+) -> None:
     from backend.monitoring.models import CheckIn, Zone
 
     if not Zone.objects.filter(subject=subject_a).exists():
-        circle_zone(subject_a, *HOME, 500, kind="inclusion", purpose="curfew",
-                    schedule={"tz": "Asia/Shanghai", "windows": [{"start": "22:00", "end": "06:00"}]})
+        circle_zone(
+            subject_a,
+            *HOME,
+            500,
+            kind="inclusion",
+            purpose="curfew",
+            schedule={"tz": "Asia/Shanghai", "windows": [{"start": "22:00", "end": "06:00"}]},
+        )
         circle_zone(subject_a, *VICTIM, 300)
     phone = phone_for(subject_a, officer_a) if not hasattr(subject_a, "_phone") else subject_a._phone
     subject_a._phone = phone

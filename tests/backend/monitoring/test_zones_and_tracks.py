@@ -13,13 +13,24 @@ from tests.conftest import client_for, device_client, enroll_phone
 
 pytestmark = pytest.mark.django_db
 
-SQUARE = {"type": "Polygon", "coordinates": [[[122.34, 37.14], [122.36, 37.14], [122.36, 37.16], [122.34, 37.16],
-                                              [122.34, 37.14]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[122.34, 37.14], [122.36, 37.14], [122.36, 37.16], [122.34, 37.16], [122.34, 37.14]]],
+}
 
 
 def test_an_officer_creates_a_polygon_zone_for_a_subject(officer_a: Any, subject_a: Any) -> None:
-    response = client_for(officer_a).post("/api/v1/zones", {"subject": subject_a.pk, "name": "居住地", "kind": "inclusion",
-                                                            "purpose": "home", "geometry": SQUARE}, format="json")
+    response = client_for(officer_a).post(
+        "/api/v1/zones",
+        {
+            "subject": subject_a.pk,
+            "name": "居住地",
+            "kind": "inclusion",
+            "purpose": "home",
+            "geometry": SQUARE,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["office"] == subject_a.office_id and body["geometry"]["type"] == "Polygon"
@@ -28,49 +39,93 @@ def test_an_officer_creates_a_polygon_zone_for_a_subject(officer_a: Any, subject
 
 
 def test_a_gcj02_zone_is_stored_in_wgs84(officer_a: Any, subject_a: Any) -> None:
-    response = client_for(officer_a).post("/api/v1/zones", {"subject": subject_a.pk, "name": "学校", "kind": "exclusion",
-                                                            "geometry": SQUARE, "crs": "gcj02"}, format="json")
+    response = client_for(officer_a).post(
+        "/api/v1/zones",
+        {"subject": subject_a.pk, "name": "学校", "kind": "exclusion", "geometry": SQUARE, "crs": "gcj02"},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     lon, lat = response.json()["geometry"]["coordinates"][0][0]
     assert 0.0005 < 122.34 - lon < 0.01 and 0 < 37.14 - lat < 0.005
 
 
-@pytest.mark.parametrize("geometry", [
-    {"type": "Polygon", "coordinates": [[[122.34, 37.14], [122.36, 37.16], [122.36, 37.14], [122.34, 37.16],
-                                         [122.34, 37.14]]]},  # a bow tie: self-intersecting
-    {"type": "Polygon", "coordinates": [[[122.34, 37.14], [122.36, 37.14], [122.34, 37.14]]]},  # too few points
-    {"type": "Polygon", "coordinates": [[[222.34, 37.14], [122.36, 37.14], [122.36, 37.16], [222.34, 37.14]]]},
-    {"type": "LineString", "coordinates": [[122.34, 37.14], [122.36, 37.14]]},
-    "not an object",
-])
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [[122.34, 37.14], [122.36, 37.16], [122.36, 37.14], [122.34, 37.16], [122.34, 37.14]]
+            ],
+        },  # a bow tie: self-intersecting
+        {
+            "type": "Polygon",
+            "coordinates": [[[122.34, 37.14], [122.36, 37.14], [122.34, 37.14]]],
+        },  # too few points
+        {
+            "type": "Polygon",
+            "coordinates": [[[222.34, 37.14], [122.36, 37.14], [122.36, 37.16], [222.34, 37.14]]],
+        },
+        {"type": "LineString", "coordinates": [[122.34, 37.14], [122.36, 37.14]]},
+        "not an object",
+    ],
+)
 def test_invalid_geometry_is_a_field_error(officer_a: Any, subject_a: Any, geometry: Any) -> None:
-    response = client_for(officer_a).post("/api/v1/zones", {"subject": subject_a.pk, "name": "x", "kind": "exclusion",
-                                                            "geometry": geometry}, format="json")
+    response = client_for(officer_a).post(
+        "/api/v1/zones",
+        {"subject": subject_a.pk, "name": "x", "kind": "exclusion", "geometry": geometry},
+        format="json",
+    )
     assert response.status_code == 400, response.content
     assert "geometry" in response.json()["errors"]
 
 
 def test_a_circle_needs_a_positive_radius(officer_a: Any, subject_a: Any) -> None:
-    response = client_for(officer_a).post("/api/v1/zones", {
-        "subject": subject_a.pk, "name": "x", "kind": "exclusion",
-        "geometry": {"type": "Point", "coordinates": [122.35, 37.15]}, "radius_m": -5}, format="json")
+    response = client_for(officer_a).post(
+        "/api/v1/zones",
+        {
+            "subject": subject_a.pk,
+            "name": "x",
+            "kind": "exclusion",
+            "geometry": {"type": "Point", "coordinates": [122.35, 37.15]},
+            "radius_m": -5,
+        },
+        format="json",
+    )
     assert response.status_code == 400
 
 
 def test_zones_of_another_office_are_404(officer_a: Any, officer_b: Any, subject_a: Any) -> None:
-    created = client_for(officer_a).post("/api/v1/zones", {"subject": subject_a.pk, "name": "居住地", "kind": "inclusion",
-                                                           "geometry": SQUARE}, format="json").json()
+    created = (
+        client_for(officer_a)
+        .post(
+            "/api/v1/zones",
+            {"subject": subject_a.pk, "name": "居住地", "kind": "inclusion", "geometry": SQUARE},
+            format="json",
+        )
+        .json()
+    )
     assert client_for(officer_b).get(f"/api/v1/zones/{created['id']}").status_code == 404
-    refused = client_for(officer_b).post("/api/v1/zones", {"subject": subject_a.pk, "name": "x", "kind": "inclusion",
-                                                           "geometry": SQUARE}, format="json")
+    refused = client_for(officer_b).post(
+        "/api/v1/zones",
+        {"subject": subject_a.pk, "name": "x", "kind": "inclusion", "geometry": SQUARE},
+        format="json",
+    )
     assert refused.status_code == 400 and "subject" in refused.json()["errors"]
 
 
 def test_deleting_a_zone_deactivates_it(officer_a: Any, subject_a: Any) -> None:
     from backend.monitoring.models import Zone
 
-    created = client_for(officer_a).post("/api/v1/zones", {"subject": subject_a.pk, "name": "居住地", "kind": "inclusion",
-                                                           "geometry": SQUARE}, format="json").json()
+    created = (
+        client_for(officer_a)
+        .post(
+            "/api/v1/zones",
+            {"subject": subject_a.pk, "name": "居住地", "kind": "inclusion", "geometry": SQUARE},
+            format="json",
+        )
+        .json()
+    )
     assert client_for(officer_a).delete(f"/api/v1/zones/{created['id']}").status_code == 204
     assert Zone.objects.get(pk=created["id"]).is_active is False
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from notifications import DeliveryResult, Message, Transport, TransportError
 
 TEMPORARY = TransportError("Service unavailable", code="UNAVAILABLE", permanent=False, retry_after=None)
-DEAD_TOKEN = TransportError("Requested entity was not found.", code="UNREGISTERED", permanent=True,
-                            forget_token=True)
+DEAD_TOKEN = TransportError(
+    "Requested entity was not found.", code="UNREGISTERED", permanent=True, forget_token=True
+)
 OUR_FAULT = TransportError("APNs auth error", code="THIRD_PARTY_AUTH_ERROR", permanent=True)
 
 
@@ -75,13 +76,30 @@ def phone_a(subject_a: Any, officer_a: Any) -> Any:
     return device, token
 
 
-def add_reminder(subject: Any, key: str = "test:1", *, due_at: dt.datetime | None = None, urgent: bool = False,
-                 kind: str = "other", expires_at: dt.datetime | None = None, **data: str) -> Any:
+def add_reminder(
+    subject: Any,
+    key: str = "test:1",
+    *,
+    due_at: dt.datetime | None = None,
+    urgent: bool = False,
+    kind: str = "other",
+    expires_at: dt.datetime | None = None,
+    **data: str,
+) -> Any:
     """A reminder due now (or at ``due_at``), created through the service without queuing a push."""
     from backend.reminders.services import schedule_reminder
 
-    return schedule_reminder(subject, kind, due_at or timezone.now() - dt.timedelta(minutes=1), "测试提醒",
-                             "这是一条测试提醒。", data, dedupe_key=key, urgent=urgent, expires_at=expires_at)
+    return schedule_reminder(
+        subject,
+        kind,
+        due_at or timezone.now() - dt.timedelta(minutes=1),
+        "测试提醒",
+        "这是一条测试提醒。",
+        data,
+        dedupe_key=key,
+        urgent=urgent,
+        expires_at=expires_at,
+    )
 
 
 def staff_token(user: Any, name: str, platform: str = "android") -> Any:

@@ -16,8 +16,18 @@ pytestmark = pytest.mark.django_db
 
 
 def checkin_body() -> dict[str, Any]:
-    return {"checkins": [{"id": str(uuid.uuid4()), "recorded_at": "2026-11-27T10:00:00+08:00", "lat": 37.15,
-                          "lon": 122.35, "accuracy_m": 10, "crs": "wgs84"}]}
+    return {
+        "checkins": [
+            {
+                "id": str(uuid.uuid4()),
+                "recorded_at": "2026-11-27T10:00:00+08:00",
+                "lat": 37.15,
+                "lon": 122.35,
+                "accuracy_m": 10,
+                "crs": "wgs84",
+            }
+        ]
+    }
 
 
 def upload(client: Any) -> dict[str, Any]:
@@ -35,8 +45,15 @@ def phone(subject_a: Any, officer_a: Any) -> Any:
 def test_a_due_reminder_is_in_the_check_in_answer(phone: Any, subject_a: Any) -> None:
     reminder = add_reminder(subject_a, "notice:1", extra="值")
     answer = upload(phone)
-    assert answer["reminders"] == [{"id": str(reminder.pk), "type": "other", "title": "测试提醒",
-                                    "body": "这是一条测试提醒。", "data": {"extra": "值"}}]
+    assert answer["reminders"] == [
+        {
+            "id": str(reminder.pk),
+            "type": "other",
+            "title": "测试提醒",
+            "body": "这是一条测试提醒。",
+            "data": {"extra": "值"},
+        }
+    ]
     assert answer["commands"] == []
 
 
@@ -70,7 +87,9 @@ def test_a_phone_cannot_see_or_acknowledge_another_persons_reminder(phone: Any, 
 def test_future_and_expired_reminders_are_not_returned(phone: Any, subject_a: Any) -> None:
     now = timezone.now()
     add_reminder(subject_a, "later", due_at=now + dt.timedelta(hours=2))
-    add_reminder(subject_a, "gone", due_at=now - dt.timedelta(hours=2), expires_at=now - dt.timedelta(minutes=1))
+    add_reminder(
+        subject_a, "gone", due_at=now - dt.timedelta(hours=2), expires_at=now - dt.timedelta(minutes=1)
+    )
     assert upload(phone)["reminders"] == []
 
 
@@ -79,7 +98,9 @@ def test_a_check_in_prompt_disappears_once_the_phone_has_checked_in(phone: Any, 
     from backend.monitoring.services import schedule_checkin_prompts
     from backend.reminders.services import pending_reminders
 
-    MonitorState.objects.filter(subject=subject_a).update(next_checkin_due=timezone.now() + dt.timedelta(minutes=5))
+    MonitorState.objects.filter(subject=subject_a).update(
+        next_checkin_due=timezone.now() + dt.timedelta(minutes=5)
+    )
     schedule_checkin_prompts()
     assert pending_reminders(subject_a.pk).filter(kind="checkin").exists()
     # The upload that answers the prompt gets an answer without it.

@@ -42,20 +42,26 @@ def retry_is_due_now(reminder: Any) -> None:
     Reminder.objects.filter(pk=reminder.pk).update(push_next_at=timezone.now())
 
 
-def test_a_reminder_is_pushed_by_a_worker_after_the_commit(phone_a: Any, subject_a: Any, transport: FakeTransport,
-                                                           django_capture_on_commit_callbacks: Any) -> None:
+def test_a_reminder_is_pushed_by_a_worker_after_the_commit(
+    phone_a: Any, subject_a: Any, transport: FakeTransport, django_capture_on_commit_callbacks: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         add_reminder(subject_a)
     assert transport.sent == [] and len(callbacks) == 1  # nothing leaves inside the transaction
     callbacks[0]()  # the commit: the (eager) task runs
     [message] = transport.sent
     assert message.tokens == (long_token("phone-a"),)
-    assert (message.title, message.body, message.priority) == ("测试提醒", "这是一条测试提醒。", Priority.NORMAL)
+    assert (message.title, message.body, message.priority) == (
+        "测试提醒",
+        "这是一条测试提醒。",
+        Priority.NORMAL,
+    )
     assert message.data["reminder_id"] == str(subject_a.reminders.get().pk)
 
 
-def test_a_delivered_push_is_logged_with_the_token_prefix_only(phone_a: Any, subject_a: Any,
-                                                               transport: FakeTransport) -> None:
+def test_a_delivered_push_is_logged_with_the_token_prefix_only(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     device, _token = phone_a
     reminder = add_reminder(subject_a)
     assert deliver(reminder).status == "sent"
@@ -68,7 +74,9 @@ def test_a_delivered_push_is_logged_with_the_token_prefix_only(phone_a: Any, sub
     assert reminder.push_status == "sent" and reminder.push_finished_at is not None
 
 
-def test_a_delivered_reminder_is_not_sent_again(phone_a: Any, subject_a: Any, transport: FakeTransport) -> None:
+def test_a_delivered_reminder_is_not_sent_again(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     from backend.reminders import tasks
 
     reminder = add_reminder(subject_a)
@@ -77,14 +85,16 @@ def test_a_delivered_reminder_is_not_sent_again(phone_a: Any, subject_a: Any, tr
     assert len(transport.sent) == 1 and len(attempts()) == 1
 
 
-def test_an_urgent_reminder_is_pushed_with_high_priority(phone_a: Any, subject_a: Any,
-                                                         transport: FakeTransport) -> None:
+def test_an_urgent_reminder_is_pushed_with_high_priority(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     deliver(add_reminder(subject_a, urgent=True))
     assert transport.sent[0].priority == Priority.HIGH
 
 
-def test_a_temporary_failure_is_retried_with_a_countdown(phone_a: Any, subject_a: Any,
-                                                         transport: FakeTransport) -> None:
+def test_a_temporary_failure_is_retried_with_a_countdown(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     from backend.reminders import tasks
 
     reminder = add_reminder(subject_a)
@@ -106,7 +116,9 @@ def test_a_temporary_failure_is_retried_with_a_countdown(phone_a: Any, subject_a
     assert [(a.attempt, a.result) for a in attempts()] == [(1, "temporary"), (2, "ok")]
 
 
-def test_the_providers_retry_after_is_honoured(phone_a: Any, subject_a: Any, transport: FakeTransport) -> None:
+def test_the_providers_retry_after_is_honoured(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     from backend.reminders import tasks
 
     transport.fail_next = [TransportError("quota", code="QUOTA_EXCEEDED", permanent=False, retry_after=120.0)]
@@ -115,9 +127,9 @@ def test_the_providers_retry_after_is_honoured(phone_a: Any, subject_a: Any, tra
     assert later.call_args.kwargs["countdown"] == 120.0
 
 
-def test_temporary_failures_stop_after_the_configured_number_of_sends(phone_a: Any, subject_a: Any,
-                                                                      transport: FakeTransport,
-                                                                      settings: Any) -> None:
+def test_temporary_failures_stop_after_the_configured_number_of_sends(
+    phone_a: Any, subject_a: Any, transport: FakeTransport, settings: Any
+) -> None:
     settings.PUSH_MAX_ATTEMPTS = 3
     reminder = add_reminder(subject_a)
     transport.fail_next = [TEMPORARY] * 10
@@ -130,7 +142,9 @@ def test_temporary_failures_stop_after_the_configured_number_of_sends(phone_a: A
     assert len(transport.sent) == 3
 
 
-def test_a_retry_cannot_run_before_its_countdown(phone_a: Any, subject_a: Any, transport: FakeTransport) -> None:
+def test_a_retry_cannot_run_before_its_countdown(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     from backend.reminders.models import Reminder
 
     reminder = add_reminder(subject_a)
@@ -141,8 +155,9 @@ def test_a_retry_cannot_run_before_its_countdown(phone_a: Any, subject_a: Any, t
     assert len(transport.sent) == 1
 
 
-def test_a_dead_token_is_forgotten_and_the_failure_logged(phone_a: Any, subject_a: Any,
-                                                          transport: FakeTransport) -> None:
+def test_a_dead_token_is_forgotten_and_the_failure_logged(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     from backend.reminders import tasks
     from backend.reminders.services import pending_reminders
 
@@ -160,8 +175,9 @@ def test_a_dead_token_is_forgotten_and_the_failure_logged(phone_a: Any, subject_
     assert list(pending_reminders(subject_a.pk)) == [reminder]
 
 
-def test_a_permanent_failure_that_is_not_the_tokens_fault_keeps_the_token(phone_a: Any, subject_a: Any,
-                                                                          transport: FakeTransport) -> None:
+def test_a_permanent_failure_that_is_not_the_tokens_fault_keeps_the_token(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     device, _token = phone_a
     transport.fail_next = [OUR_FAULT]
     assert deliver(add_reminder(subject_a)).status == "failed"
@@ -170,7 +186,9 @@ def test_a_permanent_failure_that_is_not_the_tokens_fault_keeps_the_token(phone_
     assert [(a.result, a.token_forgotten) for a in attempts()] == [("permanent", False)]
 
 
-def test_log_rows_hold_only_a_prefix_of_the_token(phone_a: Any, subject_a: Any, transport: FakeTransport) -> None:
+def test_log_rows_hold_only_a_prefix_of_the_token(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     transport.fail_next = [TEMPORARY, None, DEAD_TOKEN]  # type: ignore[list-item]
     for key in ("a", "b"):
         reminder = add_reminder(subject_a, key)
@@ -186,8 +204,9 @@ def test_log_rows_hold_only_a_prefix_of_the_token(phone_a: Any, subject_a: Any, 
             assert token not in str(getattr(row, model_field.attname)), model_field.name
 
 
-def test_acknowledged_expired_and_tokenless_reminders_are_not_pushed(subject_a: Any, officer_a: Any,
-                                                                     phone_a: Any, transport: FakeTransport) -> None:
+def test_acknowledged_expired_and_tokenless_reminders_are_not_pushed(
+    subject_a: Any, officer_a: Any, phone_a: Any, transport: FakeTransport
+) -> None:
     from backend.reminders.services import acknowledge_reminder, set_device_push_token
 
     device, _token = phone_a
@@ -201,31 +220,35 @@ def test_acknowledged_expired_and_tokenless_reminders_are_not_pushed(subject_a: 
     assert transport.sent == [] and attempts() == []
 
 
-def test_the_dispatcher_queues_due_and_stuck_pushes(phone_a: Any, subject_a: Any, transport: FakeTransport,
-                                                    django_capture_on_commit_callbacks: Any) -> None:
+def test_the_dispatcher_queues_due_and_stuck_pushes(
+    phone_a: Any, subject_a: Any, transport: FakeTransport, django_capture_on_commit_callbacks: Any
+) -> None:
     from backend.reminders.models import Reminder
     from backend.reminders.services import dispatch_due_reminders
 
     reminder = add_reminder(subject_a)
     # A worker claimed it and died: after the lease it is picked up again.
-    Reminder.objects.filter(pk=reminder.pk).update(push_status="sending",
-                                                   push_next_at=timezone.now() - dt.timedelta(seconds=1))
+    Reminder.objects.filter(pk=reminder.pk).update(
+        push_status="sending", push_next_at=timezone.now() - dt.timedelta(seconds=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_due_reminders() == 1
     reminder.refresh_from_db()
     assert reminder.push_status == "sent" and len(transport.sent) == 1
 
 
-def test_a_transport_that_raises_is_a_temporary_failure(phone_a: Any, subject_a: Any,
-                                                        transport: FakeTransport) -> None:
+def test_a_transport_that_raises_is_a_temporary_failure(
+    phone_a: Any, subject_a: Any, transport: FakeTransport
+) -> None:
     transport.send = mock.Mock(side_effect=RuntimeError("bug"))  # type: ignore[method-assign]
     delivery = deliver(add_reminder(subject_a))
     assert delivery.status == "retrying"
     assert [(a.result, a.error_code) for a in attempts()] == [("temporary", "transport_exception")]
 
 
-def test_the_transport_named_in_settings_is_built_once_per_process(phone_a: Any, subject_a: Any,
-                                                                   settings: Any) -> None:
+def test_the_transport_named_in_settings_is_built_once_per_process(
+    phone_a: Any, subject_a: Any, settings: Any
+) -> None:
     from backend.reminders.push import get_transport, use_transport
 
     built: list[FakeTransport] = []

@@ -23,9 +23,19 @@ print(json.dumps({name: getattr(settings, name) for name in (
 
 
 def run(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "VAR_DIR": str(tmp_path / "var")}
-    return subprocess.run([sys.executable, "-c", PRINT_PUSH_SETTINGS], cwd=PROJECT, env={**base, **env},
-                          capture_output=True, text=True, timeout=60)
+    base = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "VAR_DIR": str(tmp_path / "var"),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_PUSH_SETTINGS],
+        cwd=PROJECT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def load(tmp_path: Path, **env: str) -> dict[str, Any]:
@@ -51,10 +61,20 @@ def test_the_defaults_push_to_the_console_and_keep_nights_quiet(tmp_path: Path) 
 def test_fcm_and_quiet_hours_are_configured_from_the_environment(tmp_path: Path) -> None:
     credentials = tmp_path / "fcm.json"
     credentials.write_text("{}")
-    values = load(tmp_path, PUSH_TRANSPORT="fcm", FCM_CREDENTIALS_FILE=str(credentials), FCM_PROJECT_ID="county",
-                  FCM_DRY_RUN="true", QUIET_HOURS="21:30-06:30", PUSH_MAX_ATTEMPTS="3")
+    values = load(
+        tmp_path,
+        PUSH_TRANSPORT="fcm",
+        FCM_CREDENTIALS_FILE=str(credentials),
+        FCM_PROJECT_ID="county",
+        FCM_DRY_RUN="true",
+        QUIET_HOURS="21:30-06:30",
+        PUSH_MAX_ATTEMPTS="3",
+    )
     assert (values["PUSH_TRANSPORT"], values["FCM_CREDENTIALS_FILE"], values["FCM_PROJECT_ID"]) == (
-        "fcm", str(credentials), "county")
+        "fcm",
+        str(credentials),
+        "county",
+    )
     assert values["FCM_DRY_RUN"] is True and values["QUIET_HOURS"] == "21:30-06:30"
     assert values["PUSH_MAX_ATTEMPTS"] == 3
     assert load(tmp_path, QUIET_HOURS="off")["QUIET_HOURS"] == "off"

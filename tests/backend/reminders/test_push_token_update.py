@@ -42,8 +42,9 @@ def test_the_push_token_field_is_required(subject_a: Any, officer_a: Any) -> Non
     assert "push_token" in response.json()["errors"]
 
 
-def test_a_token_taken_by_another_phone_is_removed_from_the_old_record(office_a: Any, officer_a: Any,
-                                                                       subject_a: Any) -> None:
+def test_a_token_taken_by_another_phone_is_removed_from_the_old_record(
+    office_a: Any, officer_a: Any, subject_a: Any
+) -> None:
     # The same app installation (a phone handed on) must not get its previous owner's reminders.
     other_device, other_token = enroll_phone(make_subject(office_a, officer_a), officer_a)
     device_client(other_token).put(URL, {"push_token": "shared-install"}, format="json")
@@ -60,8 +61,9 @@ def test_updating_the_token_needs_a_device_token(officer_a: Any) -> None:
     assert client_for(officer_a).put(URL, {"push_token": "x"}, format="json").status_code in (401, 403)
 
 
-def test_a_new_token_queues_again_the_reminders_that_could_not_be_pushed(subject_a: Any, officer_a: Any,
-                                                                         transport: Any) -> None:
+def test_a_new_token_queues_again_the_reminders_that_could_not_be_pushed(
+    subject_a: Any, officer_a: Any, transport: Any
+) -> None:
     from backend.reminders.models import Reminder
     from backend.reminders.services import deliver_reminder
     from tests.backend.reminders.conftest import add_reminder
@@ -79,8 +81,9 @@ def test_a_new_token_queues_again_the_reminders_that_could_not_be_pushed(subject
 def test_a_staff_member_registers_a_push_token(officer_a: Any) -> None:
     from backend.reminders.models import StaffPushToken
 
-    response = client_for(officer_a).put(STAFF_URL, {"push_token": long_token("duty"), "platform": "android"},
-                                         format="json")
+    response = client_for(officer_a).put(
+        STAFF_URL, {"push_token": long_token("duty"), "platform": "android"}, format="json"
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["platform"] == "android"
@@ -121,10 +124,16 @@ def test_a_staff_member_can_remove_a_token_and_register_it_again(officer_a: Any)
 
 
 def test_staff_token_registration_validates_and_needs_a_login(officer_a: Any, auditor: Any) -> None:
-    assert client_for(None).put(STAFF_URL, {"push_token": "t", "platform": "android"},
-                                format="json").status_code == 401
+    assert (
+        client_for(None).put(STAFF_URL, {"push_token": "t", "platform": "android"}, format="json").status_code
+        == 401
+    )
     bad = client_for(officer_a).put(STAFF_URL, {"push_token": "t", "platform": "nokia"}, format="json")
     assert bad.status_code == 400 and "platform" in bad.json()["errors"]
     # Even a read-only auditor may register their own phone: it is not a record.
-    assert client_for(auditor).put(STAFF_URL, {"push_token": "t-aud", "platform": "ios"},
-                                   format="json").status_code == 200
+    assert (
+        client_for(auditor)
+        .put(STAFF_URL, {"push_token": "t-aud", "platform": "ios"}, format="json")
+        .status_code
+        == 200
+    )

@@ -22,14 +22,17 @@ def default_quiet_hours(settings: Any) -> None:
     settings.QUIET_HOURS_TIME_ZONE = "Asia/Shanghai"
 
 
-@pytest.mark.parametrize(("due", "sent"), [
-    (at(2026, 11, 27, 23, 30), at(2026, 11, 28, 7, 0)),   # evening: held to the next morning
-    (at(2026, 11, 28, 3, 15), at(2026, 11, 28, 7, 0)),    # night: held to the same morning
-    (at(2026, 11, 27, 22, 0), at(2026, 11, 28, 7, 0)),    # the window starts at 22:00 sharp
-    (at(2026, 11, 28, 7, 0), at(2026, 11, 28, 7, 0)),     # and is over at 07:00 sharp
-    (at(2026, 11, 27, 21, 59), at(2026, 11, 27, 21, 59)),
-    (at(2026, 11, 27, 12, 0), at(2026, 11, 27, 12, 0)),
-])
+@pytest.mark.parametrize(
+    ("due", "sent"),
+    [
+        (at(2026, 11, 27, 23, 30), at(2026, 11, 28, 7, 0)),  # evening: held to the next morning
+        (at(2026, 11, 28, 3, 15), at(2026, 11, 28, 7, 0)),  # night: held to the same morning
+        (at(2026, 11, 27, 22, 0), at(2026, 11, 28, 7, 0)),  # the window starts at 22:00 sharp
+        (at(2026, 11, 28, 7, 0), at(2026, 11, 28, 7, 0)),  # and is over at 07:00 sharp
+        (at(2026, 11, 27, 21, 59), at(2026, 11, 27, 21, 59)),
+        (at(2026, 11, 27, 12, 0), at(2026, 11, 27, 12, 0)),
+    ],
+)
 def test_a_non_urgent_reminder_is_held_until_the_quiet_hours_end(due: dt.datetime, sent: dt.datetime) -> None:
     from backend.reminders.rules import send_time
 
@@ -64,15 +67,18 @@ def test_the_quiet_hours_are_configurable_and_can_be_switched_off(settings: Any)
 
 
 @pytest.mark.django_db
-def test_a_held_reminder_is_neither_shown_nor_pushed_before_seven(subject_a: Any,
-                                                                 django_capture_on_commit_callbacks: Any) -> None:
+def test_a_held_reminder_is_neither_shown_nor_pushed_before_seven(
+    subject_a: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from backend.reminders.models import Reminder
     from backend.reminders.services import dispatch_due_reminders, pending_reminders, schedule_reminder
 
     reminder = schedule_reminder(subject_a, "other", at(2026, 11, 27, 23, 30), "提醒", "正文", {}, "night:1")
     assert reminder.send_at == at(2026, 11, 28, 7, 0)
-    with (mock.patch("backend.reminders.tasks.send_reminder.delay") as delay,
-          django_capture_on_commit_callbacks(execute=True)):
+    with (
+        mock.patch("backend.reminders.tasks.send_reminder.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert dispatch_due_reminders(at(2026, 11, 27, 23, 45)) == 0
         assert not pending_reminders(subject_a.pk, at(2026, 11, 27, 23, 45)).exists()
         assert dispatch_due_reminders(at(2026, 11, 28, 7, 1)) == 1
@@ -82,8 +88,9 @@ def test_a_held_reminder_is_neither_shown_nor_pushed_before_seven(subject_a: Any
 
 
 @pytest.mark.django_db
-def test_a_check_in_prompt_held_past_its_expiry_is_never_sent(subject_a: Any, officer_a: Any,
-                                                              django_capture_on_commit_callbacks: Any) -> None:
+def test_a_check_in_prompt_held_past_its_expiry_is_never_sent(
+    subject_a: Any, officer_a: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from backend.monitoring.models import MonitorState
     from backend.monitoring.services import schedule_checkin_prompts
     from backend.reminders.services import dispatch_due_reminders
@@ -94,8 +101,10 @@ def test_a_check_in_prompt_held_past_its_expiry_is_never_sent(subject_a: Any, of
     schedule_checkin_prompts(at(2026, 11, 28, 1, 45))
     prompt = subject_a.reminders.get()
     assert prompt.send_at == at(2026, 11, 28, 7, 0) and prompt.expires_at == at(2026, 11, 28, 2, 30)
-    with (mock.patch("backend.reminders.tasks.send_reminder.delay") as delay,
-          django_capture_on_commit_callbacks(execute=True)):
+    with (
+        mock.patch("backend.reminders.tasks.send_reminder.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert dispatch_due_reminders(at(2026, 11, 28, 7, 1)) == 0
     delay.assert_not_called()
     prompt.refresh_from_db()

@@ -40,8 +40,9 @@ def test_running_the_check_in_prompt_job_twice_prompts_once(office_a: Any, offic
     assert count() == 3
 
 
-def test_running_the_monthly_report_job_twice_and_on_later_days_reminds_once(subject_a: Any,
-                                                                             subject_b: Any) -> None:
+def test_running_the_monthly_report_job_twice_and_on_later_days_reminds_once(
+    subject_a: Any, subject_b: Any
+) -> None:
     from backend.reminders.services import schedule_monthly_report_reminders
 
     assert schedule_monthly_report_reminders(at(2026, 11, 25, 9, 0)) == 2
@@ -50,7 +51,9 @@ def test_running_the_monthly_report_job_twice_and_on_later_days_reminds_once(sub
     assert count() == 2
 
 
-def test_the_beat_tasks_themselves_are_safe_to_run_twice(subject_a: Any, officer_a: Any, settings: Any) -> None:
+def test_the_beat_tasks_themselves_are_safe_to_run_twice(
+    subject_a: Any, officer_a: Any, settings: Any
+) -> None:
     from django.utils import timezone
 
     from backend.monitoring import tasks as monitoring_tasks
@@ -58,7 +61,9 @@ def test_the_beat_tasks_themselves_are_safe_to_run_twice(subject_a: Any, officer
     from backend.reminders import tasks
 
     enroll_phone(subject_a, officer_a)
-    MonitorState.objects.filter(subject=subject_a).update(next_checkin_due=timezone.now() + dt.timedelta(minutes=5))
+    MonitorState.objects.filter(subject=subject_a).update(
+        next_checkin_due=timezone.now() + dt.timedelta(minutes=5)
+    )
     assert monitoring_tasks.schedule_checkin_prompts.delay().get() == 1
     assert monitoring_tasks.schedule_checkin_prompts.delay().get() == 0
     tasks.schedule_monthly_report_reminders.delay().get()
@@ -95,5 +100,12 @@ def test_the_database_refuses_a_duplicate_even_if_a_racing_job_skips_the_check(s
 
     schedule_reminder(subject_a, "other", at(2026, 12, 1, 10, 0), "提醒", "正文", {}, "race:1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Reminder.objects.create(subject=subject_a, kind="other", dedupe_key="race:1", title="t", body="b",
-                                due_at=at(2026, 12, 1, 10, 0), send_at=at(2026, 12, 1, 10, 0))
+        Reminder.objects.create(
+            subject=subject_a,
+            kind="other",
+            dedupe_key="race:1",
+            title="t",
+            body="b",
+            due_at=at(2026, 12, 1, 10, 0),
+            send_at=at(2026, 12, 1, 10, 0),
+        )

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--office", help="office code (required for office roles)")
         parser.add_argument("--name", default="", help="full name, e.g. 张伟")
         parser.add_argument("--phone", default="")
-        parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        parser.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
         parser.add_argument("--update", action="store_true", help="update the user if it exists")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -55,6 +57,8 @@ class Command(BaseCommand):
             user.is_superuser = role == Role.SYSADMIN
             user.set_password(password)
             user.save()
-        self.stdout.write(self.style.SUCCESS(f"{'Updated' if existing else 'Created'} {username} ({role.label})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{'Updated' if existing else 'Created'} {username} ({role.label})")
+        )
         if generated:
             self.stdout.write(f"password: {password}")

@@ -26,14 +26,19 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO_MODE:
-            raise CommandError("load_demo only runs with DEMO_MODE on: it creates users with known passwords.")
+            raise CommandError(
+                "load_demo only runs with DEMO_MODE on: it creates users with known passwords."
+            )
         translation.activate(settings.LANGUAGE_CODE)
         report = load_demo_county(subjects=options["subjects"], released=options["released"])
         zones = add_fences()
         fixes = simulate_phones()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo county ready: {report.offices} offices, {report.subjects} subjects, {report.released} released "
-            f"persons, {zones} zones, {fixes} check-ins uploaded."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo county ready: {report.offices} offices, {report.subjects} subjects, {report.released} released "
+                f"persons, {zones} zones, {fixes} check-ins uploaded."
+            )
+        )
         if options["quiet"]:
             return
         self.stdout.write("Demo logins (demo mode only):")
