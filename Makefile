@@ -10,7 +10,7 @@ MANAGE := $(PY) backend/manage.py
 PG_URL ?= postgres://postgres@127.0.0.1:5432/corrections_monitor
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help setup run test test-integration fuzz bench lint spec messages clean
+.PHONY: help setup run test test-integration fuzz bench lint lint-types spec messages clean
 
 help:
 	@echo "make run               set up, migrate, load the demo county, serve on http://$(HOST):$(PORT)/"
@@ -19,6 +19,7 @@ help:
 	@echo "make fuzz              schemathesis over every operation of the spec, against gunicorn on PostgreSQL"
 	@echo "make bench             benchmarks (geofence engine, check-in ingestion, alert latency)"
 	@echo "make lint              ruff, mypy and the import contracts (lint-imports)"
+	@echo "make lint-types        mypy: backend with the Django and DRF plugins, geofence and notifications strict"
 	@echo "make spec              regenerate mobile_api_spec/openapi.yaml from the code"
 
 $(VENV)/.installed: pyproject.toml
@@ -68,8 +69,12 @@ bench: setup
 lint: setup
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy --strict geofence notifications
+	@$(MAKE) --no-print-directory lint-types
 	@$(VENV)/bin/lint-imports
+
+# The settings of each package are in pyproject.toml ([tool.mypy]): geofence and notifications strict.
+lint-types: setup
+	@$(VENV)/bin/mypy backend geofence notifications
 
 
 spec: setup

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -86,7 +86,7 @@ class StaffManager(UserManager["User"]):
 class User(AbstractUser):
     """A staff member of the bureau or of an office. Subjects are not users: their phones are."""
 
-    objects = StaffManager()
+    objects: ClassVar[StaffManager] = StaffManager()
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
     office = models.ForeignKey(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -19,6 +20,14 @@ def _staff(request: Request) -> User | None:
     if isinstance(user, User) and user.is_authenticated and user.is_active:
         return user
     return None
+
+
+def staff_user(request: Request) -> User:
+    """The active staff member making ``request``, in a view whose permission class admits only them."""
+    user = _staff(request)
+    if user is None:
+        raise PermissionDenied(IsStaffMember.message)
+    return user
 
 
 class IsStaffMember(BasePermission):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 
 from backend.accounts.models import User
@@ -16,16 +17,16 @@ from backend.accounts.models import User
 M = TypeVar("M", bound=Model)
 
 
-def visible_office_ids(user: User) -> set[int] | None:
-    """The ids of the offices ``user`` may see, or ``None`` for all of them."""
-    if not user.is_authenticated or not user.is_active:
+def visible_office_ids(user: User | AnonymousUser) -> set[int] | None:
+    """The ids of the offices ``user`` may see, or ``None`` for all of them (none for anonymous)."""
+    if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
         return set()
     if user.is_bureau_wide:
         return None
     return {user.office_id} if user.office_id else set()
 
 
-def scope_to_offices(queryset: QuerySet[M], user: User, field: str = "office") -> QuerySet[M]:
+def scope_to_offices(queryset: QuerySet[M], user: User | AnonymousUser, field: str = "office") -> QuerySet[M]:
     """Restrict ``queryset`` to rows whose ``field`` (an Office FK path) the user may see."""
     office_ids = visible_office_ids(user)
     if office_ids is None:
@@ -33,6 +34,6 @@ def scope_to_offices(queryset: QuerySet[M], user: User, field: str = "office") -
     return queryset.filter(**{f"{field}__in": office_ids})
 
 
-def may_see_office(user: User, office_id: int | None) -> bool:
+def may_see_office(user: User | AnonymousUser, office_id: int | None) -> bool:
     office_ids = visible_office_ids(user)
     return office_ids is None or office_id in office_ids

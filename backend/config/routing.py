@@ -38,4 +38,5 @@ async def refuse_unknown_path(scope: dict[str, Any], receive: Any, send: Any) ->
         await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
 
 
-websocket_urlpatterns = [*monitoring_ws, re_path(r"", refuse_unknown_path)]
+# Channels routes ASGI callables with Django's ``re_path``, whose stubs expect a Django view.
+websocket_urlpatterns = [*monitoring_ws, re_path(r"", refuse_unknown_path)]  # type: ignore[arg-type]

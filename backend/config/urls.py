@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -21,7 +21,7 @@ def api_not_found(request: HttpRequest, unmatched: str) -> JsonResponse:
     return JsonResponse({"detail": str(NotFound.default_detail), "code": "not_found"}, status=404)
 
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("backend.accounts.api.urls")),
     path("", include("backend.supervision.api.urls")),
     path("", include("backend.audit.api.urls")),

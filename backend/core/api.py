@@ -4,7 +4,7 @@ and times the database or ``datetime`` cannot hold with a field-level 400 instea
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.db import models
@@ -46,13 +46,14 @@ class _BoundedIntegerField(forms.IntegerField):
         # only plain integers are ids.
         if isinstance(value, str) and value.strip() and not value.strip().lstrip("+-").isdigit():
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)  # type: ignore[no-any-return]
+        return super().to_python(value)
 
 
 class IdFilter(filters.NumberFilter):
     """An integer filter (ids, sequence numbers) limited to what a 64-bit column holds."""
 
-    field_class = _BoundedIntegerField
+    # The stubs narrow NumberFilter's field to a DecimalField; django-filter takes any form field.
+    field_class = _BoundedIntegerField  # type: ignore[assignment]
 
 
 class _ClientTimeField(IsoDateTimeField):
@@ -91,7 +92,10 @@ class ClientDateTimeField(serializers.DateTimeField):
         return result.astimezone(dt.UTC)
 
 
-class ModelSerializer(serializers.ModelSerializer):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ModelSerializer(serializers.ModelSerializer[_M], Generic[_M]):
     """The API's model serializer: its time fields take only times in the window."""
 
     serializer_field_mapping = {

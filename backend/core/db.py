@@ -34,4 +34,5 @@ def hot_cursor() -> Any:
 
     connection.ensure_connection()
     # The same session and transaction as the ORM's: only the binding differs.
-    return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+    # A private method of the PostgreSQL backend's DatabaseWrapper, which the stubs leave out.
+    return connection._prepare_cursor(psycopg.Cursor(connection.connection))  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -11,9 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from backend.accounts.models import Office
 from backend.accounts.scoping import scope_to_offices
 from backend.monitoring.models import Alert, CheckIn, ConsoleEvent, MonitorState, Zone
-from backend.monitoring.zones import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
+from backend.monitoring.zones import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_field, zone_problems
 from backend.supervision.admin import OfficeScopedAdmin
 from backend.supervision.models import Subject
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ZoneForm(forms.ModelForm):
@@ -39,14 +42,15 @@ class ZoneForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns
         subject, office = cleaned.get("subject"), cleaned.get("office")
         if subject is not None and office is not None and subject.office_id != office.pk:
             self.add_error("subject", _("A person's zone belongs to the person's office."))
         # A field that failed its own check is left out of the engine's; its default stands in.
         already = set(self.errors)
         values = {
-            name: cleaned[name] if name in cleaned else Zone._meta.get_field(name).get_default()
+            name: cleaned[name] if name in cleaned else zone_field(name).get_default()
             for name in ENGINE_FIELDS
         }
         try:
@@ -67,7 +71,7 @@ class EvaluableFilter(admin.SimpleListFilter):
     title = _("evaluable by the engine")
     parameter_name = "evaluable"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("Yes")), ("no", _("No"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Zone]) -> QuerySet[Zone]:
@@ -94,9 +98,9 @@ class ZoneAdmin(OfficeScopedAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # Only the caller's own offices and their people, as in the API (the raw id box included).
         if db_field.name == "subject":
-            kwargs["queryset"] = scope_to_offices(Subject.objects.all(), request.user)  # type: ignore[arg-type]
+            kwargs["queryset"] = scope_to_offices(Subject.objects.all(), request.user)
         elif db_field.name == "office":
-            kwargs["queryset"] = scope_to_offices(Office.objects.all(), request.user, "pk")  # type: ignore[arg-type]
+            kwargs["queryset"] = scope_to_offices(Office.objects.all(), request.user, "pk")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("evaluable by the engine"), boolean=True)

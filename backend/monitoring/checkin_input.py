@@ -19,7 +19,7 @@ import hashlib
 import math
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 import msgspec
 from django.utils.translation import gettext as _
@@ -155,7 +155,7 @@ def _number(value: Any, field: FixField, errors: dict[str, list[str]]) -> float 
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         errors[field.name] = [_("A number is required.")]
         return None
-    if not field.minimum <= value <= field.maximum:  # type: ignore[operator]
+    if not field.minimum <= value <= field.maximum:
         errors[field.name] = [
             _("Must be between %(lo)s and %(hi)s.") % {"lo": field.minimum, "hi": field.maximum}
         ]
@@ -218,7 +218,8 @@ def parse_fix(item: Any) -> tuple[FixInput | None, dict[str, list[str]]]:
         return None, {"non_field_errors": [_("Each check-in must be an object.")]}
     errors: dict[str, list[str]] = {}
     get = item.get
-    values = [check(get(name), field, errors) for name, check, field in _CHECKS]
+    # Each value has its field's type (``None`` only where the field is optional, once no check failed).
+    values: list[Any] = [check(get(name), field, errors) for name, check, field in _CHECKS]
     unknown = item.keys() - KNOWN_FIELDS
     if unknown:
         errors["non_field_errors"] = [
@@ -309,12 +310,16 @@ def _well_formed(field: FixField) -> tuple[str, Any] | tuple[str, Any, None]:
 
 
 # A fix with nothing wrong, as the phone app sends it (required fields come first in the table).
-_WellFormedFix = msgspec.defstruct(
-    "_WellFormedFix",
-    [_well_formed(field) for field in FIX_FIELDS],
-    forbid_unknown_fields=True,
-    module=__name__,
-)
+# The struct is built from ``FIX_FIELDS`` at import, so its fields are known to the checker only as Any.
+if TYPE_CHECKING:
+    _WellFormedFix = Any
+else:
+    _WellFormedFix = msgspec.defstruct(
+        "_WellFormedFix",
+        [_well_formed(field) for field in FIX_FIELDS],
+        forbid_unknown_fields=True,
+        module=__name__,
+    )
 
 
 class _WellFormedBatch(msgspec.Struct):

@@ -28,6 +28,12 @@ CURFEW = {"tz": "Asia/Shanghai", "windows": [{"start": "22:00", "end": "06:00"}]
 PHONES_PER_OFFICE = 6
 
 
+def _home(subject: Subject) -> tuple[float, float]:
+    """A demo person's home: the demo county gives every person one."""
+    assert subject.home_lat is not None and subject.home_lon is not None
+    return subject.home_lat, subject.home_lon
+
+
 def _offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
     return (lat + north_m / 111_320.0, lon + east_m / (111_320.0 * math.cos(math.radians(lat))))
 
@@ -68,7 +74,7 @@ def add_fences() -> int:
                 name="夜间居家（22:00–06:00）",
             )
         if subject.pk % 5 == 0:
-            lat, lon = _offset(subject.home_lat, subject.home_lon, 1500, 900)
+            lat, lon = _offset(*_home(subject), 1500, 900)
             _zone(
                 {
                     "kind": Zone.Kind.EXCLUSION,
@@ -156,6 +162,7 @@ def simulate_phones(seed: int = 7) -> int:
         )
         subjects = sorted(subjects, key=lambda s: (s.pk % 5 != 0, s.pk))[:PHONES_PER_OFFICE]
         officer = office.staff.order_by("pk").first()
+        assert officer is not None  # the demo county staffs every office before it enrolls phones
         for n, subject in enumerate(subjects):
             device = Device.objects.filter(subject=subject, revoked_at__isnull=True).first()
             if device is None:
@@ -171,7 +178,7 @@ def simulate_phones(seed: int = 7) -> int:
                         "app_version": "1.3.0",
                     },
                 ).device
-            home = (subject.home_lat, subject.home_lon)
+            home = _home(subject)
             points, recent, mock = [home] * 18, 0, False
             victim = Zone.objects.filter(subject=subject, kind=Zone.Kind.EXCLUSION).first()
             if office.code == "chengqu" and victim is not None and not victim_done:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,12 +165,12 @@ def at_receipt(fixes: list[FixInput], received_at: dt.datetime) -> list[tuple[fl
             out.append((lat, lon, _QUALITY_VALUE[code]))
         return out
     column = dict(zip(FixInput._fields, zip(*fixes, strict=True), strict=True))  # one C-level pass per column
-    lat, lon = np.array(column["lat"], np.float64), np.array(column["lon"], np.float64)
+    lats, lons = np.array(column["lat"], np.float64), np.array(column["lon"], np.float64)
     recorded = np.fromiter(map(to_epoch_us, column["recorded_at"]), np.int64, n)
     received_us = to_epoch_us(received_at)
     codes = static_quality(
-        lat,
-        lon,
+        lats,
+        lons,
         np.array(column["accuracy_m"], np.float64),
         recorded,
         np.full(n, received_us, np.int64),
@@ -179,7 +180,7 @@ def at_receipt(fixes: list[FixInput], received_at: dt.datetime) -> list[tuple[fl
     )
     # The engine's own vectorised normalisation of a mixed batch (GCJ-02 and BD-09 inverses).
     wlat, wlon = convert_codes_to_wgs84(
-        lat, lon, np.fromiter(map(_CRS_CODE.__getitem__, column["crs"]), np.int8, n)
+        lats, lons, np.fromiter(map(_CRS_CODE.__getitem__, column["crs"]), np.int8, n)
     )
     return list(
         zip(wlat.tolist(), wlon.tolist(), map(_QUALITY_VALUE.__getitem__, codes.tolist()), strict=True)
@@ -251,7 +252,7 @@ REMEMBERED_STATES_MAX = 20_000
 _remembered: dict[int, tuple[int, gf.PersonState]] = {}
 
 
-def remembered_states(cursors: dict[int, int | None]) -> dict[int, gf.PersonState]:
+def remembered_states(cursors: Mapping[int, int | None]) -> dict[int, gf.PersonState]:
     """The states this process remembers for persons whose stored cursor is still ``cursors``'."""
     found = {}
     for pk, cursor in cursors.items():

@@ -6,6 +6,8 @@ It lives outside ``api/`` so that the services that publish alerts (and the API'
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from backend.core.api import ModelSerializer
@@ -14,18 +16,18 @@ from backend.monitoring.models import Alert
 __all__ = ["AlertSerializer", "PersonRefSerializer", "ZoneRefSerializer"]
 
 
-class PersonRefSerializer(serializers.Serializer):
+class PersonRefSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class ZoneRefSerializer(serializers.Serializer):
+class ZoneRefSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
 
 
-class AlertSerializer(ModelSerializer):
+class AlertSerializer(ModelSerializer[Alert]):
     """An alert as staff see it in the API and on the console websocket."""
 
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)

@@ -17,6 +17,7 @@ run); each has a generic twin for other databases (the ORM, or the plain SQL bel
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from backend.monitoring import engine
@@ -37,6 +38,7 @@ def array(values: tuple[Any, ...] | list[Any], kind: str) -> str:
     Numbers are finite floats (the parser refused the rest), text is always quoted and escaped,
     ``None`` is NULL.
     """
+    items: Iterable[Any]
     if kind == "float8":
         items = (
             map(repr, values) if None not in values else ("NULL" if v is None else repr(v) for v in values)

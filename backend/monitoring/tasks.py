@@ -35,7 +35,7 @@ def push_alert_to_staff(alert_id: int) -> str | None:
     if delivery is None:
         return None
     if delivery.retry_in is not None:
-        push_alert_to_staff.apply_async(args=[alert_id], countdown=delivery.retry_in)
+        push_alert_to_staff.apply_async(args=(alert_id,), countdown=delivery.retry_in)
     return delivery.status
 
 

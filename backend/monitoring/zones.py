@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Field, Q
 
 import geofence as gf
 from backend.monitoring.models import Zone
@@ -111,15 +111,14 @@ def check_zone(values: dict[str, Any], *, crs: str = "wgs84", zone_id: str = "ne
             refuse("schedule", str(exc))
     for name in _EPISODE_FIELDS:
         try:
-            gf.EpisodeConfig(**{name: values.get(name)})
+            one: dict[str, Any] = {name: values.get(name)}
+            gf.EpisodeConfig(**one)
         except gf.ZoneError as exc:
             refuse(name, str(exc))
-    episode = (
-        None
-        if problems.keys() & set(_EPISODE_FIELDS)
-        else gf.EpisodeConfig(**{name: values.get(name) for name in _EPISODE_FIELDS})
-    )
-    geometry = values.get("geometry")
+    episode_settings: dict[str, Any] = {name: values.get(name) for name in _EPISODE_FIELDS}
+    episode = None if problems.keys() & set(_EPISODE_FIELDS) else gf.EpisodeConfig(**episode_settings)
+    # Whatever was submitted: ``from_geojson`` says what is wrong with it.
+    geometry: Any = values.get("geometry")
     if isinstance(geometry, dict) and values.get("radius_m") is not None:
         geometry = {**geometry, "radius_m": values["radius_m"]}
     zone = None
@@ -128,7 +127,7 @@ def check_zone(values: dict[str, Any], *, crs: str = "wgs84", zone_id: str = "ne
             geometry,
             id=zone_id,
             kind=values.get("kind"),
-            crs=gf.Crs(crs),  # type: ignore[arg-type]
+            crs=gf.Crs(crs),
             schedule=schedule,
             approach_buffer_m=values.get("approach_buffer_m", 0.0),
             episode=episode,
@@ -149,6 +148,14 @@ def check_zone(values: dict[str, Any], *, crs: str = "wgs84", zone_id: str = "ne
         radius_m=circle.radius_m if circle is not None else None,
         schedule=schedule.to_dict() if schedule is not None else None,
     )
+
+
+def zone_field(name: str) -> Field[Any, Any]:
+    """The field of ``Zone`` called ``name``: a column (the engine's fields all are), not a relation's other end."""
+    field = Zone._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"Zone.{name} is not a column")
+    return field
 
 
 def stored_values(zone: Zone) -> dict[str, Any]:

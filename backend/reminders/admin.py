@@ -46,6 +46,17 @@ class ReminderAdmin(ReadOnlyAdmin):
     list_select_related = ["subject"]
 
 
+_TOKEN_FIELDS = (
+    "user",
+    "platform",
+    "prefix",
+    "created_at",
+    "updated_at",
+    "forgotten_at",
+    "forgotten_reason",
+)
+
+
 @admin.register(StaffPushToken)
 class StaffPushTokenAdmin(ReadOnlyAdmin):
     """Shows only the token's prefix: the full token would let an admin reader message that phone."""
@@ -55,10 +66,10 @@ class StaffPushTokenAdmin(ReadOnlyAdmin):
     list_filter = ["platform", "user__office"]
     search_fields = ["user__username", "user__last_name"]
     list_select_related = ["user"]
-    fields = ["user", "platform", "prefix", "created_at", "updated_at", "forgotten_at", "forgotten_reason"]
+    fields = _TOKEN_FIELDS
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return self.fields
+        return list(_TOKEN_FIELDS)
 
     @admin.display(description=_("token prefix"))
     def prefix(self, obj: StaffPushToken) -> str:

@@ -88,7 +88,7 @@ def local(when: dt.datetime) -> dt.datetime:
 
 # How long before a check-in is due the phone is prompted, by supervision level: people checked
 # every hour get a short lead, people checked twice a day a longer one.
-CHECKIN_PROMPT_LEAD = {
+CHECKIN_PROMPT_LEAD: dict[str, dt.timedelta] = {
     Subject.Level.STRICT: dt.timedelta(minutes=10),
     Subject.Level.NORMAL: dt.timedelta(minutes=20),
     Subject.Level.LENIENT: dt.timedelta(minutes=30),
@@ -103,7 +103,7 @@ class ReminderText:
 
 
 def checkin_prompt_lead(level: str) -> dt.timedelta:
-    return CHECKIN_PROMPT_LEAD.get(level, CHECKIN_PROMPT_LEAD[Subject.Level.NORMAL])  # type: ignore[call-overload]
+    return CHECKIN_PROMPT_LEAD.get(level, CHECKIN_PROMPT_LEAD[Subject.Level.NORMAL])
 
 
 def checkin_prompt_times(next_due: dt.datetime, level: str) -> tuple[dt.datetime, dt.datetime]:

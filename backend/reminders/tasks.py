@@ -21,7 +21,7 @@ def send_reminder(reminder_id: int) -> str | None:
     if delivery is None:
         return None
     if delivery.retry_in is not None:
-        send_reminder.apply_async(args=[reminder_id], countdown=delivery.retry_in)
+        send_reminder.apply_async(args=(reminder_id,), countdown=delivery.retry_in)
     return delivery.status
 
 

@@ -15,24 +15,27 @@ class OfficeScopedAdmin(RoleBasedAdmin):
     office_field = "office"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return scope_to_offices(super().get_queryset(request), request.user, self.office_field)  # type: ignore[arg-type]
+        return scope_to_offices(super().get_queryset(request), request.user, self.office_field)
+
+
+_DEVICE_FIELDS = (
+    "platform",
+    "model",
+    "app_version",
+    "token_prefix",
+    "enrolled_at",
+    "last_seen_at",
+    "revoked_at",
+    "revoked_reason",
+)
 
 
 class DeviceInline(admin.TabularInline):
     model = Device
     extra = 0
     can_delete = False
-    fields = [
-        "platform",
-        "model",
-        "app_version",
-        "token_prefix",
-        "enrolled_at",
-        "last_seen_at",
-        "revoked_at",
-        "revoked_reason",
-    ]
-    readonly_fields = fields
+    fields = _DEVICE_FIELDS
+    readonly_fields = _DEVICE_FIELDS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -47,7 +47,8 @@ class IsEnrolledDevice(BasePermission):
         return isinstance(request.auth, Device)
 
 
-class DeviceTokenScheme(OpenApiAuthenticationExtension):
+# drf-spectacular registers an extension in its unannotated ``__init_subclass__``.
+class DeviceTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """Describes the device-token header in the OpenAPI document."""
 
     target_class = "backend.supervision.authentication.DeviceTokenAuthentication"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -18,6 +19,9 @@ from shapely.ops import unary_union
 from backend.accounts.models import Office, Role, User
 from backend.supervision.identity import check_digit
 from backend.supervision.models import ReleasedPerson, Subject
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CENTRE_LON, CENTRE_LAT = 122.42, 37.16
 COLS, ROWS = 4, 3
@@ -86,7 +90,7 @@ class DemoReport:
     offices: int = 0
     subjects: int = 0
     released: int = 0
-    logins: list[tuple[str, str, str, str]] = field(default_factory=list)
+    logins: list[tuple[str, str, StrOrPromise, str]] = field(default_factory=list)
 
 
 def office_polygons(seed: int = 37) -> list[Polygon]:

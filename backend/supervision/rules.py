@@ -12,7 +12,7 @@ import datetime as dt
 from backend.supervision.models import Subject
 
 # How often a phone must check in, by supervision level (分类管理): strict people are checked most.
-CHECKIN_INTERVAL = {
+CHECKIN_INTERVAL: dict[str, dt.timedelta] = {
     Subject.Level.STRICT: dt.timedelta(hours=1),
     Subject.Level.NORMAL: dt.timedelta(hours=4),
     Subject.Level.LENIENT: dt.timedelta(hours=12),
@@ -22,4 +22,4 @@ OFFLINE_GRACE = dt.timedelta(minutes=30)
 
 
 def checkin_interval(level: str) -> dt.timedelta:
-    return CHECKIN_INTERVAL.get(level, CHECKIN_INTERVAL[Subject.Level.NORMAL])  # type: ignore[call-overload]
+    return CHECKIN_INTERVAL.get(level, CHECKIN_INTERVAL[Subject.Level.NORMAL])

@@ -1,23 +1,26 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from backend.accounts.models import Office, User
 from backend.core.api import ModelSerializer
 
 
-class OfficeSerializer(ModelSerializer):
+class OfficeSerializer(ModelSerializer[Office]):
     class Meta:
         model = Office
         fields = ["id", "code", "name", "kind", "parent", "boundary", "address", "phone", "is_active"]
         read_only_fields = fields
 
 
-class StaffSerializer(ModelSerializer):
+class StaffSerializer(ModelSerializer[User]):
     office_name = serializers.CharField(source="office.name", default=None, read_only=True)
     display_name = serializers.SerializerMethodField()
     bureau_wide = serializers.BooleanField(source="is_bureau_wide", read_only=True)
-    read_only = serializers.BooleanField(source="is_read_only", read_only=True)
+    # A declared field, not the Field attribute of the same name: DRF's metaclass moves it out of the class.
+    read_only = serializers.BooleanField(source="is_read_only", read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = User
@@ -37,12 +40,12 @@ class StaffSerializer(ModelSerializer):
         return obj.get_full_name() or obj.username
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, style={"input_type": "password"}, trim_whitespace=False)
 
 
-class LoginResponseSerializer(serializers.Serializer):
+class LoginResponseSerializer(serializers.Serializer[Any]):
     user = StaffSerializer()
     token = serializers.CharField(help_text="API token for scripts: send `Authorization: Token <token>`.")
     csrf_token = serializers.CharField(

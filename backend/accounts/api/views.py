@@ -21,6 +21,7 @@ from backend.accounts.api.serializers import (
     StaffSerializer,
 )
 from backend.accounts.models import Office, User
+from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import visible_office_ids
 from backend.accounts.signals import staff_logged_in, staff_logging_out, staff_login_failed
 
@@ -82,17 +83,17 @@ class MeView(APIView):
 
     @extend_schema(responses=StaffSerializer, tags=["auth"])
     def get(self, request: Request) -> Response:
-        return Response(StaffSerializer(request.user).data)
+        return Response(StaffSerializer(staff_user(request)).data)
 
 
-class OfficeViewSet(viewsets.ReadOnlyModelViewSet):
+class OfficeViewSet(viewsets.ReadOnlyModelViewSet[Office]):
     """Offices the caller may see (the bureau sees all)."""
 
     serializer_class = OfficeSerializer
     filterset_fields = ["kind", "is_active"]
 
     def get_queryset(self) -> QuerySet[Office]:
-        office_ids = visible_office_ids(self.request.user)  # type: ignore[arg-type]
+        office_ids = visible_office_ids(self.request.user)
         queryset = Office.objects.all()
         return queryset if office_ids is None else queryset.filter(pk__in=office_ids)
 

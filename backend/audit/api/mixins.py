@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,8 +20,14 @@ _ACTIONS = {
 }
 _MAX_IDS = 500
 
+# The mixin goes before a DRF view among a view's bases; to the checker it is that view.
+if TYPE_CHECKING:
+    from rest_framework.views import APIView as _ViewBase
+else:
+    _ViewBase = object
 
-class AuditedViewSetMixin:
+
+class AuditedViewSetMixin(_ViewBase):
     """Record every request to this viewset in the access log (``audit_resource`` names it).
 
     Reads are recorded too, including failed ones: a run of 404s on other offices' ids is exactly
@@ -31,11 +37,11 @@ class AuditedViewSetMixin:
     audit_resource: str = ""
     # What a view adds to its log row (e.g. the time window of a track); set while handling.
     audit_detail: dict[str, Any]
-    action: str | None
-    kwargs: dict[str, Any]
+    # A viewset's action, or the fixed one a plain view declares (``TrackView``).
+    action: str
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response = super().finalize_response(request, response, *args, **kwargs)
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             self.write_audit(request, response)
         return response

@@ -9,7 +9,7 @@ from backend.audit.models import AccessLog
 from backend.core.api import ModelSerializer, TimeFilter
 
 
-class AccessLogSerializer(ModelSerializer):
+class AccessLogSerializer(ModelSerializer[AccessLog]):
     class Meta:
         model = AccessLog
         fields = [
@@ -42,7 +42,7 @@ class AccessLogFilter(filters.FilterSet):
         fields = ["actor", "action", "resource", "object_id", "outcome", "since", "until"]
 
 
-class AccessLogViewSet(viewsets.ReadOnlyModelViewSet):
+class AccessLogViewSet(viewsets.ReadOnlyModelViewSet[AccessLog]):
     """The access log, newest first: auditors, the bureau head and system administrators."""
 
     serializer_class = AccessLogSerializer

@@ -11,12 +11,12 @@ import geofence as gf
 from backend.core.api import ModelSerializer
 from backend.monitoring.checkin_input import FIX_FIELDS, MAX_BATCH, FixField
 from backend.monitoring.models import Alert, CheckIn, Zone
-from backend.monitoring.payloads import AlertSerializer  # noqa: F401  (the API views read it from here)
-from backend.monitoring.zones import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_problems
+from backend.monitoring.payloads import AlertSerializer as AlertSerializer  # the API views read it from here
+from backend.monitoring.zones import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_field, zone_problems
 from geofence import zones as zone_limits
 
 
-class ResolveAlertSerializer(serializers.Serializer):
+class ResolveAlertSerializer(serializers.Serializer[Any]):
     resolution = serializers.ChoiceField(choices=Alert.Resolution.choices)
     note = serializers.CharField(
         max_length=2000,
@@ -74,7 +74,7 @@ def _limit(text: str) -> str:
 
 
 def _label(name: str) -> Any:
-    return Zone._meta.get_field(name).verbose_name
+    return zone_field(name).verbose_name
 
 
 class _NumberField(serializers.FloatField):
@@ -86,7 +86,7 @@ class _NumberField(serializers.FloatField):
         return float(super().to_internal_value(data))
 
 
-class ZoneSerializer(ModelSerializer):
+class ZoneSerializer(ModelSerializer[Zone]):
     """A zone as GeoJSON geometry (WGS-84) plus its rules. Send ``crs`` when drawn on a GCJ-02/BD-09 map.
 
     A zone the geofence engine would refuse is a 400 naming the field; ``evaluable`` and
@@ -198,7 +198,7 @@ class ZoneSerializer(ModelSerializer):
             if name in attrs
             else getattr(self.instance, name)
             if self.instance is not None
-            else Zone._meta.get_field(name).get_default()
+            else zone_field(name).get_default()
             for name in ENGINE_FIELDS
         }
         try:
@@ -210,7 +210,7 @@ class ZoneSerializer(ModelSerializer):
         return attrs
 
 
-class TrackPointSerializer(ModelSerializer):
+class TrackPointSerializer(ModelSerializer[CheckIn]):
     class Meta:
         model = CheckIn
         fields = [
@@ -229,7 +229,7 @@ class TrackPointSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class LatestPositionSerializer(serializers.Serializer):
+class LatestPositionSerializer(serializers.Serializer[Any]):
     subject_id = serializers.IntegerField()
     name = serializers.CharField()
     office_id = serializers.IntegerField()
@@ -245,7 +245,7 @@ class LatestPositionSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
-def _documented(field: FixField) -> serializers.Field:
+def _documented(field: FixField) -> serializers.Field[Any, Any, Any, Any]:
     """The API's description of one field of ``FIX_FIELDS``: its type, limits and whether it is required."""
     options: dict[str, Any] = {"required": field.required, "help_text": field.doc or None}
     if not field.required:
@@ -255,12 +255,15 @@ def _documented(field: FixField) -> serializers.Field:
     if field.type == "time":
         return serializers.DateTimeField(**options)
     if field.type == "number":
-        return serializers.FloatField(min_value=field.minimum, max_value=field.maximum, **options)
+        # Passed as options: DRF takes ``None`` for "no limit", which the stubs do not allow.
+        options.update(min_value=field.minimum, max_value=field.maximum)
+        return serializers.FloatField(**options)
     if field.type == "choice":
         return serializers.ChoiceField(choices=list(field.choices), **options)
     if field.type == "bool":
         return serializers.BooleanField(**options)
-    return serializers.CharField(max_length=field.max_length, allow_blank=True, **options)
+    options.update(max_length=field.max_length)
+    return serializers.CharField(allow_blank=True, **options)
 
 
 # The fields are ``checkin_input.FIX_FIELDS``, in its order: the one declaration of a fix.
@@ -276,14 +279,14 @@ CheckinItemSerializer = type(
 )
 
 
-class CheckinBatchSerializer(serializers.Serializer):
+class CheckinBatchSerializer(serializers.Serializer[Any]):
     sent_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="Phone clock when sending, to measure clock skew."
     )
     checkins = serializers.ListField(child=CheckinItemSerializer(), min_length=1, max_length=MAX_BATCH)
 
 
-class CheckinResultSerializer(serializers.Serializer):
+class CheckinResultSerializer(serializers.Serializer[Any]):
     index = serializers.IntegerField()
     id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["accepted", "duplicate", "conflict", "rejected"])
@@ -293,18 +296,20 @@ class CheckinResultSerializer(serializers.Serializer):
         "are found afterwards, against the person's track).",
     )
     clock_skew_s = serializers.FloatField(required=False)
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    # A declared field, not the property of the same name: DRF's metaclass moves it out of the class.
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)  # type: ignore[assignment]
 
 
-class PendingItemSerializer(serializers.Serializer):
+class PendingItemSerializer(serializers.Serializer[Any]):
     id = serializers.CharField()
     type = serializers.CharField()
     title = serializers.CharField()
     body = serializers.CharField()
-    data = serializers.DictField(child=serializers.CharField(), required=False)
+    # A declared field, not the property of the same name: DRF's metaclass moves it out of the class.
+    data = serializers.DictField(child=serializers.CharField(), required=False)  # type: ignore[assignment]
 
 
-class CheckinAnswerSerializer(serializers.Serializer):
+class CheckinAnswerSerializer(serializers.Serializer[Any]):
     results = CheckinResultSerializer(many=True)
     accepted = serializers.IntegerField()
     server_time = serializers.DateTimeField()
@@ -313,7 +318,7 @@ class CheckinAnswerSerializer(serializers.Serializer):
     commands = PendingItemSerializer(many=True)
 
 
-class PhoneStatusSerializer(serializers.Serializer):
+class PhoneStatusSerializer(serializers.Serializer[Any]):
     battery = serializers.FloatField(required=False, min_value=0, max_value=100, allow_null=True)
     charging = serializers.BooleanField(required=False, allow_null=True)
     location_permission = serializers.BooleanField(
@@ -326,17 +331,18 @@ class PhoneStatusSerializer(serializers.Serializer):
     network = serializers.CharField(required=False, max_length=20)
 
 
-class PhoneStatusAnswerSerializer(serializers.Serializer):
+class PhoneStatusAnswerSerializer(serializers.Serializer[Any]):
     server_time = serializers.DateTimeField()
     next_checkin_due = serializers.DateTimeField(allow_null=True)
 
 
-class CheckinErrorSerializer(serializers.Serializer):
+class CheckinErrorSerializer(serializers.Serializer[Any]):
     """A 400: the batch was malformed, or no fix in it was usable (then with per-fix ``results``)."""
 
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.DictField(
+    # A declared field, not the property of the same name: DRF's metaclass moves it out of the class.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Field paths such as `checkins.3.lat` (absent when the body is not JSON at all).",

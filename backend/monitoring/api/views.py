@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.api.errors import flatten_errors
+from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import scope_to_offices
 from backend.audit.api.mixins import AuditedViewSetMixin
 from backend.audit.models import AccessLog
@@ -80,7 +81,7 @@ class AlertFilter(filters.FilterSet):
         ]
 
 
-class AlertViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class AlertViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet[Alert]):
     """Alerts of the caller's offices, newest first; acknowledge (签收) and resolve (处置) them."""
 
     audit_resource = "alert"
@@ -90,12 +91,12 @@ class AlertViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Alert]:
         queryset = Alert.objects.select_related("subject", "office", "zone", "acknowledged_by", "resolved_by")
-        return scope_to_offices(queryset, self.request.user)  # type: ignore[arg-type]
+        return scope_to_offices(queryset, self.request.user)
 
     @extend_schema(request=None, responses=AlertSerializer, tags=["alerts"])
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
-        return Response(AlertSerializer(acknowledge_alert(self.get_object(), request.user)).data)  # type: ignore[arg-type]
+        return Response(AlertSerializer(acknowledge_alert(self.get_object(), staff_user(request))).data)
 
     @extend_schema(
         request={"application/json": RESOLVE_REQUEST_SCHEMA}, responses=AlertSerializer, tags=["alerts"]
@@ -107,14 +108,14 @@ class AlertViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         alert = resolve_alert(
             alert,
-            request.user,
-            form.validated_data["resolution"],  # type: ignore[arg-type]
+            staff_user(request),
+            form.validated_data["resolution"],
             form.validated_data["note"],
         )
         return Response(AlertSerializer(alert).data)
 
 
-class ZoneViewSet(AuditedViewSetMixin, viewsets.ModelViewSet):
+class ZoneViewSet(AuditedViewSetMixin, viewsets.ModelViewSet[Zone]):
     """Electronic fences as GeoJSON. Deleting a zone deactivates it (alerts keep pointing at it)."""
 
     audit_resource = "zone"
@@ -122,22 +123,22 @@ class ZoneViewSet(AuditedViewSetMixin, viewsets.ModelViewSet):
     filterset_fields = ["subject", "office", "kind", "purpose", "is_active"]
 
     def get_queryset(self) -> QuerySet[Zone]:
-        return scope_to_offices(Zone.objects.all(), self.request.user)  # type: ignore[arg-type]
+        return scope_to_offices(Zone.objects.all(), self.request.user)
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         serializer = super().get_serializer(*args, **kwargs)
         if hasattr(serializer, "fields"):
-            office_ids_scope = scope_to_offices(Subject.objects.all(), self.request.user)  # type: ignore[arg-type]
+            office_ids_scope = scope_to_offices(Subject.objects.all(), self.request.user)
             serializer.fields["subject"].queryset = office_ids_scope
             from backend.accounts.models import Office
 
             serializer.fields["office"].queryset = scope_to_offices(
                 Office.objects.all(), self.request.user, "pk"
-            )  # type: ignore[arg-type]
+            )
         return serializer
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.save(created_by=self.request.user)
+        serializer.save(created_by=staff_user(self.request))
 
     def perform_destroy(self, instance: Zone) -> None:
         instance.is_active = False
@@ -169,7 +170,7 @@ class TrackView(AuditedViewSetMixin, APIView):
         tags=["subjects"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        subject = get_object_or_404(scope_to_offices(Subject.objects.all(), request.user), pk=pk)  # type: ignore[arg-type]
+        subject = get_object_or_404(scope_to_offices(Subject.objects.all(), request.user), pk=pk)
         until = _parse_time(request, "to", timezone.now())
         since = _parse_time(request, "from", until - dt.timedelta(hours=24))
         if since >= until:
@@ -190,7 +191,7 @@ class LatestPositionsView(APIView):
     def get(self, request: Request) -> Response:
         states = scope_to_offices(
             MonitorState.objects.select_related("subject"),
-            request.user,  # type: ignore[arg-type]
+            request.user,
             "subject__office",
         ).filter(last_fix_at__isnull=False, subject__status=Subject.Status.IN_SUPERVISION)
         rows = [
@@ -251,11 +252,12 @@ class CheckinView(MobileAPIView):
             body = request.data
             if not isinstance(body, dict):
                 raise ValidationError({"non_field_errors": [_("The body must be a JSON object.")]})
-            items, raw_sent_at = body.get("checkins"), body.get("sent_at")
-            if not isinstance(items, list):
+            checkins, raw_sent_at = body.get("checkins"), body.get("sent_at")
+            if not isinstance(checkins, list):
                 raise ValidationError(
                     {"checkins": [_("A list of 1 to %(n)d check-ins is required.") % {"n": MAX_BATCH}]}
                 )
+            items = checkins
             if not 1 <= len(items) <= MAX_BATCH:
                 raise ValidationError(
                     {"checkins": [_("Send 1 to %(n)d check-ins per request.") % {"n": MAX_BATCH}]},

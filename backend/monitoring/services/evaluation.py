@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backend.core.db import hot_cursor
+from backend.core.vocabulary import AlertKind, AlertSeverity
 from backend.monitoring import engine, sql
 from backend.monitoring.events import publish_event, publish_positions
 from backend.monitoring.models import Alert, CheckIn, MonitorState, Zone
@@ -365,7 +366,7 @@ def _store_states(updates: list[list[Any]], *, generic: bool = False) -> None:
         )
 
 
-_ZONE_ALERTS = {
+_ZONE_ALERTS: dict[tuple[str, str], tuple[AlertKind, AlertSeverity]] = {
     # (engine event kind, zone kind) -> (alert kind, severity)
     ("breach_opened", Zone.Kind.INCLUSION): (Kind.LEFT_ZONE, Severity.CRITICAL),
     ("breach_opened", Zone.Kind.EXCLUSION): (Kind.ENTERED_ZONE, Severity.CRITICAL),

@@ -225,7 +225,8 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
     # What the server has pending for the phone rides back in the answer (FCM does not reach
     # most phones in mainland China): its reminders (the upload's own statement brought them on
     # PostgreSQL), and no commands yet.
-    reminders, commands = pending_payload(device, received_at, pending), []
+    reminders = pending_payload(device, received_at, pending)
+    commands: list[dict[str, Any]] = []
     return CheckinOutcome(
         results=[r for r in results if r is not None],
         server_time=received_at,
@@ -326,7 +327,11 @@ def _store_upload_postgresql(
     array = sql.array
     by_token = isinstance(phone, str)
     params: dict[str, Any] = {
-        **(active_device_params(token=phone) if by_token else active_device_params(device_id=phone.pk)),
+        **(
+            active_device_params(token=phone)
+            if isinstance(phone, str)
+            else active_device_params(device_id=phone.pk)
+        ),
         "received_at": received_at,
         "seen_before": received_at - LAST_SEEN_RESOLUTION,
         "valid": valid,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from backend.core.api import ModelSerializer
@@ -10,7 +12,7 @@ from backend.reminders.models import DeliveryAttempt, StaffPushToken
 # ---------------------------------------------------------------------------------------------
 
 
-class DevicePushTokenSerializer(serializers.Serializer):
+class DevicePushTokenSerializer(serializers.Serializer[Any]):
     push_token = serializers.CharField(
         max_length=400,
         allow_blank=True,
@@ -19,21 +21,22 @@ class DevicePushTokenSerializer(serializers.Serializer):
     )
 
 
-class DevicePushTokenAnswerSerializer(serializers.Serializer):
+class DevicePushTokenAnswerSerializer(serializers.Serializer[Any]):
     has_push_token = serializers.BooleanField()
 
 
-class PendingReminderSerializer(serializers.Serializer):
+class PendingReminderSerializer(serializers.Serializer[Any]):
     """The same shape as the ``reminders`` items of the check-in answer."""
 
     id = serializers.CharField()
     type = serializers.CharField()
     title = serializers.CharField()
     body = serializers.CharField()
-    data = serializers.DictField(child=serializers.CharField())
+    # A declared field, not the property of the same name: DRF's metaclass moves it out of the class.
+    data = serializers.DictField(child=serializers.CharField())  # type: ignore[assignment]
 
 
-class ReminderAckSerializer(serializers.Serializer):
+class ReminderAckSerializer(serializers.Serializer[Any]):
     id = serializers.CharField()
     acknowledged_at = serializers.DateTimeField()
 
@@ -43,16 +46,16 @@ class ReminderAckSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
-class StaffPushTokenSerializer(serializers.Serializer):
+class StaffPushTokenSerializer(serializers.Serializer[Any]):
     push_token = serializers.CharField(max_length=400)
     platform = serializers.ChoiceField(choices=StaffPushToken.Platform.choices)
 
 
-class StaffPushTokenRemoveSerializer(serializers.Serializer):
+class StaffPushTokenRemoveSerializer(serializers.Serializer[Any]):
     push_token = serializers.CharField(max_length=400)
 
 
-class StaffPushTokenAnswerSerializer(ModelSerializer):
+class StaffPushTokenAnswerSerializer(ModelSerializer[StaffPushToken]):
     token_prefix = serializers.CharField(read_only=True)
 
     class Meta:
@@ -61,7 +64,7 @@ class StaffPushTokenAnswerSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class DeliveryAttemptSerializer(ModelSerializer):
+class DeliveryAttemptSerializer(ModelSerializer[DeliveryAttempt]):
     """One push attempt about a person: to their phone, or to a staff member about their alert."""
 
     reminder_kind = serializers.CharField(

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
+from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import scope_to_offices
 from backend.audit.models import AccessLog
 from backend.audit.services import record_access
@@ -99,8 +100,8 @@ class StaffPushTokenView(APIView):
         form = StaffPushTokenSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         record = register_staff_push_token(
-            request.user,
-            form.validated_data["push_token"],  # type: ignore[arg-type]
+            staff_user(request),
+            form.validated_data["push_token"],
             form.validated_data["platform"],
         )
         return Response(StaffPushTokenAnswerSerializer(record).data)
@@ -121,11 +122,11 @@ class StaffPushTokenView(APIView):
         data = request.query_params if "push_token" in request.query_params else request.data
         form = StaffPushTokenRemoveSerializer(data=data)
         form.is_valid(raise_exception=True)
-        unregister_staff_push_token(request.user, form.validated_data["push_token"])  # type: ignore[arg-type]
+        unregister_staff_push_token(staff_user(request), form.validated_data["push_token"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SubjectDeliveriesView(generics.ListAPIView):
+class SubjectDeliveriesView(generics.ListAPIView[DeliveryAttempt]):
     """Every push attempt about one person, newest first: to their phone, and to staff about them.
 
     Scoped like the person (another office's person is 404) and recorded in the access log.
@@ -138,7 +139,7 @@ class SubjectDeliveriesView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[DeliveryAttempt]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspecting the view
             return DeliveryAttempt.objects.none()
-        subjects = scope_to_offices(Subject.objects.all(), self.request.user)  # type: ignore[arg-type]
+        subjects = scope_to_offices(Subject.objects.all(), self.request.user)
         subject = get_object_or_404(subjects, pk=self.kwargs["pk"])
         return (
             DeliveryAttempt.objects.filter(subject=subject)

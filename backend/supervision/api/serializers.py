@@ -1,21 +1,20 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.accounts.models import Office, Role, User
+from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import may_see_office, visible_office_ids
 from backend.core.api import ModelSerializer
 from backend.supervision.models import Device, PersonBase, ReleasedPerson, Subject
 
-
-def _staff(context: dict[str, Any]) -> User:
-    return context["request"].user  # type: ignore[no-any-return]
+_P = TypeVar("_P", bound=PersonBase)
 
 
-class PersonSerializerBase(ModelSerializer):
+class PersonSerializerBase(ModelSerializer[_P], Generic[_P]):
     """Shared rules: office within the caller's scope, officer of that office, ID masked unless allowed."""
 
     office_name = serializers.CharField(source="office.name", read_only=True)
@@ -38,7 +37,7 @@ class PersonSerializerBase(ModelSerializer):
         officer = obj.responsible_officer
         return (officer.get_full_name() or officer.username) if officer else None
 
-    def to_representation(self, instance: PersonBase) -> dict[str, Any]:
+    def to_representation(self, instance: _P) -> dict[str, Any]:
         data = super().to_representation(instance)
         request = self.context.get("request")
         if request is None or not getattr(request.user, "may_see_id_numbers", False):
@@ -64,7 +63,7 @@ class PersonSerializerBase(ModelSerializer):
         if (
             self.instance is not None
             and "office" in attrs
-            and not may_see_office(_staff(self.context), office.pk)
+            and not may_see_office(staff_user(self.context["request"]), attrs["office"].pk)
         ):
             raise serializers.ValidationError({"office": [_("You cannot move a person to that office.")]})
         return attrs
@@ -99,7 +98,7 @@ PERSON_FIELDS = [
 ]
 
 
-class SubjectSerializer(PersonSerializerBase):
+class SubjectSerializer(PersonSerializerBase[Subject]):
     active_device = serializers.SerializerMethodField()
 
     class Meta:
@@ -133,7 +132,7 @@ class SubjectSerializer(PersonSerializerBase):
         return attrs
 
 
-class ReleasedPersonSerializer(PersonSerializerBase):
+class ReleasedPersonSerializer(PersonSerializerBase[ReleasedPerson]):
     class Meta:
         model = ReleasedPerson
         fields = [
@@ -150,7 +149,7 @@ class ReleasedPersonSerializer(PersonSerializerBase):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class DeviceSerializer(ModelSerializer):
+class DeviceSerializer(ModelSerializer[Device]):
     class Meta:
         model = Device
         fields = [
@@ -174,13 +173,13 @@ class DeviceSerializer(ModelSerializer):
         return bool(obj.push_token)
 
 
-class EnrollmentCodeSerializer(serializers.Serializer):
+class EnrollmentCodeSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Show once to the subject; only its hash is stored.")
     expires_at = serializers.DateTimeField()
     subject = serializers.IntegerField()
 
 
-class RevokeDeviceSerializer(serializers.Serializer):
+class RevokeDeviceSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=100)
 
 
@@ -189,7 +188,7 @@ class RevokeDeviceSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
-class DeviceInfoSerializer(serializers.Serializer):
+class DeviceInfoSerializer(serializers.Serializer[Any]):
     platform = serializers.ChoiceField(choices=Device.Platform.choices)
     model = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     os_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
@@ -197,19 +196,19 @@ class DeviceInfoSerializer(serializers.Serializer):
     push_token = serializers.CharField(max_length=400, required=False, allow_blank=True, allow_null=True)
 
 
-class EnrollRequestSerializer(serializers.Serializer):
+class EnrollRequestSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(
         max_length=32, help_text="The one-time code the officer gave (case and dashes ignored)."
     )
     device = DeviceInfoSerializer()
 
 
-class MobileOfficeSerializer(serializers.Serializer):
+class MobileOfficeSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     phone = serializers.CharField()
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(serializers.Serializer[Any]):
     """What a phone may know about its own subject, and nothing about anyone else."""
 
     subject_id = serializers.IntegerField(source="id")
@@ -233,7 +232,7 @@ class MeSerializer(serializers.Serializer):
         return device.pk if device is not None else None
 
 
-class EnrollResponseSerializer(serializers.Serializer):
+class EnrollResponseSerializer(serializers.Serializer[Any]):
     device_token = serializers.CharField(help_text="Shown once. Send as `Authorization: Device <token>`.")
     device_id = serializers.IntegerField()
     me = MeSerializer()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import scope_to_offices
 from backend.audit.api.mixins import AuditedViewSetMixin
 from backend.core.parsers import StrictJSONParser
@@ -32,15 +33,20 @@ from backend.supervision.authentication import DeviceTokenAuthentication, IsEnro
 from backend.supervision.models import Device, ReleasedPerson, Subject
 from backend.supervision.services import end_supervision, enroll_device, issue_enrollment_code, revoke_device
 
+# The mixin goes before a DRF view among a view's bases; to the checker it is that view.
+if TYPE_CHECKING:
+    _ViewBase = APIView
+else:
+    _ViewBase = object
 
-class ScopedQuerysetMixin:
+
+class ScopedQuerysetMixin(_ViewBase):
     """Restrict the viewset's queryset to the caller's offices: other offices' objects are 404."""
 
-    request: Request
     office_field = "office"
 
     def scope(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return scope_to_offices(queryset, self.request.user, self.office_field)  # type: ignore[arg-type]
+        return scope_to_offices(queryset, self.request.user, self.office_field)
 
 
 class SubjectViewSet(
@@ -48,7 +54,7 @@ class SubjectViewSet(
     ScopedQuerysetMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.ReadOnlyModelViewSet,
+    viewsets.ReadOnlyModelViewSet[Subject],
 ):
     """Corrections subjects of the caller's offices. Records are never deleted: supervision ends."""
 
@@ -58,7 +64,8 @@ class SubjectViewSet(
     filterset_fields = ["office", "status", "supervision_level", "sentence_type", "responsible_officer"]
     search_fields = ["name", "case_number", "home_address"]
     ordering_fields = ["name", "supervision_end", "created_at"]
-    filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, SearchFilter]
+    # The configured backends plus search (the stubs type the class attribute per model).
+    filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, SearchFilter]  # type: ignore[misc]
 
     def get_queryset(self) -> QuerySet[Subject]:
         active = Prefetch("devices", queryset=Device.objects.filter(revoked_at__isnull=True))
@@ -71,7 +78,7 @@ class SubjectViewSet(
     def enrollment_code(self, request: Request, pk: str | None = None) -> Response:
         """Issue a one-time phone enrollment code (valid 24 h, single use; replaces earlier codes)."""
         subject = self.get_object()
-        issued = issue_enrollment_code(subject, request.user)  # type: ignore[arg-type]
+        issued = issue_enrollment_code(subject, staff_user(request))
         return Response(
             {"code": issued.code, "expires_at": issued.expires_at, "subject": subject.pk},
             status=status.HTTP_201_CREATED,
@@ -82,7 +89,9 @@ class SubjectViewSet(
     def devices(self, request: Request, pk: str | None = None) -> Response:
         """All phones ever enrolled for the subject, newest first."""
         subject = self.get_object()
-        page = self.paginate_queryset(Device.objects.filter(subject=subject).order_by("-enrolled_at", "-pk"))
+        devices = Device.objects.filter(subject=subject).order_by("-enrolled_at", "-pk")
+        # The stubs tie pagination to the view's own model; DRF pages any queryset.
+        page = self.paginate_queryset(devices)  # type: ignore[arg-type]
         return self.get_paginated_response(DeviceSerializer(page, many=True).data)
 
     @extend_schema(request=RevokeDeviceSerializer, responses={200: DeviceSerializer}, tags=["subjects"])
@@ -113,7 +122,7 @@ class ReleasedPersonViewSet(
     ScopedQuerysetMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.ReadOnlyModelViewSet,
+    viewsets.ReadOnlyModelViewSet[ReleasedPerson],
 ):
     """Released persons (刑满释放人员) of the caller's offices."""
 
@@ -122,7 +131,8 @@ class ReleasedPersonViewSet(
     filterset_fields = ["office", "status", "is_key_person", "responsible_officer"]
     search_fields = ["name", "home_address", "prison"]
     ordering_fields = ["name", "release_date", "created_at"]
-    filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, SearchFilter]
+    # The configured backends plus search (the stubs type the class attribute per model).
+    filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, SearchFilter]  # type: ignore[misc]
 
     def get_queryset(self) -> QuerySet[ReleasedPerson]:
         return self.scope(ReleasedPerson.objects.select_related("office", "responsible_officer"))

@@ -103,7 +103,7 @@ def test_a_temporary_failure_is_retried_with_a_countdown(
         assert tasks.send_reminder(reminder.pk) == "retrying"
     later.assert_called_once()
     countdown = later.call_args.kwargs["countdown"]
-    assert later.call_args.kwargs["args"] == [reminder.pk]
+    assert later.call_args.kwargs["args"] == (reminder.pk,)
     assert 0 <= countdown <= 2.0  # RetryPolicy.delay_for(1): full jitter up to base_delay_s
     [failed] = attempts()
     assert (failed.result, failed.error_code, failed.attempt) == ("temporary", "UNAVAILABLE", 1)
