@@ -18,7 +18,11 @@ def health(request: HttpRequest) -> JsonResponse:
 def api_not_found(request: HttpRequest, unmatched: str) -> JsonResponse:
     """Any other path under the API (an id that is not a number, a typo): a 404 in the API's
     error shape, whatever the method, instead of Django's HTML page."""
-    return JsonResponse({"detail": str(NotFound.default_detail), "code": "not_found"}, status=404)
+    return JsonResponse(
+        {"detail": str(NotFound.default_detail), "code": "not_found"},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},  # as the rest of the API writes Chinese
+    )
 
 
 api_v1: list[URLPattern | URLResolver] = [
