@@ -155,7 +155,8 @@ def _number(value: Any, field: FixField, errors: dict[str, list[str]]) -> float 
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         errors[field.name] = [_("A number is required.")]
         return None
-    if not field.minimum <= value <= field.maximum:
+    lo, hi = RANGES[field.name]  # every number field has both bounds
+    if not lo <= value <= hi:
         errors[field.name] = [
             _("Must be between %(lo)s and %(hi)s.") % {"lo": field.minimum, "hi": field.maximum}
         ]
