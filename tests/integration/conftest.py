@@ -151,28 +151,13 @@ def _run(env: dict[str, str], *args: str) -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def live_asgi_server(postgres_database: str, redis_settings: dict[str, str]) -> Iterator[LiveServer]:
-    """uvicorn serving the project (HTTP and websockets) on a free port, with the demo county loaded."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "backend.config.settings",
-        "DJANGO_ENV": "development",
-        "DATABASE_URL": postgres_database,
-        **redis_settings,
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        # The tests log in more often than a person would; the throttle's counter lives in Redis.
-        "LOGIN_THROTTLE": "1000/min",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    _run(env, "migrate", "--no-input", "-v0")
-    _run(env, "load_demo", "--subjects", str(DEMO_SUBJECTS), "--released", str(DEMO_RELEASED), "--quiet")
-
+@contextlib.contextmanager
+def serve_uvicorn(env: dict[str, str], log_name: str) -> Iterator[LiveServer]:
+    """uvicorn serving the project with ``env`` on a free port, up once it answers /healthz;
+    stopped on exit. Its output goes to ``test-artifacts/<log_name>``."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    log_path = ARTIFACTS / "live-server.log"
+    log_path = ARTIFACTS / log_name
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [
@@ -213,6 +198,29 @@ def live_asgi_server(postgres_database: str, redis_settings: dict[str, str]) -> 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_asgi_server(postgres_database: str, redis_settings: dict[str, str]) -> Iterator[LiveServer]:
+    """uvicorn serving the project (HTTP and websockets) on a free port, with the demo county loaded."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "backend.config.settings",
+        "DJANGO_ENV": "development",
+        "DATABASE_URL": postgres_database,
+        **redis_settings,
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        # The tests log in more often than a person would; the throttle's counter lives in Redis.
+        "LOGIN_THROTTLE": "1000/min",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    _run(env, "migrate", "--no-input", "-v0")
+    _run(env, "load_demo", "--subjects", str(DEMO_SUBJECTS), "--released", str(DEMO_RELEASED), "--quiet")
+
+    with serve_uvicorn(env, "live-server.log") as server:
+        yield server
 
 
 # ---------------------------------------------------------------------------------------------

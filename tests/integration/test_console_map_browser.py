@@ -9,24 +9,19 @@ so that the screenshots show a zone, a highlighted person and Chinese labels.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 import struct
-import subprocess
-import sys
 import threading
-import time
 import zlib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
-from tests.integration.conftest import ARTIFACTS, ROOT, LiveServer, staff_client
+from tests.integration.conftest import ARTIFACTS, LiveServer, serve_uvicorn, staff_client
 from tests.integration.realservices import free_port
 from tests.integration.test_console_browser import (
     fonts_drawing,
@@ -132,48 +127,8 @@ def tiled_server(live_asgi_server: LiveServer, tile_server: TileServer) -> Itera
         "MAP_TILE_ATTRIBUTION": "© 测试底图",
         "MAP_TILE_MAX_ZOOM": "18",
     }
-    port = free_port()
-    log_path = ARTIFACTS / "live-server-tiles.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "backend.config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, log_path=log_path, process=process)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"uvicorn exited with {process.returncode}:\n{server.log_tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(server.url + "/healthz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(f"uvicorn did not answer /healthz within 60 s:\n{server.log_tail()}")
-            time.sleep(0.2)
+    with serve_uvicorn(env, "live-server-tiles.log") as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.fixture
