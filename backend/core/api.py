@@ -15,7 +15,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.routers import SimpleRouter
 
-from backend.core.times import in_window, time_window_message
+from backend.core.times import OutsideWindow, time_window_message, window_utc
 
 # The largest value of a 64-bit signed column (ids, sequence numbers): anything past it matches
 # nothing, and a database given it fails (SQLite: "Python int too large", PostgreSQL: bigint out
@@ -60,13 +60,9 @@ class _ClientTimeField(IsoDateTimeField):
     def to_python(self, value: Any) -> Any:
         try:
             result = super().to_python(value)
-        except OverflowError:
+            return None if result is None else window_utc(result)
+        except (OverflowError, OutsideWindow):
             raise forms.ValidationError(time_window_message(), code="invalid") from None
-        # Compared before any conversion to UTC or to the database: that is what overflows.
-        if result is not None and not in_window(result):
-            raise forms.ValidationError(time_window_message(), code="invalid")
-        # In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 text may carry.
-        return None if result is None else result.astimezone(dt.UTC)
 
 
 class TimeFilter(filters.IsoDateTimeFilter):
@@ -84,12 +80,9 @@ class ClientDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value: Any) -> dt.datetime:
         try:
-            result = super().to_internal_value(value)
-        except OverflowError:
+            return window_utc(super().to_internal_value(value))
+        except (OverflowError, OutsideWindow):
             raise serializers.ValidationError(time_window_message(), code="invalid") from None
-        if not in_window(result):
-            raise serializers.ValidationError(time_window_message(), code="invalid")
-        return result.astimezone(dt.UTC)
 
 
 _M = TypeVar("_M", bound=models.Model)

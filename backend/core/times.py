@@ -33,6 +33,19 @@ def in_window(value: dt.datetime) -> bool:
     return TIME_MIN <= value < TIME_MAX
 
 
+class OutsideWindow(ValueError):
+    """A client's time outside the window; its text is ``time_window_message()``."""
+
+
+def window_utc(value: dt.datetime) -> dt.datetime:
+    """An aware client time in UTC, once it is known to lie in the window (``OutsideWindow``
+    otherwise). Compared before converting: the conversion is what overflows. Kept in UTC because
+    PostgreSQL refuses offsets past ±15:59, which ISO 8601 text may carry."""
+    if not in_window(value):
+        raise OutsideWindow(time_window_message())
+    return value.astimezone(dt.UTC)
+
+
 def parse_client_time(raw: object, *, naive_ok: bool = False) -> tuple[dt.datetime | None, str | None]:
     """``(UTC time, None)`` or ``(None, message)`` for an ISO 8601 text from a client.
 
@@ -53,6 +66,7 @@ def parse_client_time(raw: object, *, naive_ok: bool = False) -> tuple[dt.dateti
             value = timezone.make_aware(value)
         except (ValueError, OverflowError):
             return None, time_window_message()
-    if not in_window(value):
-        return None, time_window_message()
-    return value.astimezone(dt.UTC), None
+    try:
+        return window_utc(value), None
+    except OutsideWindow as exc:
+        return None, str(exc)
