@@ -104,11 +104,11 @@ def evaluate_pending(
     # One person whose evaluation fails must not hold up anyone else in the round. A person on
     # whose data the engine fails is taken apart fix by fix (``_evaluate_fix_by_fix``); any
     # other failure (the database, the channel layer) leaves the mark for the next sweep.
+    if subject_ids is not None and len(subject_ids) == 1:  # evaluated alone already
+        return _evaluate_fix_by_fix(subject_ids[0])
     done = 0
     for pk in subject_ids if subject_ids is not None else _waiting_ids(older_than, limit):
         try:
-            if subject_ids is not None and len(subject_ids) == 1:
-                raise engine.UnevaluableData("evaluated alone already")
             done += _evaluate_round([pk], None, 1)
         except engine.UnevaluableData:
             done += _evaluate_fix_by_fix(pk)
