@@ -39,7 +39,20 @@ class AlertKind(models.TextChoices):
     TELEPORT = "teleport", _("implausible jump in position")
     PERMISSION_OFF = "permission_off", _("location permission or GPS off")
     LOW_BATTERY = "low_battery", _("low battery")
-    OFFLINE = "offline", _("phone silent (possible loss of supervision)")
+    # Stage 1 of 防脱管: the phone missed its due check-in (plus the level's grace).
+    OFFLINE = "offline", _("check-in overdue")
+    # Stage 2: still silent past the level's threshold for the same due time (疑似脱管).
+    LOST_CONTACT = "lost_contact", _("suspected loss of contact")
+    # 漏管: in supervision with no active phone some days after supervision began.
+    UNSUPERVISED = "unsupervised", _("not under supervision (no active phone)")
+    # The supervision term has ended and nobody ended the supervision.
+    TERM_ENDED = "term_ended", _("supervision term ended without termination")
+    # Silence plus a push token the push service no longer knows.
+    APP_REMOVED = "app_removed", _("app uninstalled (suspected)")
+    # The curfew check asked the phone for a fix and none came within the grace.
+    CURFEW_NO_ANSWER = "curfew_no_answer", _("no answer to the curfew check")
+    # An approved leave has ended and the person neither reported back nor was seen in the county.
+    LEAVE_OVERDUE = "leave_overdue", _("not back from leave")
     UNREACHABLE = "unreachable", _("push messages do not reach the phone")
     EVALUATION_FAILED = "evaluation_failed", _("fixes could not be evaluated")
 

@@ -235,6 +235,11 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)
+    # Escalation of an alert nobody acknowledged in time: 0 none, 1 the office head, 2 the bureau
+    # on duty. ``escalations`` keeps every step: ``{"level", "at", "to": [{"id", "name"}], "reason"}``.
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalations = models.JSONField(_("escalation steps"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("alert")

@@ -1,7 +1,8 @@
 """Build (or refresh) the demo county. Idempotent; refuses to run outside demo mode.
 
 It lives in the top app because it fills every floor: supervision's people and phones, then
-monitoring's fences and check-ins.
+monitoring's fences and check-ins. The modules above monitoring add their records through the
+steps they register in ``backend.core.demo``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from backend.core.demo import demo_steps
 from backend.monitoring.demo import add_fences, simulate_phones
 from backend.supervision.demo import load_demo_county
 
@@ -39,6 +41,8 @@ class Command(BaseCommand):
                 f"persons, {zones} zones, {fixes} check-ins uploaded."
             )
         )
+        for step in demo_steps():
+            self.stdout.write(f"  {step.name}: {step.run()}")
         if options["quiet"]:
             return
         self.stdout.write("Demo logins (demo mode only):")
