@@ -166,7 +166,7 @@ def ledger_response(
     sheet_name: Any = None,
 ) -> FileResponse:
     """The ledger as a download named ``filename`` (UTF-8 names are fine), from a temporary file."""
-    spool = tempfile.TemporaryFile(suffix=".xlsx")  # deleted when the response closes it
+    spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes (and so deletes) it
     write_ledger(spool, title=title, columns=columns, rows=rows, sheet_name=sheet_name)
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
