@@ -56,6 +56,9 @@ class Role(models.TextChoices):
     BUREAU_HEAD = "bureau_head", _("Bureau head")
     AUDITOR = "auditor", _("Archive auditor")
     SYSADMIN = "sysadmin", _("System administrator")
+    # Staff of a unit (a department, a town, a law firm…) who enter their own unit's returns; they
+    # see their unit only (the unit is linked in ``backend.bureau``).
+    REPORTER = "reporter", _("Unit reporter")
 
 
 OFFICE_ROLES = frozenset({Role.OFFICER, Role.OFFICE_HEAD})

@@ -1,6 +1,7 @@
 """Which offices a staff member may see. Every staff queryset goes through here.
 
-An office role sees its own office; bureau roles and superusers see every office. A request for
+An office role sees its own office; bureau roles and superusers see every office; a unit reporter
+sees no office. A request for
 an object outside that scope answers 404, never 403, so the existence of another office's person
 is not revealed.
 """
@@ -12,7 +13,7 @@ from typing import TypeVar
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, QuerySet
 
-from backend.accounts.models import User
+from backend.accounts.models import Role, User
 
 M = TypeVar("M", bound=Model)
 
@@ -23,6 +24,8 @@ def visible_office_ids(user: User | AnonymousUser) -> set[int] | None:
         return set()
     if user.is_bureau_wide:
         return None
+    if user.role == Role.REPORTER:
+        return set()  # a unit's reporter sees their unit's returns (backend.bureau), no office's people
     return {user.office_id} if user.office_id else set()
 
 

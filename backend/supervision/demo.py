@@ -79,6 +79,7 @@ DEMO_PASSWORDS = {
     Role.AUDITOR: "Demo-audit-2026",
     Role.OFFICE_HEAD: "Demo-office-head-2026",
     Role.OFFICER: "Demo-officer-2026",
+    Role.REPORTER: "Demo-reporter-2026",
 }
 
 
@@ -193,6 +194,8 @@ def load_demo_county(subjects: int = 300, released: int = 40, seed: int = 2023) 
     _staff("juzhang", Role.BUREAU_HEAD, "刘局长", bureau, report)
     _staff("jukeyuan", Role.BUREAU_STAFF, "陈科员", bureau, report)
     _staff("shenji", Role.AUDITOR, "孙审计", bureau, report)
+    # A unit's reporter (a town government's); backend.bureau's demo step links the unit.
+    _staff("tianbao", Role.REPORTER, "王填报", None, report)
     officers: dict[int, list[User]] = {}
     for office in offices:
         head = _staff(f"{office.code}_head", Role.OFFICE_HEAD, _name(rnd), office, report)

@@ -121,6 +121,21 @@ class ReleasedPerson(PersonBase):
         IN_RESETTLEMENT = "resettling", _("in resettlement help")
         ENDED = "ended", _("resettlement ended")
 
+    class Source(models.TextChoices):
+        PRISON_NOTICE = "prison", _("release notice from a prison")
+        COMMUNITY_CORRECTION = "correction", _("end of community correction")
+
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.PRISON_NOTICE)
+    # The subject whose community correction ended into this record (opened by ``end_supervision``).
+    from_subject = models.OneToOneField(
+        "Subject",
+        verbose_name=_("from community correction of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="released_person",
+    )
+    expected_release_date = models.DateField(_("expected release date"), null=True, blank=True)
     crime = models.CharField(_("crime"), max_length=100, blank=True)
     prison = models.CharField(_("prison"), max_length=100, blank=True)
     release_date = models.DateField(_("release date"))

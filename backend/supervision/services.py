@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import User
 from backend.core.db import hot_cursor
+from backend.supervision import signals
 from backend.supervision.models import Device, EnrollmentCode, Subject
 from backend.supervision.signals import phone_enrolled
 from backend.supervision.sql import DEVICE_COLUMNS, DEVICE_ROW_WIDTH, SUBJECT_COLUMNS, active_device_sql
@@ -187,4 +188,5 @@ def end_supervision(subject: Subject) -> Subject:
         Device.objects.filter(subject=subject, revoked_at__isnull=True).update(
             revoked_at=now, revoked_reason="supervision ended"
         )
+        signals.supervision_ended.send(sender=Subject, subject=subject)
     return subject

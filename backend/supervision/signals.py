@@ -11,3 +11,7 @@ from django.dispatch import Signal
 # A phone was enrolled for ``subject`` (``device``), inside the enrollment's transaction: a
 # receiver that fails undoes the enrollment. Monitoring starts watching the phone.
 phone_enrolled = Signal()
+
+# The supervision of ``subject`` ended (``end_supervision``), inside its transaction. Resettlement
+# opens the released person's record; casework closes what was open.
+supervision_ended = Signal()

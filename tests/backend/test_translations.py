@@ -83,6 +83,7 @@ def test_role_labels_are_chinese_in_zh_hans_and_english_in_en() -> None:
         "bureau_head": "司法局负责人",
         "auditor": "档案审核员",
         "sysadmin": "系统管理员",
+        "reporter": "单位填报员",
     }
     with translation.override("en"):
         assert str(Role.OFFICER.label) == "Office officer"
