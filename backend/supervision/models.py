@@ -125,7 +125,9 @@ class ReleasedPerson(PersonBase):
         PRISON_NOTICE = "prison", _("release notice from a prison")
         COMMUNITY_CORRECTION = "correction", _("end of community correction")
 
-    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.PRISON_NOTICE)
+    source = models.CharField(
+        _("source"), max_length=12, choices=Source.choices, default=Source.PRISON_NOTICE
+    )
     # The subject whose community correction ended into this record (opened by ``end_supervision``).
     from_subject = models.OneToOneField(
         "Subject",

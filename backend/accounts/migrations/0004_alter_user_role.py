@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_alter_user_managers'),
+        ("accounts", "0003_alter_user_managers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('officer', 'Office officer'), ('office_head', 'Office head'), ('bureau_staff', 'Bureau staff'), ('bureau_head', 'Bureau head'), ('auditor', 'Archive auditor'), ('sysadmin', 'System administrator'), ('reporter', 'Unit reporter')], default='officer', max_length=20, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("officer", "Office officer"),
+                    ("office_head", "Office head"),
+                    ("bureau_staff", "Bureau staff"),
+                    ("bureau_head", "Bureau head"),
+                    ("auditor", "Archive auditor"),
+                    ("sysadmin", "System administrator"),
+                    ("reporter", "Unit reporter"),
+                ],
+                default="officer",
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]

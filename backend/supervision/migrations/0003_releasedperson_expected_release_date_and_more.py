@@ -5,25 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0002_alter_releasedperson_name_alter_releasedperson_phone_and_more'),
+        ("supervision", "0002_alter_releasedperson_name_alter_releasedperson_phone_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='releasedperson',
-            name='expected_release_date',
-            field=models.DateField(blank=True, null=True, verbose_name='expected release date'),
+            model_name="releasedperson",
+            name="expected_release_date",
+            field=models.DateField(blank=True, null=True, verbose_name="expected release date"),
         ),
         migrations.AddField(
-            model_name='releasedperson',
-            name='from_subject',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='released_person', to='supervision.subject', verbose_name='from community correction of'),
+            model_name="releasedperson",
+            name="from_subject",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="released_person",
+                to="supervision.subject",
+                verbose_name="from community correction of",
+            ),
         ),
         migrations.AddField(
-            model_name='releasedperson',
-            name='source',
-            field=models.CharField(choices=[('prison', 'release notice from a prison'), ('correction', 'end of community correction')], default='prison', max_length=12, verbose_name='source'),
+            model_name="releasedperson",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("prison", "release notice from a prison"),
+                    ("correction", "end of community correction"),
+                ],
+                default="prison",
+                max_length=12,
+                verbose_name="source",
+            ),
         ),
     ]
