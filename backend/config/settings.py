@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "backend.supervision",
     "backend.monitoring",
     "backend.reminders",
+    "backend.bureau",
 ]
 
 MIDDLEWARE = [

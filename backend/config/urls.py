@@ -31,6 +31,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("backend.audit.api.urls")),
     path("", include("backend.monitoring.api.urls")),
     path("", include("backend.reminders.api.urls")),
+    path("", include("backend.bureau.api.urls")),
     re_path(r"^(?P<unmatched>.*)$", api_not_found),
 ]
 
