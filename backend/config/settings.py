@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "backend.monitoring",
     "backend.reminders",
     "backend.bureau",
+    "backend.education",
+    "backend.resettlement",
 ]
 
 MIDDLEWARE = [
@@ -336,6 +338,9 @@ SPECTACULAR_SETTINGS = {
 
 DEMO_MODE = env_bool("DEMO_MODE", default=not PRODUCTION)
 ENROLLMENT_CODE_TTL_HOURS = env_int("ENROLLMENT_CODE_TTL_HOURS", 24, minimum=1)
+# Education hours a subject must complete each month, where the supervision policy of their level
+# does not say (backend.education).
+EDUCATION_HOURS_PER_MONTH = env_int("EDUCATION_HOURS_PER_MONTH", 8, minimum=0)
 # The console map's optional base layer: {z}/{x}/{y} tile URLs in Web Mercator, space-separated and
 # drawn in that order ({s} takes one of MAP_TILE_SUBDOMAINS). None by default: the map draws its
 # vectors alone and the page's Content-Security-Policy lets images come from this server only.

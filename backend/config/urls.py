@@ -27,6 +27,9 @@ def api_not_found(request: HttpRequest, unmatched: str) -> JsonResponse:
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("backend.accounts.api.urls")),
+    # Before supervision: /released-persons/ledger.xlsx is resettlement's, not a released person.
+    path("", include("backend.resettlement.api.urls")),
+    path("", include("backend.education.api.urls")),
     path("", include("backend.supervision.api.urls")),
     path("", include("backend.audit.api.urls")),
     path("", include("backend.monitoring.api.urls")),

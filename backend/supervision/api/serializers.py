@@ -145,8 +145,12 @@ class ReleasedPersonSerializer(PersonSerializerBase[ReleasedPerson]):
             "received_at",
             "is_key_person",
             "status",
+            "source",
+            "from_subject",
+            "expected_release_date",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        # A record opened from a community correction names its subject; nobody sets that by hand.
+        read_only_fields = ["from_subject", "created_at", "updated_at"]
 
 
 class DeviceSerializer(ModelSerializer[Device]):

@@ -1,0 +1,121 @@
+"""Hours: how many a subject must complete each month (by supervision level), how many they have,
+and who is behind.
+
+The hours required per month come from the supervision policy of the subject's level when the
+policy holds them, else from the ``EDUCATION_HOURS_PER_MONTH`` setting. A session counts in the
+month it starts (county time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from backend.education.models import Enrollment
+from backend.supervision.models import Subject
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(raw: str | None, field: str = "month") -> str:
+    """``YYYY-MM`` (this month when empty), or a field-level 400."""
+    if not raw:
+        return timezone.localtime().strftime("%Y-%m")
+    match = _MONTH.match(raw) if isinstance(raw, str) else None
+    if match is None or not 2000 <= int(match[1]) <= 2099 or not 1 <= int(match[2]) <= 12:
+        raise ValidationError({field: [_("A month as YYYY-MM between 2000-01 and 2099-12.")]}, code="invalid")
+    return raw
+
+
+def month_window(month: str) -> tuple[dt.datetime, dt.datetime]:
+    """The month's first instant and the next month's, in the county's time zone."""
+    year, number = int(month[:4]), int(month[5:7])
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = dt.datetime(year, number, 1, tzinfo=zone)
+    end = dt.datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)
+    return start, end
+
+
+def _policy_hours() -> dict[str, Decimal]:
+    """Hours per level from the supervision policy, where it holds them (empty until it does)."""
+    from django.apps import apps
+
+    try:
+        policy = apps.get_model("supervision", "SupervisionPolicy")
+    except LookupError:
+        return {}
+    field = next((f.name for f in policy._meta.get_fields() if f.name.startswith("education_hours")), None)
+    if field is None or not any(f.name == "level" for f in policy._meta.get_fields()):
+        return {}
+    return {
+        level: Decimal(str(hours))
+        for level, hours in policy.objects.values_list("level", field)
+        if hours is not None
+    }
+
+
+def required_hours(level: str, policy: dict[str, Decimal] | None = None) -> Decimal:
+    """Hours of education a subject of ``level`` must complete in a month."""
+    policy = _policy_hours() if policy is None else policy
+    if level in policy:
+        return policy[level]
+    return Decimal(settings.EDUCATION_HOURS_PER_MONTH)
+
+
+@dataclass(frozen=True)
+class MonthHours:
+    subject: Subject
+    month: str
+    required: Decimal
+    completed: Decimal
+
+    @property
+    def missing(self) -> Decimal:
+        return max(Decimal(0), self.required - self.completed)
+
+    @property
+    def behind(self) -> bool:
+        return self.completed < self.required
+
+
+def _completed(subject_ids: QuerySet[Subject] | list[int], month: str) -> dict[int, Decimal]:
+    start, end = month_window(month)
+    rows = (
+        Enrollment.objects.filter(
+            subject__in=subject_ids, session__starts_at__gte=start, session__starts_at__lt=end
+        )
+        .values("subject_id")
+        .annotate(total=Sum("hours_credited"))
+    )
+    return {row["subject_id"]: Decimal(row["total"] or 0) for row in rows}
+
+
+def subject_month_hours(subject: Subject, month: str) -> MonthHours:
+    completed = _completed([subject.pk], month).get(subject.pk, Decimal(0))
+    return MonthHours(subject, month, required_hours(subject.supervision_level), completed)
+
+
+def hours_behind(subjects: QuerySet[Subject], month: str) -> list[MonthHours]:
+    """Subjects of ``subjects`` in supervision during ``month`` who completed fewer hours than required."""
+    start, end = month_window(month)
+    in_month = subjects.filter(
+        status=Subject.Status.IN_SUPERVISION,
+        supervision_start__lt=end.date(),
+        supervision_end__gte=start.date(),
+    ).select_related("office")
+    completed = _completed(in_month.values_list("pk", flat=True), month)  # type: ignore[arg-type]
+    policy = _policy_hours()
+    rows = [
+        MonthHours(s, month, required_hours(s.supervision_level, policy), completed.get(s.pk, Decimal(0)))
+        for s in in_month.order_by("office_id", "name", "pk")
+    ]
+    return [row for row in rows if row.behind]
