@@ -8,6 +8,7 @@ no default secret, explicit allowed hosts, secure cookies.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 import zoneinfo
@@ -58,6 +59,27 @@ if PRODUCTION and not SESSION_COOKIE_SECURE:
     raise ImproperlyConfigured("SECURE_COOKIES cannot be turned off when DJANGO_ENV=production")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
+# Staff sign-in (backend/accounts: sessions.py, otp.py, lockout.py): signed out after
+# STAFF_IDLE_TIMEOUT seconds without a request and STAFF_SESSION_MAX_AGE after signing in (API
+# tokens too); a TOTP code besides the password on every staff path, which only a non-production
+# deployment may turn off.
+STAFF_IDLE_TIMEOUT = env_int("STAFF_IDLE_TIMEOUT", 30 * 60, minimum=60)
+STAFF_SESSION_MAX_AGE = env_int("STAFF_SESSION_MAX_AGE", 12 * 3600, minimum=300)
+STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", default=True)
+if PRODUCTION and not STAFF_OTP_REQUIRED:
+    raise ImproperlyConfigured("STAFF_OTP_REQUIRED cannot be turned off when DJANGO_ENV=production")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "corrections-monitor") or "corrections-monitor"
+# Lockout: 5 failures within 15 minutes lock the username and, separately, the client address.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "backend.accounts.client.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "backend.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # the access log of backend.audit records sign-ins
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -77,7 +99,7 @@ if PRODUCTION:
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "backend.accounts.admin_apps.StaffAdminConfig",  # django.contrib.admin, with the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,14 +111,23 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from here: the docs work offline
     "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "backend.accounts",
     "backend.audit",
     "backend.supervision",
     "backend.monitoring",
     "backend.reminders",
     "backend.bureau",
+    "backend.lawadmin",
+    "django_celery_beat",  # the periodic jobs' schedule, as data staff see and change in the admin
+    "backend.duty",
     "backend.education",
     "backend.resettlement",
+    "backend.screening",
+    "backend.casework",
+    "backend.archives",
 ]
 
 MIDDLEWARE = [
@@ -107,14 +138,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "backend.accounts.sessions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"
 WSGI_APPLICATION = "backend.config.wsgi.application"
 ASGI_APPLICATION = "backend.config.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# The lockout's check runs before the password's (django-axes); see backend/accounts/lockout.py.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "/admin/login/"
 
 TEMPLATES = [
@@ -229,6 +265,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
+# The periodic jobs, one line each. The schedule itself is data (django-celery-beat's tables, in the
+# admin, where staff may change or disable an entry): a line here is added to it when the scheduler
+# starts and no entry of that name exists; a line's later edits do not overwrite the database's.
+CELERY_BEAT_SCHEDULER = "backend.duty.scheduler:ProjectScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
     # A safety net behind the evaluators: fixes marked waiting for more than a few seconds.
@@ -242,7 +282,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=9, minute=0),
     },
     "dispatch-due-reminders": {"task": "backend.reminders.tasks.dispatch_due_reminders", "schedule": 60.0},
+    "escalate-alerts": {"task": "backend.duty.tasks.escalate_unacknowledged_alerts", "schedule": 60.0},
 }
+# Without a broker (the embedded default) the same schedule runs in a thread of the server
+# process (``backend.duty.scheduler``); with a broker, `celery beat` runs it.
+EMBEDDED_SCHEDULER = env_bool(
+    "EMBEDDED_SCHEDULER", default=not (PRODUCTION or REDIS_URL or env_str("CELERY_BROKER_URL"))
+)
 
 # ---------------------------------------------------------------------------------------------
 # Passwords, language, time
@@ -272,8 +318,43 @@ _LEAFLET = importlib.util.find_spec("leaflet")
 if _LEAFLET is None or _LEAFLET.origin is None:
     raise ImproperlyConfigured("django-leaflet is not installed (pip install -e .)")
 STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", Path(_LEAFLET.origin).parent / "static" / "leaflet")]
+# Uploaded files (the archives' documents) live in the data folder and are never served from a
+# URL: every read goes through an audited API endpoint. ``ARCHIVE_STORAGE=s3`` keeps them in an
+# S3-compatible object store instead (django-storages; private objects, no public URL either).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
+MEDIA_URL = None
+ARCHIVE_STORAGE = env_str("ARCHIVE_STORAGE", "filesystem") or "filesystem"
+if ARCHIVE_STORAGE == "filesystem":
+    _archive_storage: dict[str, object] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "archives"), "base_url": None},
+    }
+elif ARCHIVE_STORAGE == "s3":
+    _archive_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("ARCHIVE_S3_BUCKET", "") or "",
+            "endpoint_url": env_str("ARCHIVE_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("ARCHIVE_S3_REGION", "") or None,
+            "access_key": env_str("ARCHIVE_S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("ARCHIVE_S3_SECRET_KEY", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if not _archive_storage["OPTIONS"]["bucket_name"]:  # type: ignore[index]
+        raise ImproperlyConfigured("ARCHIVE_STORAGE=s3 needs ARCHIVE_S3_BUCKET")
+else:
+    raise ImproperlyConfigured(f"ARCHIVE_STORAGE={ARCHIVE_STORAGE!r} must be filesystem or s3")
+# One document file at most this many bytes; a phone's monthly report at most 5 photos.
+ARCHIVE_MAX_FILE_SIZE = env_int("ARCHIVE_MAX_FILE_SIZE", 20 * 1024 * 1024, minimum=1024)
+# A dotted path to ``scan(name: str, stream) -> str | None`` (a reason to refuse, e.g. ClamAV's
+# finding) run on every uploaded file before it is stored; empty: no scan.
+ARCHIVE_VIRUS_SCAN = env_str("ARCHIVE_VIRUS_SCAN", "") or ""
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"base_url": None}},
+    "archives": _archive_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -289,8 +370,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated request answers 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "backend.accounts.authentication.StaffTokenAuthentication",
+        "backend.accounts.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["backend.accounts.permissions.IsStaffMember"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -338,6 +419,8 @@ SPECTACULAR_SETTINGS = {
 
 DEMO_MODE = env_bool("DEMO_MODE", default=not PRODUCTION)
 ENROLLMENT_CODE_TTL_HOURS = env_int("ENROLLMENT_CODE_TTL_HOURS", 24, minimum=1)
+# People a screening worker scores in one transaction (one chunk: a few queries for all of them).
+SCREENING_CHUNK_SIZE = env_int("SCREENING_CHUNK_SIZE", 2000, minimum=1)
 # Education hours a subject must complete each month, where the supervision policy of their level
 # does not say (backend.education).
 EDUCATION_HOURS_PER_MONTH = env_int("EDUCATION_HOURS_PER_MONTH", 8, minimum=0)
@@ -363,7 +446,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO") or "INFO"},
     # kombu warns that the embedded memory:// broker has no host name; that is expected.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "kombu.connection": {"level": "ERROR"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "kombu.connection": {"level": "ERROR"},
+        # django-axes logs the username and address of every failed sign-in; the access log has them.
+        "axes": {"level": "ERROR"},
+    },
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -376,10 +464,18 @@ PUSH_TRANSPORT = (env_str("PUSH_TRANSPORT", "console") or "console").strip()
 FCM_CREDENTIALS_FILE = (env_str("FCM_CREDENTIALS_FILE", "") or "").strip()
 FCM_PROJECT_ID = (env_str("FCM_PROJECT_ID", "") or "").strip()
 FCM_DRY_RUN = env_bool("FCM_DRY_RUN", default=False)
-if PUSH_TRANSPORT == "fcm" and not FCM_CREDENTIALS_FILE:
+# Huawei Push Kit (PUSH_TRANSPORT=hms, or fcm,hms to route each token by its "hms:" prefix).
+HMS_APP_ID = (env_str("HMS_APP_ID", "") or "").strip()
+HMS_CLIENT_SECRET = (env_str("HMS_CLIENT_SECRET", "") or "").strip()
+if "hms" in PUSH_TRANSPORT.split(",") and not (HMS_APP_ID and HMS_CLIENT_SECRET):
+    raise ImproperlyConfigured("PUSH_TRANSPORT with hms needs HMS_APP_ID and HMS_CLIENT_SECRET (or _FILE)")
+if "fcm" in PUSH_TRANSPORT.split(",") and not FCM_CREDENTIALS_FILE:
     raise ImproperlyConfigured(
         "PUSH_TRANSPORT=fcm needs FCM_CREDENTIALS_FILE (path to a service-account JSON)"
     )
+# Addresses (a leave's destination, a home) are looked up by Baidu's geocoder only with a key:
+# empty (the default), nothing reaches the network and staff set the point on the map.
+BAIDU_GEOCODER_KEY = (env_str("BAIDU_GEOCODER_KEY", "") or "").strip()
 # Sends of one push, the first included; temporary failures are retried with backoff in between.
 PUSH_MAX_ATTEMPTS = env_int("PUSH_MAX_ATTEMPTS", 5, minimum=1)
 # Non-urgent reminders due in this window are held until it ends; "off" disables it.

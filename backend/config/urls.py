@@ -34,7 +34,12 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("backend.audit.api.urls")),
     path("", include("backend.monitoring.api.urls")),
     path("", include("backend.reminders.api.urls")),
+    path("", include("backend.duty.api.urls")),
+    path("", include("backend.casework.api.urls")),
     path("", include("backend.bureau.api.urls")),
+    path("", include("backend.lawadmin.api.urls")),
+    path("", include("backend.screening.api.urls")),
+    path("", include("backend.archives.api.urls")),
     re_path(r"^(?P<unmatched>.*)$", api_not_found),
 ]
 

@@ -4,7 +4,8 @@
 (the database is the record), and after commit hands it to the channel layer groups of the
 office and of the bureau-wide watchers. The channel layer is only delivery: a console that
 reconnects, or that lost messages to channels-redis's capacity limit, replays from the table.
-``publish_positions`` is for ephemeral latest-position updates, which are not replayed.
+``publish_positions`` is for ephemeral latest-position updates, which are not replayed;
+``publish_transient`` for any other event that is not (a screening's progress).
 """
 
 from __future__ import annotations
@@ -183,6 +184,18 @@ def publish_event(office_id: int, type: str, data: dict[str, Any], seq: int | No
     event = LiveEvent(type=type, seq=seq, office_id=office_id, data=data)
     _send_event_after_commit(event)
     return event
+
+
+def publish_transient(office_ids: list[int], type: str, data: dict[str, Any]) -> None:
+    """Deliver an event that is neither stored nor replayed (a progress bar) after commit, to the
+    groups of ``office_ids`` and of the bureau-wide watchers. A console that misses one shows
+    the next, or reads the state from the API."""
+    message = {
+        "type": "console.event",
+        "event": {"type": type, "seq": None, "office_id": None, "data": _ensure_json(data)},
+    }
+    groups = [office_group(office_id) for office_id in office_ids] + [ALL_OFFICES_GROUP]
+    _send_after_commit([(groups, message)], type)
 
 
 def publish_positions(positions: list[tuple[int, dict[str, Any]]]) -> None:
