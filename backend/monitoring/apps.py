@@ -11,11 +11,11 @@ class MonitoringConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from backend.monitoring.models import Zone
-        from backend.monitoring.services import alerts, phone_status
+        from backend.monitoring.services import alerts, expectations, phone_status
         from backend.monitoring.zones import zones_changed
         from backend.reminders import upstream
         from backend.supervision.models import Subject
-        from backend.supervision.signals import phone_enrolled
+        from backend.supervision.signals import level_changed, phone_enrolled, policy_changed
 
         def changed(**kwargs: object) -> None:
             zones_changed()
@@ -32,5 +32,8 @@ class MonitoringConfig(AppConfig):
         upstream.phone_unreachable.connect(
             alerts.phone_unreachable, dispatch_uid="monitoring-phone-unreachable"
         )
+        # a level's policy or a person's level changed: what is expected of them is recomputed,
+        policy_changed.connect(expectations.policy_changed, dispatch_uid="monitoring-policy-changed")
+        level_changed.connect(expectations.level_changed, dispatch_uid="monitoring-level-changed")
         # and an upload supersedes the check-in prompts made before it.
         upstream.register_last_upload(phone_status.last_upload)

@@ -7,14 +7,25 @@ them by month on PostgreSQL. Alerts and console events are few and live forever.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Office
 from backend.core.vocabulary import AlertCategory, AlertKind, AlertResolution, AlertSeverity, AlertStatus
 from backend.monitoring.checkin_input import MAX_PROVIDER_LENGTH
 from backend.supervision.models import Device, Subject
+
+
+class SamplingRegime(models.TextChoices):
+    """How the phone takes fixes: one per due time (信息化核查, 社区矫正法第26条), or continuously,
+    which only an active electronic positioning order (电子定位, 第29条) allows."""
+
+    VERIFICATION = "verification", _("information-based verification (one fix per due time)")
+    CONTINUOUS = "continuous", _("continuous positioning (under a positioning order)")
 
 
 class Zone(models.Model):
@@ -170,6 +181,28 @@ class MonitorState(models.Model):
     last_status = models.JSONField(_("last phone status"), default=dict, blank=True)
     last_status_at = models.DateTimeField(_("last status at"), null=True, blank=True)
     offline_alerted_at = models.DateTimeField(_("offline alert raised at"), null=True, blank=True)
+    # What is expected of the person now: their level's policy, unless an order says otherwise
+    # (``services.expectations``, recomputed when the policy, the level or an order changes).
+    # The upload reads the interval from here, so it stays one statement.
+    checkin_interval = models.DurationField(_("check-in interval"), default=dt.timedelta(hours=4))
+    overdue_grace = models.DurationField(_("grace before check-in overdue"), default=dt.timedelta(minutes=30))
+    lost_contact_after = models.DurationField(
+        _("suspected loss of contact after"), default=dt.timedelta(hours=3)
+    )
+    sampling_regime = models.CharField(
+        _("sampling regime"),
+        max_length=12,
+        choices=SamplingRegime.choices,
+        default=SamplingRegime.VERIFICATION,
+    )
+    sampling_interval = models.DurationField(_("sampling interval"), null=True, blank=True)
+    expectation_sources = models.JSONField(_("expectations set by"), default=list, blank=True)
+    # Stage 2 of 防脱管 for the same due time; and when an upload ended a silence that had raised
+    # a warning (the warning's evidence is completed from it, ``services.contact``).
+    lost_contact_alerted_at = models.DateTimeField(
+        _("loss of contact alert raised at"), null=True, blank=True
+    )
+    contact_resumed_at = models.DateTimeField(_("contact resumed at"), null=True, blank=True)
     pending_since = models.DateTimeField(_("fixes waiting for evaluation since"), null=True, blank=True)
     evaluated_through_id = models.BigIntegerField(_("evaluated through check-in"), default=0)
 
@@ -289,3 +322,62 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class CommandKind(models.TextChoices):
+    """What the server may ask of a phone (the ``commands`` of check-in and status answers)."""
+
+    SAMPLING = "sampling", _("sampling regime and interval")
+    FIX_NOW = "fix_now", _("send a fix now")
+    LEAVE_DECISION = "leave_decision", _("leave decision")
+
+
+class PhoneCommand(models.Model):
+    """An order to a person's phone, carried in every check-in and status answer until the phone
+    acknowledges it (``POST /api/v1/mobile/commands/{id}/ack``), it expires, or a newer one of the
+    same kind withdraws it (``services.commands``)."""
+
+    Kind = CommandKind
+
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="phone_commands"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CommandKind.choices)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("first delivered at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_device = models.ForeignKey(
+        Device,
+        verbose_name=_("acknowledged by phone"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("command to a phone")
+        verbose_name_plural = _("commands to phones")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="phonecommand_once_per_key",
+            )
+        ]
+        indexes = [
+            # The check-in answer's probe: a person's commands still waiting for the phone.
+            models.Index(
+                fields=["subject", "created_at"],
+                name="phonecommand_pending",
+                condition=models.Q(acknowledged_at__isnull=True, withdrawn_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.subject_id} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,18 +1,8 @@
-"""Monitoring's warning thresholds. The check-in schedule of each level (intervals, the offline
-grace) is supervision's (``backend.supervision.rules``), read by reminders as well."""
+"""Monitoring's fixed thresholds. What each supervision level demands (intervals, grace, loss of
+contact, low battery…) is data: supervision's ``SupervisionPolicy`` (``backend.supervision.rules``),
+copied into each person's monitoring state by ``services.expectations``."""
 
 from __future__ import annotations
 
-from backend.supervision.rules import CHECKIN_INTERVAL, OFFLINE_GRACE, checkin_interval
-
-__all__ = [
-    "CHECKIN_INTERVAL",
-    "CLOCK_SKEW_FLAG_S",
-    "LOW_BATTERY_PERCENT",
-    "OFFLINE_GRACE",
-    "checkin_interval",
-]
-
-LOW_BATTERY_PERCENT = 15.0
 # Fixes whose phone clock differs from the server's by more than this are flagged.
 CLOCK_SKEW_FLAG_S = 120.0

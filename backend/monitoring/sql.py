@@ -6,9 +6,9 @@ run); each has a generic twin for other databases (the ORM, or the plain SQL bel
 ``tests/backend/test_sql_twins.py`` runs both on the same input on PostgreSQL.
 
 - the one-statement check-in upload (``upload_sql``), built from the pieces their owners expose:
-  supervision's active phone and reminders' pending reminders;
+  supervision's active phone and reminders' pending reminders; and the pending commands to the
+  phone (``pending_commands_sql``);
 - the body hashes of fixes a phone already sent (``KNOWN_FIXES_*``);
-- the contact noted on an upload of the generic path (``MARK_UPLOAD*``);
 - the evaluator's lock of the waiting persons and read of their new fixes (``lock_and_read_sql``);
 - the locked persons' stored engine states (``ENGINE_STATES``);
 - the new engine states, cursors and positions (``STORE_STATES_*``).
@@ -21,13 +21,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from backend.monitoring import engine
-from backend.monitoring.models import CheckIn, MonitorState
+from backend.monitoring.models import CheckIn, MonitorState, PhoneCommand
 from backend.reminders.sql import pending_reminders_json_sql
 from backend.supervision.models import Device, Subject
 from backend.supervision.sql import ACTIVE_DEVICE_COLUMNS, active_device_sql
 
 STATE = MonitorState._meta.db_table
 CHECKIN = CheckIn._meta.db_table
+COMMAND = PhoneCommand._meta.db_table
 DEVICE = Device._meta.db_table
 SUBJECT = Subject._meta.db_table
 
@@ -78,7 +79,20 @@ UPLOAD_COLUMNS = (
     ("quality", "text"),
 )
 # The upload's result: the phone's columns (supervision's), then its own.
-UPLOAD_RESULT = (*ACTIVE_DEVICE_COLUMNS, "locked", "next_due", "inserted", "reminders")
+UPLOAD_RESULT = (*ACTIVE_DEVICE_COLUMNS, "locked", "next_due", "resumed", "inserted", "reminders", "commands")
+
+
+def pending_commands_sql(subject: str) -> str:
+    """The pending commands of the person ``subject`` (an SQL expression of their id), oldest
+    first: not acknowledged, not withdrawn, not expired at ``%(received_at)s``; at most
+    ``%(commands_limit)s``. Columns: id, kind, payload, created_at, expires_at, delivered_at.
+    Its generic twin: ``services.commands.pending_commands``."""
+    return f"""
+    SELECT id, kind, payload, created_at, expires_at, delivered_at FROM {COMMAND}
+    WHERE subject_id = {subject} AND acknowledged_at IS NULL AND withdrawn_at IS NULL
+      AND (expires_at IS NULL OR expires_at > %(received_at)s)
+    ORDER BY created_at, id LIMIT %(commands_limit)s
+"""  # noqa: S608
 
 
 @functools.cache
@@ -91,19 +105,24 @@ def upload_sql(key: str) -> str:
 
     - ``phone``: the active phone and its person (supervision's statement);
     - ``seen``: the phone marked seen, at most once a minute;
-    - ``due``: the next check-in, one interval of the person's level after this upload, when the
-      batch had a valid fix;
     - ``state``: the person's monitoring state, locked before the INSERT runs (the INSERT reads
-      its rows from this UPDATE's result), noting the contact and the next due time; its mark
-      (``pending_since``) tells the evaluators, who poll for marks, there is work;
+      its rows from this UPDATE's result), noting the contact and, when the batch had a valid
+      fix, the next due time: one of the person's check-in intervals after this upload (the
+      interval is kept in the state, ``services.expectations``, so the level's policy is not
+      looked up here); a silence that had raised a warning is noted as ended
+      (``contact_resumed_at``); its mark (``pending_since``) tells the evaluators, who poll for
+      marks, there is work;
     - ``new``: the fixes inserted, skipping ids this phone already sent;
-    - the answer: the phone, whether its state was locked, the due time, the ids stored and the
-      phone's pending reminders (reminders' statement), all in this round trip.
+    - ``cmds``, ``delivered``: the person's pending commands to the phone, marked delivered the
+      first time they go out;
+    - the answer: the phone, whether its state was locked, the due time, whether contact
+      resumed, the ids stored, the phone's pending reminders (reminders' statement) and
+      commands, all in this round trip.
 
     Parameters: ``device_key``, ``in_supervision`` (supervision's), ``received_at``,
-    ``seen_before``, ``valid``, ``levels``, ``intervals``, ``default_interval``, ``has_fixes``,
-    ``clock_skew_s``, ``fix_<column>`` for each of ``UPLOAD_COLUMNS`` (array literals) and
-    reminders' ``reminders_*``. Columns: ``UPLOAD_RESULT``.
+    ``seen_before``, ``valid``, ``has_fixes``, ``clock_skew_s``, ``commands_limit``,
+    ``fix_<column>`` for each of ``UPLOAD_COLUMNS`` (array literals) and reminders'
+    ``reminders_*``. Columns: ``UPLOAD_RESULT``.
     """
     names = ", ".join(name for name, _type in UPLOAD_COLUMNS)
     arrays = ", ".join(f"%(fix_{name})s::text::{kind}[]" for name, kind in UPLOAD_COLUMNS)
@@ -116,21 +135,18 @@ seen AS (
     UPDATE {DEVICE} SET last_seen_at = %(received_at)s FROM phone
     WHERE {DEVICE}.id = phone.d_id AND (phone.d_last_seen_at IS NULL OR phone.d_last_seen_at < %(seen_before)s)
 ),
-due AS (
-    SELECT phone.d_subject_id AS subject_id,
-           CASE WHEN %(valid)s THEN %(received_at)s::timestamptz + make_interval(secs => COALESCE(
-               (SELECT every FROM unnest(%(levels)s::text::text[], %(intervals)s::text::float8[]) AS l(level, every)
-                WHERE l.level = phone.s_supervision_level),
-               %(default_interval)s)) END AS at
-    FROM phone
-),
 state AS (
     UPDATE {STATE} SET last_checkin_received_at = %(received_at)s,
-        next_checkin_due = COALESCE(due.at, next_checkin_due),
-        offline_alerted_at = CASE WHEN due.at IS NULL THEN offline_alerted_at END,
+        next_checkin_due = CASE WHEN %(valid)s THEN %(received_at)s::timestamptz + checkin_interval
+                                ELSE next_checkin_due END,
+        contact_resumed_at = CASE WHEN %(valid)s AND offline_alerted_at IS NOT NULL THEN %(received_at)s
+                                  ELSE contact_resumed_at END,
+        offline_alerted_at = CASE WHEN %(valid)s THEN NULL ELSE offline_alerted_at END,
+        lost_contact_alerted_at = CASE WHEN %(valid)s THEN NULL ELSE lost_contact_alerted_at END,
         pending_since = CASE WHEN %(has_fixes)s THEN COALESCE(pending_since, %(received_at)s) ELSE pending_since END
-    FROM due WHERE {STATE}.subject_id = due.subject_id
-    RETURNING due.at
+    FROM phone WHERE {STATE}.subject_id = phone.d_subject_id
+    RETURNING CASE WHEN %(valid)s THEN next_checkin_due END AS at,
+              (%(valid)s AND contact_resumed_at = %(received_at)s) AS resumed
 ),
 new AS (
     INSERT INTO {CHECKIN} (subject_id, device_id, received_at, clock_skew_s, {names})
@@ -138,26 +154,25 @@ new AS (
     FROM state, phone, unnest({arrays}) AS f({names})
     ON CONFLICT (device_id, client_id) DO NOTHING
     RETURNING client_id
+),
+cmds AS (
+    {pending_commands_sql("(SELECT d_subject_id FROM phone)")}
+),
+delivered AS (
+    UPDATE {COMMAND} SET delivered_at = %(received_at)s FROM cmds
+    WHERE {COMMAND}.id = cmds.id AND cmds.delivered_at IS NULL
 )
 SELECT phone.*,
        (SELECT count(*) FROM state) AS locked,
-       (SELECT at FROM due) AS next_due,
+       (SELECT at FROM state) AS next_due,
+       COALESCE((SELECT resumed FROM state), false) AS resumed,
        ARRAY(SELECT client_id::text FROM new) AS inserted,
-       {pending_reminders_json_sql("phone.d_subject_id")} AS reminders
+       {pending_reminders_json_sql("phone.d_subject_id")} AS reminders,
+       (SELECT COALESCE(json_agg(json_build_array(c.id, c.kind, c.payload, c.created_at, c.expires_at)
+                                 ORDER BY c.created_at, c.id), '[]') FROM cmds c) AS commands
 FROM phone
 """  # noqa: S608
 
-
-# The generic path's note of the contact (one UPDATE, which also takes the person's lock):
-# with valid fixes the next check-in is due one interval from now and the fixes are marked.
-MARK_UPLOAD_HEARD = (
-    f"UPDATE {STATE} SET last_checkin_received_at = %(received_at)s WHERE subject_id = %(subject_id)s"  # noqa: S608
-)
-MARK_UPLOAD_WITH_FIXES = (
-    f"UPDATE {STATE} SET last_checkin_received_at = %(received_at)s, next_checkin_due = %(next_due)s, "  # noqa: S608
-    "offline_alerted_at = NULL, pending_since = COALESCE(pending_since, %(received_at)s) "
-    "WHERE subject_id = %(subject_id)s"
-)
 
 # Body hashes of the fixes among ``client_ids`` that the phone ``device_id`` already sent (one
 # indexed query). PostgreSQL takes the ids as one array parameter (psycopg adapts it whole

@@ -1,4 +1,19 @@
-"""Monitoring jobs. Thin: take ids, call a service, safe to run twice."""
+"""Monitoring jobs. Thin: take ids, call a service, safe to run twice (``acks_late`` with
+``reject_on_worker_lost``: a job whose worker died runs again).
+
+The periodic ones and the interval each should run at (the schedule is data, django-celery-beat):
+
+| task | every |
+|---|---|
+| ``detect_offline_phones`` (stage 1, check-in overdue) | 5 min |
+| ``detect_lost_contact`` (stage 2, suspected loss of contact) | 5 min |
+| ``note_contact_resumed_all`` (safety net behind ``note_contact_resumed``) | 5 min |
+| ``detect_app_removed`` | 15 min |
+| ``detect_unsupervised`` (漏管) | 1 h |
+| ``detect_term_ended`` (term over; ends it where the policy says so) | 1 h |
+| ``evaluate_waiting_checkins`` | 30 s |
+| ``schedule_checkin_prompts`` | 5 min |
+"""
 
 from __future__ import annotations
 
@@ -14,8 +29,50 @@ from backend.monitoring.services import detect_offline, evaluate_pending
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def detect_offline_phones() -> int:
-    """Raise offline (脱管) alerts for phones overdue for their check-in."""
+    """Stage 1 of 防脱管: "check-in overdue" alerts for phones silent past their grace."""
     return detect_offline()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def detect_lost_contact() -> int:
+    """Stage 2 of 防脱管: "suspected loss of contact" past the level's threshold."""
+    return services.detect_lost_contact()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def note_contact_resumed(subject_id: int) -> int:
+    """An upload ended a silence: complete its warnings' evidence and update the consoles."""
+    return services.note_contact_resumed(subject_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def note_contact_resumed_all() -> int:
+    """The safety net behind ``note_contact_resumed`` (a queued job lost before it ran)."""
+    return services.note_all_contact_resumed()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def detect_unsupervised() -> int:
+    """漏管: people in supervision without an active phone some days after it began."""
+    return services.detect_unsupervised()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def detect_term_ended() -> int:
+    """People whose supervision end date passed: ended where the policy says so, else an alert."""
+    return services.detect_term_ended()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def detect_app_removed() -> int:
+    """Silent phones whose push token the push service forgot: the app was probably removed."""
+    return services.detect_app_removed()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recompute_expectations(subject_ids: list[int]) -> int:
+    """Copy what is expected of these persons (policy, level, orders) into their states."""
+    return services.recompute_expectations(subject_ids)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

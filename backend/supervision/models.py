@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Office
@@ -228,3 +229,82 @@ class Device(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SupervisionPolicy(models.Model):
+    """What one supervision level (分类管理, 社区矫正法第24条) demands, as data staff may change.
+
+    One row per level, seeded by a data migration with the defaults of the README. Monitoring
+    copies the values that the check-in upload needs into each person's monitoring state (the
+    upload stays one statement) and copies them again whenever a row here, a person's level or an
+    order changes (``supervision.signals.policy_changed`` / ``level_changed``).
+    """
+
+    level = models.CharField(
+        _("supervision level"), max_length=10, choices=Subject.Level.choices, unique=True
+    )
+    checkin_interval_minutes = models.PositiveIntegerField(_("check-in interval (minutes)"))
+    overdue_grace_minutes = models.PositiveIntegerField(_("grace before check-in overdue (minutes)"))
+    lost_contact_after_minutes = models.PositiveIntegerField(
+        _("suspected loss of contact after (minutes past the due time)")
+    )
+    curfew_applies = models.BooleanField(_("curfew applies"), default=False)
+    # Local times (Asia/Shanghai); a window may cross midnight (22:00 to 06:00).
+    curfew_start = models.TimeField(_("curfew starts (local time)"))
+    curfew_end = models.TimeField(_("curfew ends (local time)"))
+    approach_buffer_m = models.FloatField(_("approach warning distance (m)"))
+    low_battery_percent = models.FloatField(_("low battery threshold (%)"))
+    unsupervised_after_days = models.PositiveSmallIntegerField(
+        _("days after supervision starts without an active phone before 漏管")
+    )
+    auto_end_at_term = models.BooleanField(
+        _("end the supervision automatically when its end date has passed"), default=False
+    )
+    education_hours_per_month = models.DecimalField(
+        _("education hours required per month"), max_digits=4, decimal_places=1
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("supervision level policy")
+        verbose_name_plural = _("supervision level policies")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.get_level_display())
+
+
+class LevelChange(models.Model):
+    """One change of a subject's supervision level, with its reason and author (kept for good)."""
+
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="level_changes"
+    )
+    from_level = models.CharField(_("from level"), max_length=10, choices=Subject.Level.choices)
+    to_level = models.CharField(_("to level"), max_length=10, choices=Subject.Level.choices)
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("supervision level change")
+        verbose_name_plural = _("supervision level changes")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.from_level} → {self.to_level}"

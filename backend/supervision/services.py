@@ -17,8 +17,8 @@ from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import User
 from backend.core.db import hot_cursor
-from backend.supervision import signals
-from backend.supervision.models import Device, EnrollmentCode, Subject
+from backend.supervision import rules, signals
+from backend.supervision.models import Device, EnrollmentCode, LevelChange, Subject, SupervisionPolicy
 from backend.supervision.signals import phone_enrolled
 from backend.supervision.sql import DEVICE_COLUMNS, DEVICE_ROW_WIDTH, SUBJECT_COLUMNS, active_device_sql
 
@@ -190,3 +190,81 @@ def end_supervision(subject: Subject) -> Subject:
         )
         signals.supervision_ended.send(sender=Subject, subject=subject)
     return subject
+
+
+# ---------------------------------------------------------------------------------------------
+# Supervision levels (分类管理): the policy of each level, and a person's level changing
+# ---------------------------------------------------------------------------------------------
+
+MAX_REASON_LENGTH = 2000
+
+
+def change_level(subject: Subject, level: str, reason: str, author: User | None) -> LevelChange:
+    """Move ``subject`` to supervision ``level`` for ``reason``, kept as history with its author.
+
+    Monitoring hears of it (``signals.level_changed``) and applies the new level's check-in
+    schedule to the person at once. The same level again, an empty reason or an ended
+    supervision are field errors.
+    """
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if level not in Subject.Level.values:
+        errors["level"] = [_("Unknown supervision level.")]
+    if not reason:
+        errors["reason"] = [_("Give the reason for the change.")]
+    elif len(reason) > MAX_REASON_LENGTH:
+        errors["reason"] = [_("At most %(n)d characters.") % {"n": MAX_REASON_LENGTH}]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Subject.objects.select_for_update().get(pk=subject.pk)
+        if locked.status != Subject.Status.IN_SUPERVISION:
+            raise ValidationError({"level": [_("This person's supervision has ended.")]}, code="ended")
+        if locked.supervision_level == level:
+            raise ValidationError(
+                {"level": [_("The person is already at this supervision level.")]}, code="same_level"
+            )
+        change = LevelChange.objects.create(
+            subject=locked,
+            from_level=locked.supervision_level,
+            to_level=level,
+            reason=reason,
+            changed_by=author,
+        )
+        locked.supervision_level = level
+        locked.save(update_fields=["supervision_level", "updated_at"])
+        subject.supervision_level = level
+        signals.level_changed.send(sender=Subject, subject=locked, change=change)
+    return change
+
+
+def update_policy(level: str, values: dict[str, Any], author: User | None) -> SupervisionPolicy:
+    """Change what ``level`` demands (validated values of ``SupervisionPolicy``'s fields).
+
+    Monitoring hears of it (``signals.policy_changed``) and applies it to every person of the level.
+    """
+    with transaction.atomic():
+        row = SupervisionPolicy.objects.select_for_update().filter(level=level).first()
+        if row is None:
+            row = SupervisionPolicy(level=level, **rules.DEFAULT_ROWS[level])
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_by = author
+        row.save()
+        signals.policy_changed.send(sender=SupervisionPolicy, levels=[level])
+    return row
+
+
+def end_overdue_terms(today: Any = None) -> list[int]:
+    """End the supervision of people whose end date has passed, where their level's policy says
+    so (``auto_end_at_term``). Returns their ids; the others are left to staff (monitoring warns)."""
+    today = today or timezone.localdate()
+    known = rules.policies()
+    levels = [level for level, policy in known.items() if policy.auto_end_at_term]
+    ended = []
+    for subject in Subject.objects.filter(
+        status=Subject.Status.IN_SUPERVISION, supervision_end__lt=today, supervision_level__in=levels
+    ):
+        end_supervision(subject)
+        ended.append(subject.pk)
+    return ended

@@ -15,3 +15,11 @@ phone_enrolled = Signal()
 # The supervision of ``subject`` ended (``end_supervision``), inside its transaction. Resettlement
 # opens the released person's record; casework closes what was open.
 supervision_ended = Signal()
+
+# A level's policy changed (``update_policy``; ``levels``: the levels whose row changed), inside
+# its transaction. Monitoring copies the new values into the monitoring states of those levels.
+policy_changed = Signal()
+
+# A subject's supervision level changed (``change_level``: ``subject``, ``change``), inside its
+# transaction. Monitoring copies the new level's values into the person's monitoring state.
+level_changed = Signal()

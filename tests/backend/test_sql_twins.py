@@ -109,52 +109,105 @@ def upload_batch() -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("level", ["strict", "normal", "lenient"])
-def test_an_upload_stores_the_same_rows_and_state_either_way(subject_a: Any, phone: Any, level: str) -> None:
-    from backend.monitoring.rules import checkin_interval
-    from backend.monitoring.services import ingestion
+STATE_FIELDS_AFTER_UPLOAD = (*STATE_FIELDS, "lost_contact_alerted_at", "contact_resumed_at")
 
-    subject_a.supervision_level = level
-    subject_a.save(update_fields=["supervision_level"])
+
+@pytest.mark.parametrize("level", ["strict", "normal", "lenient"])
+@pytest.mark.parametrize("was_offline", [False, True])
+def test_an_upload_stores_the_same_rows_and_state_either_way(
+    subject_a: Any, phone: Any, level: str, was_offline: bool
+) -> None:
+    from backend.monitoring.models import MonitorState
+    from backend.monitoring.services import ingestion
+    from backend.supervision.services import change_level
+
+    if level != subject_a.supervision_level:
+        change_level(subject_a, level, "twin test", None)
     phone.subject.supervision_level = level
     received_at = timezone.now()
     # One fix already stored: both twins must skip it.
     ingestion.record_checkins(phone, [first := fix(at=received_at - dt.timedelta(hours=1))])
+    if was_offline:  # a silence had raised both warnings: this upload ends it
+        MonitorState.objects.filter(subject=subject_a).update(
+            offline_alerted_at=received_at - dt.timedelta(hours=2),
+            lost_contact_alerted_at=received_at - dt.timedelta(hours=1),
+        )
     fixes, receipt = parsed([first, *upload_batch()], received_at)
 
     def postgresql() -> Any:
-        _device, next_due, inserted, _reminders = ingestion._store_upload_postgresql(
+        _device, next_due, inserted, _reminders, _commands, resumed = ingestion._store_upload_postgresql(
             phone, fixes, receipt, received_at, True, 1.25
         )
-        return next_due, inserted
+        return next_due, inserted, resumed
 
     def generic() -> Any:
-        next_due = received_at + checkin_interval(phone.subject.supervision_level)
-        return next_due, ingestion._store_upload(
-            subject_a, phone, fixes, receipt, received_at, next_due, 1.25
-        )
+        return ingestion._store_upload(subject_a, phone, fixes, receipt, received_at, True, 1.25)
 
-    (due_sql, ids_sql), rows_sql = rolled_back(postgresql, lambda: stored(subject_a))
-    (due_orm, ids_orm), rows_orm = rolled_back(generic, lambda: stored(subject_a))
+    def read() -> Any:
+        rows, _state = stored(subject_a)
+        return rows, MonitorState.objects.filter(subject=subject_a).values(*STATE_FIELDS_AFTER_UPLOAD).get()
+
+    (due_sql, ids_sql, resumed_sql), rows_sql = rolled_back(postgresql, read)
+    (due_orm, ids_orm, resumed_orm), rows_orm = rolled_back(generic, read)
     assert due_sql == due_orm
+    assert due_sql == received_at + MonitorState.objects.get(subject=subject_a).checkin_interval
+    assert resumed_sql is resumed_orm is was_offline
     assert ids_sql == ids_orm == {f.client_id for f in fixes[1:]}
     assert rows_sql == rows_orm
     assert len(rows_sql[0]) == 4
+    assert rows_sql[1]["offline_alerted_at"] is None and rows_sql[1]["lost_contact_alerted_at"] is None
 
 
 def test_an_upload_of_nothing_valid_notes_the_contact_the_same_either_way(subject_a: Any, phone: Any) -> None:
+    from backend.monitoring.models import MonitorState
     from backend.monitoring.services import ingestion
 
     received_at = timezone.now()
-    (_d, _i, _r, _p), found_sql = rolled_back(
-        lambda: ingestion._store_upload_postgresql(phone, [], [], received_at, False, 0.0),
-        lambda: stored(subject_a),
+    MonitorState.objects.filter(subject=subject_a).update(offline_alerted_at=received_at)
+
+    def read() -> Any:
+        return MonitorState.objects.filter(subject=subject_a).values(*STATE_FIELDS_AFTER_UPLOAD).get()
+
+    (_d, due_sql, _i, _r, _c, resumed_sql), found_sql = rolled_back(
+        lambda: ingestion._store_upload_postgresql(phone, [], [], received_at, False, 0.0), read
     )
-    _ids, found_orm = rolled_back(
-        lambda: ingestion._store_upload(subject_a, phone, [], [], received_at, None, 0.0),
-        lambda: stored(subject_a),
+    (due_orm, _ids, resumed_orm), found_orm = rolled_back(
+        lambda: ingestion._store_upload(subject_a, phone, [], [], received_at, False, 0.0), read
     )
     assert found_sql == found_orm
+    assert due_sql is due_orm is None and resumed_sql is resumed_orm is False
+    assert found_sql["offline_alerted_at"] == received_at  # nothing valid: the silence goes on
+
+
+def test_the_pending_commands_come_the_same_either_way(subject_a: Any, phone: Any) -> None:
+    from backend.monitoring.models import PhoneCommand
+    from backend.monitoring.services import ingestion
+    from backend.monitoring.services.commands import pending_commands, send_command
+
+    now = timezone.now()
+    send_command(subject_a, "fix_now", {"reason": "宵禁核查"}, dedupe_key="a")
+    send_command(subject_a, "sampling", {"regime": "continuous", "interval_s": 60})
+    send_command(subject_a, "fix_now", {"reason": "old"}, expires_at=now - dt.timedelta(seconds=1))
+    acked = send_command(subject_a, "fix_now", {"reason": "done"})
+    PhoneCommand.objects.filter(pk=acked.pk).update(acknowledged_at=now)
+    send_command(
+        subject_a,
+        "leave_decision",
+        {"leave_request": 7, "status": "approved", "note": "按时销假"},
+        expires_at=now + dt.timedelta(days=3),
+    )
+
+    def delivered() -> Any:
+        return sorted(PhoneCommand.objects.filter(subject=subject_a).values_list("pk", "delivered_at"))
+
+    answer_sql, marks_sql = rolled_back(
+        lambda: ingestion._store_upload_postgresql(phone, [], [], now, False, 0.0)[4], delivered
+    )
+    answer_orm, marks_orm = rolled_back(lambda: pending_commands(subject_a.pk, now), delivered)
+    assert answer_sql == answer_orm
+    assert [c["kind"] for c in answer_sql] == ["fix_now", "sampling", "leave_decision"]
+    assert marks_sql == marks_orm
+    assert sum(1 for _pk, at in marks_sql if at == now) == 3
 
 
 def test_the_fixes_a_phone_already_sent_are_found_the_same_either_way(phone: Any) -> None:

@@ -10,7 +10,7 @@ from rest_framework import serializers
 import geofence as gf
 from backend.core.api import ModelSerializer
 from backend.monitoring.checkin_input import FIX_FIELDS, MAX_BATCH, FixField
-from backend.monitoring.models import Alert, CheckIn, Zone
+from backend.monitoring.models import Alert, CheckIn, PhoneCommand, Zone
 from backend.monitoring.payloads import AlertSerializer as AlertSerializer  # the API views read it from here
 from backend.monitoring.zones import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_field, zone_problems
 from geofence import zones as zone_limits
@@ -309,13 +309,75 @@ class PendingItemSerializer(serializers.Serializer[Any]):
     data = serializers.DictField(child=serializers.CharField(), required=False)  # type: ignore[assignment]
 
 
+_COMMAND_PAYLOADS: dict[str, Any] = {
+    "oneOf": [
+        {
+            "type": "object",
+            "title": "sampling",
+            "description": "How the phone takes fixes. `verification` (信息化核查): one fix per due time, "
+            "`interval_s` being the check-in interval; `continuous`: a fix every `interval_s` seconds, "
+            "only under an active electronic positioning order (电子定位).",
+            "properties": {
+                "regime": {"type": "string", "enum": ["verification", "continuous"]},
+                "interval_s": {"type": "integer", "minimum": 1, "maximum": 604800},
+            },
+            "required": ["regime", "interval_s"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "title": "fix_now",
+            "description": "Take a fix now and upload it at once.",
+            "properties": {"reason": {"type": "string", "maxLength": 500}},
+            "required": ["reason"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "title": "leave_decision",
+            "description": "A leave request of the person was decided.",
+            "properties": {
+                "leave_request": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+                "status": {"type": "string", "maxLength": 20},
+                "note": {"type": "string", "maxLength": 500},
+            },
+            "required": ["leave_request", "status", "note"],
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
+@extend_schema_field(_COMMAND_PAYLOADS)
+class CommandPayloadField(serializers.DictField):
+    """A command's payload: its shape depends on the command's ``kind``."""
+
+
+class PhoneCommandSerializer(serializers.Serializer[Any]):
+    """An order to the phone; it comes back in every answer until acknowledged
+    (``POST /api/v1/mobile/commands/{id}/ack``), it expires or a newer one replaces it."""
+
+    id = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=PhoneCommand.Kind.choices, help_text="Ignore kinds you do not know (newer servers add some)."
+    )
+    payload = CommandPayloadField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class CommandAckSerializer(serializers.Serializer[Any]):
+    id = serializers.CharField()
+    acknowledged_at = serializers.DateTimeField()
+
+
 class CheckinAnswerSerializer(serializers.Serializer[Any]):
     results = CheckinResultSerializer(many=True)
     accepted = serializers.IntegerField()
     server_time = serializers.DateTimeField()
     next_checkin_due = serializers.DateTimeField(allow_null=True)
     reminders = PendingItemSerializer(many=True)
-    commands = PendingItemSerializer(many=True)
+    commands = PhoneCommandSerializer(many=True)
 
 
 class PhoneStatusSerializer(serializers.Serializer[Any]):
@@ -334,6 +396,7 @@ class PhoneStatusSerializer(serializers.Serializer[Any]):
 class PhoneStatusAnswerSerializer(serializers.Serializer[Any]):
     server_time = serializers.DateTimeField()
     next_checkin_due = serializers.DateTimeField(allow_null=True)
+    commands = PhoneCommandSerializer(many=True)
 
 
 class CheckinErrorSerializer(serializers.Serializer[Any]):
@@ -352,4 +415,4 @@ class CheckinErrorSerializer(serializers.Serializer[Any]):
     server_time = serializers.DateTimeField(required=False)
     next_checkin_due = serializers.DateTimeField(required=False, allow_null=True)
     reminders = PendingItemSerializer(many=True, required=False)
-    commands = PendingItemSerializer(many=True, required=False)
+    commands = PhoneCommandSerializer(many=True, required=False)

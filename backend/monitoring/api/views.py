@@ -33,7 +33,9 @@ from backend.monitoring.api.serializers import (
     CheckinAnswerSerializer,
     CheckinBatchSerializer,
     CheckinErrorSerializer,
+    CommandAckSerializer,
     LatestPositionSerializer,
+    PhoneCommandSerializer,
     PhoneStatusAnswerSerializer,
     PhoneStatusSerializer,
     ResolveAlertSerializer,
@@ -49,6 +51,7 @@ from backend.monitoring.services import (
     record_status,
     resolve_alert,
 )
+from backend.monitoring.services.commands import acknowledge_command, pending_commands
 from backend.supervision.api.views import MobileAPIView
 from backend.supervision.models import Subject
 
@@ -310,4 +313,31 @@ class PhoneStatusView(MobileAPIView):
         form = PhoneStatusSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         state = record_status(self.device, dict(form.validated_data))
-        return Response({"server_time": timezone.now(), "next_checkin_due": state.next_checkin_due})
+        now = timezone.now()
+        return Response(
+            {
+                "server_time": now,
+                "next_checkin_due": state.next_checkin_due,
+                "commands": pending_commands(self.device.subject_id, now),
+            }
+        )
+
+
+class PendingCommandsView(MobileAPIView):
+    """The commands waiting for this phone (the same list every check-in and status answer carries)."""
+
+    @extend_schema(responses=PhoneCommandSerializer(many=True), tags=["mobile"])
+    def get(self, request: Request) -> Response:
+        return Response(PhoneCommandSerializer(pending_commands(self.device.subject_id), many=True).data)
+
+
+class CommandAckView(MobileAPIView):
+    """The phone has carried out the command: it is no longer sent. Idempotent (a retry after a
+    lost answer gets the same answer); another person's command is 404."""
+
+    @extend_schema(request=None, responses=CommandAckSerializer, tags=["mobile"])
+    def post(self, request: Request, pk: int) -> Response:
+        command = acknowledge_command(self.device, pk)
+        return Response(
+            CommandAckSerializer({"id": str(command.pk), "acknowledged_at": command.acknowledged_at}).data
+        )

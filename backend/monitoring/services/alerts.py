@@ -18,9 +18,10 @@ from backend.accounts.models import User
 from backend.monitoring.events import next_sequence, publish_event
 from backend.monitoring.models import Alert, Zone
 from backend.monitoring.payloads import AlertSerializer
-from backend.monitoring.rules import LOW_BATTERY_PERCENT
+from backend.monitoring.signals import alert_resolved
 from backend.reminders.services import Delivery, StaffAlert, wake_office_staff
 from backend.supervision.models import Subject
+from backend.supervision.rules import cached_policies, policy_for
 
 Kind, Severity, Category = Alert.Kind, Alert.Severity, Alert.Category
 RISK_KINDS = frozenset(
@@ -30,6 +31,10 @@ RISK_KINDS = frozenset(
         Kind.PERMISSION_OFF,
         Kind.LOW_BATTERY,
         Kind.OFFLINE,
+        Kind.LOST_CONTACT,
+        Kind.UNSUPERVISED,
+        Kind.TERM_ENDED,
+        Kind.APP_REMOVED,
         Kind.UNREACHABLE,
         Kind.EVALUATION_FAILED,
     }
@@ -126,6 +131,7 @@ def resolve_alert(alert: Alert, user: User, resolution: str, note: str) -> Alert
         alert.status, alert.resolved_by, alert.resolved_at = Alert.Status.RESOLVED, user, now
         alert.resolution, alert.resolution_note = resolution, note.strip()
         alert.save()
+        alert_resolved.send(sender=Alert, alert=alert, user=user)
         publish_event(alert.office_id, "alert.updated", alert_payload(alert))
     return alert
 
@@ -133,15 +139,19 @@ def resolve_alert(alert: Alert, user: User, resolution: str, note: str) -> Alert
 def _warn_low_battery(
     subject: Subject, battery: float | None, charging: bool | None, at: dt.datetime, evidence: dict[str, Any]
 ) -> None:
-    """One low-battery risk warning per person and local day, from a fix or a heartbeat."""
-    if battery is not None and battery <= LOW_BATTERY_PERCENT and not charging:
+    """One low-battery risk warning per person and local day, from a fix or a heartbeat, at or
+    below their level's threshold."""
+    if battery is None or charging or battery > 100:
+        return
+    threshold = policy_for(subject.supervision_level, cached_policies()).low_battery_percent
+    if battery <= threshold:
         raise_alert(
             subject,
             kind=Kind.LOW_BATTERY,
             severity=Severity.INFO,
             occurred_at=at,
             dedupe_key=f"low_battery:{subject.pk}:{timezone.localtime(at).date().isoformat()}",
-            evidence={"battery": battery, **evidence},
+            evidence={"battery": battery, "threshold": threshold, **evidence},
         )
 
 

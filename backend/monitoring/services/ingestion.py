@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import AuthenticationFailed
@@ -18,8 +20,9 @@ from rest_framework.exceptions import AuthenticationFailed
 from backend.core.db import hot_cursor
 from backend.monitoring import engine, evaluation_queue, sql
 from backend.monitoring.checkin_input import FixInput, parse_fix
-from backend.monitoring.models import CheckIn
-from backend.monitoring.rules import CHECKIN_INTERVAL, CLOCK_SKEW_FLAG_S, checkin_interval
+from backend.monitoring.models import CheckIn, MonitorState
+from backend.monitoring.rules import CLOCK_SKEW_FLAG_S
+from backend.monitoring.services.commands import MAX_COMMANDS_IN_ANSWER, commands_from_rows, pending_commands
 from backend.monitoring.services.evaluation import evaluate_pending
 from backend.monitoring.services.phone_status import ensure_monitor_state
 from backend.reminders.services import pending_payload
@@ -76,26 +79,40 @@ def _skew_seconds(sent_at: dt.datetime | None, received_at: dt.datetime) -> floa
     return 0.0 if sent_at is None else round((sent_at - received_at).total_seconds(), 3)
 
 
-def _mark_upload(subject: Subject, received_at: dt.datetime, next_due: dt.datetime | None) -> None:
+def _mark_upload(subject: Subject, received_at: dt.datetime, valid: bool) -> tuple[dt.datetime | None, bool]:
     """Take the person's state lock for this upload and note the contact (one UPDATE).
 
-    With valid fixes the next check-in is due one interval from now and the fixes are marked
-    waiting for evaluation; an upload of nothing valid only notes that the phone was heard.
+    With valid fixes the next check-in is due one of the person's intervals from now, a silence
+    that had raised a warning is noted as ended and the fixes are marked waiting for
+    evaluation; an upload of nothing valid only notes that the phone was heard. Returns the new
+    due time (with valid fixes) and whether contact resumed. The generic twin of the ``state``
+    step of ``sql.upload_sql``.
     """
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        if next_due is None:
-            cursor.execute(
-                sql.MARK_UPLOAD_HEARD, {"received_at": adapt(received_at), "subject_id": subject.pk}
-            )
-        else:
-            cursor.execute(
-                sql.MARK_UPLOAD_WITH_FIXES,
-                {"received_at": adapt(received_at), "next_due": adapt(next_due), "subject_id": subject.pk},
-            )
-        if cursor.rowcount == 0:
-            ensure_monitor_state(subject)
-            _mark_upload(subject, received_at, next_due)
+    states = MonitorState.objects.filter(subject_id=subject.pk)
+    if not valid:
+        updated = states.update(last_checkin_received_at=received_at)
+    else:
+        updated = states.update(
+            last_checkin_received_at=received_at,
+            next_checkin_due=ExpressionWrapper(
+                Value(received_at, output_field=DateTimeField()) + F("checkin_interval"),
+                output_field=DateTimeField(),
+            ),
+            contact_resumed_at=Case(
+                When(offline_alerted_at__isnull=False, then=Value(received_at, output_field=DateTimeField())),
+                default=F("contact_resumed_at"),
+            ),
+            offline_alerted_at=None,
+            lost_contact_alerted_at=None,
+            pending_since=Coalesce(F("pending_since"), Value(received_at, output_field=DateTimeField())),
+        )
+    if updated == 0:
+        ensure_monitor_state(subject)
+        return _mark_upload(subject, received_at, valid)
+    if not valid:
+        return None, False
+    next_due, resumed_at = states.values_list("next_checkin_due", "contact_resumed_at").get()
+    return next_due, resumed_at == received_at
 
 
 def _known_fixes(device: Device, client_ids: list[str], *, generic: bool = False) -> dict[str, str]:
@@ -186,12 +203,16 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
         stored = _store_upload_postgresql(phone, candidates, receipt, received_at, bool(parsed), skew)
         if stored is None:
             return None
-        device, next_due, inserted, pending = stored
+        device, next_due, inserted, pending, commands, resumed = stored
     else:
         assert isinstance(phone, Device)
         device, pending = phone, None
-        next_due = received_at + checkin_interval(device.subject.supervision_level) if parsed else None
-        inserted = _store_upload(device.subject, device, candidates, receipt, received_at, next_due, skew)
+        next_due, inserted, resumed = _store_upload(
+            device.subject, device, candidates, receipt, received_at, bool(parsed), skew
+        )
+        commands = pending_commands(device.subject_id, received_at)
+    if resumed:
+        _after_contact_resumed(device.subject_id)
     unknown = [client_id for client_id in first if client_id not in inserted]
     known = _known_fixes(device, unknown) if unknown else {}
     quality_of = {
@@ -223,10 +244,9 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
     if inserted and evaluation_queue.mode() != evaluation_queue.QUEUE:
         evaluate_pending([device.subject_id])
     # What the server has pending for the phone rides back in the answer (FCM does not reach
-    # most phones in mainland China): its reminders (the upload's own statement brought them on
-    # PostgreSQL), and no commands yet.
+    # most phones in mainland China): its reminders and commands (the upload's own statement
+    # brought both on PostgreSQL).
     reminders = pending_payload(device, received_at, pending)
-    commands: list[dict[str, Any]] = []
     return CheckinOutcome(
         results=[r for r in results if r is not None],
         server_time=received_at,
@@ -236,23 +256,34 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
     )
 
 
+def _after_contact_resumed(subject_id: int) -> None:
+    """Complete the evidence of the silence warnings this upload ended, once it is committed."""
+    from backend.monitoring.tasks import note_contact_resumed
+
+    if hasattr(note_contact_resumed, "delay_on_commit"):
+        note_contact_resumed.delay_on_commit(subject_id)
+    else:  # a Celery app without the Django task class
+        transaction.on_commit(lambda: note_contact_resumed.delay(subject_id))
+
+
 def _store_upload(
     subject: Subject,
     device: Device,
     fixes: list[FixInput],
     receipt: list[tuple[float, float, str]],
     received_at: dt.datetime,
-    next_due: dt.datetime | None,
+    valid: bool,
     skew: float,
-) -> set[str]:
-    """Store the new ones among ``fixes`` in one transaction; returns the ids stored.
+) -> tuple[dt.datetime | None, set[str], bool]:
+    """Store the new ones among ``fixes`` in one transaction; returns the next due time (with a
+    valid fix), the ids stored and whether contact resumed after a silence warning.
 
     Works on any database; PostgreSQL uses ``_store_upload_postgresql``, the same in one statement.
     """
     with transaction.atomic():
-        _mark_upload(subject, received_at, next_due)
+        next_due, resumed = _mark_upload(subject, received_at, valid)
         if not fixes:
-            return set()
+            return next_due, set(), resumed
         # Under the person's lock no other upload of theirs runs, so looking up the ids first
         # and then inserting the new ones cannot race.
         known = _known_fixes(device, [fix.client_id for fix in fixes])
@@ -284,19 +315,13 @@ def _store_upload(
         ]
         if rows:
             CheckIn.objects.bulk_create([CheckIn(**row._asdict()) for row in rows], batch_size=250)
-    return {row.client_id for row in rows}
+    return next_due, {row.client_id for row in rows}, resumed
 
 
-# The check-in interval of each supervision level, as the upload statement takes it: levels,
-# seconds, and the seconds of a level not in the table.
-_INTERVALS = {
-    "levels": sql.array(list(CHECKIN_INTERVAL), "name"),
-    "intervals": sql.array([every.total_seconds() for every in CHECKIN_INTERVAL.values()], "float8"),
-    "default_interval": checkin_interval("").total_seconds(),
-}
 # Where each value of the upload's result is (``sql.UPLOAD_RESULT``, the phone's columns first).
-_LOCKED, _NEXT_DUE, _INSERTED, _REMINDERS = (
-    sql.UPLOAD_RESULT.index(name) for name in ("locked", "next_due", "inserted", "reminders")
+_LOCKED, _NEXT_DUE, _RESUMED, _INSERTED, _REMINDERS, _COMMANDS = (
+    sql.UPLOAD_RESULT.index(name)
+    for name in ("locked", "next_due", "resumed", "inserted", "reminders", "commands")
 )
 assert _LOCKED == DEVICE_ROW_WIDTH
 
@@ -308,14 +333,14 @@ def _store_upload_postgresql(
     received_at: dt.datetime,
     valid: bool,
     skew: float,
-) -> tuple[Device, dt.datetime | None, set[str], Any] | None:
+) -> tuple[Device, dt.datetime | None, set[str], Any, list[dict[str, Any]], bool] | None:
     """``_store_upload`` in one statement (PostgreSQL, ``sql.upload_sql``) that also
     authenticates the phone (its ``Device``, or its token on the fast path) and brings its
-    pending reminders.
+    pending reminders and commands.
 
-    Returns ``(device, next check-in due, ids stored, reminder rows)``, or ``None`` when the
-    phone is not (or no longer) active: then nothing was stored. ``valid``: the batch had a
-    valid fix, so the next check-in is due one interval from now.
+    Returns ``(device, next check-in due, ids stored, reminder rows, commands, contact
+    resumed)``, or ``None`` when the phone is not (or no longer) active: then nothing was
+    stored. ``valid``: the batch had a valid fix, so the next check-in is due one interval from now.
     """
     # Columns in one C-level pass each (the fixes are tuples) rather than a comprehension per column.
     column = (
@@ -335,8 +360,8 @@ def _store_upload_postgresql(
         "received_at": received_at,
         "seen_before": received_at - LAST_SEEN_RESOLUTION,
         "valid": valid,
-        **_INTERVALS,
         "has_fixes": bool(fixes),
+        "commands_limit": MAX_COMMANDS_IN_ANSWER,
         "clock_skew_s": skew,
         # The fixes, one array per column (``sql.UPLOAD_COLUMNS``): the values as the phone sent
         # them, and the WGS-84 position and class decided at receipt.
@@ -367,4 +392,11 @@ def _store_upload_postgresql(
     if not row[_LOCKED]:  # no monitoring state yet (a phone enrolled before monitoring existed)
         ensure_monitor_state(device.subject)
         return _store_upload_postgresql(device, fixes, receipt, received_at, valid, skew)
-    return device, row[_NEXT_DUE], set(row[_INSERTED]), row[_REMINDERS]
+    return (
+        device,
+        row[_NEXT_DUE],
+        set(row[_INSERTED]),
+        row[_REMINDERS],
+        commands_from_rows(row[_COMMANDS]),
+        bool(row[_RESUMED]),
+    )

@@ -1,6 +1,6 @@
-"""Phone status and silent phones: heartbeats (permission or GPS off, low battery), the offline
-(脱管) alerts of phones overdue for their check-in, the monitoring state of a newly enrolled
-phone, and the check-in prompts (scheduled as reminders) of phones whose check-in is due.
+"""Phone status: heartbeats (permission or GPS off, low battery), the monitoring state of a
+newly enrolled phone, and the check-in prompts (scheduled as reminders) of phones whose check-in
+is due. The silence checks are ``services.contact``'s.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
 from django.utils import timezone
 
-from backend.monitoring.models import MonitorState
-from backend.monitoring.rules import OFFLINE_GRACE, checkin_interval
+from backend.monitoring.models import MonitorState, PhoneCommand, SamplingRegime
 from backend.monitoring.services.alerts import Kind, Severity, _warn_low_battery, raise_alert
+from backend.monitoring.services.commands import send_command
+from backend.monitoring.services.expectations import expectations_for, sampling_payload, state_defaults
 from backend.reminders import rules as reminder_rules
 from backend.reminders.models import Reminder
 from backend.reminders.services import schedule_reminder_once
@@ -54,52 +55,30 @@ def record_status(device: Device, status: dict[str, Any]) -> MonitorState:
     return state
 
 
-def detect_offline(now: dt.datetime | None = None) -> int:
-    """Raise one offline (脱管) alert per silent episode for every subject whose phone is overdue."""
-    now = now or timezone.now()
-    overdue = MonitorState.objects.select_related("subject").filter(
-        subject__status=Subject.Status.IN_SUPERVISION,
-        next_checkin_due__lt=now - OFFLINE_GRACE,
-        offline_alerted_at__isnull=True,
-    )
-    raised = 0
-    for state in overdue:
-        with transaction.atomic():
-            locked = MonitorState.objects.select_for_update().get(pk=state.pk)
-            if locked.offline_alerted_at is not None or locked.next_checkin_due is None:
-                continue
-            due = locked.next_checkin_due
-            raise_alert(
-                state.subject,
-                kind=Kind.OFFLINE,
-                severity=Severity.CRITICAL
-                if state.subject.supervision_level == Subject.Level.STRICT
-                else Severity.WARNING,
-                occurred_at=due,
-                dedupe_key=f"offline:{state.subject_id}:{due.isoformat()}",
-                evidence={
-                    "due_at": due.isoformat(),
-                    "last_fix_at": locked.last_fix_at.isoformat() if locked.last_fix_at else None,
-                },
-            )
-            MonitorState.objects.filter(pk=locked.pk).update(offline_alerted_at=now)
-            raised += 1
-    return raised
-
-
 def ensure_monitor_state(subject: Subject) -> MonitorState:
-    """Start watching a newly enrolled phone: its first check-in is due one interval from now."""
-    state, _created = MonitorState.objects.get_or_create(
-        subject=subject,
-        defaults={"next_checkin_due": timezone.now() + checkin_interval(subject.supervision_level)},
-    )
+    """Start watching a newly enrolled phone: what is expected of the person
+    (``expectations``), the first check-in due one interval from now."""
+    state = MonitorState.objects.filter(subject=subject).first()
+    if state is None:
+        state, _created = MonitorState.objects.get_or_create(
+            subject=subject, defaults=state_defaults(subject, timezone.now())
+        )
     return state
 
 
-def phone_enrolled(sender: Any, *, subject: Subject, **kwargs: Any) -> None:
+def phone_enrolled(sender: Any, *, subject: Subject, device: Device, **kwargs: Any) -> None:
     """Supervision enrolled a phone (``backend.supervision.signals``): start watching it, so a
-    phone that never checks in is still watched."""
-    ensure_monitor_state(subject)
+    phone that never checks in is still watched. A new phone of someone under continuous
+    positioning is told so (the old phone may have acknowledged the order already)."""
+    state = ensure_monitor_state(subject)
+    if state.sampling_regime == SamplingRegime.CONTINUOUS:
+        expected = expectations_for(subject)
+        send_command(
+            subject,
+            PhoneCommand.Kind.SAMPLING,
+            sampling_payload(expected),
+            dedupe_key=f"sampling:phone:{device.pk}",
+        )
 
 
 def last_upload(subject_id: int) -> dt.datetime | None:
@@ -119,11 +98,13 @@ def schedule_checkin_prompts(now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     active_device = Exists(Device.objects.filter(subject=OuterRef("subject_id"), revoked_at__isnull=True))
+    overdue_at = ExpressionWrapper(F("next_checkin_due") + F("overdue_grace"), output_field=DateTimeField())
     states = (
         MonitorState.objects.select_related("subject")
+        .annotate(overdue_at=overdue_at)
         .filter(
             subject__status=Subject.Status.IN_SUPERVISION,
-            next_checkin_due__gt=now - OFFLINE_GRACE,
+            overdue_at__gt=now,
             next_checkin_due__lte=now + reminder_rules.MAX_CHECKIN_PROMPT_LEAD,
         )
         .filter(active_device)
