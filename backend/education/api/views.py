@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -83,7 +84,7 @@ class EducationSessionViewSet(
         """Compute the attendance of a session that is over from its subjects' check-ins now."""
         session = self.get_object()
         if session.ends_at > timezone.now():
-            return Response({"detail": "The session is not over yet.", "code": "not_over"}, status=409)
+            return Response({"detail": _("The session is not over yet."), "code": "not_over"}, status=409)
         services.compute_attendance(session)
         enrollments = Enrollment.objects.filter(session=session).select_related("subject", "confirmed_by")
         return Response(

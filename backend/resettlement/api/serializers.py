@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.accounts.models import User
@@ -131,7 +132,7 @@ class TeamMemberSerializer(ModelSerializer[TeamMember]):
         joined = attrs.get("joined_on", getattr(self.instance, "joined_on", None))
         left = attrs.get("left_on", getattr(self.instance, "left_on", None))
         if joined and left and left < joined:
-            raise serializers.ValidationError({"left_on": ["A member cannot leave before joining."]})
+            raise serializers.ValidationError({"left_on": [_("A member cannot leave before joining.")]})
         return attrs
 
 
@@ -216,7 +217,7 @@ class RatesQuerySerializer(serializers.Serializer[Any]):
         attrs.setdefault("start", attrs["end"].replace(month=1, day=1))
         for name in ("start", "end"):
             if not 2000 <= attrs[name].year <= 2099:
-                raise serializers.ValidationError({name: ["A date between 2000 and 2099."]})
+                raise serializers.ValidationError({name: [_("A date between 2000 and 2099.")]})
         if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": ["The end cannot be before the start."]})
+            raise serializers.ValidationError({"end": [_("The end cannot be before the start.")]})
         return attrs
