@@ -8,6 +8,9 @@ Reminders is below monitoring and never imports it. Two things still cross the f
 - ``last_upload``, one registered function: when the person's phone last uploaded, which
   supersedes the check-in prompts created before it. Monitoring registers it at start-up
   (``MonitoringConfig.ready``); without it no prompt is superseded.
+- ``monthly_report_in``, one registered function: has this person's monthly report (思想汇报) of
+  a period (``"2026-11"``) arrived? The archives register it; no reminder is scheduled for a
+  report that is in (and the archives end a pending one when the report arrives).
 """
 
 from __future__ import annotations
@@ -33,3 +36,17 @@ def register_last_upload(lookup: LastUpload) -> None:
 
 def last_upload(subject_id: int) -> dt.datetime | None:
     return _last_upload(subject_id) if _last_upload is not None else None
+
+
+MonthlyReportIn = Callable[[int, str], bool]
+_monthly_report_in: MonthlyReportIn | None = None
+
+
+def register_monthly_report_in(lookup: MonthlyReportIn) -> None:
+    """Tell reminders how to find whether a person's monthly report of a period has arrived."""
+    global _monthly_report_in
+    _monthly_report_in = lookup
+
+
+def monthly_report_in(subject_id: int, period: str) -> bool:
+    return _monthly_report_in(subject_id, period) if _monthly_report_in is not None else False

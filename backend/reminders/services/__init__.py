@@ -29,6 +29,7 @@ from backend.reminders.services.push_tokens import (
     unregister_staff_push_token,
 )
 from backend.reminders.services.scheduling import (
+    end_monthly_report_reminder,
     schedule_education_reminders,
     schedule_leave_return_reminders,
     schedule_monthly_report_reminders,
@@ -48,6 +49,7 @@ __all__ = [
     "check_unreachable",
     "deliver_reminder",
     "dispatch_due_reminders",
+    "end_monthly_report_reminder",
     "pending_payload",
     "pending_reminders",
     "register_staff_push_token",

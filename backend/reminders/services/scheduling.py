@@ -10,10 +10,12 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backend.reminders import push, rules
 from backend.reminders.models import Reminder
+from backend.reminders.upstream import monthly_report_in
 from backend.supervision.models import Subject
 
 Kind = Reminder.Kind
@@ -133,7 +135,7 @@ def schedule_monthly_report_reminders(now: dt.datetime | None = None) -> int:
     created = 0
     text = rules.MONTHLY_REPORT_TEXT
     for subject in subjects.iterator():
-        if subject.pk in already:
+        if subject.pk in already or monthly_report_in(subject.pk, window.period):
             continue
         _reminder, new = schedule_reminder_once(
             subject,
@@ -147,6 +149,18 @@ def schedule_monthly_report_reminders(now: dt.datetime | None = None) -> int:
         )
         created += new
     return created
+
+
+def end_monthly_report_reminder(subject_id: int, period: str, now: dt.datetime | None = None) -> int:
+    """The report of ``period`` arrived: its reminder, if still pending, expires now (not pushed
+    again, gone from the check-in answers). The number of reminders ended."""
+    now = now or timezone.now()
+    return Reminder.objects.filter(
+        subject_id=subject_id,
+        kind=Kind.MONTHLY_REPORT,
+        dedupe_key=f"monthly_report:{subject_id}:{period}",
+        acknowledged_at__isnull=True,
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).update(expires_at=now)
 
 
 def schedule_education_reminders(
