@@ -11,7 +11,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from backend.config.celery_app import app as celery_app  # noqa: E402
 from backend.config.routing import websocket_urlpatterns  # noqa: E402
+from backend.duty.scheduler import start_embedded_scheduler  # noqa: E402
+
+# Without a broker (make run) the periodic jobs run in this process (EMBEDDED_SCHEDULER).
+start_embedded_scheduler(celery_app)
 
 application = ProtocolTypeRouter(
     {

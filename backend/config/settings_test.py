@@ -9,3 +9,5 @@ from backend.config.settings import LOGGING
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]
+# The embedded scheduler never starts by itself in the test suite; a test starts it when it needs it.
+EMBEDDED_SCHEDULER = False

@@ -73,6 +73,9 @@ class AlertSerializer(ModelSerializer[Alert]):
             "resolved_at",
             "resolution",
             "resolution_note",
+            "escalation_level",
+            "escalated_at",
+            "escalations",
         ]
         read_only_fields = fields
 

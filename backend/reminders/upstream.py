@@ -38,6 +38,23 @@ def last_upload(subject_id: int) -> dt.datetime | None:
     return _last_upload(subject_id) if _last_upload is not None else None
 
 
+# Whom to wake for an office's critical alert: the ids of the staff on duty at that time, or None
+# when the office has nobody on its roster then (every officer and the head are woken, as without
+# a roster). The duty module registers it at start-up (``DutyConfig.ready``).
+StaffOnDuty = Callable[[int, "dt.datetime"], "list[int] | None"]
+_staff_on_duty: StaffOnDuty | None = None
+
+
+def register_staff_on_duty(lookup: StaffOnDuty) -> None:
+    """Tell reminders who is on duty for an office (by the office's id and a time)."""
+    global _staff_on_duty
+    _staff_on_duty = lookup
+
+
+def staff_on_duty(office_id: int, at: dt.datetime) -> list[int] | None:
+    return _staff_on_duty(office_id, at) if _staff_on_duty is not None else None
+
+
 MonthlyReportIn = Callable[[int, str], bool]
 _monthly_report_in: MonthlyReportIn | None = None
 

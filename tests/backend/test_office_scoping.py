@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -48,6 +49,7 @@ def test_officer_of_office_a_gets_404_for_office_b_everywhere(
     from django.db import transaction
     from django.utils import timezone
 
+    from backend.duty.models import DutyShift
     from backend.monitoring.models import Zone
     from backend.monitoring.services import raise_alert
 
@@ -75,6 +77,12 @@ def test_officer_of_office_a_gets_404_for_office_b_everywhere(
         "released-persons": released_b.pk,
         "alerts": alert_b.pk,
         "zones": zone_b.pk,
+        "duty": DutyShift.objects.create(
+            office=office_b,
+            user=subject_b.responsible_officer,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + dt.timedelta(hours=8),
+        ).pk,
     }
     client = client_for(officer_a)
     checked = 0

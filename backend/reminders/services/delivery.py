@@ -18,7 +18,7 @@ from backend.reminders import push, rules
 from backend.reminders.models import DeliveryAttempt, Reminder, StaffPushToken, token_prefix
 from backend.reminders.services.answers import pending_reminders
 from backend.reminders.services.scheduling import _queue_after_commit
-from backend.reminders.upstream import last_upload, phone_unreachable
+from backend.reminders.upstream import last_upload, phone_unreachable, staff_on_duty
 from backend.supervision.models import Device, Subject
 from notifications import DeliveryResult, Message
 
@@ -261,21 +261,15 @@ def check_unreachable(subject: Subject, now: dt.datetime, *, token_forgotten: bo
 
 
 def staff_to_wake(office_id: int) -> QuerySet[StaffPushToken]:
-    """Live push tokens of the officers and the head of an office.
-
-    There is no duty roster yet, so every officer of the office is woken; a roster would narrow
-    this query.
-    """
-    return (
-        StaffPushToken.objects.select_related("user")
-        .filter(
-            forgotten_at__isnull=True,
-            user__is_active=True,
-            user__office_id=office_id,
-            user__role__in=list(OFFICE_ROLES),
-        )
-        .order_by("pk")
+    """Live push tokens of the office's staff on duty now (``upstream.staff_on_duty``), or, with
+    nobody on its roster, of every officer and the head of the office."""
+    tokens = StaffPushToken.objects.select_related("user").filter(
+        forgotten_at__isnull=True, user__is_active=True
     )
+    on_duty = staff_on_duty(office_id, timezone.now())
+    if on_duty is not None:
+        return tokens.filter(user_id__in=on_duty).order_by("pk")
+    return tokens.filter(user__office_id=office_id, user__role__in=list(OFFICE_ROLES)).order_by("pk")
 
 
 def _tokens_still_to_notify(

@@ -400,6 +400,17 @@
 
   const rowCache = new Map(); // alert id -> {html, el}
 
+  // "已升级 → 所长/局值班" with the names of the latest step (office head, then bureau on duty).
+  function escalationBadge(a) {
+    const steps = Array.isArray(a.escalations) ? a.escalations : [];
+    const last = steps.length ? steps[steps.length - 1] : {};
+    const to = a.escalation_level >= 2 ? T.escalated_bureau : T.escalated_head;
+    const names = (last.to || []).map((p) => p.name).filter(Boolean).join("、");
+    const title = steps.map((s) => (s.level >= 2 ? T.escalated_bureau : T.escalated_head) + " " + fmtTime(s.at)).join(" · ");
+    return '<span class="tag tag--escalated" data-escalation-level="' + esc(String(a.escalation_level)) + '" title="' +
+      esc(title) + '">' + esc(T.escalated + " → " + to + (names ? "：" + names : "")) + "</span>";
+  }
+
   function alertRow(a, now) {
     const kind = LABELS.kind[a.kind] || a.kind_display || a.kind;
     const severity = LABELS.severity[a.severity] || a.severity_display || a.severity;
@@ -412,6 +423,7 @@
     const extras = [];
     if (a.late) extras.push('<span class="tag">' + esc(T.late) + "</span>");
     if (a.evidence && a.evidence.returned_at) extras.push('<span class="tag tag--ok">' + esc(T.returned) + "</span>");
+    if (a.escalation_level > 0) extras.push(escalationBadge(a));
     let actions = "";
     if (a.status === "open") {
       actions += '<button type="button" class="btn btn--small btn--ack" data-action="acknowledge">' + esc(T.acknowledge) + "</button>";

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from backend.accounts.models import Office, User
+from backend.accounts.permissions import staff_user
+from backend.accounts.scoping import scope_to_offices
+from backend.audit.api.mixins import AuditedViewSetMixin
+from backend.core.api import IdFilter, TimeFilter
+from backend.duty import services
+from backend.duty.api.serializers import DutyShiftSerializer
+from backend.duty.models import DutyShift
+
+_REFUSED = {"403": "The caller may not edit this roster (office heads edit their own office's)."}
+
+
+class DutyShiftFilter(filters.FilterSet):
+    office = IdFilter(field_name="office_id")
+    user = IdFilter(field_name="user_id")
+    at = TimeFilter(method="filter_at", label="On duty at this time")
+    since = TimeFilter(field_name="ends_at", lookup_expr="gt", label="Shifts ending after")
+    until = TimeFilter(field_name="starts_at", lookup_expr="lt", label="Shifts starting before")
+
+    class Meta:
+        model = DutyShift
+        fields = ["office", "user", "at", "since", "until"]
+
+    def filter_at(self, queryset: QuerySet[DutyShift], name: str, value: dt.datetime) -> QuerySet[DutyShift]:
+        return queryset.filter(starts_at__lte=value, ends_at__gt=value)
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["duty"]),
+    retrieve=extend_schema(tags=["duty"]),
+    create=extend_schema(tags=["duty"]),
+    update=extend_schema(tags=["duty"]),
+    partial_update=extend_schema(tags=["duty"]),
+    destroy=extend_schema(tags=["duty"]),
+)
+class DutyShiftViewSet(AuditedViewSetMixin, viewsets.ModelViewSet[DutyShift]):
+    """The duty roster (值班表) of the caller's offices (bureau roles: every office and the bureau).
+
+    Critical alerts wake the staff on duty; bureau staff and heads edit every roster, an office
+    head the office's own; others read.
+    """
+
+    audit_resource = "duty_shift"
+    serializer_class = DutyShiftSerializer
+    filterset_class = DutyShiftFilter
+    ordering_fields = ["starts_at", "ends_at", "id"]
+    documented_errors = {
+        "create": _REFUSED,
+        "update": _REFUSED,
+        "partial_update": _REFUSED,
+        "destroy": _REFUSED,
+    }
+
+    def get_queryset(self) -> QuerySet[DutyShift]:
+        queryset = DutyShift.objects.select_related("office", "user").order_by("starts_at", "pk")
+        return scope_to_offices(queryset, self.request.user)
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        serializer = super().get_serializer(*args, **kwargs)
+        if hasattr(serializer, "fields") and "office" in serializer.fields:
+            offices = scope_to_offices(Office.objects.all(), self.request.user, "pk")
+            serializer.fields["office"].queryset = offices
+            serializer.fields["user"].queryset = (
+                User.objects.filter(is_active=True)
+                if getattr(self.request.user, "is_bureau_wide", False)
+                else User.objects.filter(is_active=True, office__in=offices)
+            )
+        return serializer
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.create_shift(staff_user(self.request), **serializer.validated_data)
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.update_shift(
+            staff_user(self.request), serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: DutyShift) -> None:
+        services.delete_shift(staff_user(self.request), instance)
