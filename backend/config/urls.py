@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.exceptions import NotFound
 
+from backend.archives.views import completeness_page
 from backend.monitoring.views import console_page
 
 
@@ -52,6 +53,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", console_page, name="console"),
+    path("console/archives/", completeness_page, name="console-archives"),
 ]
 
 admin.site.site_header = admin.site.site_title = "corrections-monitor"
