@@ -73,10 +73,33 @@ def transport_from_env(env: Mapping[str, str]) -> Transport:
 
     ``PUSH_TRANSPORT`` picks it (default ``console``). For ``fcm``: ``FCM_CREDENTIALS_FILE``
     (service-account JSON, required), ``FCM_PROJECT_ID`` (default: the one in that file),
-    ``FCM_DRY_RUN`` (``true``/``false``, default false). Malformed values raise
+    ``FCM_DRY_RUN`` (``true``/``false``, default false). For ``hms`` (Huawei Push Kit):
+    ``HMS_APP_ID`` and ``HMS_CLIENT_SECRET`` (required), ``HMS_VALIDATE_ONLY``. Several names
+    separated by commas (``fcm,hms``) route each token by its provider prefix
+    (``notifications.routing``), the first name taking tokens without one. Malformed values raise
     ``ValueError`` rather than falling back, so a typo cannot silently disable pushes.
     """
-    name = env.get("PUSH_TRANSPORT", "console").strip() or "console"
+    names = [part.strip() for part in env.get("PUSH_TRANSPORT", "console").split(",") if part.strip()]
+    names = names or ["console"]
+    if len(names) == 1:
+        return _one_from_env(names[0], env)
+    from notifications.routing import RoutingTransport
+
+    return RoutingTransport({name: _one_from_env(name, env) for name in names}, default=names[0])
+
+
+def _one_from_env(name: str, env: Mapping[str, str]) -> Transport:
+    if name == "hms":
+        app_id = env.get("HMS_APP_ID", "").strip()
+        secret = env.get("HMS_CLIENT_SECRET", "").strip()
+        if not app_id or not secret:
+            raise ValueError("PUSH_TRANSPORT=hms needs HMS_APP_ID and HMS_CLIENT_SECRET")
+        return build_transport(
+            "hms",
+            app_id=app_id,
+            client_secret=secret,
+            validate_only=_env_bool(env, "HMS_VALIDATE_ONLY", default=False),
+        )
     if name != "fcm":
         return build_transport(name)
     credentials_file = env.get("FCM_CREDENTIALS_FILE", "").strip()
@@ -115,5 +138,12 @@ def _fcm(**options: Any) -> Transport:
     return FCMTransport(**options)
 
 
+def _hms(**options: Any) -> Transport:
+    from notifications.huawei import HuaweiTransport
+
+    return HuaweiTransport(**options)
+
+
 register_transport("console", _console)
 register_transport("fcm", _fcm)
+register_transport("hms", _hms)

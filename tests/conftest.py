@@ -78,7 +78,39 @@ def make_staff(username: str, role: str, office: Any = None, **extra: Any) -> An
     )
     user.set_password("correct-horse-battery")
     user.save()
+    verified_second_factor(user)
     return user
+
+
+def verified_second_factor(user: Any) -> Any:
+    """Give ``user`` a confirmed authenticator and mark them verified by it, so a test client's
+    ``force_login(user)`` opens a session that passed the second factor (as a real login does)."""
+    from backend.accounts.otp import start_enrollment
+
+    user.otp_device = start_enrollment(user, confirmed=True).device
+    return user
+
+
+def otp_code(user: Any) -> str:
+    """A fresh, valid TOTP code for ``user``: a new confirmed authenticator each call, since a
+    code of one device is accepted once (django-otp refuses a time step already used)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from backend.accounts.otp import current_code, start_enrollment
+
+    TOTPDevice.objects.filter(user=user).delete()
+    return current_code(start_enrollment(user, confirmed=True).device)
+
+
+def login_verified(client: Any, user: Any, password: str = "correct-horse-battery") -> dict[str, Any]:
+    """Log ``client`` in through ``POST /api/v1/auth/login`` with password and TOTP code."""
+    response = client.post(
+        "/api/v1/auth/login",
+        {"username": user.username, "password": password, "otp_token": otp_code(user)},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    return dict(response.json())
 
 
 @pytest.fixture

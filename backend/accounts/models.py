@@ -135,3 +135,28 @@ class User(AbstractUser):
     @property
     def may_see_id_numbers(self) -> bool:
         return self.is_superuser or self.role in ID_NUMBER_ROLES
+
+
+class StaffToken(models.Model):
+    """An API token for a staff member's scripts, stored as a SHA-256 hash with an expiry.
+
+    A token is minted only by a login whose second factor was verified, so holding one stands for
+    a verified login; it lapses at ``expires_at`` (the 12-hour sign-in rule) or after the idle
+    timeout without use, and at logout or when the account is disabled.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    prefix = models.CharField(_("token prefix"), max_length=8)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used at"))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.prefix}…"

@@ -4,6 +4,10 @@ Location data and identities of supervised people are sensitive personal informa
 Art. 28); every staff read of them and every write is recorded here. Rows are append-only: the
 model refuses updates and deletes, and on PostgreSQL a trigger refuses them too, so the log holds
 even against code that bypasses the ORM.
+
+Rows are hash-chained (``backend.core.chain``: SHA-256 and SM3 of the row's content, linked to the
+previous row's hash), so a row changed, removed or slipped in by someone who can bypass the
+trigger breaks the chain; ``manage.py verify_access_log`` walks it (``backend.audit.chain``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,6 +46,8 @@ class AccessLog(models.Model):
         LOGIN = "login", _("login")
         LOGIN_FAILED = "login_failed", _("failed login")
         LOGOUT = "logout", _("logout")
+        REVEAL = "reveal", _("reveal identity number")
+        PURGE = "purge", _("purge past retention")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("allowed")
@@ -49,7 +56,8 @@ class AccessLog(models.Model):
         INVALID = "invalid", _("invalid input")
         ERROR = "error", _("error")
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Set before the row is hashed (not auto_now_add, which would set it after).
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff member"),
@@ -71,6 +79,12 @@ class AccessLog(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.OK)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # The chain (backend.audit.chain): digests of this row's content, the previous row's hash, its own.
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, default="")
+    sm3 = models.CharField(_("SM3"), max_length=64, blank=True, default="")
+    previous_hash = models.CharField(_("previous entry hash"), max_length=64, blank=True, default="")
+    entry_hash = models.CharField(_("entry hash"), max_length=64, blank=True, default="")
 
     objects = AccessLogQuerySet.as_manager()
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from backend.accounts.client import client_ip as _client_ip
+from backend.audit import chain
 from backend.audit.models import AccessLog
 
 Outcome = AccessLog.Outcome
@@ -25,9 +27,10 @@ def outcome_for_status(status_code: int) -> str:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR is what the server saw; behind the reverse proxy that is the proxy, which is
-    # told to overwrite (not append to) X-Real-IP, so that header is trusted only from it.
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or None
+    """The client's address as the throttles and the lockout see it: the connection's, or behind
+    ``NUM_PROXIES`` proxies the one the last of them appended to X-Forwarded-For. A header the
+    client writes itself (X-Real-IP, its own X-Forwarded-For) is never taken on trust."""
+    return _client_ip(request)
 
 
 def record_access(
@@ -39,11 +42,14 @@ def record_access(
     status_code: int | None = 200,
     detail: dict[str, Any] | None = None,
     actor: Any = None,
+    reason: str = "",
 ) -> AccessLog:
-    """Append one access-log row for the staff member behind ``request`` (or ``actor``)."""
+    """Append one access-log row for the staff member behind ``request`` (or ``actor``), linked
+    into the log's hash chain. ``reason`` is why the record was read, where the law asks for one."""
     user = actor if actor is not None else getattr(request, "user", None)
     staff = user if getattr(user, "is_authenticated", False) and hasattr(user, "role") else None
-    return AccessLog.objects.create(
+    detail = chain.normalized_detail(detail)
+    row = AccessLog(
         actor=staff,
         actor_username=getattr(staff, "username", "") or (detail or {}).get("username", ""),
         actor_role=getattr(staff, "role", "") or "",
@@ -58,4 +64,12 @@ def record_access(
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
         status_code=status_code,
         outcome=outcome_for_status(status_code or 200),
+        reason=clean_reason(reason),
     )
+    return chain.append(row)
+
+
+def clean_reason(reason: object) -> str:
+    """A stated reason, as stored: printable text, at most 200 characters."""
+    text = "".join(ch for ch in str(reason or "") if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF)
+    return text.strip()[:200]

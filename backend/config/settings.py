@@ -128,6 +128,10 @@ INSTALLED_APPS = [
     "backend.screening",
     "backend.casework",
     "backend.archives",
+    "backend.publicity",
+    "backend.mediation",
+    "backend.learning",
+    "backend.plan",
 ]
 
 MIDDLEWARE = [

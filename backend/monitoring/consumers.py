@@ -49,8 +49,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db.models import Max
 
-from backend.accounts.models import User
 from backend.accounts.scoping import visible_office_ids
+from backend.accounts.services import staff_group
+from backend.accounts.sessions import websocket_refusal
 from backend.audit.models import AccessLog
 from backend.audit.services import record_access
 from backend.core.json_input import MAX_JSON_DEPTH, json_depth, too_deep_message
@@ -119,10 +120,13 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if not isinstance(user, User) or not user.is_active:
+        # Signed in, second factor verified, within the idle and sign-in limits (backend.accounts).
+        if await database_sync_to_async(websocket_refusal)(self.scope) is not None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        # Disabling the account closes this socket (backend.accounts.services.end_staff_access).
+        await self.channel_layer.group_add(staff_group(user.pk), self.channel_name)
         self.office_ids = visible_office_ids(user)
         self.groups = (
             [ALL_OFFICES_GROUP] if self.office_ids is None else [office_group(o) for o in self.office_ids]
@@ -156,6 +160,12 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 task.cancel()
         for group in getattr(self, "groups", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if hasattr(self, "user"):
+            await self.channel_layer.group_discard(staff_group(self.user.pk), self.channel_name)
+
+    async def staff_session_ended(self, message: dict[str, Any]) -> None:
+        """The account was disabled: close at once."""
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     # -- client frames -------------------------------------------------------------------------
 

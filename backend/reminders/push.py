@@ -29,7 +29,16 @@ from notifications.message import MAX_TTL_SECONDS
 
 log = logging.getLogger(__name__)
 
-PUSH_SETTINGS = frozenset({"PUSH_TRANSPORT", "FCM_CREDENTIALS_FILE", "FCM_PROJECT_ID", "FCM_DRY_RUN"})
+PUSH_SETTINGS = frozenset(
+    {
+        "PUSH_TRANSPORT",
+        "FCM_CREDENTIALS_FILE",
+        "FCM_PROJECT_ID",
+        "FCM_DRY_RUN",
+        "HMS_APP_ID",
+        "HMS_CLIENT_SECRET",
+    }
+)
 
 _lock = threading.Lock()
 _transport: Transport | None = None
@@ -46,6 +55,9 @@ def get_transport() -> Transport:
                     "FCM_CREDENTIALS_FILE": settings.FCM_CREDENTIALS_FILE,
                     "FCM_PROJECT_ID": settings.FCM_PROJECT_ID,
                     "FCM_DRY_RUN": "true" if settings.FCM_DRY_RUN else "false",
+                    # Huawei Push Kit, for PUSH_TRANSPORT=hms or fcm,hms (tokens prefixed "hms:").
+                    "HMS_APP_ID": settings.HMS_APP_ID,
+                    "HMS_CLIENT_SECRET": settings.HMS_CLIENT_SECRET,
                 }
             )
         return _transport

@@ -11,11 +11,13 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from channels.db import database_sync_to_async
 from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.backend.monitoring.console_ws import communicator
+from tests.conftest import otp_code, verified_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +75,9 @@ def test_the_superuser_is_a_system_administrator_without_an_office(root: Any) ->
 
 def test_the_superuser_logs_in_to_the_admin(root: Any) -> None:
     client = Client()
-    response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD, "otp_token": otp_code(root)}
+    )
     assert response.status_code == 302 and response.url == "/admin/", response.content[:500]
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/accounts/user/").status_code == 200
@@ -83,7 +87,9 @@ def test_the_superuser_logs_in_to_the_admin(root: Any) -> None:
 def test_the_superuser_logs_in_to_the_api_and_the_console(root: Any) -> None:
     client = Client()
     response = client.post(
-        "/api/v1/auth/login", {"username": "root", "password": PASSWORD}, content_type="application/json"
+        "/api/v1/auth/login",
+        {"username": "root", "password": PASSWORD, "otp_token": otp_code(root)},
+        content_type="application/json",
     )
     assert response.status_code == 200, response.content
     user = response.json()["user"]
@@ -98,7 +104,11 @@ def test_the_superuser_sees_and_changes_subjects_of_every_office(
 ) -> None:
     token = (
         APIClient()
-        .post("/api/v1/auth/login", {"username": "root", "password": PASSWORD}, format="json")
+        .post(
+            "/api/v1/auth/login",
+            {"username": "root", "password": PASSWORD, "otp_token": otp_code(root)},
+            format="json",
+        )
         .json()["token"]
     )
     script = APIClient()
@@ -116,6 +126,7 @@ def test_the_superuser_sees_and_changes_subjects_of_every_office(
 
 @pytest.mark.django_db(transaction=True)
 async def test_the_superusers_console_listens_to_every_office(root: Any) -> None:
+    await database_sync_to_async(verified_second_factor)(root)  # signed in with the second factor
     console = communicator(root)
     connected, _ = await console.connect()
     assert connected

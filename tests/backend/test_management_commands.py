@@ -15,7 +15,7 @@ from django.test import override_settings
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
-from tests.conftest import client_for
+from tests.conftest import client_for, otp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +33,13 @@ def create_staff(*args: str, stdin: str | None = None, monkeypatch: Any = None) 
 
 
 def login(username: str, password: str) -> Any:
+    from backend.accounts.models import User
+
     cache.clear()  # the login throttle counts in the cache; other tests' attempts must not count here
+    user = User.objects.filter(username=username).first()
+    code = otp_code(user) if user is not None else "000000"
     return client_for(None).post(
-        "/api/v1/auth/login", {"username": username, "password": password}, format="json"
+        "/api/v1/auth/login", {"username": username, "password": password, "otp_token": code}, format="json"
     )
 
 

@@ -7,13 +7,17 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from tests.conftest import otp_code
+
 pytestmark = pytest.mark.django_db
 
 
 def test_login_opens_a_session_and_returns_a_token(officer_a: Any, subject_a: Any) -> None:
     client = APIClient(enforce_csrf_checks=True)
     response = client.post(
-        "/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"}, format="json"
+        "/api/v1/auth/login",
+        {"username": "officer_a", "password": "correct-horse-battery", "otp_token": otp_code(officer_a)},
+        format="json",
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -43,6 +47,7 @@ def test_wrong_password_is_a_401_and_is_logged(officer_a: Any) -> None:
     assert response.status_code == 401
     assert response.json()["code"] == "bad_credentials"
     entry = AccessLog.objects.get(action="login_failed")
+    assert entry.detail["reason"] == "password"
     assert entry.detail["username"] == "officer_a" and entry.outcome == "denied"
 
 
@@ -57,7 +62,9 @@ def test_missing_fields_are_field_errors(db: Any) -> None:
 def test_logout_ends_the_session_and_the_token(officer_a: Any) -> None:
     client = APIClient()
     token = client.post(
-        "/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"}, format="json"
+        "/api/v1/auth/login",
+        {"username": "officer_a", "password": "correct-horse-battery", "otp_token": otp_code(officer_a)},
+        format="json",
     ).json()["token"]
     script = APIClient()
     script.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -71,7 +78,9 @@ def test_inactive_staff_cannot_log_in(officer_a: Any) -> None:
     officer_a.is_active = False
     officer_a.save()
     response = APIClient().post(
-        "/api/v1/auth/login", {"username": "officer_a", "password": "correct-horse-battery"}, format="json"
+        "/api/v1/auth/login",
+        {"username": "officer_a", "password": "correct-horse-battery", "otp_token": otp_code(officer_a)},
+        format="json",
     )
     assert response.status_code == 401
 

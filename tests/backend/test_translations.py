@@ -120,9 +120,9 @@ def test_api_error_messages_follow_the_accept_language_header(officer_a: Any) ->
         assert response.status_code == 401
         return response.json()  # type: ignore[no-any-return]
 
-    assert failed_login("zh-hans")["detail"] == "用户名或密码错误。"
-    assert failed_login("zh-CN,zh;q=0.9")["detail"] == "用户名或密码错误。"
-    assert failed_login("en")["detail"] == "Wrong username or password."
+    assert failed_login("zh-hans")["detail"] == "用户名、密码或动态验证码错误。"
+    assert failed_login("zh-CN,zh;q=0.9")["detail"] == "用户名、密码或动态验证码错误。"
+    assert failed_login("en")["detail"] == "Wrong username, password or verification code."
 
 
 @pytest.mark.django_db

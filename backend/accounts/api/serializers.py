@@ -43,6 +43,12 @@ class StaffSerializer(ModelSerializer[User]):
 class LoginSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, style={"input_type": "password"}, trim_whitespace=False)
+    otp_token = serializers.CharField(
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        help_text="The 6-digit code of the staff member's authenticator app (TOTP); required.",
+    )
 
 
 class LoginResponseSerializer(serializers.Serializer[Any]):
@@ -51,3 +57,15 @@ class LoginResponseSerializer(serializers.Serializer[Any]):
     csrf_token = serializers.CharField(
         help_text="For the console: send as X-CSRFToken with the session cookie."
     )
+
+
+class OtpEnrollmentSerializer(serializers.Serializer[Any]):
+    device_id = serializers.IntegerField()
+    otpauth_uri = serializers.CharField(help_text="otpauth:// URI for an authenticator app.")
+    qr_svg = serializers.CharField(help_text="The URI as a QR code: an SVG image in a data: URI.")
+    secret = serializers.CharField(help_text="The key in base32, for typing into the app.")
+
+
+class OtpConfirmSerializer(serializers.Serializer[Any]):
+    device_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    otp_token = serializers.CharField(max_length=8)

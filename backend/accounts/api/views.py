@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import QuerySet
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,49 +18,87 @@ from backend.accounts.api.serializers import (
     LoginResponseSerializer,
     LoginSerializer,
     OfficeSerializer,
+    OtpConfirmSerializer,
+    OtpEnrollmentSerializer,
     StaffSerializer,
 )
-from backend.accounts.models import Office, User
+from backend.accounts.authentication import mint_token
+from backend.accounts.client import client_ip
+from backend.accounts.lockout import LOCKOUT_CODE, cooloff_seconds, lockout_message, serialized_login
+from backend.accounts.models import Office, StaffToken, User
+from backend.accounts.otp import confirm_enrollment, otp_required, start_enrollment, verify_code
 from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import visible_office_ids
 from backend.accounts.signals import staff_logged_in, staff_logging_out, staff_login_failed
 
 
+def _login_refused(request: Request, username: str, reason: str) -> Response:
+    """401 for any refused sign-in; the answer never says which factor was wrong."""
+    # The access log (``backend.audit``) records the refusal.
+    staff_login_failed.send(sender=LoginView, request=request, username=username, reason=reason)
+    if getattr(request._request, "axes_locked_out", False):
+        return _locked_out()
+    return Response(
+        {
+            "detail": _("Wrong username, password or verification code."),
+            "code": "bad_credentials",
+        },
+        status=status.HTTP_401_UNAUTHORIZED,
+        headers={"WWW-Authenticate": 'Session realm="api"'},
+    )
+
+
+def _locked_out() -> Response:
+    return Response(
+        {"detail": lockout_message(), "code": LOCKOUT_CODE},
+        status=status.HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(cooloff_seconds())},
+    )
+
+
 class LoginView(APIView):
-    """Staff login: opens a session (console) and returns an API token (scripts)."""
+    """Staff login with password and TOTP code: opens a session (console) and returns an API token
+    (scripts). Five failures in 15 minutes lock the username and the address (429)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
-    documented_errors = {"post": {"401": "Wrong username or password, or the account is disabled."}}
+    documented_errors = {
+        "post": {
+            "401": "Wrong username, password or verification code, or the account is disabled.",
+            "429": "Too many failed sign-ins: locked out for 15 minutes (see Retry-After).",
+        }
+    }
 
     @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         form = LoginSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            username=form.validated_data["username"],
-            password=form.validated_data["password"],
-        )
-        if not isinstance(user, User):
-            # The access log (``backend.audit``) records the refusal.
-            staff_login_failed.send(
-                sender=LoginView, request=request, username=form.validated_data["username"][:150]
-            )
-            return Response(
-                {"detail": _("Wrong username or password."), "code": "bad_credentials"},
-                status=status.HTTP_401_UNAUTHORIZED,
-                headers={"WWW-Authenticate": 'Session realm="api"'},
-            )
-        login(request._request, user)
-        token, _created = Token.objects.get_or_create(user=user)
+        username = form.validated_data["username"][:150]
+        with serialized_login(username, client_ip(request)):
+            user = authenticate(request._request, username=username, password=form.validated_data["password"])
+            if getattr(request._request, "axes_locked_out", False):
+                staff_login_failed.send(sender=LoginView, request=request, username=username, reason="locked")
+                return _locked_out()
+            if not isinstance(user, User):
+                return _login_refused(request, username, "password")
+            if otp_required():
+                device = verify_code(user, form.validated_data.get("otp_token") or "")
+                if device is None:
+                    # A wrong second factor counts toward the lockout like a wrong password.
+                    user_login_failed.send(
+                        sender=__name__, credentials={"username": username}, request=request._request
+                    )
+                    return _login_refused(request, username, "otp")
+                user.otp_device = device  # type: ignore[attr-defined]  # django-otp keeps it in the session
+            login(request._request, user)
+            key = mint_token(user)
         staff_logged_in.send(sender=LoginView, request=request, user=user)
         return Response(
             {
                 "user": StaffSerializer(user).data,
-                "token": token.key,
+                "token": key,
                 "csrf_token": get_token(request._request),
             }
         )
@@ -72,10 +110,46 @@ class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
     def post(self, request: Request) -> Response:
         staff_logging_out.send(sender=LogoutView, request=request)
-        if isinstance(request.auth, Token):
+        if isinstance(request.auth, StaffToken):
             request.auth.delete()
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OtpDeviceView(APIView):
+    """Enroll a new authenticator (TOTP) for oneself: scan the QR code, then confirm with a code.
+
+    The current device keeps working until the new one is confirmed."""
+
+    @extend_schema(request=None, responses={201: OtpEnrollmentSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        enrollment = start_enrollment(staff_user(request))
+        return Response(
+            {
+                "device_id": enrollment.device.pk,
+                "otpauth_uri": enrollment.otpauth_uri,
+                "qr_svg": enrollment.qr_svg_data_uri,
+                "secret": enrollment.secret_base32,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class OtpDeviceConfirmView(APIView):
+    """Confirm a new authenticator with a code it shows; it replaces the previous one."""
+
+    documented_errors = {"post": {"400": "No such unconfirmed device of yours, or a wrong code."}}
+
+    @extend_schema(request=OtpConfirmSerializer, responses={200: OtpConfirmSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        form = OtpConfirmSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        device = confirm_enrollment(
+            staff_user(request), form.validated_data["device_id"], form.validated_data["otp_token"]
+        )
+        if device is None:
+            raise serializers.ValidationError({"otp_token": [_("Wrong or expired verification code.")]})
+        return Response({"device_id": device.pk, "otp_token": ""})
 
 
 class MeView(APIView):
