@@ -5,8 +5,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from backend.accounts.admin import RoleBasedAdmin
+from backend.accounts.models import Role
 from backend.accounts.scoping import scope_to_offices
-from backend.supervision.models import Device, EnrollmentCode, ReleasedPerson, Subject
+from backend.supervision.models import (
+    Device,
+    EnrollmentCode,
+    LevelChange,
+    ReleasedPerson,
+    Subject,
+    SupervisionPolicy,
+)
+from backend.supervision.services import update_policy
 
 
 class OfficeScopedAdmin(RoleBasedAdmin):
@@ -41,6 +50,20 @@ class DeviceInline(admin.TabularInline):
         return False
 
 
+_LEVEL_CHANGE_FIELDS = ("changed_at", "from_level", "to_level", "reason", "changed_by")
+
+
+class LevelChangeInline(admin.TabularInline):
+    model = LevelChange
+    extra = 0
+    can_delete = False
+    fields = _LEVEL_CHANGE_FIELDS
+    readonly_fields = _LEVEL_CHANGE_FIELDS
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Subject)
 class SubjectAdmin(OfficeScopedAdmin):
     list_display = [
@@ -58,7 +81,13 @@ class SubjectAdmin(OfficeScopedAdmin):
     date_hierarchy = "supervision_start"
     list_select_related = ["office", "responsible_officer"]
     autocomplete_fields = ["responsible_officer"]
-    inlines = [DeviceInline]
+    inlines = [DeviceInline, LevelChangeInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A level changes only by the service, with a reason kept in the history (the API's
+        # POST /subjects/{id}/level); it is set here when the record is made.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "supervision_level"] if obj is not None else readonly
 
 
 @admin.register(ReleasedPerson)
@@ -113,3 +142,48 @@ class EnrollmentCodeAdmin(OfficeScopedAdmin):
         "used_at",
         "revoked_at",
     ]
+
+
+@admin.register(SupervisionPolicy)
+class SupervisionPolicyAdmin(RoleBasedAdmin):
+    """What each level demands; only the bureau changes it, and the change applies to everyone of
+    the level at once (``update_policy``)."""
+
+    write_roles = frozenset({Role.BUREAU_STAFF, Role.BUREAU_HEAD})
+    list_display = [
+        "level",
+        "checkin_interval_minutes",
+        "overdue_grace_minutes",
+        "lost_contact_after_minutes",
+        "curfew_applies",
+        "curfew_start",
+        "curfew_end",
+        "unsupervised_after_days",
+        "auto_end_at_term",
+        "education_hours_per_month",
+        "updated_at",
+    ]
+    readonly_fields = ["level", "updated_at", "updated_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # one row per level, made by the migration
+
+    def save_model(self, request: HttpRequest, obj: SupervisionPolicy, form: Any, change: bool) -> None:
+        values = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        update_policy(obj.level, values, request.user if request.user.is_authenticated else None)
+
+
+@admin.register(LevelChange)
+class LevelChangeAdmin(OfficeScopedAdmin):
+    office_field = "subject__office"
+    list_display = ["subject", "from_level", "to_level", "changed_by", "changed_at"]
+    list_filter = ["to_level", "subject__office"]
+    search_fields = ["subject__name", "reason"]
+    readonly_fields = ["subject", "from_level", "to_level", "reason", "changed_by", "changed_at"]
+    list_select_related = ["subject", "changed_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # only the service changes a level
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -243,25 +244,38 @@ class SupervisionPolicy(models.Model):
     level = models.CharField(
         _("supervision level"), max_length=10, choices=Subject.Level.choices, unique=True
     )
-    checkin_interval_minutes = models.PositiveIntegerField(_("check-in interval (minutes)"))
-    overdue_grace_minutes = models.PositiveIntegerField(_("grace before check-in overdue (minutes)"))
+    checkin_interval_minutes = models.PositiveIntegerField(
+        _("check-in interval (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(1440)]
+    )
+    overdue_grace_minutes = models.PositiveIntegerField(
+        _("grace before check-in overdue (minutes)"), validators=[MaxValueValidator(720)]
+    )
     lost_contact_after_minutes = models.PositiveIntegerField(
-        _("suspected loss of contact after (minutes past the due time)")
+        _("suspected loss of contact after (minutes past the due time)"),
+        validators=[MinValueValidator(30), MaxValueValidator(10080)],
     )
     curfew_applies = models.BooleanField(_("curfew applies"), default=False)
     # Local times (Asia/Shanghai); a window may cross midnight (22:00 to 06:00).
     curfew_start = models.TimeField(_("curfew starts (local time)"))
     curfew_end = models.TimeField(_("curfew ends (local time)"))
-    approach_buffer_m = models.FloatField(_("approach warning distance (m)"))
-    low_battery_percent = models.FloatField(_("low battery threshold (%)"))
+    approach_buffer_m = models.FloatField(
+        _("approach warning distance (m)"), validators=[MinValueValidator(0), MaxValueValidator(5000)]
+    )
+    low_battery_percent = models.FloatField(
+        _("low battery threshold (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     unsupervised_after_days = models.PositiveSmallIntegerField(
-        _("days after supervision starts without an active phone before 漏管")
+        _("days after supervision starts without an active phone before 漏管"),
+        validators=[MaxValueValidator(60)],
     )
     auto_end_at_term = models.BooleanField(
         _("end the supervision automatically when its end date has passed"), default=False
     )
     education_hours_per_month = models.DecimalField(
-        _("education hours required per month"), max_digits=4, decimal_places=1
+        _("education hours required per month"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(200)],
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -280,6 +294,20 @@ class SupervisionPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_level_display())
+
+    def clean(self) -> None:
+        if (
+            self.lost_contact_after_minutes is not None
+            and self.overdue_grace_minutes is not None
+            and self.lost_contact_after_minutes <= self.overdue_grace_minutes
+        ):
+            raise ValidationError(
+                {
+                    "lost_contact_after_minutes": _(
+                        "Suspected loss of contact must come after check-in overdue."
+                    )
+                }
+            )
 
 
 class LevelChange(models.Model):

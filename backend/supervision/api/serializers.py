@@ -9,7 +9,15 @@ from backend.accounts.models import Office, Role, User
 from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import may_see_office, visible_office_ids
 from backend.core.api import ModelSerializer
-from backend.supervision.models import Device, PersonBase, ReleasedPerson, Subject
+from backend.supervision.models import (
+    Device,
+    LevelChange,
+    PersonBase,
+    ReleasedPerson,
+    Subject,
+    SupervisionPolicy,
+)
+from backend.supervision.services import MAX_REASON_LENGTH
 
 _P = TypeVar("_P", bound=PersonBase)
 
@@ -121,6 +129,14 @@ class SubjectSerializer(PersonSerializerBase[Subject]):
         devices = [d for d in obj.devices.all() if d.revoked_at is None]
         return DeviceSerializer(devices[0]).data if devices else None
 
+    def validate_supervision_level(self, value: str) -> str:
+        # Set when the record is made; later only by ``POST /subjects/{id}/level``, with a reason.
+        if self.instance is not None and value != self.instance.supervision_level:
+            raise serializers.ValidationError(
+                _("Change the level with POST /api/v1/subjects/{id}/level, giving the reason.")
+            )
+        return value
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         start = attrs.get("supervision_start", getattr(self.instance, "supervision_start", None))
@@ -185,6 +201,73 @@ class EnrollmentCodeSerializer(serializers.Serializer[Any]):
 
 class RevokeDeviceSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=100)
+
+
+class ChangeLevelSerializer(serializers.Serializer[Any]):
+    level = serializers.ChoiceField(choices=Subject.Level.choices)
+    reason = serializers.CharField(max_length=MAX_REASON_LENGTH, help_text="Why the level changes (kept).")
+
+
+class LevelChangeSerializer(ModelSerializer[LevelChange]):
+    changed_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LevelChange
+        fields = [
+            "id",
+            "subject",
+            "from_level",
+            "to_level",
+            "reason",
+            "changed_by",
+            "changed_by_name",
+            "changed_at",
+        ]
+        read_only_fields = fields
+
+    def get_changed_by_name(self, obj: LevelChange) -> str | None:
+        user = obj.changed_by
+        return (user.get_full_name() or user.username) if user else None
+
+
+POLICY_VALUE_FIELDS = [
+    "checkin_interval_minutes",
+    "overdue_grace_minutes",
+    "lost_contact_after_minutes",
+    "curfew_applies",
+    "curfew_start",
+    "curfew_end",
+    "approach_buffer_m",
+    "low_battery_percent",
+    "unsupervised_after_days",
+    "auto_end_at_term",
+    "education_hours_per_month",
+]
+
+
+class SupervisionPolicySerializer(ModelSerializer[SupervisionPolicy]):
+    """One level's policy (times are local, Asia/Shanghai; a curfew may cross midnight)."""
+
+    level = serializers.ChoiceField(choices=Subject.Level.choices)
+
+    class Meta:
+        model = SupervisionPolicy
+        fields = ["level", *POLICY_VALUE_FIELDS, "updated_at", "updated_by"]
+        read_only_fields = ["updated_at", "updated_by"]
+        # The level names the row; it is not unique among the rows of one request.
+        validators: list[Any] = []
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        grace, lost = attrs.get("overdue_grace_minutes"), attrs.get("lost_contact_after_minutes")
+        if grace is not None and lost is not None and lost <= grace:
+            raise serializers.ValidationError(
+                {
+                    "lost_contact_after_minutes": [
+                        _("Suspected loss of contact must come after check-in overdue.")
+                    ]
+                }
+            )
+        return attrs
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,5 +10,6 @@ router.register("released-persons", views.ReleasedPersonViewSet, basename="relea
 urlpatterns = [
     path("mobile/enroll", views.EnrollView.as_view(), name="mobile-enroll"),
     path("mobile/me", views.MeView.as_view(), name="mobile-me"),
+    path("supervision-policy", views.SupervisionPolicyView.as_view(), name="supervision-policy"),
     *router.urls,
 ]

@@ -2,36 +2,51 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from backend.accounts.models import Role, User
 from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import scope_to_offices
 from backend.audit.api.mixins import AuditedViewSetMixin
 from backend.core.parsers import StrictJSONParser
 from backend.supervision.api.renderers import PhoneJSONRenderer
 from backend.supervision.api.serializers import (
+    POLICY_VALUE_FIELDS,
+    ChangeLevelSerializer,
     DeviceSerializer,
     EnrollmentCodeSerializer,
     EnrollRequestSerializer,
     EnrollResponseSerializer,
+    LevelChangeSerializer,
     MeSerializer,
     ReleasedPersonSerializer,
     RevokeDeviceSerializer,
     SubjectSerializer,
+    SupervisionPolicySerializer,
 )
 from backend.supervision.authentication import DeviceTokenAuthentication, IsEnrolledDevice
-from backend.supervision.models import Device, ReleasedPerson, Subject
-from backend.supervision.services import end_supervision, enroll_device, issue_enrollment_code, revoke_device
+from backend.supervision.models import Device, LevelChange, ReleasedPerson, Subject, SupervisionPolicy
+from backend.supervision.rules import DEFAULT_ROWS
+from backend.supervision.services import (
+    change_level,
+    end_supervision,
+    enroll_device,
+    issue_enrollment_code,
+    revoke_device,
+    update_policy,
+)
 
 # The mixin goes before a DRF view among a view's bases; to the checker it is that view.
 if TYPE_CHECKING:
@@ -109,6 +124,33 @@ class SubjectViewSet(
             )
         return Response(DeviceSerializer(revoke_device(device, form.validated_data["reason"])).data)
 
+    @extend_schema(request=ChangeLevelSerializer, responses={201: LevelChangeSerializer}, tags=["subjects"])
+    @action(detail=True, methods=["post"], url_path="level")
+    def level(self, request: Request, pk: str | None = None) -> Response:
+        """Change the supervision level (分类管理) for a reason; kept in the level history and
+        applied to the person's check-in schedule at once."""
+        subject = self.get_object()
+        form = ChangeLevelSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        change = change_level(
+            subject, form.validated_data["level"], form.validated_data["reason"], staff_user(request)
+        )
+        self.audit_detail = {"from": change.from_level, "to": change.to_level}
+        return Response(LevelChangeSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=LevelChangeSerializer(many=True), tags=["subjects"])
+    @action(detail=True, methods=["get"], url_path="level-changes")
+    def level_changes(self, request: Request, pk: str | None = None) -> Response:
+        """The person's supervision level changes, newest first, with reasons and authors."""
+        subject = self.get_object()
+        changes = (
+            LevelChange.objects.filter(subject=subject)
+            .select_related("changed_by")
+            .order_by("-changed_at", "-id")
+        )
+        page = self.paginate_queryset(changes)  # type: ignore[arg-type]
+        return self.get_paginated_response(LevelChangeSerializer(page, many=True).data)
+
     @extend_schema(request=None, responses={200: SubjectSerializer}, tags=["subjects"])
     @action(detail=True, methods=["post"], url_path="end-supervision")
     def end_supervision(self, request: Request, pk: str | None = None) -> Response:
@@ -136,6 +178,85 @@ class ReleasedPersonViewSet(
 
     def get_queryset(self) -> QuerySet[ReleasedPerson]:
         return self.scope(ReleasedPerson.objects.select_related("office", "responsible_officer"))
+
+
+class PolicyPermission(BasePermission):
+    """Any office or bureau staff member reads the level policies (officers need to know what a
+    level demands); only bureau staff, the bureau head and superusers change them."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
+            return False
+        if request.method in SAFE_METHODS:
+            if user.is_superuser or user.role != Role.REPORTER:
+                return True
+            self.message = _("Unit reporters do not see supervision policies.")
+            return False
+        if user.is_superuser or user.role in POLICY_WRITERS:
+            return True
+        self.message = _("Only the bureau changes the supervision level policies.")
+        return False
+
+
+POLICY_WRITERS = frozenset({Role.BUREAU_STAFF, Role.BUREAU_HEAD})
+
+
+class SupervisionPolicyView(AuditedViewSetMixin, APIView):
+    """What each supervision level (严管/普管/宽管) demands. ``PUT`` a list of one or more levels,
+    each with every value: it applies to everyone of the level at once."""
+
+    audit_resource = "supervision_policy"
+    permission_classes = [PolicyPermission]
+    action = "list"
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Logged as a list of the policies (refused reads included) or as their update.
+        self.action = "update" if request.method == "PUT" else "list"
+        super().initial(request, *args, **kwargs)
+
+    def _answer(self) -> Response:
+        rows = {row.level: row for row in SupervisionPolicy.objects.all()}
+        ordered = [
+            rows.get(level) or SupervisionPolicy(level=level, **DEFAULT_ROWS[level]) for level in DEFAULT_ROWS
+        ]
+        return Response(SupervisionPolicySerializer(ordered, many=True).data)
+
+    @extend_schema(responses=SupervisionPolicySerializer(many=True), tags=["supervision"])
+    def get(self, request: Request) -> Response:
+        return self._answer()
+
+    @extend_schema(
+        request=SupervisionPolicySerializer(many=True),
+        responses=SupervisionPolicySerializer(many=True),
+        tags=["supervision"],
+    )
+    def put(self, request: Request) -> Response:
+        if not isinstance(request.data, list) or not 1 <= len(request.data) <= len(DEFAULT_ROWS):
+            raise ValidationError(
+                {"non_field_errors": [_("Send a list of 1 to 3 level policies.")]}, code="invalid"
+            )
+        form = SupervisionPolicySerializer(data=request.data, many=True)
+        form.is_valid(raise_exception=True)
+        levels = [item["level"] for item in form.validated_data]
+        if len(set(levels)) != len(levels):
+            raise ValidationError({"non_field_errors": [_("Each level at most once.")]}, code="invalid")
+        missing = {
+            str(index): {
+                name: [_("This field is required.")] for name in POLICY_VALUE_FIELDS if name not in item
+            }
+            for index, item in enumerate(form.validated_data)
+        }
+        missing = {index: fields for index, fields in missing.items() if fields}
+        if missing:
+            raise ValidationError(missing, code="required")
+        with transaction.atomic():
+            for item in form.validated_data:
+                update_policy(
+                    item["level"], {k: v for k, v in item.items() if k != "level"}, staff_user(request)
+                )
+        self.audit_detail = {"levels": levels}
+        return self._answer()
 
 
 # ---------------------------------------------------------------------------------------------
