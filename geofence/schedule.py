@@ -10,6 +10,10 @@ Asia/Shanghai), plus dated exceptions. The zone counts only while the schedule i
   runs until its end.
 * ``extra_windows`` are one-off dated windows (naive local date-times) that are active even
   on off dates; they add to the weekly windows.
+* ``off_windows`` are dated windows (naive local date-times) in which the zone does not count
+  whatever the other windows say: a person on approved leave is not held to the county
+  boundary from the leave's start to its end. A schedule with only off windows is active at
+  every other time.
 
 Times are compared as local wall-clock times, so windows follow daylight-saving changes in
 zones that have them (Asia/Shanghai has none since 1991).
@@ -151,6 +155,7 @@ class Schedule:
     tz: str = "Asia/Shanghai"
     off_dates: frozenset[dt.date] = frozenset()
     extra_windows: tuple[DatedWindow, ...] = ()
+    off_windows: tuple[DatedWindow, ...] = ()
     _zone: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -159,10 +164,11 @@ class Schedule:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ScheduleError(f"unknown time zone {self.tz!r}", "tz") from exc
         object.__setattr__(self, "_zone", zone)
-        if not self.windows and not self.extra_windows:
+        if not self.windows and not self.extra_windows and not self.off_windows:
             raise ScheduleError("a schedule needs at least one window", "windows")
         object.__setattr__(self, "windows", tuple(self.windows))
         object.__setattr__(self, "extra_windows", tuple(self.extra_windows))
+        object.__setattr__(self, "off_windows", tuple(self.off_windows))
         object.__setattr__(self, "off_dates", frozenset(self.off_dates))
 
     # -- construction -------------------------------------------------------
@@ -207,27 +213,42 @@ class Schedule:
                 off_dates.add(dt.date.fromisoformat(str(raw)))
             except ValueError as exc:
                 raise ScheduleError(f"off_dates: {raw!r} is not a YYYY-MM-DD date", "off_dates") from exc
-        extras = []
-        raw_extra = data.get("extra_windows", [])
-        if not isinstance(raw_extra, list):
-            raise ScheduleError("extra_windows must be a list", "extra_windows")
-        for raw in raw_extra:
-            if not isinstance(raw, dict):
-                raise ScheduleError("each extra window must be an object", "extra_windows")
-            try:
-                start = dt.datetime.fromisoformat(str(raw.get("start")))
-                end = dt.datetime.fromisoformat(str(raw.get("end")))
-            except ValueError as exc:
-                raise ScheduleError("extra_windows need ISO local date-times", "extra_windows") from exc
-            extras.append(DatedWindow(start, end))
-        return cls(windows=tuple(windows), tz=tz, off_dates=frozenset(off_dates), extra_windows=tuple(extras))
+        return cls(
+            windows=tuple(windows),
+            tz=tz,
+            off_dates=frozenset(off_dates),
+            extra_windows=_dated_windows(data, "extra_windows"),
+            off_windows=_dated_windows(data, "off_windows"),
+        )
 
     def to_dict(self) -> JSONDict:
-        """A JSON-serialisable dict, stable in order (the backend stores it as is)."""
+        """A JSON-serialisable dict, stable in order (the backend stores it as is).
+
+        ``off_windows`` is written only when there are some, so schedules without them keep
+        the form they were stored in.
+        """
         windows: list[JSON] = [w.to_dict() for w in self.windows]
         off: list[JSON] = [d.isoformat() for d in sorted(self.off_dates)]
         extras: list[JSON] = [w.to_dict() for w in self.extra_windows]
-        return {"tz": self.tz, "windows": windows, "off_dates": off, "extra_windows": extras}
+        data: JSONDict = {"tz": self.tz, "windows": windows, "off_dates": off, "extra_windows": extras}
+        if self.off_windows:
+            data["off_windows"] = [w.to_dict() for w in self.off_windows]
+        return data
+
+    def with_off_windows(self, windows: tuple[DatedWindow, ...]) -> Schedule:
+        """This schedule with ``windows`` switched off as well."""
+        return Schedule(
+            windows=self.windows,
+            tz=self.tz,
+            off_dates=self.off_dates,
+            extra_windows=self.extra_windows,
+            off_windows=self.off_windows + tuple(windows),
+        )
+
+    @property
+    def always_on_but_off_windows(self) -> bool:
+        """True for a schedule of off windows only: active at every other time."""
+        return not self.windows and not self.extra_windows
 
     # -- questions ----------------------------------------------------------
 
@@ -248,6 +269,10 @@ class Schedule:
             # exist as a datetime; the vectorised form works on integers and answers there.
             return bool(self.active_mask(np.array([epoch_us], dtype=np.int64))[0])
         local = self.local(at)
+        if any(w.start <= local < w.end for w in self.off_windows):
+            return False
+        if self.always_on_but_off_windows:
+            return True
         if any(w.start <= local < w.end for w in self.extra_windows):
             return True
         today = local.date()
@@ -309,7 +334,39 @@ class Schedule:
                 active |= starts_today & (second >= start_s) & (second < end_s)
         for x in self.extra_windows:
             active |= (local.local_us >= _naive_to_us(x.start)) & (local.local_us < _naive_to_us(x.end))
+        if self.always_on_but_off_windows:
+            active[:] = True
+        for x in self.off_windows:
+            active &= (local.local_us < _naive_to_us(x.start)) | (local.local_us >= _naive_to_us(x.end))
         return active
+
+    def window_starts(self, since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
+        """The (aware) times in ``[since, until]`` at which a window of this schedule opens.
+
+        A weekly window opens on each of its days that is not an off date, a dated window once;
+        an opening inside an off window, or at which the schedule is not active, is no opening.
+        For the jobs that act at the start of a curfew; spans of a few days are what they ask.
+        """
+        if until < since:
+            return []
+        first, last = self.local(since), self.local(until)
+        found: set[dt.datetime] = set()
+        day = first.date() - dt.timedelta(days=1)
+        while day <= last.date():
+            if day not in self.off_dates:
+                for w in self.windows:
+                    if day.weekday() in w.days:
+                        found.add(dt.datetime.combine(day, w.start))
+            day += dt.timedelta(days=1)
+        found.update(x.start for x in self.extra_windows)
+        starts = []
+        for local in sorted(found):
+            if not first <= local <= last:
+                continue
+            at = local.replace(tzinfo=self._zone)
+            if self.is_active(at):
+                starts.append(at.astimezone(since.tzinfo))
+        return starts
 
 
 @dataclass(frozen=True)
@@ -376,6 +433,26 @@ def local_offsets_us(tz: str, epoch_us: NDArray[np.int64]) -> NDArray[np.int64]:
             buckets = np.floor_divide(epoch_us[rows], _OFFSET_BUCKET_US)
             out[rows] = [offset_of(int(b) * _OFFSET_BUCKET_US) for b in buckets.tolist()]
     return out
+
+
+def _dated_windows(data: JSONDict, name: str) -> tuple[DatedWindow, ...]:
+    raw_windows = data.get(name, [])
+    if not isinstance(raw_windows, list):
+        raise ScheduleError(f"{name} must be a list", name)
+    windows = []
+    for raw in raw_windows:
+        if not isinstance(raw, dict):
+            raise ScheduleError(f"each of {name} must be an object", name)
+        try:
+            start = dt.datetime.fromisoformat(str(raw.get("start")))
+            end = dt.datetime.fromisoformat(str(raw.get("end")))
+        except ValueError as exc:
+            raise ScheduleError(f"{name} need ISO local date-times", name) from exc
+        try:
+            windows.append(DatedWindow(start, end))
+        except ScheduleError as exc:
+            raise ScheduleError(str(exc), name) from exc
+    return tuple(windows)
 
 
 def _naive_to_us(value: dt.datetime) -> int:

@@ -12,8 +12,10 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db.models import Field, Q
@@ -251,10 +253,82 @@ def zones_for(subject: Subject, generation: int | None = None) -> list[gf.Zone]:
     return zones
 
 
+# ---------------------------------------------------------------------------------------------
+# Suspensions: a module above monitoring switches some of a person's zones off for a time
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZoneSuspension:
+    """The person's zones of ``purpose`` do not apply from ``start`` to ``end`` (aware times).
+
+    Casework suspends the county boundary (``Zone.Purpose.COUNTY``) while an approved leave runs.
+    The suspension is written into the zone's schedule as an off window, so the switch at its
+    start and end needs nobody to act then: every fix is judged by the zones of its own time
+    (a late fix from the leave too), and the per-person zone list stays valid across the switch.
+    """
+
+    purpose: str
+    start: dt.datetime
+    end: dt.datetime
+
+
+ZoneSuspensions = Callable[[Subject], Iterable[ZoneSuspension]]
+_suspension_sources: list[ZoneSuspensions] = []
+_suspended_cache: OrderedDict[tuple[Any, ...], gf.Zone] = OrderedDict()
+
+
+def register_zone_suspensions(fn: ZoneSuspensions) -> None:
+    """Let ``fn(subject)`` suspend some of the person's zones (registered in an ``AppConfig.ready``).
+
+    The source must call ``zones_changed`` (after commit) whenever what it answers changes.
+    """
+    if fn not in _suspension_sources:
+        _suspension_sources.append(fn)
+
+
+def _suspended(row: Zone, zone: gf.Zone, spans: list[ZoneSuspension]) -> gf.Zone:
+    """``zone`` with each of ``spans`` switched off in its schedule, built once per version."""
+    key = (row.pk, row.updated_at, tuple((s.start, s.end) for s in spans))
+    with _cache_lock:
+        cached = _suspended_cache.get(key)
+    if cached is not None:
+        return cached
+    tz = zone.schedule.tz if zone.schedule is not None else "Asia/Shanghai"
+    local = ZoneInfo(tz)
+    windows = tuple(
+        gf.DatedWindow(
+            s.start.astimezone(local).replace(tzinfo=None), s.end.astimezone(local).replace(tzinfo=None)
+        )
+        for s in spans
+        if s.end > s.start
+    )
+    if not windows:
+        return zone
+    schedule = zone.schedule.with_off_windows(windows) if zone.schedule else gf.Schedule(off_windows=windows)
+    built = replace(zone, schedule=schedule)
+    with _cache_lock:
+        _suspended_cache[key] = built
+        while len(_suspended_cache) > _CACHE_SIZE:
+            _suspended_cache.popitem(last=False)
+    return built
+
+
+def suspensions_for(subject: Subject) -> dict[str, list[ZoneSuspension]]:
+    """The registered sources' suspensions of the person, by zone purpose."""
+    found: dict[str, list[ZoneSuspension]] = {}
+    for source in _suspension_sources:
+        for span in source(subject):
+            found.setdefault(span.purpose, []).append(span)
+    return found
+
+
 def _load_zones(subject: Subject) -> list[gf.Zone]:
+    suspended = suspensions_for(subject)
     rows = active_zones_query(subject).only(
         "id",
         "updated_at",
+        "purpose",
         "geometry",
         "radius_m",
         "schedule",
@@ -267,7 +341,9 @@ def _load_zones(subject: Subject) -> list[gf.Zone]:
     zones = []
     for row in rows:
         try:
-            zones.append(to_engine_zone(row))
+            zone = to_engine_zone(row)
+            spans = suspended.get(row.purpose)
+            zones.append(_suspended(row, zone, spans) if spans else zone)
         except ZoneNotEvaluable:
             # A zone stored in a form the engine refuses (from before its validation, or edited in
             # the database) must not stop the person's check-ins from being stored and checked
