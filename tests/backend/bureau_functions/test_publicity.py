@@ -24,13 +24,25 @@ def activity(unit: Any, day: dt.date, status: str = "accepted", audience: int = 
     from backend.publicity.models import Activity
 
     return Activity.objects.create(
-        unit=unit, held_on=day, kind="lecture", topic="民法典", audience=audience, place="文化站", status=status
+        unit=unit,
+        held_on=day,
+        kind="lecture",
+        topic="民法典",
+        audience=audience,
+        place="文化站",
+        status=status,
     )
 
 
 def test_a_reporter_reports_for_their_own_unit_only(reporter_a: Any, town_a: Any, town_b: Any) -> None:
     client = client_for(reporter_a)
-    body = {"held_on": str(timezone.localdate()), "kind": "campaign", "topic": "防诈骗", "audience": 120, "place": "集市"}
+    body = {
+        "held_on": str(timezone.localdate()),
+        "kind": "campaign",
+        "topic": "防诈骗",
+        "audience": 120,
+        "place": "集市",
+    }
     created = client.post(URL, body, format="json")
     assert created.status_code == 201, created.content
     assert created.json()["unit"] == town_a.pk and created.json()["status"] == "draft"
@@ -48,10 +60,22 @@ def test_an_office_sees_its_town_and_not_another(officer_a: Any, officer_b: Any,
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("held_on", "2999-01-01"), ("held_on", "1900-01-01"), ("audience", 10**9), ("audience", -1), ("kind", "rave")],
+    [
+        ("held_on", "2999-01-01"),
+        ("held_on", "1900-01-01"),
+        ("audience", 10**9),
+        ("audience", -1),
+        ("kind", "rave"),
+    ],
 )
 def test_impossible_values_are_refused_by_field(reporter_a: Any, field: str, value: Any) -> None:
-    body = {"held_on": str(timezone.localdate()), "kind": "lecture", "topic": "t", "audience": 1, "place": "p"}
+    body = {
+        "held_on": str(timezone.localdate()),
+        "kind": "lecture",
+        "topic": "t",
+        "audience": 1,
+        "place": "p",
+    }
     answer = client_for(reporter_a).post(URL, {**body, field: value}, format="json")
     assert answer.status_code == 400 and field in answer.json()["errors"]
 
