@@ -104,17 +104,19 @@ def load_demo_sessions() -> str:
         )
         sessions += 3
         # Enrollment is only possible before a session ends: the past ones get theirs by hand.
-        for past in (past_group, service):
+        # The first subject's outcome is the staff's (a paper sign-in sheet, a sick note); the
+        # others' come from their check-ins.
+        for past, attended, reason in (
+            (past_group, True, "核对纸质签到表（手机未带）"),
+            (service, False, "病假，已事先请假"),
+        ):
             for subject in subjects[:6]:
                 past.enrollments.get_or_create(subject=subject, defaults={"enrolled_by": officer})
             compute_attendance(past, now)
-            if officer is not None:
-                for n, enrollment in enumerate(past.enrollments.select_related("session").order_by("pk")[:4]):
-                    if enrollment.source != "staff":
-                        confirm_attendance(
-                            enrollment, attended=n != 3, reason="核对纸质签到表（手机未带）", by=officer
-                        )
-        for subject in subjects[2:8]:
+            first = past.enrollments.select_related("session").order_by("pk").first()
+            if officer is not None and first is not None and first.source != "staff":
+                confirm_attendance(first, attended=attended, reason=reason, by=officer)
+        for subject in subjects[:6]:
             enroll_subject(upcoming, subject, officer)
         # An intake session at the home of a subject whose phone has been reporting from there.
         state = (
