@@ -41,10 +41,13 @@ def test_an_overdue_phone_becomes_an_alert_by_itself(subject_a: Any, settings: A
     assert not settings.EMBEDDED_SCHEDULER  # never on by itself in the test suite
     assert start_embedded_scheduler(app) is None
     MonitorState.objects.create(subject=subject_a, next_checkin_due=timezone.now() - dt.timedelta(hours=2))
-    # Staff may shorten a job's interval in the admin; here to a second so the test is quick.
-    job = PeriodicTask.objects.get(name="detect-offline-phones")
-    job.interval, _ = IntervalSchedule.objects.get_or_create(every=1, period="seconds")
-    job.save()
+    # Staff may shorten a job's interval in the admin; here to a second so the test is quick. (An
+    # earlier transactional test may have emptied the seeded schedule: the entry is made again.)
+    every_second, _ = IntervalSchedule.objects.get_or_create(every=1, period="seconds")
+    PeriodicTask.objects.update_or_create(
+        name="detect-offline-phones",
+        defaults={"task": "backend.monitoring.tasks.detect_offline_phones", "interval": every_second},
+    )
 
     settings.EMBEDDED_SCHEDULER = True
     thread = start_embedded_scheduler(app)

@@ -33,6 +33,9 @@ def test_every_periodic_task_exists_and_is_late_acked_and_rejected_on_a_lost_wor
         assert task.acks_late and task.reject_on_worker_lost, name
 
 
+# django-celery-beat closes "old" connections as it reads the schedule, which on PostgreSQL closes
+# the one a test transaction holds: this test commits, and makes the entry it changes itself.
+@pytest.mark.django_db(transaction=True)
 def test_the_scheduler_adds_a_new_line_and_keeps_what_staff_changed() -> None:
     from celery.schedules import schedule
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -40,10 +43,14 @@ def test_the_scheduler_adds_a_new_line_and_keeps_what_staff_changed() -> None:
     from backend.config.celery_app import app
     from backend.duty.scheduler import ProjectScheduler
 
-    changed = PeriodicTask.objects.get(name="detect-offline-phones")
-    changed.interval, _ = IntervalSchedule.objects.get_or_create(every=120, period="seconds")
-    changed.enabled = False
-    changed.save()
+    PeriodicTask.objects.update_or_create(
+        name="detect-offline-phones",
+        defaults={
+            "task": "backend.monitoring.tasks.detect_offline_phones",
+            "interval": IntervalSchedule.objects.get_or_create(every=120, period="seconds")[0],
+            "enabled": False,
+        },
+    )
     mapping: dict[str, Any] = {
         **settings.CELERY_BEAT_SCHEDULE,
         "a-new-job": {
