@@ -404,7 +404,27 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ArchiveKindEnum": "backend.archives.models.ArchiveKind",
+        "SanctionKindEnum": "backend.archives.models.SanctionKind",
+        "SanctionStatusEnum": "backend.archives.models.Sanction.Status",
+        "ArchiveStageEnum": "backend.archives.models.Stage",
+        "SupervisionLevelEnum": "backend.supervision.models.Subject.Level",
+        "UnitKindEnum": "backend.bureau.models.Unit.Kind",
+        "RectificationStatusEnum": "backend.bureau.models.RectificationItem.Status",
+        "ReturnStatusEnum": "backend.bureau.models.UnitReturn.Status",
+        "LegalityReviewKindEnum": "backend.lawadmin.models.LegalityReview.Kind",
+        "AbilityTestStatusEnum": "backend.lawadmin.models.AbilityTest.Status",
+        "InspectionStatusEnum": "backend.lawadmin.models.RuleOfLawInspection.Status",
+        "LeaveStatusEnum": "backend.casework.models.LeaveRequest.Status",
+        "LeaveApproverEnum": "backend.casework.models.LeaveRequest.Approver",
+        "LeavePointSourceEnum": "backend.casework.models.LeaveRequest.PointSource",
+        "PositioningGroundEnum": "backend.casework.models.PositioningOrder.Ground",
+        "PositioningOrderStatusEnum": "backend.casework.models.PositioningOrder.Status",
+        "PositioningOrderChangeKindEnum": "backend.casework.models.PositioningOrderChange.Kind",
+        "CurfewCheckStatusEnum": "backend.casework.models.CurfewCheck.Status",
+        "SamplingRegimeEnum": "backend.monitoring.models.SamplingRegime",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "backend.core.openapi.add_error_responses",
@@ -425,9 +445,6 @@ DEMO_MODE = env_bool("DEMO_MODE", default=not PRODUCTION)
 ENROLLMENT_CODE_TTL_HOURS = env_int("ENROLLMENT_CODE_TTL_HOURS", 24, minimum=1)
 # People a screening worker scores in one transaction (one chunk: a few queries for all of them).
 SCREENING_CHUNK_SIZE = env_int("SCREENING_CHUNK_SIZE", 2000, minimum=1)
-# Education hours a subject must complete each month, where the supervision policy of their level
-# does not say (backend.education).
-EDUCATION_HOURS_PER_MONTH = env_int("EDUCATION_HOURS_PER_MONTH", 8, minimum=0)
 # The console map's optional base layer: {z}/{x}/{y} tile URLs in Web Mercator, space-separated and
 # drawn in that order ({s} takes one of MAP_TILE_SUBDOMAINS). None by default: the map draws its
 # vectors alone and the page's Content-Security-Policy lets images come from this server only.

@@ -1,9 +1,8 @@
 """Hours: how many a subject must complete each month (by supervision level), how many they have,
 and who is behind.
 
-The hours required per month come from the supervision policy of the subject's level when the
-policy holds them, else from the ``EDUCATION_HOURS_PER_MONTH`` setting. A session counts in the
-month it starts (county time).
+The hours required per month are the supervision policy's of the subject's level (分类管理,
+``backend.supervision.rules``). A session counts in the month it starts (county time).
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 
 from backend.education.models import Enrollment
 from backend.supervision.models import Subject
+from backend.supervision.rules import Policy, policies, policy_for
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -45,30 +45,9 @@ def month_window(month: str) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def _policy_hours() -> dict[str, Decimal]:
-    """Hours per level from the supervision policy, where it holds them (empty until it does)."""
-    from django.apps import apps
-
-    try:
-        policy = apps.get_model("supervision", "SupervisionPolicy")
-    except LookupError:
-        return {}
-    field = next((f.name for f in policy._meta.get_fields() if f.name.startswith("education_hours")), None)
-    if field is None or not any(f.name == "level" for f in policy._meta.get_fields()):
-        return {}
-    return {
-        level: Decimal(str(hours))
-        for level, hours in policy.objects.values_list("level", field)
-        if hours is not None
-    }
-
-
-def required_hours(level: str, policy: dict[str, Decimal] | None = None) -> Decimal:
-    """Hours of education a subject of ``level`` must complete in a month."""
-    policy = _policy_hours() if policy is None else policy
-    if level in policy:
-        return policy[level]
-    return Decimal(settings.EDUCATION_HOURS_PER_MONTH)
+def required_hours(level: str, table: dict[str, Policy] | None = None) -> Decimal:
+    """Hours of education a subject of ``level`` must complete in a month (the level's policy)."""
+    return policy_for(level, table).education_hours_per_month
 
 
 @dataclass(frozen=True)
@@ -113,9 +92,9 @@ def hours_behind(subjects: QuerySet[Subject], month: str) -> list[MonthHours]:
         supervision_end__gte=start.date(),
     ).select_related("office")
     completed = _completed(in_month.values_list("pk", flat=True), month)  # type: ignore[arg-type]
-    policy = _policy_hours()
+    table = policies()
     rows = [
-        MonthHours(s, month, required_hours(s.supervision_level, policy), completed.get(s.pk, Decimal(0)))
+        MonthHours(s, month, required_hours(s.supervision_level, table), completed.get(s.pk, Decimal(0)))
         for s in in_month.order_by("office_id", "name", "pk")
     ]
     return [row for row in rows if row.behind]

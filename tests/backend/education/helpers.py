@@ -75,16 +75,14 @@ def enroll(session: Any, subject: Any) -> Any:
     return Enrollment.objects.create(session=session, subject=subject)
 
 
-def set_required_hours(settings: Any, hours: int) -> None:
-    """Every level requires ``hours`` a month: the setting, and the supervision policy where it holds them."""
+def set_required_hours(hours: int) -> None:
+    """Every level's policy requires ``hours`` a month."""
     from decimal import Decimal
 
-    from django.apps import apps
+    from backend.supervision.models import SupervisionPolicy
+    from backend.supervision.rules import DEFAULT_ROWS
 
-    settings.EDUCATION_HOURS_PER_MONTH = hours
-    try:
-        policy = apps.get_model("supervision", "SupervisionPolicy")
-    except LookupError:
-        return
-    if any(f.name == "education_hours_per_month" for f in policy._meta.get_fields()):
-        policy.objects.update(education_hours_per_month=Decimal(hours))
+    for level, row in DEFAULT_ROWS.items():
+        SupervisionPolicy.objects.update_or_create(
+            level=level, defaults={**row, "education_hours_per_month": Decimal(hours)}
+        )

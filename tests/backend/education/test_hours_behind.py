@@ -32,7 +32,7 @@ def test_it_lists_who_is_behind_in_the_callers_offices(
 ) -> None:
     from tests.conftest import make_subject
 
-    set_required_hours(settings, 4)
+    set_required_hours(4)
     done = make_subject(office_a)
     _attended(office_a, done, 4)
     _attended(office_a, subject_a, 2)
@@ -59,7 +59,7 @@ def test_a_bad_month_is_a_field_400(officer_a: Any, month: str) -> None:
 def test_the_ledger_is_an_audited_export(
     bureau_head: Any, subject_a: Any, subject_b: Any, settings: Any
 ) -> None:
-    set_required_hours(settings, 8)
+    set_required_hours(8)
     response = client_for(bureau_head).get("/api/v1/education/hours-behind.xlsx", {"month": MONTH})
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
@@ -71,3 +71,21 @@ def test_the_ledger_is_an_audited_export(
 def test_this_month_by_default(officer_a: Any) -> None:
     response = client_for(officer_a).get("/api/v1/education/hours-behind")
     assert response.json()["month"] == timezone.localtime().strftime("%Y-%m")
+
+
+def test_the_hours_required_follow_the_level_policy(officer_a: Any, office_a: Any) -> None:
+    from decimal import Decimal
+
+    from backend.supervision.models import SupervisionPolicy
+    from tests.conftest import make_subject
+
+    set_required_hours(8)
+    SupervisionPolicy.objects.filter(level="strict").update(education_hours_per_month=Decimal(10))
+    strict = make_subject(office_a, supervision_level="strict")
+    normal = make_subject(office_a, supervision_level="normal")
+    _attended(office_a, strict, 8)
+    _attended(office_a, normal, 8)
+
+    rows = client_for(officer_a).get("/api/v1/education/hours-behind", {"month": MONTH}).json()["results"]
+
+    assert [(r["subject"], r["required"], r["missing"]) for r in rows] == [(strict.pk, "10.0", "2.0")]

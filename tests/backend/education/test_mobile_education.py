@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_the_phone_sees_its_upcoming_sessions_and_hours(
     office_a: Any, subject_a: Any, subject_b: Any, officer_a: Any, settings: Any
 ) -> None:
-    set_required_hours(settings, 8)
+    set_required_hours(8)
     device, token = enroll_phone(subject_a, officer_a)
     now = timezone.now()
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
