@@ -15,3 +15,6 @@ staff_logged_in = Signal()
 staff_login_failed = Signal()
 # A staff member is about to log out (the request still carries them).
 staff_logging_out = Signal()
+# An admin page showed or changed records: ``action`` (list, read, create, update, delete),
+# ``resource`` (the model's name), ``object_id``, ``status_code``, ``detail`` (e.g. the ids listed).
+staff_admin_access = Signal()

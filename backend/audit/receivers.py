@@ -10,7 +10,12 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 
-from backend.accounts.signals import staff_logged_in, staff_logging_out, staff_login_failed
+from backend.accounts.signals import (
+    staff_admin_access,
+    staff_logged_in,
+    staff_logging_out,
+    staff_login_failed,
+)
 from backend.audit.models import AccessLog
 from backend.audit.services import record_access
 
@@ -61,7 +66,41 @@ def django_login_failure_recorded(
         )
 
 
+_ADMIN_ACTIONS = {
+    "list": AccessLog.Action.LIST,
+    "read": AccessLog.Action.READ,
+    "create": AccessLog.Action.CREATE,
+    "update": AccessLog.Action.UPDATE,
+    "delete": AccessLog.Action.DELETE,
+    "reveal": AccessLog.Action.REVEAL,
+}
+
+
+def admin_access_recorded(
+    sender: Any,
+    *,
+    request: Any,
+    action: str,
+    resource: str,
+    object_id: Any = "",
+    status_code: int = 200,
+    detail: dict[str, Any] | None = None,
+    reason: str = "",
+    **kwargs: Any,
+) -> None:
+    record_access(
+        request,
+        action=_ADMIN_ACTIONS.get(action, AccessLog.Action.ACTION),
+        resource=resource,
+        object_id=object_id,
+        status_code=status_code,
+        detail=detail,
+        reason=reason,
+    )
+
+
 def connect() -> None:
+    staff_admin_access.connect(admin_access_recorded, dispatch_uid="audit-admin-access")
     user_logged_in.connect(django_login_recorded, dispatch_uid="audit-django-login")
     user_login_failed.connect(django_login_failure_recorded, dispatch_uid="audit-django-login-failed")
     staff_logged_in.connect(login_recorded, dispatch_uid="audit-login")

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from backend.accounts.admin import RoleBasedAdmin
+from backend.accounts.admin import MaskedIdentityAdmin, RoleBasedAdmin
 from backend.accounts.models import Role
 from backend.accounts.scoping import scope_to_offices
 from backend.supervision.models import (
@@ -65,7 +65,7 @@ class LevelChangeInline(admin.TabularInline):
 
 
 @admin.register(Subject)
-class SubjectAdmin(OfficeScopedAdmin):
+class SubjectAdmin(MaskedIdentityAdmin, OfficeScopedAdmin):
     list_display = [
         "name",
         "case_number",
@@ -91,7 +91,7 @@ class SubjectAdmin(OfficeScopedAdmin):
 
 
 @admin.register(ReleasedPerson)
-class ReleasedPersonAdmin(OfficeScopedAdmin):
+class ReleasedPersonAdmin(MaskedIdentityAdmin, OfficeScopedAdmin):
     list_display = [
         "name",
         "office",

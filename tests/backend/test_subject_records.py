@@ -79,7 +79,9 @@ def test_the_responsible_officer_must_work_in_the_office(
     assert response.status_code == 400 and "responsible_officer" in response.json()["errors"]
 
 
-def test_identity_numbers_are_masked_except_for_heads(officer_a: Any, head_a: Any, subject_a: Any) -> None:
+def test_identity_numbers_are_masked_and_heads_reveal_them_with_a_reason(
+    officer_a: Any, head_a: Any, subject_a: Any
+) -> None:
     url = f"/api/v1/subjects/{subject_a.pk}"
     masked = client_for(officer_a).get(url).json()["id_number"]
     assert (
@@ -88,7 +90,10 @@ def test_identity_numbers_are_masked_except_for_heads(officer_a: Any, head_a: An
         and masked.endswith(subject_a.id_number[-4:])
     )
     assert "*" in masked
-    assert client_for(head_a).get(url).json()["id_number"] == subject_a.id_number
+    assert client_for(head_a).get(url).json()["id_number"] == masked  # masked by default, heads too
+    revealed = client_for(head_a).get(url, {"reveal": "id_number", "reason": "核对身份"})
+    assert revealed.json()["id_number"] == subject_a.id_number
+    assert client_for(officer_a).get(url, {"reveal": "id_number", "reason": "x"}).status_code == 403
 
 
 def test_subjects_cannot_be_deleted(officer_a: Any, subject_a: Any) -> None:

@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from django.utils.translation import gettext as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from backend.accounts.models import Office, Role, User
 from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import may_see_office, visible_office_ids
+from backend.audit.models import AccessLog
+from backend.audit.services import clean_reason, record_access
 from backend.core.api import ModelSerializer
 from backend.supervision.models import (
     Device,
@@ -20,6 +22,27 @@ from backend.supervision.models import (
 from backend.supervision.services import MAX_REASON_LENGTH
 
 _P = TypeVar("_P", bound=PersonBase)
+
+
+def reveal_id_number(request: Any, person: PersonBase, resource: str) -> str:
+    """The full identity number for a caller allowed to see it who gave a reason, logged as a reveal."""
+    reason = clean_reason(request.query_params.get("reason", ""))
+    allowed = getattr(request.user, "may_see_id_numbers", False)
+    record_access(
+        request,
+        action=AccessLog.Action.REVEAL,
+        resource=resource or "person",
+        object_id=person.pk,
+        status_code=200 if allowed and reason else (403 if not allowed else 400),
+        reason=reason,
+    )
+    if not allowed:
+        raise exceptions.PermissionDenied(
+            _("Only office heads, the bureau head and administrators see identity numbers.")
+        )
+    if not reason:
+        raise serializers.ValidationError({"reason": [_("Say why the full identity number is needed.")]})
+    return person.id_number
 
 
 class PersonSerializerBase(ModelSerializer[_P], Generic[_P]):
@@ -47,9 +70,17 @@ class PersonSerializerBase(ModelSerializer[_P], Generic[_P]):
 
     def to_representation(self, instance: _P) -> dict[str, Any]:
         data = super().to_representation(instance)
+        # Masked for everyone by default; ``?reveal=id_number&reason=…`` on one record shows it to
+        # those who may see it, and the access log records the reveal as its own action.
+        data["id_number"] = instance.id_number_masked
         request = self.context.get("request")
-        if request is None or not getattr(request.user, "may_see_id_numbers", False):
-            data["id_number"] = instance.id_number_masked
+        view = self.context.get("view")
+        if (
+            request is not None
+            and getattr(request, "query_params", {}).get("reveal") == "id_number"
+            and getattr(view, "action", None) == "retrieve"
+        ):
+            data["id_number"] = reveal_id_number(request, instance, getattr(view, "audit_resource", ""))
         return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -153,7 +153,9 @@ def test_enrolling_a_new_authenticator_needs_a_code_from_it(officer_a: Any) -> N
     started = client.post("/api/v1/auth/otp-device", HTTP_X_CSRFTOKEN=csrf)
     assert started.status_code == 201, started.content
     body = started.json()
-    assert body["otpauth_uri"].startswith("otpauth://totp/") and body["qr_svg"].startswith("data:image/svg+xml")
+    assert body["otpauth_uri"].startswith("otpauth://totp/") and body["qr_svg"].startswith(
+        "data:image/svg+xml"
+    )
     new = TOTPDevice.objects.get(pk=body["device_id"])
     assert not new.confirmed
     refused = client.post(
