@@ -33,7 +33,7 @@ def test_overdue_then_lost_contact_for_the_same_due_time(silent: Any) -> None:
     from backend.monitoring.models import Alert
     from backend.monitoring.services import detect_lost_contact, detect_offline
 
-    subject, _token, due = silent
+    _subject, _token, due = silent
     assert detect_offline(due + dt.timedelta(minutes=29)) == 0
     assert detect_offline(due + dt.timedelta(minutes=31)) == 1
     assert detect_lost_contact(due + dt.timedelta(hours=2)) == 0
@@ -70,7 +70,7 @@ def test_contact_resuming_completes_the_evidence_and_updates_the_consoles(
     from backend.monitoring.models import Alert, ConsoleEvent, MonitorState
     from backend.monitoring.services import detect_lost_contact, note_all_contact_resumed
 
-    subject, token, due = silent
+    subject, token, _due = silent
     MonitorState.objects.filter(subject=subject).update(
         next_checkin_due=timezone.now() - dt.timedelta(hours=4)
     )
