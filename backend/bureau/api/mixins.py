@@ -157,7 +157,7 @@ class UnitReturnSerializer(UnitScopedSerializer):
         read_only_fields = RETURN_READ_ONLY
 
 
-class ReviewSerializer(serializers.Serializer[Any]):
+class ReturnReviewSerializer(serializers.Serializer[Any]):
     accepted = serializers.BooleanField()
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -182,12 +182,12 @@ class UnitReturnViewSetMixin(UnitScopedViewSetMixin):
         record = services.submit_return(self.get_object(), by=staff_user(request))
         return Response(self.get_serializer(record).data)
 
-    @extend_schema(request=ReviewSerializer)
+    @extend_schema(request=ReturnReviewSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str | None = None) -> Response:
         """The bureau accepts the return, or returns it to the unit with a note saying what to correct."""
         record = self.get_object()
-        form = ReviewSerializer(data=request.data)
+        form = ReturnReviewSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         record = services.review_return(record, by=staff_user(request), **form.validated_data)
         return Response(self.get_serializer(record).data)

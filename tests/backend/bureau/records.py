@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.apps import apps
+
 
 def bureau_record_ids() -> dict[str, int]:
     from backend.bureau.models import Unit
@@ -12,4 +14,43 @@ def bureau_record_ids() -> dict[str, int]:
 
     unit = Unit.objects.create(code="dept-records", name="记录部门", kind=Unit.Kind.DEPARTMENT)
     item = open_rectification(unit=unit, finding="台账不全", deadline=dt.date(2027, 1, 31))
-    return {"units": unit.pk, "rectification-items": item.pk}
+    ids = {"units": unit.pk, "rectification-items": item.pk}
+    if apps.is_installed("backend.lawadmin"):
+        ids |= _lawadmin(unit)
+    return ids
+
+
+def _lawadmin(unit: object) -> dict[str, int]:
+    from django.core.files.base import ContentFile
+
+    from backend.lawadmin import models as m
+
+    day = dt.date(2026, 3, 1)
+    officer = m.EnforcementOfficer.objects.create(
+        unit=unit, name="执法员", certificate_no="R1", field="market"
+    )
+    rubric = m.InspectionRubric.objects.create(year=2026, half=1, title="督察")
+    notice = m.ComplianceNotice(unit=unit, year=2026, quarter=1, number="R-1", reason="x")
+    notice.document.save("r.html", ContentFile(b"<p>x</p>"), save=True)
+    return {
+        "enforcement-officers": officer.pk,
+        "study-records": m.StudyRecord.objects.create(officer=officer, date=day, hours=2, topic="x").pk,
+        "ability-tests": m.AbilityTest.objects.create(year=2026, title="t", held_on=day).pk,
+        "hearing-attendances": m.HearingAttendance.objects.create(
+            unit=unit, held_on=day, court="c", case_number="n", attendees=3
+        ).pk,
+        "litigation-cases": m.LitigationCase.objects.create(
+            unit=unit, case_number="R1", court="c", cause="c", plaintiff="p", served_on=day, reported_on=day
+        ).pk,
+        "legality-reviews": m.LegalityReview.objects.create(
+            unit=unit, kind="contract", title="t", received_on=day
+        ).pk,
+        "contract-catalogues": m.ContractCatalogue.objects.create(
+            unit=unit, year=2026, quarter=1, contracts=1, reviewed=1
+        ).pk,
+        "compliance-notices": notice.pk,
+        "inspection-rubrics": rubric.pk,
+        "rule-of-law-inspections": m.RuleOfLawInspection.objects.create(
+            rubric=rubric, unit=unit, inspected_on=day
+        ).pk,
+    }

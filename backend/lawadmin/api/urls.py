@@ -1,0 +1,18 @@
+from backend.core.api import Router
+from backend.lawadmin.api import officers, records
+
+router = Router()
+router.register("enforcement-officers", officers.EnforcementOfficerViewSet, basename="enforcement-officer")
+router.register("study-records", officers.StudyRecordViewSet, basename="study-record")
+router.register("ability-tests", officers.AbilityTestViewSet, basename="ability-test")
+router.register("hearing-attendances", officers.HearingAttendanceViewSet, basename="hearing-attendance")
+router.register("litigation-cases", records.LitigationCaseViewSet, basename="litigation-case")
+router.register("legality-reviews", records.LegalityReviewViewSet, basename="legality-review")
+router.register("contract-catalogues", records.ContractCatalogueViewSet, basename="contract-catalogue")
+router.register("compliance-notices", records.ComplianceNoticeViewSet, basename="compliance-notice")
+router.register("inspection-rubrics", records.InspectionRubricViewSet, basename="inspection-rubric")
+router.register(
+    "rule-of-law-inspections", records.RuleOfLawInspectionViewSet, basename="rule-of-law-inspection"
+)
+
+urlpatterns = router.urls

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LawadminConfig(AppConfig):
+    name = "backend.lawadmin"
+    label = "lawadmin"
+    verbose_name = _("Law-based administration")
+
+    def ready(self) -> None:
+        from backend.core.demo import register_demo_step
+        from backend.lawadmin import demo, indicators
+
+        indicators.register()
+        register_demo_step("law-based administration", demo.load, order=210)

@@ -1,0 +1,35 @@
+"""依法行政: the records of law-based administration (one module per concern, all re-exported)."""
+
+from backend.lawadmin.models.inspections import (
+    InspectionRubric,
+    InspectionScore,
+    RubricItem,
+    RuleOfLawInspection,
+)
+from backend.lawadmin.models.legality import ComplianceNotice, ContractCatalogue, LegalityReview
+from backend.lawadmin.models.litigation import LitigationCase
+from backend.lawadmin.models.officers import (
+    AbilityTest,
+    AbilityTestEntry,
+    EnforcementField,
+    EnforcementOfficer,
+    HearingAttendance,
+    StudyRecord,
+)
+
+__all__ = [
+    "AbilityTest",
+    "AbilityTestEntry",
+    "ComplianceNotice",
+    "ContractCatalogue",
+    "EnforcementField",
+    "EnforcementOfficer",
+    "HearingAttendance",
+    "InspectionRubric",
+    "InspectionScore",
+    "LegalityReview",
+    "LitigationCase",
+    "RubricItem",
+    "RuleOfLawInspection",
+    "StudyRecord",
+]

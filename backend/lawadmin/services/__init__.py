@@ -1,0 +1,36 @@
+"""依法行政's actions, by concern; views, the admin, tasks and the demo call these."""
+
+from backend.lawadmin.services.inspections import add_finding, score_inspection, weighted_total
+from backend.lawadmin.services.legality import (
+    acknowledge_notice,
+    catalogue_due,
+    issue_compliance_notices,
+    missing_catalogues,
+)
+from backend.lawadmin.services.litigation import late_reporters, litigation_statistics
+from backend.lawadmin.services.officers import (
+    draw_sample,
+    officers_behind,
+    publish_results,
+    record_scores,
+    stratified_sample,
+    study_hours,
+)
+
+__all__ = [
+    "acknowledge_notice",
+    "add_finding",
+    "catalogue_due",
+    "draw_sample",
+    "issue_compliance_notices",
+    "late_reporters",
+    "litigation_statistics",
+    "missing_catalogues",
+    "officers_behind",
+    "publish_results",
+    "record_scores",
+    "score_inspection",
+    "stratified_sample",
+    "study_hours",
+    "weighted_total",
+]
