@@ -286,6 +286,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=9, minute=0),
     },
     "dispatch-due-reminders": {"task": "backend.reminders.tasks.dispatch_due_reminders", "schedule": 60.0},
+    # Location data past LOCATION_RETENTION_DAYS (backend/monitoring/services/retention.py).
+    "purge-expired-location-data": {
+        "task": "backend.monitoring.tasks.purge_expired_location_data",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "escalate-alerts": {"task": "backend.duty.tasks.escalate_unacknowledged_alerts", "schedule": 60.0},
 }
 # Without a broker (the embedded default) the same schedule runs in a thread of the server
@@ -442,6 +447,9 @@ SPECTACULAR_SETTINGS = {
 # ---------------------------------------------------------------------------------------------
 
 DEMO_MODE = env_bool("DEMO_MODE", default=not PRODUCTION)
+# Fixes, their console events, the positions in alert evidence and last positions are deleted
+# this many days after they were received (a daily job; backend/monitoring/services/retention.py).
+LOCATION_RETENTION_DAYS = env_int("LOCATION_RETENTION_DAYS", 180, minimum=7)
 ENROLLMENT_CODE_TTL_HOURS = env_int("ENROLLMENT_CODE_TTL_HOURS", 24, minimum=1)
 # People a screening worker scores in one transaction (one chunk: a few queries for all of them).
 SCREENING_CHUNK_SIZE = env_int("SCREENING_CHUNK_SIZE", 2000, minimum=1)

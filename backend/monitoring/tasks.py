@@ -100,3 +100,11 @@ def push_alert_to_staff(alert_id: int) -> str | None:
 def schedule_checkin_prompts() -> int:
     """Every five minutes: prompt phones whose check-in is due soon or just passed."""
     return services.schedule_checkin_prompts()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def purge_expired_location_data() -> int:
+    """Once a day: delete location data past ``LOCATION_RETENTION_DAYS`` (services/retention.py)."""
+    from backend.monitoring.services.retention import purge_expired_locations
+
+    return purge_expired_locations().total
