@@ -4,6 +4,11 @@ Everything else comes from ``settings`` so the integration tests (which export `
 ``REDIS_URL``) exercise the same configuration as production.
 """
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 from backend.config.settings import *  # noqa: F403
 from backend.config.settings import LOGGING
 
@@ -11,3 +16,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]
 # The embedded scheduler never starts by itself in the test suite; a test starts it when it needs it.
 EMBEDDED_SCHEDULER = False
+# Files the tests store (the archives' documents) go to a folder of this run, removed at its end.
+_TEST_MEDIA = tempfile.mkdtemp(prefix="cm-test-media-")
+atexit.register(shutil.rmtree, _TEST_MEDIA, True)
+MEDIA_ROOT = Path(_TEST_MEDIA)
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "archives": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": _TEST_MEDIA, "base_url": None},
+    },
+}

@@ -149,7 +149,7 @@ class FilesField(serializers.ListField):
     child = serializers.FileField(allow_empty_file=False)
 
 
-class VersionRequestSerializer(serializers.Serializer[Any]):
+class NewVersionSerializer(serializers.Serializer[Any]):
     """A new version (a correction): its content and files. A multipart body, or JSON without files."""
 
     description = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
@@ -157,7 +157,7 @@ class VersionRequestSerializer(serializers.Serializer[Any]):
     files = FilesField(required=False, max_length=MAX_FILES, default=list)
 
 
-class DocumentRequestSerializer(VersionRequestSerializer):
+class NewDocumentSerializer(NewVersionSerializer):
     """A new document of a subject's archive, for an item of the catalogue, with its first version."""
 
     subject = serializers.PrimaryKeyRelatedField(queryset=Subject.objects.none())
@@ -220,25 +220,25 @@ class SanctionSerializer(ModelSerializer[Sanction]):
         ]
 
 
-class SanctionRequestSerializer(serializers.Serializer[Any]):
+class SanctionProposalSerializer(serializers.Serializer[Any]):
     subject = serializers.PrimaryKeyRelatedField(queryset=Subject.objects.none())
     kind = serializers.ChoiceField(choices=SanctionKind.choices)
     facts = serializers.CharField(max_length=5000)
     legal_basis = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ApproveRequestSerializer(serializers.Serializer[Any]):
+class SanctionApprovalSerializer(serializers.Serializer[Any]):
     decided_on = serializers.DateField(required=False)
 
 
-class ReportRequestSerializer(serializers.Serializer[Any]):
+class MonthlyReportSerializer(serializers.Serializer[Any]):
     """The phone's monthly report: its text and up to five photos (multipart), or text alone (JSON)."""
 
     text = serializers.CharField(max_length=MAX_TEXT)
     photos = FilesField(required=False, max_length=MAX_PHOTOS, default=list)
 
 
-class ReportResponseSerializer(serializers.Serializer[Any]):
+class MonthlyReportFiledSerializer(serializers.Serializer[Any]):
     document = serializers.IntegerField()
     period = serializers.CharField()
     version = serializers.IntegerField()

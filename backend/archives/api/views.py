@@ -17,7 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -28,20 +28,20 @@ from backend.accounts.permissions import IsAuditReader, staff_user
 from backend.accounts.scoping import scope_to_offices
 from backend.archives.api.serializers import (
     MAX_FILES,
-    ApproveRequestSerializer,
     ArchiveSerializer,
     CatalogueItemSerializer,
     CompletenessSerializer,
     DocumentDetailSerializer,
-    DocumentRequestSerializer,
     DocumentSerializer,
+    MonthlyReportFiledSerializer,
+    MonthlyReportSerializer,
+    NewDocumentSerializer,
+    NewVersionSerializer,
     OfficeCompletenessSerializer,
-    ReportRequestSerializer,
-    ReportResponseSerializer,
-    SanctionRequestSerializer,
+    SanctionApprovalSerializer,
+    SanctionProposalSerializer,
     SanctionSerializer,
     VersionFileSerializer,
-    VersionRequestSerializer,
     refuse_oversized,
 )
 from backend.archives.models import (
@@ -134,10 +134,12 @@ class ArchiveViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet[Archive]
         )
 
     @extend_schema(responses=AccessLogSerializer(many=True), tags=["archives"])
-    @action(detail=True, methods=["get"], url_path="access-log", permission_classes=[IsAuditReader])
+    @action(detail=True, methods=["get"], url_path="access-log")
     def access_log(self, request: Request, pk: str | None = None) -> Response:
         """Who read, wrote or exported this archive and its documents (auditors, the bureau head)."""
-        archive = self.get_object()
+        archive = self.get_object()  # another office's archive is 404 before anything else
+        if not IsAuditReader().has_permission(request, self):
+            raise PermissionDenied(_("Only those who read the access log may read an archive's log."))
         rows = AccessLog.objects.filter(
             Q(resource="archive", object_id=str(archive.pk))
             | Q(resource__in=ARCHIVE_RESOURCES, detail__archive=archive.pk)
@@ -173,9 +175,9 @@ class DocumentViewSet(AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
 
     def get_serializer_class(self) -> Any:
         if self.action == "create":
-            return DocumentRequestSerializer
+            return NewDocumentSerializer
         if self.action == "versions":
-            return VersionRequestSerializer
+            return NewVersionSerializer
         return DocumentDetailSerializer if self.action == "retrieve" else DocumentSerializer
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
@@ -191,7 +193,7 @@ class DocumentViewSet(AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         return Response(DocumentDetailSerializer(document).data)
 
     @extend_schema(
-        request=DocumentRequestSerializer, responses={201: DocumentDetailSerializer}, tags=["archives"]
+        request=NewDocumentSerializer, responses={201: DocumentDetailSerializer}, tags=["archives"]
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """File a document (scans as multipart ``files``) in the subject's archive for a catalogue item."""
@@ -216,9 +218,7 @@ class DocumentViewSet(AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         document = self.get_queryset().get(pk=document.pk)
         return Response(DocumentDetailSerializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=VersionRequestSerializer, responses={201: DocumentDetailSerializer}, tags=["archives"]
-    )
+    @extend_schema(request=NewVersionSerializer, responses={201: DocumentDetailSerializer}, tags=["archives"])
     @action(detail=True, methods=["post"])
     def versions(self, request: Request, pk: str | None = None) -> Response:
         """Correct a document: its next version (content, files and the reason); earlier ones stay."""
@@ -230,7 +230,7 @@ class DocumentViewSet(AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
                 code="generated",
             )
         refuse_oversized(request, MAX_FILES)
-        form = VersionRequestSerializer(data=request.data)
+        form = NewVersionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         values = form.validated_data
         if not values["note"].strip():
@@ -358,9 +358,9 @@ class SanctionViewSet(AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
     def get_queryset(self) -> QuerySet[Sanction]:
         return scope_to_offices(Sanction.objects.all(), self.request.user, "subject__office")
 
-    @extend_schema(request=SanctionRequestSerializer, responses={201: SanctionSerializer}, tags=["archives"])
+    @extend_schema(request=SanctionProposalSerializer, responses={201: SanctionSerializer}, tags=["archives"])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        form = SanctionRequestSerializer(data=request.data)
+        form = SanctionProposalSerializer(data=request.data)
         form.fields["subject"].queryset = _subjects(request)  # type: ignore[attr-defined]
         form.is_valid(raise_exception=True)
         values = form.validated_data
@@ -373,12 +373,12 @@ class SanctionViewSet(AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         )
         return Response(SanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ApproveRequestSerializer, responses={200: SanctionSerializer}, tags=["archives"])
+    @extend_schema(request=SanctionApprovalSerializer, responses={200: SanctionSerializer}, tags=["archives"])
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Approve a draft (the office head for 表扬/训诫/警告, the bureau head for proposals to revoke)."""
         sanction = self.get_object()
-        form = ApproveRequestSerializer(data=request.data)
+        form = SanctionApprovalSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         decided = approve_sanction(sanction, staff_user(request), form.validated_data.get("decided_on"))
         return Response(SanctionSerializer(decided).data)
@@ -401,11 +401,11 @@ class MonthlyReportView(MobileAPIView):
     parser_classes = [StrictJSONParser, MultiPartParser]
 
     @extend_schema(
-        request=ReportRequestSerializer, responses={201: ReportResponseSerializer}, tags=["mobile"]
+        request=MonthlyReportSerializer, responses={201: MonthlyReportFiledSerializer}, tags=["mobile"]
     )
     def post(self, request: Request) -> Response:
         refuse_oversized(request, MAX_PHOTOS)
-        form = ReportRequestSerializer(data=request.data)
+        form = MonthlyReportSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         photos = _checked_files(form.validated_data["photos"], "photos", images_only=True)
         document = submit_monthly_report(self.device, text=form.validated_data["text"], photos=photos)
