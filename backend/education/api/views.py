@@ -139,7 +139,7 @@ class EnrollmentViewSet(
         return Response(self.get_serializer(enrollment).data)
 
 
-class AttendanceRuleViewSet(viewsets.ReadOnlyModelViewSet[AttendanceRule]):
+class AttendanceRuleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[AttendanceRule]):
     """The attendance rules in force (edited in the admin)."""
 
     serializer_class = AttendanceRuleSerializer

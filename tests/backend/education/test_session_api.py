@@ -20,8 +20,8 @@ from tests.conftest import client_for, make_subject
 
 pytestmark = pytest.mark.django_db
 
-SESSIONS = "/api/v1/education/sessions"
-ENROLLMENTS = "/api/v1/education/enrollments"
+SESSIONS = "/api/v1/education-sessions"
+ENROLLMENTS = "/api/v1/education-enrollments"
 
 
 def _body(office: Any, **overrides: Any) -> dict[str, Any]:

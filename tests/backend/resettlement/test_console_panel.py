@@ -30,7 +30,7 @@ def test_the_panel_reads_the_open_alerts_of_the_callers_office(officer_a: Any, o
         office_a, is_key_person=True, release_date=release, expected_release_date=release
     )
     check_deadlines()
-    body = client_for(officer_a).get("/api/v1/resettlement/alerts?status=open&limit=50").json()
+    body = client_for(officer_a).get("/api/v1/resettlement-alerts?status=open&limit=50").json()
     assert body["count"] == 3
     row = body["results"][0]
     assert row["released_person_name"] == person.name

@@ -16,7 +16,7 @@ from backend.supervision.models import ReleasedPerson
 from tests.conftest import client_for, make_released_person
 
 pytestmark = pytest.mark.django_db
-STEPS = "/api/v1/resettlement/handover-steps"
+STEPS = "/api/v1/handover-steps"
 
 
 def _key_person(office: Any, days: int = 10, **extra: Any) -> Any:
@@ -116,14 +116,14 @@ def test_alerts_are_scoped_and_resolved_with_a_note(officer_a: Any, officer_b: A
     check_deadlines()
     alert = ResettlementAlert.objects.first()
     assert alert is not None
-    assert client_for(officer_b).get(f"/api/v1/resettlement/alerts/{alert.pk}").status_code == 404
-    assert client_for(officer_b).get("/api/v1/resettlement/alerts").json()["count"] == 0
+    assert client_for(officer_b).get(f"/api/v1/resettlement-alerts/{alert.pk}").status_code == 404
+    assert client_for(officer_b).get("/api/v1/resettlement-alerts").json()["count"] == 0
     client = client_for(officer_a)
-    assert client.get("/api/v1/resettlement/alerts", {"status": "open"}).json()["count"] == 3
-    empty = client.post(f"/api/v1/resettlement/alerts/{alert.pk}/resolve", {"note": " "})
+    assert client.get("/api/v1/resettlement-alerts", {"status": "open"}).json()["count"] == 3
+    empty = client.post(f"/api/v1/resettlement-alerts/{alert.pk}/resolve", {"note": " "})
     assert empty.status_code == 400 and "note" in empty.json()["errors"]
     done = client.post(
-        f"/api/v1/resettlement/alerts/{alert.pk}/resolve", {"note": "已电话联系家属，次日接回"}
+        f"/api/v1/resettlement-alerts/{alert.pk}/resolve", {"note": "已电话联系家属，次日接回"}
     )
     assert done.status_code == 200 and done.json()["status"] == "resolved"
 

@@ -17,23 +17,27 @@ from backend.resettlement.services import recent_incidents, recent_visits
 from tests.conftest import client_for, make_released_person
 
 pytestmark = pytest.mark.django_db
-R = "/api/v1/resettlement"
+R = "/api/v1"
 
 
 def test_a_team_lasts_five_years_and_takes_named_members(officer_a: Any, office_a: Any) -> None:
     person = make_released_person(office_a, release_date=dt.date(2026, 10, 1))
     client = client_for(officer_a)
-    team = client.post(f"{R}/teams", {"released_person": person.pk}, format="json")
+    team = client.post(f"{R}/assistance-teams", {"released_person": person.pk}, format="json")
     assert team.status_code == 201, team.json()
     assert team.json()["period_end"] == "2031-10-01"
-    again = client.post(f"{R}/teams", {"released_person": person.pk}, format="json")
+    again = client.post(f"{R}/assistance-teams", {"released_person": person.pk}, format="json")
     assert again.status_code == 400 and "released_person" in again.json()["errors"]
     for name, role in (("王主任", "cadre"), ("李某", "family"), ("张警官", "police"), ("赵某", "volunteer")):
-        member = client.post(f"{R}/team-members", {"team": team.json()["id"], "name": name, "role": role})
+        member = client.post(
+            f"{R}/assistance-team-members", {"team": team.json()["id"], "name": name, "role": role}
+        )
         assert member.status_code == 201
-    bad = client.post(f"{R}/team-members", {"team": team.json()["id"], "name": "x", "role": "mayor"})
+    bad = client.post(
+        f"{R}/assistance-team-members", {"team": team.json()["id"], "name": "x", "role": "mayor"}
+    )
     assert bad.status_code == 400 and "role" in bad.json()["errors"]
-    members = client.get(f"{R}/teams/{team.json()['id']}").json()["members"]
+    members = client.get(f"{R}/assistance-teams/{team.json()['id']}").json()["members"]
     assert {m["role"] for m in members} == {"cadre", "family", "police", "volunteer"}
 
 
@@ -41,10 +45,10 @@ def test_other_offices_records_are_404_and_not_choices(officer_a: Any, office_b:
     person = make_released_person(office_b)
     visit = Visit.objects.create(released_person=person, visited_on=dt.date(2026, 11, 1), place="家中")
     client = client_for(officer_a)
-    assert client.get(f"{R}/visits/{visit.pk}").status_code == 404
-    assert client.get(f"{R}/visits").json()["count"] == 0
+    assert client.get(f"{R}/resettlement-visits/{visit.pk}").status_code == 404
+    assert client.get(f"{R}/resettlement-visits").json()["count"] == 0
     response = client.post(
-        f"{R}/visits", {"released_person": person.pk, "visited_on": "2026-11-02", "place": "x"}
+        f"{R}/resettlement-visits", {"released_person": person.pk, "visited_on": "2026-11-02", "place": "x"}
     )
     assert response.status_code == 400 and "released_person" in response.json()["errors"]
 
@@ -53,14 +57,16 @@ def test_visits_are_recorded_and_reads_audited(officer_a: Any, office_a: Any) ->
     person = make_released_person(office_a)
     client = client_for(officer_a)
     response = client.post(
-        f"{R}/visits",
+        f"{R}/resettlement-visits",
         {"released_person": person.pk, "visited_on": "2026-11-20", "place": "家中", "notes": "就业稳定"},
     )
     assert response.status_code == 201, response.json()
     future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
-    late = client.post(f"{R}/visits", {"released_person": person.pk, "visited_on": future, "place": "家中"})
+    late = client.post(
+        f"{R}/resettlement-visits", {"released_person": person.pk, "visited_on": future, "place": "家中"}
+    )
     assert late.status_code == 400 and "visited_on" in late.json()["errors"]
-    client.get(f"{R}/visits/{response.json()['id']}")
+    client.get(f"{R}/resettlement-visits/{response.json()['id']}")
     assert AccessLog.objects.filter(resource="resettlement_visit", action="read").exists()
 
 
@@ -74,12 +80,12 @@ def test_one_screening_a_quarter(officer_a: Any, office_a: Any) -> None:
         "hazard": "low",
         "screened_on": "2026-09-20",
     }
-    assert client.post(f"{R}/screenings", body).status_code == 201
-    again = client.post(f"{R}/screenings", body)
+    assert client.post(f"{R}/safety-screenings", body).status_code == 201
+    again = client.post(f"{R}/safety-screenings", body)
     assert again.status_code == 400 and "quarter" in again.json()["errors"]
-    ahead = client.post(f"{R}/screenings", {**body, "year": 2099, "quarter": 1})
+    ahead = client.post(f"{R}/safety-screenings", {**body, "year": 2099, "quarter": 1})
     assert ahead.status_code == 400 and "quarter" in ahead.json()["errors"]
-    bad = client.post(f"{R}/screenings", {**body, "quarter": 5, "hazard": "extreme"})
+    bad = client.post(f"{R}/safety-screenings", {**body, "quarter": 5, "hazard": "extreme"})
     assert bad.status_code == 400 and {"quarter", "hazard"} <= set(bad.json()["errors"])
 
 
@@ -88,17 +94,25 @@ def test_the_rates_per_office(bureau_head: Any, officer_a: Any, office_a: Any, o
     make_released_person(office_a, release_date=dt.date(2026, 3, 1), received_at=timezone.now())
     make_released_person(office_a, release_date=dt.date(2026, 4, 1))
     make_released_person(office_b, release_date=dt.date(2026, 5, 1), received_at=timezone.now())
-    response = client_for(bureau_head).get(f"{R}/rates", {"start": start.isoformat(), "end": "2026-06-30"})
+    response = client_for(bureau_head).get(
+        f"{R}/resettlement-rates", {"start": start.isoformat(), "end": "2026-06-30"}
+    )
     assert response.status_code == 200
     rows = {row["office"]: row for row in response.json()}
     assert rows[office_a.pk]["handover_rate"] == 0.5 and rows[office_a.pk]["released"] == 2
     assert rows[office_b.pk]["handover_rate"] == 1.0
     assert rows[office_a.pk]["pickup_rate"] is None
-    mine = client_for(officer_a).get(f"{R}/rates", {"start": "2026-01-01", "end": "2026-06-30"}).json()
+    mine = (
+        client_for(officer_a)
+        .get(f"{R}/resettlement-rates", {"start": "2026-01-01", "end": "2026-06-30"})
+        .json()
+    )
     assert [row["office"] for row in mine] == [office_a.pk]
-    backwards = client_for(officer_a).get(f"{R}/rates", {"start": "2026-06-30", "end": "2026-01-01"})
+    backwards = client_for(officer_a).get(
+        f"{R}/resettlement-rates", {"start": "2026-06-30", "end": "2026-01-01"}
+    )
     assert backwards.status_code == 400 and "end" in backwards.json()["errors"]
-    far = client_for(officer_a).get(f"{R}/rates", {"start": "9999-12-31"})
+    far = client_for(officer_a).get(f"{R}/resettlement-rates", {"start": "9999-12-31"})
     assert far.status_code == 400
 
 
@@ -136,7 +150,7 @@ def test_any_visit_field_is_a_201_or_a_named_400(
 ) -> None:
     person = make_released_person(office_a)
     body = {"released_person": person.pk, "visited_on": "2026-11-20", "place": "家中", field: value}
-    response = client_for(officer_a).post(f"{R}/visits", body, format="json")
+    response = client_for(officer_a).post(f"{R}/resettlement-visits", body, format="json")
     assert response.status_code in (201, 400), response.content
     if response.status_code == 400:
         assert response.json()["errors"]

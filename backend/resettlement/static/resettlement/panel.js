@@ -1,7 +1,7 @@
 /* The console's resettlement panel (安置帮教预警): open alerts of must-receive-must-deliver steps
  * past their deadline, from the resettlement API. The alerts are the resettlement module's own
  * (published to the console as "resettlement.alert" events too); this panel reads them from
- * /api/v1/resettlement/alerts every minute and when the page becomes visible. Text comes
+ * /api/v1/resettlement-alerts every minute and when the page becomes visible. Text comes
  * translated from the server (kind_label, step_label) and is inserted as text, never as HTML. */
 (function () {
   "use strict";
@@ -9,7 +9,7 @@
   const panel = document.getElementById("resettlement-panel");
   const configNode = document.getElementById("console-config");
   if (!panel || !configNode) return;
-  const api = (JSON.parse(configNode.textContent || "{}").api || "/api/v1") + "/resettlement/alerts?status=open&limit=50";
+  const api = (JSON.parse(configNode.textContent || "{}").api || "/api/v1") + "/resettlement-alerts?status=open&limit=50";
   const list = panel.querySelector("[data-role=list]");
   const count = panel.querySelector("[data-role=count]");
 
