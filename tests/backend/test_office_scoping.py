@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.backend.archives.scoping_ids import archive_ids
 from tests.backend.resettlement.scoping_ids import education_and_resettlement_ids
 from tests.conftest import client_for, make_released_person
 
@@ -84,6 +85,7 @@ def test_officer_of_office_a_gets_404_for_office_b_everywhere(
             starts_at=timezone.now(),
             ends_at=timezone.now() + dt.timedelta(hours=8),
         ).pk,
+        **archive_ids(subject_b, subject_b.responsible_officer),
         **education_and_resettlement_ids(subject_b),
     }
     client = client_for(officer_a)
