@@ -18,7 +18,7 @@ from shapely.ops import unary_union
 
 from backend.accounts.models import Office, Role, User
 from backend.supervision.identity import check_digit
-from backend.supervision.models import ReleasedPerson, Subject
+from backend.supervision.models import LevelChange, ReleasedPerson, Subject
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -210,26 +210,28 @@ def load_demo_county(subjects: int = 300, released: int = 40, seed: int = 2023) 
         birth = dt.date(rnd.randrange(1960, 2004), rnd.randrange(1, 13), rnd.randrange(1, 29))
         lat, lon = _point_in(polygon, rnd)
         start = today - dt.timedelta(days=rnd.randrange(10, 700))
+        values = {
+            "office": office,
+            "responsible_officer": rnd.choice(officers[office.pk]),
+            "name": _name(rnd),
+            "gender": "male" if male else "female",
+            "id_number": _id_number(rnd, birth, male),
+            "phone": f"13{rnd.randrange(100000000, 999999999)}",
+            "home_address": f"荣成市{office.name.removesuffix('司法所')}{rnd.choice(VILLAGES)}{rnd.randrange(1, 200)}号",
+            "home_lat": lat,
+            "home_lon": lon,
+            "sentence_type": rnd.choices([c.value for c in Subject.SentenceType], weights=[3, 80, 12, 5])[0],
+            "crime": rnd.choice(CRIMES),
+            "supervision_start": start,
+            "supervision_end": start + dt.timedelta(days=rnd.randrange(180, 1500)),
+        }
+        level = rnd.choices([c.value for c in Subject.Level], weights=[15, 65, 20])[0]
+        # The level is set when the record is made; afterwards only ``change_level`` moves it
+        # (the demo's own changes below included), so a second run leaves it alone.
         Subject.objects.update_or_create(
             case_number=f"(2023)鲁1082刑初{1000 + n}号",
-            defaults={
-                "office": office,
-                "responsible_officer": rnd.choice(officers[office.pk]),
-                "name": _name(rnd),
-                "gender": "male" if male else "female",
-                "id_number": _id_number(rnd, birth, male),
-                "phone": f"13{rnd.randrange(100000000, 999999999)}",
-                "home_address": f"荣成市{office.name.removesuffix('司法所')}{rnd.choice(VILLAGES)}{rnd.randrange(1, 200)}号",
-                "home_lat": lat,
-                "home_lon": lon,
-                "sentence_type": rnd.choices([c.value for c in Subject.SentenceType], weights=[3, 80, 12, 5])[
-                    0
-                ],
-                "crime": rnd.choice(CRIMES),
-                "supervision_start": start,
-                "supervision_end": start + dt.timedelta(days=rnd.randrange(180, 1500)),
-                "supervision_level": rnd.choices([c.value for c in Subject.Level], weights=[15, 65, 20])[0],
-            },
+            defaults=values,
+            create_defaults={**values, "supervision_level": level},
         )
     report.subjects = Subject.objects.count()
 
@@ -268,3 +270,33 @@ def load_demo_county(subjects: int = 300, released: int = 40, seed: int = 2023) 
         )
     report.released = ReleasedPerson.objects.count()
     return report
+
+
+# Level changes of the demo: (case number's index, new level, reason).
+DEMO_LEVEL_CHANGES = [
+    (3, Subject.Level.STRICT, "无正当理由未按时报到，经集体研究调整为严管"),
+    (11, Subject.Level.LENIENT, "矫正期间表现良好，遵纪守法，经评估调整为宽管"),
+    (27, Subject.Level.STRICT, "多次夜间未在居所，存在脱管风险，调整为严管"),
+    (40, Subject.Level.NORMAL, "严管期满，表现稳定，调整为普管"),
+    (58, Subject.Level.LENIENT, "积极参加教育学习和公益活动，调整为宽管"),
+    (75, Subject.Level.STRICT, "被公安机关治安处罚，调整为严管"),
+]
+
+
+def load_demo_level_changes() -> str:
+    """A few subjects moved to another level, with their reasons and their officers as authors.
+    Idempotent: a subject who already has a level change is left alone."""
+    from backend.supervision.services import change_level
+
+    made = 0
+    for index, level, reason in DEMO_LEVEL_CHANGES:
+        subject = Subject.objects.filter(
+            case_number=f"(2023)鲁1082刑初{1000 + index}号", status=Subject.Status.IN_SUPERVISION
+        ).first()
+        if subject is None or subject.level_changes.exists():
+            continue
+        if subject.supervision_level == level:  # the demo's random level already is the target
+            level = Subject.Level.NORMAL if level != Subject.Level.NORMAL else Subject.Level.STRICT
+        change_level(subject, level, reason, subject.responsible_officer)
+        made += 1
+    return f"{made} level changes ({LevelChange.objects.count()} in all)"
