@@ -26,7 +26,7 @@ LEAVE_START_BACK = dt.timedelta(days=1)
 LEAVE_START_AHEAD = dt.timedelta(days=365)
 LEAVE_MAX_LENGTH = dt.timedelta(days=180)
 DEFAULT_RADIUS_M = 5000.0
-MIN_RADIUS_M, MAX_RADIUS_M = 100.0, 100_000.0
+MIN_RADIUS_M, MAX_RADIUS_M = 100, 100_000
 # Not back (no report-back, no fix in the county) this long after the leave's end: leave_overdue.
 LEAVE_RETURN_GRACE = dt.timedelta(hours=2)
 # A fix this long before the leave's end, in the county, counts as being back.

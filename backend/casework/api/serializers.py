@@ -22,6 +22,7 @@ from backend.casework.models import (
 )
 from backend.core.api import ModelSerializer
 from backend.core.times import parse_client_time
+from backend.monitoring.models import SamplingRegime
 from backend.supervision.models import Subject
 
 
@@ -296,12 +297,12 @@ class RegimePeriodSerializer(serializers.Serializer[Any]):
 
     start = serializers.DateTimeField(source="from")
     end = serializers.DateTimeField(source="to")
-    regime = serializers.ChoiceField(choices=["verification", "continuous"])
+    regime = serializers.ChoiceField(choices=SamplingRegime.choices)
     order = serializers.IntegerField(allow_null=True)
 
 
 class RegimesSerializer(serializers.Serializer[Any]):
-    regime_now = serializers.ChoiceField(choices=["verification", "continuous"])
+    regime_now = serializers.ChoiceField(choices=SamplingRegime.choices)
     periods = RegimePeriodSerializer(many=True)
 
 

@@ -102,12 +102,15 @@ class LeaveRequestViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet[Lea
         queryset = LeaveRequest.objects.select_related("subject", "decided_by")
         return scope_to_offices(queryset, self.request.user, "subject__office")
 
-    @extend_schema(request=s.ApproveLeaveSerializer, responses=s.LeaveRequestSerializer, tags=["leave"])
+    @extend_schema(
+        request=s.ApproveLeaveSerializer, responses=s.LeaveRequestSerializer, tags=["leave-requests"]
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        leave = self.get_object()
+        # The body is judged before the record is looked up: a hostile body is a 400 whatever the id.
         form = s.ApproveLeaveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        leave = self.get_object()
         data = form.validated_data
         leave = services.approve_leave(
             leave,
@@ -119,16 +122,18 @@ class LeaveRequestViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet[Lea
         )
         return Response(s.LeaveRequestSerializer(leave).data)
 
-    @extend_schema(request=s.RejectLeaveSerializer, responses=s.LeaveRequestSerializer, tags=["leave"])
+    @extend_schema(
+        request=s.RejectLeaveSerializer, responses=s.LeaveRequestSerializer, tags=["leave-requests"]
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
-        leave = self.get_object()
         form = s.RejectLeaveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        leave = self.get_object()
         leave = services.reject_leave(leave, staff_user(request), reason=form.validated_data["reason"])
         return Response(s.LeaveRequestSerializer(leave).data)
 
-    @extend_schema(request=None, responses=s.LeaveRequestSerializer, tags=["leave"])
+    @extend_schema(request=None, responses=s.LeaveRequestSerializer, tags=["leave-requests"])
     @action(detail=True, methods=["post"], url_path="report-back")
     def report_back(self, request: Request, pk: str | None = None) -> Response:
         leave = services.report_back(self.get_object(), staff_user(request))
@@ -172,20 +177,20 @@ class PositioningOrderViewSet(
             ends_on=data["ends_on"],
         )
 
-    @extend_schema(request=None, responses=s.PositioningOrderSerializer, tags=["positioning orders"])
+    @extend_schema(request=None, responses=s.PositioningOrderSerializer, tags=["positioning-orders"])
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         order = services.approve_order(self.get_object(), staff_user(request))
         return Response(self.get_serializer(order).data)
 
     @extend_schema(
-        request=s.ExtendOrderSerializer, responses=s.PositioningOrderSerializer, tags=["positioning orders"]
+        request=s.ExtendOrderSerializer, responses=s.PositioningOrderSerializer, tags=["positioning-orders"]
     )
     @action(detail=True, methods=["post"])
     def extend(self, request: Request, pk: str | None = None) -> Response:
-        order = self.get_object()
         form = s.ExtendOrderSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        order = self.get_object()
         order = services.extend_order(
             order,
             staff_user(request),
@@ -195,13 +200,13 @@ class PositioningOrderViewSet(
         return Response(self.get_serializer(order).data)
 
     @extend_schema(
-        request=s.EndOrderSerializer, responses=s.PositioningOrderSerializer, tags=["positioning orders"]
+        request=s.EndOrderSerializer, responses=s.PositioningOrderSerializer, tags=["positioning-orders"]
     )
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str | None = None) -> Response:
-        order = self.get_object()
         form = s.EndOrderSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        order = self.get_object()
         order = services.end_order(order, staff_user(request), reason=form.validated_data["reason"])
         return Response(self.get_serializer(order).data)
 
@@ -315,7 +320,7 @@ class GeocodeView(AuditedViewSetMixin, APIView):
     @extend_schema(
         parameters=[OpenApiParameter("address", str, required=True)],
         responses=s.GeocodeAnswerSerializer,
-        tags=["leave"],
+        tags=["leave-requests"],
     )
     def get(self, request: Request) -> Response:
         form = s.GeocodeQuerySerializer(data={"address": request.query_params.get("address", "")})
