@@ -429,6 +429,7 @@ SPECTACULAR_SETTINGS = {
         "PositioningOrderChangeKindEnum": "backend.casework.models.PositioningOrderChange.Kind",
         "CurfewCheckStatusEnum": "backend.casework.models.CurfewCheck.Status",
         "SamplingRegimeEnum": "backend.monitoring.models.SamplingRegime",
+        "EducationSessionKindEnum": "backend.education.models.SessionKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
