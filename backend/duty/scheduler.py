@@ -81,6 +81,9 @@ def start_embedded_scheduler(app: Celery, *, force: bool = False) -> Any | None:
         running = _started.get(os.getpid())
         if running is not None and running.is_alive():
             return running
+        # The tasks must be registered in this process, or beat would send them to the broker
+        # (none here: memory://) instead of running them eagerly.
+        app.loader.import_default_modules()
         thread: Any = EmbeddedService(app, thread=True, scheduler_cls=SCHEDULER)
         thread.name = "embedded-beat"
         thread.start()
