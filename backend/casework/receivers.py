@@ -33,13 +33,16 @@ def _supervision_ended(sender: Any, *, subject: Subject, **kwargs: Any) -> None:
 def connect() -> None:
     from backend.casework.demo import load_demo_casework
     from backend.casework.services import leave_suspensions, positioning_override
+    from backend.casework.services.orders import continuous_spans
     from backend.core.demo import register_demo_step
     from backend.monitoring.services.expectations import register_expectation_override
+    from backend.monitoring.tracks import register_continuous_spans
     from backend.monitoring.zones import register_zone_suspensions
     from backend.supervision import signals
 
     register_zone_suspensions(leave_suspensions)
     register_expectation_override(positioning_override)
+    register_continuous_spans(continuous_spans)
     signals.policy_changed.connect(_policy_changed, dispatch_uid="casework-policy-changed")
     signals.level_changed.connect(_level_changed, dispatch_uid="casework-level-changed")
     signals.supervision_ended.connect(_supervision_ended, dispatch_uid="casework-supervision-ended")

@@ -244,3 +244,14 @@ def regime_at(periods: list[dict[str, Any]], at: dt.datetime) -> str:
         if period["from"] <= at < period["to"]:
             return str(period["regime"])
     return str(SamplingRegime.VERIFICATION)
+
+
+def continuous_spans(
+    subject_id: int, since: dt.datetime, until: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Registered with monitoring's tracks: when the person's phone was under continuous positioning."""
+    return [
+        (period["from"], period["to"])
+        for period in regime_periods(subject_id, since, until)
+        if period["regime"] == SamplingRegime.CONTINUOUS
+    ]

@@ -10,7 +10,7 @@ from rest_framework import serializers
 import geofence as gf
 from backend.core.api import ModelSerializer
 from backend.monitoring.checkin_input import FIX_FIELDS, MAX_BATCH, FixField
-from backend.monitoring.models import Alert, CheckIn, PhoneCommand, Zone
+from backend.monitoring.models import Alert, CheckIn, PhoneCommand, SamplingRegime, Zone
 from backend.monitoring.payloads import AlertSerializer as AlertSerializer  # the API views read it from here
 from backend.monitoring.zones import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_field, zone_problems
 from geofence import zones as zone_limits
@@ -211,6 +211,12 @@ class ZoneSerializer(ModelSerializer[Zone]):
 
 
 class TrackPointSerializer(ModelSerializer[CheckIn]):
+    # Under which regime the phone took the fix (``backend.monitoring.tracks``): the view passes
+    # ``regime_at`` in the context; without it (no positioning orders known) it is verification.
+    regime = serializers.SerializerMethodField(
+        help_text="`verification` (one fix per due time) or `continuous` (under a positioning order)."
+    )
+
     class Meta:
         model = CheckIn
         fields = [
@@ -225,8 +231,14 @@ class TrackPointSerializer(ModelSerializer[CheckIn]):
             "mock_location",
             "quality",
             "evaluation_error",
+            "regime",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=SamplingRegime.choices))
+    def get_regime(self, point: CheckIn) -> str:
+        regime_at = self.context.get("regime_at")
+        return str(SamplingRegime.VERIFICATION) if regime_at is None else regime_at(point.recorded_at)
 
 
 class LatestPositionSerializer(serializers.Serializer[Any]):

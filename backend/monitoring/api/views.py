@@ -52,6 +52,7 @@ from backend.monitoring.services import (
     resolve_alert,
 )
 from backend.monitoring.services.commands import acknowledge_command, pending_commands
+from backend.monitoring.tracks import regime_finder
 from backend.supervision.api.views import MobileAPIView
 from backend.supervision.models import Subject
 
@@ -184,7 +185,8 @@ class TrackView(AuditedViewSetMixin, APIView):
             )[:MAX_TRACK_POINTS]
         )
         self.audit_detail = {"from": since.isoformat(), "to": until.isoformat(), "points": len(points)}
-        return Response(TrackPointSerializer(points, many=True).data)
+        context = {"regime_at": regime_finder(subject.pk, since, until)}
+        return Response(TrackPointSerializer(points, many=True, context=context).data)
 
 
 class LatestPositionsView(APIView):

@@ -226,3 +226,22 @@ def test_another_office_cannot_see_or_act_on_an_order(
     assert api(officer_b).get(f"{URL}/{order.pk}").status_code == 404
     assert api(officer_b).post(f"{URL}/{order.pk}/end", {"reason": "x"}, format="json").status_code == 404
     assert api(officer_b).get(URL).json()["results"] == []
+
+
+def test_the_track_shows_the_regime_of_each_fix(
+    api: Any, monitored: Any, bureau_head: Any, officer_a: Any, phone_a: Any
+) -> None:
+    from backend.casework.models import PositioningOrder
+    from tests.backend.monitoring.helpers import post_checkins, track
+
+    _device, client = phone_a
+    start = timezone.now() - dt.timedelta(hours=5)
+    fixes = track([(37.15, 122.35)] * 5, start=start, step_s=3600)  # one fix an hour
+    assert post_checkins(client, fixes).status_code == 200
+    order = approved_order(monitored, bureau_head)
+    # In force from 2.5 h to 0.5 h before now: the fixes of hours 3 and 4 were taken under it.
+    PositioningOrder.objects.filter(pk=order.pk).update(
+        starts_at=start + dt.timedelta(hours=2.5), ends_at=start + dt.timedelta(hours=4.5), status="ended"
+    )
+    points = api(officer_a).get(f"/api/v1/subjects/{monitored.pk}/track").json()
+    assert [p["regime"] for p in points] == ["verification"] * 3 + ["continuous"] * 2
