@@ -15,3 +15,10 @@ class DutyConfig(AppConfig):
         # Reminders wakes the staff on duty for a critical alert (it never imports duty).
         upstream.register_staff_on_duty(services.staff_on_duty)
         register_demo_step("duty roster", demo.add_roster, order=50)
+
+        from django.db.models.signals import post_migrate
+
+        from backend.duty.scheduler import add_jobs_after_migrate
+
+        # A job added to CELERY_BEAT_SCHEDULE joins the database schedule at the next migrate.
+        post_migrate.connect(add_jobs_after_migrate, sender=self, dispatch_uid="duty-add-periodic-jobs")

@@ -3,8 +3,8 @@ the embedded default.
 
 The schedule is data (``django_celery_beat.PeriodicTask``) that staff see and change in the admin.
 Its entries come from one place, ``CELERY_BEAT_SCHEDULE`` in the settings: a migration seeded
-today's, and the scheduler adds a line it does not find in the database when it starts, but never
-overwrites an entry that exists (django-celery-beat's own scheduler would reset what staff
+today's (with descriptions for staff), and `migrate` and the scheduler's start add a line they do
+not find in the database, but never overwrite an entry that exists (django-celery-beat's own scheduler would reset what staff
 changed at every start).
 
 Without a broker (``make run``: SQLite, eager tasks) the same scheduler runs in a thread of the
@@ -21,31 +21,47 @@ from typing import Any
 from celery import Celery
 from celery.beat import EmbeddedService
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django_celery_beat.models import PeriodicTask
-from django_celery_beat.schedulers import DatabaseScheduler
+from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 log = logging.getLogger(__name__)
 
 SCHEDULER = "backend.duty.scheduler:ProjectScheduler"
 
 
+def add_missing_jobs(mapping: dict[str, Any]) -> list[PeriodicTask]:
+    """Add each job of ``mapping`` (``CELERY_BEAT_SCHEDULE``'s shape) that the database schedule
+    lacks, by name; an entry that exists is left as staff made it. Returns the entries added."""
+    existing = set(PeriodicTask.objects.filter(name__in=list(mapping)).values_list("name", flat=True))
+    added = []
+    for name, fields in mapping.items():
+        if name in existing:
+            continue
+        try:
+            # django-celery-beat's own translation of a beat entry into its models.
+            defaults = ModelEntry._unpack_fields(**fields)
+            added.append(PeriodicTask.objects.get_or_create(name=name, defaults=defaults)[0])
+        except Exception:
+            log.exception("periodic job %s could not be added to the schedule", name)
+    return added
+
+
+def add_jobs_after_migrate(**kwargs: Any) -> None:
+    """``post_migrate``: a line added to ``CELERY_BEAT_SCHEDULE`` is in the schedule after `migrate`."""
+    if PeriodicTask._meta.db_table in connection.introspection.table_names():
+        add_missing_jobs(settings.CELERY_BEAT_SCHEDULE)
+
+
 class ProjectScheduler(DatabaseScheduler):  # type: ignore[misc]
     """django-celery-beat's scheduler that adds missing entries and keeps the existing ones."""
 
     def update_from_dict(self, mapping: dict[str, Any]) -> None:
-        existing = set(PeriodicTask.objects.filter(name__in=list(mapping)).values_list("name", flat=True))
-        added = {}
-        for name, fields in mapping.items():
-            if name in existing:
-                continue
-            try:
-                entry = self.Entry.from_entry(name, app=self.app, **fields)
-            except Exception:
-                log.exception("periodic job %s could not be added to the schedule", name)
-                continue
-            if entry.model.enabled:
-                added[name] = entry
+        added = {
+            model.name: self.Entry(model, app=self.app)
+            for model in add_missing_jobs(mapping)
+            if model.enabled
+        }
         self.schedule.update(added)
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
