@@ -8,8 +8,16 @@ class LawadminConfig(AppConfig):
     verbose_name = _("Law-based administration")
 
     def ready(self) -> None:
+        from backend.bureau.apps import name_enums
         from backend.core.demo import register_demo_step
         from backend.lawadmin import demo, indicators
 
         indicators.register()
         register_demo_step("law-based administration", demo.load, order=210)
+        name_enums(
+            {
+                "LegalityReviewKindEnum": "backend.lawadmin.models.LegalityReview.Kind",
+                "AbilityTestStatusEnum": "backend.lawadmin.models.AbilityTest.Status",
+                "InspectionStatusEnum": "backend.lawadmin.models.RuleOfLawInspection.Status",
+            }
+        )

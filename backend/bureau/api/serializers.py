@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.bureau.models import Indicator, RectificationItem, Unit
@@ -42,7 +42,7 @@ class RectificationItemSerializer(ModelSerializer[RectificationItem]):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     source_kind = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
-    evidence = serializers.FileField(read_only=True)
+    evidence = serializers.SerializerMethodField()
 
     class Meta:
         model = RectificationItem
@@ -77,6 +77,10 @@ class RectificationItemSerializer(ModelSerializer[RectificationItem]):
     def get_source_kind(self, item: RectificationItem) -> str | None:
         kind = item.source_type
         return None if kind is None else f"{kind.app_label}.{kind.model}"
+
+    def get_evidence(self, item: RectificationItem) -> str | None:
+        """The evidence document's file name; it is read at ``…/{id}/evidence`` (audited)."""
+        return item.evidence.name.rsplit("/", 1)[-1] if item.evidence else None
 
     def get_overdue(self, item: RectificationItem) -> bool:
         return item.is_overdue()

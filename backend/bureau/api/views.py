@@ -4,12 +4,15 @@ import builtins
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.filters import SearchFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -144,6 +147,17 @@ class RectificationItemViewSet(
             by=staff_user(request),
         )
         return Response(self.get_serializer(item).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(detail=True, methods=["get"], url_path="evidence")
+    def evidence(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The evidence document the unit attached (files are read only through here, audited)."""
+        item = self.get_object()
+        if not item.evidence:
+            raise NotFound
+        return FileResponse(
+            item.evidence.open("rb"), as_attachment=True, filename=item.evidence.name.rsplit("/", 1)[-1]
+        )
 
     @extend_schema(request=RectificationVerifySerializer)
     @action(detail=True, methods=["post"])

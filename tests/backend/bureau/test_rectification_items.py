@@ -42,7 +42,10 @@ def test_the_bureau_opens_an_item_and_the_unit_closes_it_with_evidence(api, bure
     )
     assert submitted.status_code == 200, submitted.content
     assert submitted.json()["status"] == "submitted"
-    assert submitted.json()["evidence"]
+    assert submitted.json()["evidence"].endswith(".pdf")
+    download = api(reporter_a).get(f"/api/v1/rectification-items/{item_id}/evidence")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 evidence"
     assert (
         api(reporter_a).post(f"/api/v1/rectification-items/{item_id}/verify", {"accepted": True}).status_code
         == 403
