@@ -14,7 +14,7 @@ Registering a factor (in an ``AppConfig.ready``)::
 from backend.screening.rules import Fact, PersonKind
 
     def sanctions(chunk: Chunk) -> dict[int, Fact]:
-        rows = (Sanction.objects.filter(subject_id__in=chunk.person_ids,
+        rows = (Sanction.objects.filter(subject_id__gte=chunk.first_id, subject_id__lte=chunk.last_id,
                                         decided_at__gte=chunk.window_start,
                                         decided_at__lt=chunk.window_end)
                 .values("subject_id", "kind").annotate(n=Count("id")))
@@ -29,9 +29,11 @@ from backend.screening.rules import Fact, PersonKind
 The contract of ``compute``:
 
 * It is called once per chunk of people (``Chunk``: one kind of person, up to a few thousand
-  ids, the quarter's window) and must answer in a few set-based queries over the whole chunk
-  (``…__in=chunk.person_ids`` with ``GROUP BY``), never a query per person: a screening of the
-  county is 100,000 people.
+  ids, the quarter's window) and must answer in a few set-based queries over the whole chunk,
+  never a query per person: a screening of the county is 100,000 people. Select the chunk by
+  its id range (``subject_id__gte=chunk.first_id, subject_id__lte=chunk.last_id`` with
+  ``GROUP BY``): an ``IN`` list of thousands of ids costs more to send than the query to run.
+  Answers for ids in the range but not in ``person_ids`` are ignored.
 * It returns ``{person_id: Fact(value, facts)}``. ``value`` is the number compared with the rule
   table's cuts (≥ 0); ``facts`` is a small JSON-able dict shown to staff as the reason (counts by
   kind, dates). A person left out of the answer has *no data* for this factor (the source cannot
@@ -65,7 +67,9 @@ class Chunk:
     """The people one call of a factor's ``compute`` covers."""
 
     kind: str  # a PersonKind value
-    person_ids: list[int]
+    person_ids: list[int]  # ascending; every one between first_id and last_id
+    first_id: int
+    last_id: int
     window_start: dt.datetime
     window_end: dt.datetime
     as_of: dt.datetime

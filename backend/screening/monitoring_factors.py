@@ -74,7 +74,8 @@ ALERT_FACTORS: dict[str, tuple[Any, Any, tuple[str, ...], bool]] = {
 def _alert_counts(chunk: Chunk) -> dict[int, dict[str, int]]:
     rows = (
         Alert.objects.filter(
-            subject_id__in=chunk.person_ids,
+            subject_id__gte=chunk.first_id,
+            subject_id__lte=chunk.last_id,
             occurred_at__gte=chunk.window_start,
             occurred_at__lt=chunk.window_end,
         )
@@ -91,11 +92,14 @@ def _alert_counts(chunk: Chunk) -> dict[int, dict[str, int]]:
 def _with_phone(chunk: Chunk) -> set[int]:
     """The subjects of the chunk who had an active phone at some time in the quarter."""
     return set(
-        Device.objects.filter(subject_id__in=chunk.person_ids, enrolled_at__lt=chunk.window_end)
+        Device.objects.filter(
+            subject_id__gte=chunk.first_id, subject_id__lte=chunk.last_id, enrolled_at__lt=chunk.window_end
+        )
         .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gte=chunk.window_start))
+        .order_by()
         .values_list("subject_id", flat=True)
         .distinct()
-    )
+    ) & set(chunk.person_ids)
 
 
 def _alert_factor(kinds: tuple[str, ...], needs_phone: bool) -> Any:
@@ -117,7 +121,8 @@ def unacknowledged_reminders(chunk: Chunk) -> Mapping[int, Fact]:
     which the overdue factor already counts) and not acknowledged by the quarter's end."""
     rows = (
         Reminder.objects.filter(
-            subject_id__in=chunk.person_ids,
+            subject_id__gte=chunk.first_id,
+            subject_id__lte=chunk.last_id,
             send_at__gte=chunk.window_start,
             send_at__lt=chunk.window_end,
         )
@@ -137,9 +142,9 @@ def unacknowledged_reminders(chunk: Chunk) -> Mapping[int, Fact]:
 def _released_rows(chunk: Chunk) -> dict[int, tuple[bool, Any, Any]]:
     return {
         pk: (key, deadline, received)
-        for pk, key, deadline, received in ReleasedPerson.objects.filter(pk__in=chunk.person_ids).values_list(
-            "pk", "is_key_person", "handover_deadline", "received_at"
-        )
+        for pk, key, deadline, received in ReleasedPerson.objects.filter(
+            pk__gte=chunk.first_id, pk__lte=chunk.last_id
+        ).values_list("pk", "is_key_person", "handover_deadline", "received_at")
     }
 
 

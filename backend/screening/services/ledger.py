@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from django.db.models import QuerySet
+import msgspec
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -53,11 +55,12 @@ def _factor_labels() -> dict[str, str]:
 def _factor_text(rows: list[dict[str, Any]], labels: dict[str, str], no_data: str) -> str:
     parts = []
     for row in rows:
-        label = labels.get(row["code"], row["code"])
-        if row.get("no_data"):
-            parts.append(f"{label}: {no_data}")
-        elif row.get("value"):
-            parts.append(f"{label}: {row['value']:g} → {row['points']}×{row['weight']:g}")
+        if "no_data" in row:
+            parts.append(f"{labels.get(row['code'], row['code'])}: {no_data}")
+        elif row["value"]:
+            parts.append(
+                f"{labels.get(row['code'], row['code'])}: {row['value']:g} → {row['points']}×{row['weight']:g}"
+            )
     return "；".join(parts)
 
 
@@ -70,11 +73,14 @@ def ledger_rows(results: QuerySet[ScreeningResult]) -> Iterator[Sequence[Any]]:
     reviewers: dict[int, str] = {}
     from backend.accounts.models import User
 
+    # The factors come as their JSON text and are decoded here by msgspec: the ORM's json.loads
+    # of two JSON columns was a third of the time of a 100,000-row ledger.
     rows = results.order_by("office_id", "person_kind", "-score", "id").values_list(
         "office_id", "person_kind", "name", "score", "band", "previous_band", "previous_score",
-        "missing", "factors", "review_reasons", "override_band", "override_reason", "conclusion",
-        "reviewed_by_id", "reviewed_at", "rule_version",
+        "missing", Cast("factors", TextField()), Cast("review_reasons", TextField()), "override_band",
+        "override_reason", "conclusion", "reviewed_by_id", "reviewed_at", "rule_version",
     )  # fmt: skip
+    decode = msgspec.json.decode
     for (
         office_id, kind, name, score, band, previous_band, previous_score, missing, factors,
         reasons, override_band, override_reason, conclusion, reviewer_id, reviewed_at, version,
@@ -91,8 +97,8 @@ def ledger_rows(results: QuerySet[ScreeningResult]) -> Iterator[Sequence[Any]]:
             bands.get(previous_band, ""),
             None if previous_score is None else score - previous_score,
             missing,
-            _factor_text(factors, labels, no_data),
-            "、".join(REVIEW_REASONS.get(r, r) for r in reasons),
+            _factor_text(decode(factors), labels, no_data),
+            "、".join(REVIEW_REASONS.get(r, r) for r in decode(reasons)),
             bands.get(override_band, ""),
             override_reason,
             conclusion,
