@@ -287,7 +287,7 @@ def register_zone_suspensions(fn: ZoneSuspensions) -> None:
         _suspension_sources.append(fn)
 
 
-def _suspended(row: Zone, zone: gf.Zone, spans: list[ZoneSuspension]) -> gf.Zone:
+def suspended_zone(row: Zone, zone: gf.Zone, spans: list[ZoneSuspension]) -> gf.Zone:
     """``zone`` with each of ``spans`` switched off in its schedule, built once per version."""
     key = (row.pk, row.updated_at, tuple((s.start, s.end) for s in spans))
     with _cache_lock:
@@ -343,7 +343,7 @@ def _load_zones(subject: Subject) -> list[gf.Zone]:
         try:
             zone = to_engine_zone(row)
             spans = suspended.get(row.purpose)
-            zones.append(_suspended(row, zone, spans) if spans else zone)
+            zones.append(suspended_zone(row, zone, spans) if spans else zone)
         except ZoneNotEvaluable:
             # A zone stored in a form the engine refuses (from before its validation, or edited in
             # the database) must not stop the person's check-ins from being stored and checked

@@ -22,7 +22,7 @@ from backend.casework.models import CurfewCheck
 from backend.casework.services import phone
 from backend.monitoring.models import Alert, MonitorState, Zone
 from backend.monitoring.services import raise_alert
-from backend.monitoring.zones import ZoneNotEvaluable, to_engine_zone
+from backend.monitoring.zones import ZoneNotEvaluable, suspended_zone, suspensions_for, to_engine_zone
 from backend.supervision.models import Subject
 
 Status = CurfewCheck.Status
@@ -80,12 +80,14 @@ def check_curfews(now: dt.datetime | None = None) -> dict[str, int]:
             zone = to_engine_zone(row)
         except ZoneNotEvaluable:
             continue
-        if zone.schedule is None:
-            continue
+        assert row.subject is not None
+        # The curfew as it applies to the person (suspended while they are away on leave).
+        spans = suspensions_for(row.subject).get(Zone.Purpose.CURFEW)
+        zone = suspended_zone(row, zone, spans) if spans else zone
+        if zone.schedule is None or not zone.schedule.is_active(now):
+            continue  # only a window still open is checked (a job that ran late checks no past night)
         grace = rules.CURFEW_CHECK_GRACE
         for opened in zone.schedule.window_starts(now - LOOK_BACK - grace, now - grace):
-            if not zone.schedule.is_active(opened + grace):
-                continue  # the window closed within the grace
             status = _check_one(row, zone, opened, now)
             if status is not None:
                 counts[status] += 1

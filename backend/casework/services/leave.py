@@ -281,15 +281,20 @@ def report_back(leave: LeaveRequest, user: User) -> LeaveRequest:
 # ---------------------------------------------------------------------------------------------
 
 
+# Away on approved leave, the person is held neither to the county nor to their home at night.
+SUSPENDED_DURING_LEAVE = (Zone.Purpose.COUNTY, Zone.Purpose.CURFEW)
+
+
 def leave_suspensions(subject: Subject) -> list[ZoneSuspension]:
-    """Registered with monitoring: the county boundary is suspended during the person's granted
-    leaves (those over for a week no longer matter, even to late fixes)."""
+    """Registered with monitoring: the county boundary and the curfew are suspended during the
+    person's granted leaves (those over for a week no longer matter, even to late fixes)."""
     since = timezone.now() - rules.LEAVE_ZONES_KEPT_FOR
     leaves = LeaveRequest.objects.filter(subject_id=subject.pk, status__in=_ZONE_STATUSES, ends_at__gt=since)
     return [
-        ZoneSuspension(Zone.Purpose.COUNTY, leave.starts_at, leave.effective_end)
+        ZoneSuspension(purpose, leave.starts_at, leave.effective_end)
         for leave in leaves.only("starts_at", "ends_at", "reported_back_at")
         if leave.effective_end > leave.starts_at
+        for purpose in SUSPENDED_DURING_LEAVE
     ]
 
 

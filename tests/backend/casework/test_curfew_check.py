@@ -152,3 +152,22 @@ def test_the_zones_follow_the_policy_and_the_home(
     assert again["curfew_zone"] == curfew.pk and again["curfew_active"] is False
     bad = api(officer_a).post(url, {"home_point": {"lat": "x", "lon": 1}}, format="json")
     assert bad.status_code == 400 and "home_point.lat" in bad.json()["errors"]
+
+
+def test_a_person_away_on_approved_leave_is_not_checked(curfew: Any, head_a: Any) -> None:
+    from backend.casework.services import approve_leave, check_curfews
+    from backend.monitoring.models import Alert
+    from tests.backend.casework.helpers import make_leave
+
+    subject, _zone, opened = curfew
+    device = subject.devices.get()
+    leave = make_leave(device, start=timezone.now() - dt.timedelta(hours=1), days=1)
+    approve_leave(leave, head_a)
+    from backend.casework.models import LeaveRequest
+
+    # The leave covered last night's curfew window.
+    LeaveRequest.objects.filter(pk=leave.pk).update(starts_at=opened - dt.timedelta(hours=2))
+    now = opened + rules.CURFEW_CHECK_GRACE + dt.timedelta(minutes=1)
+    set_last_fix(subject, *FAR_AWAY, at=now - dt.timedelta(minutes=5))
+    assert sum(check_curfews(now).values()) == 0
+    assert not Alert.objects.exists()
