@@ -1,0 +1,109 @@
+"""What the server answers when it fails: a database that cannot be reached is a 503 the client
+retries (with ``Retry-After``), never an HTML 500; any other failure of an API call is a 500 in the
+API's JSON error shape. And ``/readyz``: whether this process can serve now.
+
+``server_error`` is the project's ``handler500``. Django calls it for every uncaught exception —
+of a view, of a middleware, and of the check-in fast path in front of Django — inside the
+``except`` block, so the exception is in ``sys.exc_info()``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import server_error as django_server_error
+
+# Seconds a client waits before it tries again when the database is away (a restart, a failover).
+RETRY_AFTER_S = 5
+
+
+def database_unreachable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) says the database cannot be reached right now."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        name = type(exc).__module__ + "." + type(exc).__qualname__
+        if name.startswith("psycopg.") and ("Operational" in name or "Interface" in name):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def unavailable_response() -> JsonResponse:
+    response = JsonResponse(
+        {
+            "detail": _("The service is briefly unavailable. Try again shortly."),
+            "code": "service_unavailable",
+        },
+        status=503,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    exc = sys.exc_info()[1]
+    if database_unreachable(exc):
+        return unavailable_response()
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("A server error occurred."), "code": "error"},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return django_server_error(request, *args, **kwargs)
+
+
+def _check_database() -> str | None:
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        # A broken connection is dropped so the next request opens a new one.
+        connections["default"].close_if_unusable_or_obsolete()
+        return type(exc).__name__
+    return None
+
+
+def _check_channel_layer() -> str | None:
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    if "redis" not in backend.lower():
+        return None
+    try:
+        import redis
+
+        hosts = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", [])
+        host = hosts[0] if hosts else "redis://127.0.0.1:6379/0"
+        client = redis.Redis.from_url(host["address"] if isinstance(host, dict) else host, socket_timeout=1)
+        client.ping()
+    except Exception as exc:  # any failure to reach it is "not ready", with its name
+        return type(exc).__name__
+    return None
+
+
+@csrf_exempt
+def readiness(request: HttpRequest) -> JsonResponse:
+    """200 when the database (and the Redis channel layer, where configured) answer; else 503.
+
+    ``/healthz`` says the process lives; this says it can serve: a load balancer takes a process
+    out of rotation on a 503 here while PostgreSQL or Redis is away, and back when they return.
+    """
+    problems = {
+        name: problem
+        for name, problem in (("database", _check_database()), ("channel_layer", _check_channel_layer()))
+        if problem is not None
+    }
+    if problems:
+        response = JsonResponse({"status": "unavailable", "problems": problems}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+    return JsonResponse({"status": "ready"})

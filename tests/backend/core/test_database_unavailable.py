@@ -1,0 +1,110 @@
+"""A database that cannot be reached is a 503 with Retry-After in the API's JSON shape — from a
+view, from the check-in fast path, from the admin — and /readyz says so while /healthz does not."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.test import Client
+
+from backend.core.errors import database_unreachable
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def broken(*args: Any, **kwargs: Any) -> Any:
+    raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+
+def test_a_staff_call_answers_503_with_retry_after(officer_a: Any, subject_a: Any) -> None:
+    client = client_for(officer_a)
+    client.raise_request_exception = False
+    with mock.patch("backend.supervision.api.views.SubjectViewSet.get_queryset", broken):
+        answer = client.get("/api/v1/subjects")
+    assert answer.status_code == 503
+    assert answer["Retry-After"] == "5"
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json()["code"] == "service_unavailable"
+
+
+def database_away() -> Any:
+    """Every statement fails as it does while PostgreSQL is stopped."""
+    from django.db.backends.utils import CursorWrapper
+
+    return mock.patch.multiple(CursorWrapper, execute=broken, executemany=broken)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8"])
+def test_the_check_in_upload_answers_503_while_the_database_is_away(
+    subject_a: Any, officer_a: Any, content_type: str
+) -> None:
+    """Through the WSGI application phones talk to: the fast path in front of Django, then Django."""
+    import io
+
+    from django.test import RequestFactory
+
+    from backend.config.wsgi import application
+    from tests.backend.monitoring.helpers import fix
+    from tests.conftest import enroll_phone
+
+    _device, token = enroll_phone(subject_a, officer_a)
+    body = json.dumps({"checkins": [fix()]}).encode()
+    environ = (
+        RequestFactory()
+        .post(
+            "/api/v1/mobile/checkins",
+            data=body,
+            content_type=content_type,
+            HTTP_AUTHORIZATION=f"Device {token}",
+        )
+        .environ
+    )
+    environ["wsgi.input"] = io.BytesIO(body)
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured["status"], captured["headers"] = status, dict(headers)
+
+    with database_away():
+        payload = b"".join(application(environ, start_response))
+    assert captured["status"].startswith("503"), (captured, payload[:300])
+    assert captured["headers"]["Retry-After"] == "5"
+    assert json.loads(payload)["code"] == "service_unavailable"
+
+
+def test_readiness_says_unavailable_and_health_still_lives(client: Client) -> None:
+    assert client.get("/readyz").json() == {"status": "ready"}
+    with mock.patch("backend.core.errors._check_database", return_value="OperationalError"):
+        answer = client.get("/readyz")
+    assert answer.status_code == 503 and answer["Retry-After"] == "5"
+    assert answer.json()["problems"] == {"database": "OperationalError"}
+    assert client.get("/healthz").status_code == 200
+
+
+def test_another_failure_under_the_api_is_a_json_500_not_a_page(officer_a: Any) -> None:
+    client = client_for(officer_a)
+    client.raise_request_exception = False
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("bug")
+
+    with mock.patch("backend.supervision.api.views.SubjectViewSet.get_queryset", boom):
+        answer = client.get("/api/v1/subjects")
+    assert answer.status_code == 500 and answer.json()["code"] == "error"
+
+
+def test_the_cause_chain_is_read() -> None:
+    try:
+        try:
+            raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError as inner:
+            raise RuntimeError("wrapped") from inner
+    except RuntimeError as outer:
+        assert database_unreachable(outer)
+    assert not database_unreachable(ValueError("no"))
+    assert not database_unreachable(None)
