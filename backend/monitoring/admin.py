@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Office
 from backend.accounts.scoping import scope_to_offices
-from backend.monitoring.models import Alert, CheckIn, ConsoleEvent, MonitorState, Zone
+from backend.monitoring.models import Alert, CheckIn, ConsoleEvent, MonitorState, PhoneCommand, Zone
 from backend.monitoring.zones import ENGINE_FIELDS, ZoneNotEvaluable, check_zone, zone_field, zone_problems
 from backend.supervision.admin import OfficeScopedAdmin
 from backend.supervision.models import Subject
@@ -172,8 +172,32 @@ class MonitorStateAdmin(OfficeScopedAdmin):
         "last_fix_at",
         "last_checkin_received_at",
         "next_checkin_due",
+        "checkin_interval",
+        "sampling_regime",
         "offline_alerted_at",
+        "lost_contact_alerted_at",
     ]
+    list_filter = ["sampling_regime"]
+    search_fields = ["subject__name"]
+    list_select_related = ["subject"]
+    write_roles = frozenset()
+
+
+@admin.register(PhoneCommand)
+class PhoneCommandAdmin(OfficeScopedAdmin):
+    """Orders to phones, as sent (``services.commands``); nobody edits them here."""
+
+    office_field = "subject__office"
+    list_display = [
+        "subject",
+        "kind",
+        "created_at",
+        "expires_at",
+        "delivered_at",
+        "acknowledged_at",
+        "withdrawn_at",
+    ]
+    list_filter = ["kind"]
     search_fields = ["subject__name"]
     list_select_related = ["subject"]
     write_roles = frozenset()
