@@ -23,11 +23,16 @@ def _level_changed(sender: Any, *, subject: Subject, **kwargs: Any) -> None:
 
 
 def _supervision_ended(sender: Any, *, subject: Subject, **kwargs: Any) -> None:
-    """Nothing stays open for a person whose supervision ended: the curfew zone goes off."""
+    """Nothing stays open for a person whose supervision ended: the curfew zone goes off, pending
+    leave requests are refused and positioning orders end."""
     from backend.casework.services import sync_home_zones
+    from backend.casework.services.leave import close_leaves
+    from backend.casework.services.orders import close_orders
 
     subject.status = Subject.Status.ENDED
     sync_home_zones(subject)
+    close_leaves(subject, "社区矫正已解除")
+    close_orders(subject, "社区矫正已解除")
 
 
 def connect() -> None:

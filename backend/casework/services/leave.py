@@ -379,3 +379,9 @@ def retire_old_destination_zones(now: dt.datetime | None = None) -> int:
         count = Zone.objects.filter(pk__in=ids, is_active=True).update(is_active=False, updated_at=now)
         _zones_changed_after_commit()
     return count
+
+
+def close_leaves(subject: Subject, reason: str) -> int:
+    """The supervision ended: pending requests are refused (there is nothing left to ask leave of)."""
+    pending = LeaveRequest.objects.filter(subject=subject, status=Status.PENDING)
+    return pending.update(status=Status.REJECTED, decided_at=timezone.now(), decision_note=reason)

@@ -255,3 +255,21 @@ def continuous_spans(
         for period in regime_periods(subject_id, since, until)
         if period["regime"] == SamplingRegime.CONTINUOUS
     ]
+
+
+def close_orders(subject: Subject, reason: str) -> int:
+    """The supervision ended: the person's pending and active orders end with it."""
+    now = timezone.now()
+    closed = 0
+    for order in PositioningOrder.objects.select_for_update().filter(
+        subject=subject, status__in=[Status.PENDING, Status.ACTIVE]
+    ):
+        if order.status == Status.ACTIVE:
+            order.ends_at = min(order.ends_at or now, now)
+        order.status, order.end_reason = Status.ENDED, reason
+        order.save(update_fields=["status", "ends_at", "end_reason"])
+        _log(order, Change.ENDED, None, reason)
+        closed += 1
+    if closed:
+        _recompute_after_commit(subject.pk)
+    return closed
