@@ -9,6 +9,7 @@ certain fixes that are both inside the place counts as time inside, at most the 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -124,19 +125,32 @@ def compute_attendance(session: EducationSession, now: dt.datetime | None = None
             .exclude(source=Enrollment.Source.STAFF)
         )
         fixes = _fixes_of([e.subject_id for e in enrollments], session)
+        # Enrollments decided alike are updated together: one UPDATE per distinct outcome (a few
+        # dozen at most, by the minutes inside), never one per subject; a rerun on the same
+        # check-ins writes nothing.
+        groups: dict[tuple[str, int, int, Decimal], list[int]] = defaultdict(list)
         for enrollment in enrollments:
             minutes, certain = minutes_inside(fixes[enrollment.subject_id], session, rule)
             attended = minutes >= rule.min_minutes_inside
-            enrollment.outcome = Enrollment.Outcome.ATTENDED if attended else Enrollment.Outcome.ABSENT
-            enrollment.source = Enrollment.Source.CHECKINS
-            enrollment.minutes_inside = minutes
-            enrollment.certain_fixes = certain
-            enrollment.hours_credited = session.hours if attended else Decimal(0)
-            enrollment.decided_at = now
-        Enrollment.objects.bulk_update(
-            enrollments,
-            ["outcome", "source", "minutes_inside", "certain_fixes", "hours_credited", "decided_at"],
-        )
+            outcome = Enrollment.Outcome.ATTENDED if attended else Enrollment.Outcome.ABSENT
+            decided = (outcome, minutes, certain, session.hours if attended else Decimal(0))
+            current = (
+                enrollment.outcome,
+                enrollment.minutes_inside,
+                enrollment.certain_fixes,
+                enrollment.hours_credited,
+            )
+            if decided != current or enrollment.source != Enrollment.Source.CHECKINS:
+                groups[decided].append(enrollment.pk)
+        for (outcome, minutes, certain, hours), ids in groups.items():
+            Enrollment.objects.filter(pk__in=ids).update(
+                outcome=outcome,
+                source=Enrollment.Source.CHECKINS,
+                minutes_inside=minutes,
+                certain_fixes=certain,
+                hours_credited=hours,
+                decided_at=now,
+            )
         EducationSession.objects.filter(pk=session.pk).update(attendance_computed_at=now)
     return len(enrollments)
 
