@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django_celery_beat.models import PeriodicTask
 from rest_framework import serializers
 
 from backend.accounts.models import Office, User
@@ -32,3 +33,28 @@ class DutyShiftSerializer(ModelSerializer[DutyShift]):
 
     def get_user_name(self, obj: DutyShift) -> str:
         return obj.user.get_full_name() or obj.user.username
+
+
+class PeriodicJobSerializer(serializers.ModelSerializer[PeriodicTask]):
+    """One entry of the periodic jobs' schedule (django-celery-beat's, changed in the admin)."""
+
+    schedule = serializers.SerializerMethodField(
+        help_text="Every n seconds, or a crontab line in its time zone."
+    )
+
+    class Meta:
+        model = PeriodicTask
+        fields = [
+            "id",
+            "name",
+            "task",
+            "description",
+            "schedule",
+            "enabled",
+            "last_run_at",
+            "total_run_count",
+        ]
+        read_only_fields = fields
+
+    def get_schedule(self, job: PeriodicTask) -> str:
+        return str(job.interval or job.crontab or job.solar or job.clocked or "")

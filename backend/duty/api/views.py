@@ -4,9 +4,12 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django_celery_beat.models import PeriodicTask
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from backend.accounts.models import Office, User
 from backend.accounts.permissions import staff_user
@@ -14,7 +17,7 @@ from backend.accounts.scoping import scope_to_offices
 from backend.audit.api.mixins import AuditedViewSetMixin
 from backend.core.api import IdFilter, TimeFilter
 from backend.duty import services
-from backend.duty.api.serializers import DutyShiftSerializer
+from backend.duty.api.serializers import DutyShiftSerializer, PeriodicJobSerializer
 from backend.duty.models import DutyShift
 
 _REFUSED = {"403": "The caller may not edit this roster (office heads edit their own office's)."}
@@ -87,3 +90,18 @@ class DutyShiftViewSet(AuditedViewSetMixin, viewsets.ModelViewSet[DutyShift]):
 
     def perform_destroy(self, instance: DutyShift) -> None:
         services.delete_shift(staff_user(self.request), instance)
+
+
+class PeriodicJobViewSet(AuditedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet[PeriodicTask]):
+    """The jobs that run while nobody watches, and when each ran last (the schedule is data: the
+    system administrator changes it in the admin)."""
+
+    audit_resource = "periodic_job"
+    serializer_class = PeriodicJobSerializer
+    queryset = PeriodicTask.objects.select_related("interval", "crontab", "solar", "clocked").order_by("name")
+    filterset_fields = ["enabled"]
+    ordering_fields = ["name", "last_run_at"]
+
+    @extend_schema(tags=["duty"])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)

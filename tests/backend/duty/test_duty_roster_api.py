@@ -143,3 +143,29 @@ def test_a_head_moves_and_ends_a_shift(api: Any, head_a: Any, officer_a: Any, of
     assert DutyShift.objects.get().user == head_a
     assert client.delete(f"{URL}/{existing.pk}").status_code == 204
     assert not DutyShift.objects.exists()
+
+
+def test_staff_see_the_periodic_jobs_and_when_they_ran(api: Any, officer_a: Any, auditor: Any) -> None:
+    for user in (officer_a, auditor):
+        answer = api(user).get("/api/v1/periodic-jobs", {"limit": 100})
+        assert answer.status_code == 200
+        jobs = {row["name"]: row for row in answer.json()["results"]}
+        assert jobs["detect-offline-phones"]["schedule"] == "每 300 秒"  # the request language's
+        assert jobs["escalate-alerts"]["task"] == "backend.duty.tasks.escalate_unacknowledged_alerts"
+        assert jobs["escalate-alerts"]["description"].startswith("预警升级")
+    assert api(officer_a).post("/api/v1/periodic-jobs", {}, format="json").status_code == 405
+
+
+def test_the_roster_list_costs_the_same_queries_for_many_shifts(
+    api: Any, head_a: Any, officer_a: Any, office_a: Any, django_assert_max_num_queries: Any
+) -> None:
+    for hours in range(30):
+        shift(
+            office_a,
+            officer_a if hours % 2 else head_a,
+            starts=timezone.now() + dt.timedelta(hours=hours),
+            hours=1,
+        )
+    with django_assert_max_num_queries(8):
+        answer = api(head_a).get(URL)
+    assert answer.json()["count"] == 30
