@@ -67,6 +67,7 @@ bench: setup
 	@if [ -f benchmarks/checkin_bench.py ]; then DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) benchmarks/checkin_bench.py; fi
 	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) benchmarks/screening_bench.py
 	@DATABASE_URL=$(PG_URL) $(PY) benchmarks/education_bench.py
+	@BENCH_PG_ADMIN_URL=$(PG_URL) $(PY) benchmarks/archive_bench.py
 
 lint: setup
 	@$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ buffer; a chain's records are hashed and linked by ``backend.core.chain.verify_c
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,8 @@ from backend.core.chain import (
 
 # (key, path, sha256, sm3, size)
 FileTask = tuple[str, str, str, str, int]
-# (archive key, head_hash, length, [(key, record, sha256, sm3, previous_hash, entry_hash)])
+# (archive key, head_hash, length, [(key, record_of's arguments with ``data`` as JSON text,
+#  sha256, sm3, previous_hash, entry_hash)])
 ChainTask = tuple[str, str, int, list[tuple[str, dict[str, Any], str, str, str, str]]]
 
 
@@ -117,6 +119,11 @@ def compare_file(key: str, actual: Digests, sha256: str, sm3: str, size: int, bo
     return found
 
 
+def _decoded(data: Any) -> Any:
+    """A version's content: JSON text from the database (SQLite may give it decoded already)."""
+    return json.loads(data) if isinstance(data, str) else data
+
+
 def check_chains(tasks: list[ChainTask]) -> tuple[list[str], int]:
     """The breaks of whole chains (each with its archive's head and length) and the entries seen."""
     breaks: list[str] = []
@@ -129,9 +136,9 @@ def check_chains(tasks: list[ChainTask]) -> tuple[list[str], int]:
                 sha256=sha,
                 sm3=sm3,
                 entry_hash=entry_hash,
-                content=canonical_json(record),
+                content=canonical_json(record_of(**{**fields, "data": _decoded(fields["data"])})),
             )
-            for key, record, sha, sm3, previous, entry_hash in rows
+            for key, fields, sha, sm3, previous, entry_hash in rows
         ]
         seen += len(entries)
         breaks.extend(str(found) for found in verify_chain(entries))

@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(hour=3, minute=30),
     },
     "escalate-alerts": {"task": "backend.duty.tasks.escalate_unacknowledged_alerts", "schedule": 60.0},
+    # Records of other modules (leave, positioning, education, screening) into the working archives.
+    "file-generated-documents": {
+        "task": "backend.archives.tasks.file_generated_documents",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 # Without a broker (the embedded default) the same schedule runs in a thread of the server
 # process (``backend.duty.scheduler``); with a broker, `celery beat` runs it.

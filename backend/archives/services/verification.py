@@ -13,6 +13,7 @@ digests. Storages that are not on a local disk (object storage) are read by thre
 from __future__ import annotations
 
 import os
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -21,12 +22,15 @@ from multiprocessing import get_context
 from typing import Any
 
 from django.core.files.storage import FileSystemStorage
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from backend.archives import hashing
 from backend.archives.models import Archive, DocumentVersion, VersionFile, archive_storage
 from backend.core.chain import Hasher
 
 ARCHIVES_PER_BATCH = 200
+ENTRIES_PER_BATCH = 5000
 FILES_PER_BATCH = 64
 
 
@@ -37,6 +41,8 @@ class Verification:
     entries: int = 0
     files: int = 0
     bytes_read: int = 0
+    chain_seconds: float = 0.0
+    file_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -48,11 +54,15 @@ def _archive_batches() -> Iterator[list[tuple[int, str, str, int, str]]]:
         "pk", "kind", "head_hash", "length", "subject__case_number"
     )
     batch: list[tuple[int, str, str, int, str]] = []
+    entries = 0
     for row in rows.iterator(chunk_size=2000):
         batch.append(row)
-        if len(batch) >= ARCHIVES_PER_BATCH:
+        entries += row[3]
+        # Whole chains, about ENTRIES_PER_BATCH entries a batch: small enough that the workers
+        # hash one batch while this process reads the next.
+        if len(batch) >= ARCHIVES_PER_BATCH or entries >= ENTRIES_PER_BATCH:
             yield batch
-            batch = []
+            batch, entries = [], 0
     if batch:
         yield batch
 
@@ -68,6 +78,7 @@ def _chain_tasks(batch: list[tuple[int, str, str, int, str]]) -> list[hashing.Ch
     ):
         files[version_id].append((name, ctype, size, sha, sm3))
     rows: dict[int, list[tuple[str, dict[str, Any], str, str, str, str]]] = defaultdict(list)
+    # The content comes as its JSON text: the workers decode it (the most of a row's cost here).
     versions = (
         DocumentVersion.objects.filter(archive_id__in=ids)
         .order_by("archive_id", "position")
@@ -82,7 +93,7 @@ def _chain_tasks(batch: list[tuple[int, str, str, int, str]]) -> list[hashing.Ch
             "document__origin",
             "document__source_key",
             "number",
-            "data",
+            Cast("data", output_field=TextField()),
             "note",
             "created_by_id",
             "created_at",
@@ -94,24 +105,24 @@ def _chain_tasks(batch: list[tuple[int, str, str, int, str]]) -> list[hashing.Ch
     )
     for (pk, archive_id, position, document_id, code, title, period, origin, source, number, data, note,
          author, created_at, sha, sm3, previous, entry_hash) in versions.iterator(chunk_size=5000):  # fmt: skip
-        record = hashing.record_of(
-            archive_id=archive_id,
-            position=position,
-            document_id=document_id,
-            catalogue_code=code,
-            title=title,
-            period=period,
-            origin=origin,
-            source_key=source,
-            number=number,
-            data=data,
-            note=note,
-            created_by_id=author,
-            created_at=created_at,
-            files=files.get(pk, []),
-        )
+        fields = {
+            "archive_id": archive_id,
+            "position": position,
+            "document_id": document_id,
+            "catalogue_code": code,
+            "title": title,
+            "period": period,
+            "origin": origin,
+            "source_key": source,
+            "number": number,
+            "data": data,
+            "note": note,
+            "created_by_id": author,
+            "created_at": created_at,
+            "files": files.get(pk, []),
+        }
         key = f"archive {archive_id} entry {position} (document {document_id} version {number})"
-        rows[archive_id].append((key, record, sha, sm3, previous, entry_hash))
+        rows[archive_id].append((key, fields, sha, sm3, previous, entry_hash))
     return [
         (f"archive {pk} ({case_number}, {kind})", head, length, rows.get(pk, []))
         for pk, kind, head, length, case_number in batch
@@ -169,6 +180,7 @@ def verify_archives(
             found, _count = pending.pop(0).result()
             result.breaks.extend(found)
 
+    started = time.perf_counter()
     try:
         for batch in _archive_batches():
             result.archives += len(batch)
@@ -177,6 +189,8 @@ def verify_archives(
             pending.append(pool.submit(hashing.check_chains, tasks))
             collect(workers * 2)
         collect(0)
+        result.chain_seconds = time.perf_counter() - started
+        started = time.perf_counter()
         if files:
             remote_pool = None if local else ThreadPoolExecutor(max_workers=max(workers, 4))
             file_futures: list[Future[tuple[list[str], int]]] = []
@@ -208,6 +222,7 @@ def verify_archives(
             drain(0)
             if remote_pool is not None:
                 remote_pool.shutdown()
+        result.file_seconds = time.perf_counter() - started
     finally:
         pool.shutdown(cancel_futures=True)
     return result

@@ -43,3 +43,15 @@ def test_sources_of_modules_not_there_give_nothing(subject_a: Any) -> None:
     } <= set(registered_sources())
     absent = model_source("nosuchapp", "Nothing", catalogue_code="leave_approval", title="x")
     assert list(absent(subject_a)) == []
+
+
+def test_the_nightly_job_files_every_persons_records(officer_a: Any, subject_a: Any, subject_b: Any) -> None:
+    from backend.archives.tasks import file_generated_documents
+
+    alert = raise_alert(
+        subject_b, kind="left_zone", severity="warning", occurred_at=timezone.now(), dedupe_key="b"
+    )
+    Alert.objects.filter(pk=alert.pk).update(status="resolved", resolution="other", resolution_note="已核实")
+    assert file_generated_documents.delay().get() == 1
+    assert file_generated_documents() == 0
+    assert Document.objects.filter(archive__subject=subject_b, source_key=f"alert:{alert.pk}").exists()
