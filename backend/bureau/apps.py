@@ -27,4 +27,6 @@ def name_enums(names: dict[str, str]) -> None:
     Without a name, two modules' ``status`` fields with different choices collide."""
     from django.conf import settings
 
-    settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(names)
+    overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
+    assert isinstance(overrides, dict)
+    overrides.update(names)

@@ -39,6 +39,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("backend.casework.api.urls")),
     path("", include("backend.bureau.api.urls")),
     path("", include("backend.lawadmin.api.urls")),
+    path("", include("backend.business.api.urls")),
     path("", include("backend.screening.api.urls")),
     path("", include("backend.archives.api.urls")),
     re_path(r"^(?P<unmatched>.*)$", api_not_found),

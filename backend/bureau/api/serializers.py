@@ -80,7 +80,7 @@ class RectificationItemSerializer(ModelSerializer[RectificationItem]):
 
     def get_evidence(self, item: RectificationItem) -> str | None:
         """The evidence document's file name; it is read at ``…/{id}/evidence`` (audited)."""
-        return item.evidence.name.rsplit("/", 1)[-1] if item.evidence else None
+        return (item.evidence.name or "").rsplit("/", 1)[-1] if item.evidence else None
 
     def get_overdue(self, item: RectificationItem) -> bool:
         return item.is_overdue()

@@ -17,7 +17,44 @@ def bureau_record_ids() -> dict[str, int]:
     ids = {"units": unit.pk, "rectification-items": item.pk}
     if apps.is_installed("backend.lawadmin"):
         ids |= _lawadmin(unit)
+    if apps.is_installed("backend.business"):
+        ids |= _business(unit)
     return ids
+
+
+def _business(department: object) -> dict[str, int]:
+    from backend.bureau.models import Unit
+    from backend.business import models as m
+
+    day = dt.date(2026, 3, 1)
+    firm = m.LawFirm.objects.create(
+        unit=Unit.objects.create(code="firm-records", name="律所", kind=Unit.Kind.LAW_FIRM),
+        license_no="R1",
+        director="d",
+    )
+    lawyer = m.Lawyer.objects.create(firm=firm, name="律师", license_no="R1")
+    enterprise = Unit.objects.create(code="ent-records", name="企业", kind=Unit.Kind.ENTERPRISE)
+    return {
+        "law-firms": firm.pk,
+        "lawyers": lawyer.pk,
+        "lawyer-sanctions": m.Sanction.objects.create(
+            firm=firm, kind="warning_talk", decided_on=day, reason="r"
+        ).pk,
+        "adviser-hirings": m.AdviserHiring.objects.create(
+            unit=department, lawyer=lawyer, kind="government", starts_on=day, ends_on=day
+        ).pk,
+        "law-firm-inspections": m.FirmInspection.objects.create(
+            firm=firm, inspected_on=day, result="compliant"
+        ).pk,
+        "law-firm-assessments": m.AnnualAssessment.objects.create(firm=firm, year=2025, result="pass").pk,
+        "experts": m.Expert.objects.create(pool="maritime", name="e", organisation="o", field="f").pk,
+        "enterprise-visits": m.EnterpriseVisit.objects.create(
+            enterprise=enterprise, firm=firm, visited_on=day, service="policy", issues="i", outcome="resolved"
+        ).pk,
+        "certificate-requirements": m.CertificateRequirement.objects.create(
+            unit=department, service_item="s", certificate="c"
+        ).pk,
+    }
 
 
 def _lawadmin(unit: object) -> dict[str, int]:
