@@ -298,6 +298,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "backend.archives.tasks.file_generated_documents",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Casework (backend/casework/tasks.py): a curfew window is checked 15 minutes after it opens and
+    # an asked phone has 15 minutes to answer; leave_overdue 2 hours after a leave's end.
+    "casework-check-curfews": {"task": "casework.check_curfews", "schedule": 300.0},
+    "casework-settle-curfew-answers": {"task": "casework.settle_curfew_answers", "schedule": 300.0},
+    "casework-check-leave-returns": {"task": "casework.check_leave_returns", "schedule": 900.0},
+    "casework-expire-positioning-orders": {"task": "casework.expire_positioning_orders", "schedule": 900.0},
+    "casework-retire-destination-zones": {
+        "task": "casework.retire_destination_zones",
+        "schedule": crontab(hour=4, minute=10),
+    },
 }
 # Without a broker (the embedded default) the same schedule runs in a thread of the server
 # process (``backend.duty.scheduler``); with a broker, `celery beat` runs it.
