@@ -20,6 +20,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.utils import timezone
 
 from backend.archives.models import Document, Origin
 from backend.archives.services.documents import add_document, add_version, catalogue_item
@@ -36,6 +37,7 @@ class Generated:
     catalogue_code: str
     title: str
     data: dict[str, Any]
+    period: str = ""
 
 
 Source = Callable[[Subject], Iterable[Generated]]
@@ -94,6 +96,7 @@ def _file(subject: Subject, generated: Generated) -> int:
             origin=Origin.GENERATED,
             data=generated.data,
             source_key=generated.source_key,
+            period=generated.period,
             kind=kind,
         )
         return 1
@@ -141,20 +144,27 @@ def model_source(
     *,
     catalogue_code: str,
     title: str,
-    subject_field: str = "subject",
+    of_subject: Callable[[Subject], dict[str, Any]] | None = None,
     only: Callable[[Any], bool] | None = None,
+    period: Callable[[Any], str] | None = None,
 ) -> Source:
-    """A source over another module's model, found by name at call time; empty while it is absent."""
+    """A source over another module's model, found by name at call time; empty while it is absent.
+
+    ``of_subject`` gives the filter of a subject's records (default ``{"subject": subject}``);
+    ``only`` keeps the records that belong in the archive (decided, finished); ``period`` names
+    the month a record counts for (an education session's).
+    """
 
     def source(subject: Subject) -> Iterable[Generated]:
         try:
             model = apps.get_model(app_label, model_name)
         except LookupError:
             return
+        lookup = of_subject(subject) if of_subject is not None else {"subject": subject}
         field_names = {f.name for f in model._meta.get_fields()}
-        if subject_field not in field_names:
+        if not {key.split("__", 1)[0] for key in lookup} <= field_names:
             return
-        for record in model._default_manager.filter(**{subject_field: subject}).order_by("pk"):
+        for record in model._default_manager.filter(**lookup).order_by("pk"):
             if only is not None and not only(record):
                 continue
             yield Generated(
@@ -162,19 +172,32 @@ def model_source(
                 catalogue_code=catalogue_code,
                 title=f"{title} #{record.pk}",
                 data={"model": f"{app_label}.{model_name}", **snapshot(record)},
+                period=period(record) if period is not None else "",
             )
 
     return source
 
 
 def _decided(record: Any) -> bool:
-    """A leave request counts once decided (approved, refused, ended), not while it waits."""
-    status = str(getattr(record, "status", "") or "")
-    return status not in {"", "pending", "draft", "submitted"}
+    """A decision counts once made (approved, refused, in force, ended), not while it waits."""
+    status = str(getattr(record, "status", "") or getattr(record, "outcome", "") or "")
+    return status not in {"", "pending", "draft", "submitted", "queued", "running"}
+
+
+def _screening_finished(result: Any) -> bool:
+    return str(result.screening.status) == "finished"
+
+
+def _session_month(enrollment: Any) -> str:
+    return str(timezone.localtime(enrollment.session.starts_at).strftime("%Y-%m"))
 
 
 def register_builtin_sources() -> None:
     register_source("monitoring.alerts_resolved", resolved_alerts)
+    register_source(
+        "supervision.level_changes",
+        model_source("supervision", "LevelChange", catalogue_code="level_change", title="分类管理调整"),
+    )
     register_source(
         "casework.leave",
         model_source(
@@ -184,14 +207,32 @@ def register_builtin_sources() -> None:
     register_source(
         "casework.positioning",
         model_source(
-            "casework", "PositioningOrder", catalogue_code="positioning_order", title="电子定位审批"
+            "casework",
+            "PositioningOrder",
+            catalogue_code="positioning_order",
+            title="电子定位审批",
+            only=_decided,
         ),
     )
     register_source(
         "education.attendance",
-        model_source("education", "Attendance", catalogue_code="education_record", title="教育学习记录"),
+        model_source(
+            "education",
+            "Enrollment",
+            catalogue_code="education_record",
+            title="教育学习记录",
+            only=_decided,
+            period=_session_month,
+        ),
     )
     register_source(
         "screening.results",
-        model_source("screening", "ScreeningResult", catalogue_code="screening_result", title="风险评估结果"),
+        model_source(
+            "screening",
+            "ScreeningResult",
+            catalogue_code="screening_result",
+            title="风险评估结果",
+            of_subject=lambda subject: {"person_kind": "subject", "person_id": subject.pk},
+            only=_screening_finished,
+        ),
     )

@@ -55,3 +55,32 @@ def test_the_nightly_job_files_every_persons_records(officer_a: Any, subject_a: 
     assert file_generated_documents.delay().get() == 1
     assert file_generated_documents() == 0
     assert Document.objects.filter(archive__subject=subject_b, source_key=f"alert:{alert.pk}").exists()
+
+
+def test_a_level_change_is_filed_as_a_generated_document(officer_a: Any, subject_a: Any) -> None:
+    from backend.supervision.services import change_level
+
+    change = change_level(subject_a, "strict", "多次违反宵禁规定", officer_a)
+    assert sync_generated_documents(subject_a) >= 1
+    document = Document.objects.get(source_key=f"supervision.levelchange:{change.pk}")
+    assert document.catalogue_item is not None and document.catalogue_item.code == "level_change"
+    latest = document.versions.get()
+    assert latest.data["to_level"] == "strict" and latest.data["reason"] == "多次违反宵禁规定"
+    assert sync_generated_documents(subject_a) == 0
+
+
+def test_a_leave_decision_is_filed_and_a_pending_request_is_not(
+    officer_a: Any, head_a: Any, subject_a: Any
+) -> None:
+    from backend.casework.services import approve_leave
+    from tests.backend.casework.helpers import make_leave
+    from tests.conftest import enroll_phone
+
+    device, _token = enroll_phone(subject_a, officer_a)
+    leave = make_leave(device)
+    assert sync_generated_documents(subject_a) == 0  # waiting for a decision: not in the archive yet
+    approve_leave(leave, head_a)
+    assert sync_generated_documents(subject_a) == 1
+    document = Document.objects.get(source_key=f"casework.leaverequest:{leave.pk}")
+    assert document.catalogue_item is not None and document.catalogue_item.code == "leave_approval"
+    assert document.versions.get().data["status"] == "approved"
