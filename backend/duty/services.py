@@ -142,7 +142,8 @@ class Step:
 
     alert_id: int
     level: int
-    after_minutes: int
+    # The policy's deadline of every level up to this one: ``((level, minutes), ...)``.
+    deadlines: tuple[tuple[int, int], ...]
 
 
 def due_steps(now: dt.datetime) -> list[Step]:
@@ -159,10 +160,11 @@ def due_steps(now: dt.datetime) -> list[Step]:
                 escalation_level__lt=level,
                 raised_at__lte=now - dt.timedelta(minutes=minutes),
             )
+            upto = tuple(d for d in deadlines if d[0] <= level)
             steps += [
-                Step(pk, level, minutes) for pk in overdue.order_by("pk").values_list("pk", flat=True)[:1000]
+                Step(pk, level, upto) for pk in overdue.order_by("pk").values_list("pk", flat=True)[:1000]
             ]
-    # The highest step of an alert is enough: a step skipped (beat was down) is not replayed.
+    # The highest step due of an alert; the steps below it it has not had are recorded with it.
     highest: dict[int, Step] = {}
     for step in steps:
         if step.alert_id not in highest or step.level > highest[step.alert_id].level:
@@ -198,21 +200,26 @@ def escalate_alert(step: Step, now: dt.datetime | None = None) -> Alert | None:
         )
         if alert is None or alert.status != Alert.Status.OPEN or alert.escalation_level >= step.level:
             return None
-        recipients = escalation_recipients(alert, step.level, now)
+        # Steps that were due together (the scheduler was down) are each recorded and pushed.
+        missed = [(level, minutes) for level, minutes in step.deadlines if level > alert.escalation_level]
+        entries = []
+        for level, minutes in missed:
+            recipients = escalation_recipients(alert, level, now)
+            entries.append(
+                {
+                    "level": level,
+                    "at": now.isoformat(),
+                    "to": [{"id": user.pk, "name": _name(user)} for user in recipients],
+                    "reason": f"not acknowledged within {minutes} min",
+                    "after_minutes": minutes,
+                }
+            )
         alert.escalation_level, alert.escalated_at = step.level, now
-        alert.escalations = [
-            *alert.escalations,
-            {
-                "level": step.level,
-                "at": now.isoformat(),
-                "to": [{"id": user.pk, "name": _name(user)} for user in recipients],
-                "reason": f"not acknowledged within {step.after_minutes} min",
-                "after_minutes": step.after_minutes,
-            },
-        ]
+        alert.escalations = [*alert.escalations, *entries]
         alert.save(update_fields=["escalation_level", "escalated_at", "escalations"])
         publish_event(alert.office_id, "alert.updated", alert_payload(alert))
-        _push_after_commit(alert.pk, step.level)
+        for entry in entries:
+            _push_after_commit(alert.pk, int(entry["level"]))
     return alert
 
 

@@ -85,11 +85,15 @@ def test_with_nobody_on_bureau_duty_the_bureau_heads_are_told(
     subject_a: Any, head_a: Any, bureau_head: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     alert = raise_alert(subject_a)
-    age(alert, 45)  # both deadlines passed (the escalator was down): straight to the bureau
+    age(alert, 45)  # both deadlines passed (the escalator was down): both steps, at once
     assert escalate(django_capture_on_commit_callbacks) == 1
     alert.refresh_from_db()
     assert alert.escalation_level == 2
-    assert [s["to"] for s in alert.escalations] == [[{"id": bureau_head.pk, "name": "测bureau_head"}]]
+    assert [s["to"] for s in alert.escalations] == [
+        [{"id": head_a.pk, "name": "测head_a"}],
+        [{"id": bureau_head.pk, "name": "测bureau_head"}],
+    ]
+    assert [s["after_minutes"] for s in alert.escalations] == [10, 30]
 
 
 def test_an_acknowledged_alert_is_not_escalated(
