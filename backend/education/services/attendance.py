@@ -132,7 +132,7 @@ def compute_attendance(session: EducationSession, now: dt.datetime | None = None
         for enrollment in enrollments:
             minutes, certain = minutes_inside(fixes[enrollment.subject_id], session, rule)
             attended = minutes >= rule.min_minutes_inside
-            outcome = Enrollment.Outcome.ATTENDED if attended else Enrollment.Outcome.ABSENT
+            outcome: str = Enrollment.Outcome.ATTENDED if attended else Enrollment.Outcome.ABSENT
             decided = (outcome, minutes, certain, session.hours if attended else Decimal(0))
             current = (
                 enrollment.outcome,
@@ -142,9 +142,9 @@ def compute_attendance(session: EducationSession, now: dt.datetime | None = None
             )
             if decided != current or enrollment.source != Enrollment.Source.CHECKINS:
                 groups[decided].append(enrollment.pk)
-        for (outcome, minutes, certain, hours), ids in groups.items():
+        for (decided_outcome, minutes, certain, hours), ids in groups.items():
             Enrollment.objects.filter(pk__in=ids).update(
-                outcome=outcome,
+                outcome=decided_outcome,
                 source=Enrollment.Source.CHECKINS,
                 minutes_inside=minutes,
                 certain_fixes=certain,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -98,3 +100,53 @@ def hours_behind(subjects: QuerySet[Subject], month: str) -> list[MonthHours]:
         for s in in_month.order_by("office_id", "name", "pk")
     ]
     return [row for row in rows if row.behind]
+
+
+def months_behind(
+    subject_ids: list[int], window_start: dt.datetime, window_end: dt.datetime
+) -> dict[int, tuple[int, Decimal]]:
+    """``{subject: (months behind, hours missing)}`` over the whole months of the window (a
+    quarter, for the risk screening), counting only months the subject was in supervision.
+    Every subject of ``subject_ids`` is answered (zero is a fact); a few queries for all of them."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    months: list[str] = []
+    cursor = timezone.localtime(window_start, zone).date().replace(day=1)
+    while True:
+        start, end = month_window(cursor.strftime("%Y-%m"))
+        if start >= window_end:
+            break
+        if start >= window_start and end <= window_end:
+            months.append(cursor.strftime("%Y-%m"))
+        cursor = end.date()
+    table = policies()
+    people = Subject.objects.filter(pk__in=subject_ids).values_list(
+        "pk", "supervision_level", "supervision_start", "supervision_end"
+    )
+    completed: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    if months:
+        first, _ = month_window(months[0])
+        _, last = month_window(months[-1])
+        rows = (
+            Enrollment.objects.filter(
+                subject_id__in=subject_ids, session__starts_at__gte=first, session__starts_at__lt=last
+            )
+            .annotate(month=TruncMonth("session__starts_at", tzinfo=zone))
+            .values("subject_id", "month")
+            .annotate(total=Sum("hours_credited"))
+        )
+        for row in rows:
+            completed[(row["subject_id"], row["month"].strftime("%Y-%m"))] += Decimal(row["total"] or 0)
+    result: dict[int, tuple[int, Decimal]] = dict.fromkeys(subject_ids, (0, Decimal(0)))
+    for pk, level, starts, ends in people:
+        required = required_hours(level, table)
+        behind, missing = 0, Decimal(0)
+        for month in months:
+            start, end = month_window(month)
+            if starts >= end.date() or ends < start.date():
+                continue  # not in supervision that month
+            done = completed[(pk, month)]
+            if done < required:
+                behind += 1
+                missing += required - done
+        result[pk] = (behind, missing)
+    return result

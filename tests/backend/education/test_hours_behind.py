@@ -89,3 +89,33 @@ def test_the_hours_required_follow_the_level_policy(officer_a: Any, office_a: An
     rows = client_for(officer_a).get("/api/v1/education/hours-behind", {"month": MONTH}).json()["results"]
 
     assert [(r["subject"], r["required"], r["missing"]) for r in rows] == [(strict.pk, "10.0", "2.0")]
+
+
+def test_the_screening_reads_months_behind_for_everyone(office_a: Any) -> None:
+    """Q4 2026: October and November are whole months of the window; everyone is answered."""
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from backend.education.services import months_behind
+    from tests.conftest import make_subject
+
+    set_required_hours(4)
+    zone = ZoneInfo("Asia/Shanghai")
+    done, short = make_subject(office_a), make_subject(office_a)
+    late = make_subject(office_a, supervision_start=dt.date(2026, 11, 15))
+    for month in ("2026-10", "2026-11"):
+        start, _end = month_window(month)
+        for subject, hours in ((done, 4), (short, 1)):
+            session = make_session(office_a, start=start + dt.timedelta(days=3, hours=9), minutes=60 * hours)
+            enrollment = enroll(session, subject)
+            Enrollment.objects.filter(pk=enrollment.pk).update(
+                outcome="attended", hours_credited=session.hours
+            )
+
+    figures = months_behind(
+        [done.pk, short.pk, late.pk],
+        dt.datetime(2026, 10, 1, tzinfo=zone),
+        dt.datetime(2026, 12, 1, tzinfo=zone),
+    )
+
+    assert figures == {done.pk: (0, Decimal(0)), short.pk: (2, Decimal(6)), late.pk: (1, Decimal(4))}
