@@ -202,7 +202,7 @@ def escalate_alert(step: Step, now: dt.datetime | None = None) -> Alert | None:
             return None
         # Steps that were due together (the scheduler was down) are each recorded and pushed.
         missed = [(level, minutes) for level, minutes in step.deadlines if level > alert.escalation_level]
-        entries = []
+        entries: list[dict[str, Any]] = []
         for level, minutes in missed:
             recipients = escalation_recipients(alert, level, now)
             entries.append(
@@ -218,8 +218,8 @@ def escalate_alert(step: Step, now: dt.datetime | None = None) -> Alert | None:
         alert.escalations = [*alert.escalations, *entries]
         alert.save(update_fields=["escalation_level", "escalated_at", "escalations"])
         publish_event(alert.office_id, "alert.updated", alert_payload(alert))
-        for entry in entries:
-            _push_after_commit(alert.pk, int(entry["level"]))
+        for level, _minutes in missed:
+            _push_after_commit(alert.pk, level)
     return alert
 
 
