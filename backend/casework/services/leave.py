@@ -126,6 +126,27 @@ def _locked(leave: LeaveRequest) -> LeaveRequest:
     return LeaveRequest.objects.select_for_update(of=("self",)).select_related("subject").get(pk=leave.pk)
 
 
+_STRICTNESS = {
+    LeaveRequest.Approver.OFFICE_HEAD: 0,
+    LeaveRequest.Approver.BUREAU: 1,
+    LeaveRequest.Approver.BUREAU_HEAD: 2,
+}
+
+
+def reroute(leave: LeaveRequest) -> None:
+    """Leave granted since the request may have brought the person past 30 days in 60: the
+    routing is taken again before a decision (and kept, even when the caller is then refused),
+    and only ever made stricter."""
+    with transaction.atomic():
+        leave = _locked(leave)
+        if leave.status != Status.PENDING:
+            return
+        approver, flagged = route(leave.subject, leave.starts_at, leave.ends_at, exclude=leave.pk)
+        if _STRICTNESS[approver] > _STRICTNESS[leave.approver]:
+            leave.approver, leave.flagged = approver, flagged
+            leave.save(update_fields=["approver", "flagged"])
+
+
 def check_may_decide(leave: LeaveRequest, user: User) -> None:
     """403 with who may decide, for anyone else."""
     if not rules.may_decide_leave(user, leave.approver):
@@ -195,10 +216,11 @@ def approve_leave(
     """Grant a pending request (only the roles its routing names). Staff confirm the destination:
     the phone's point, a point they set (``point``, WGS-84, e.g. from the geocoder) or a zone they
     drew (``geometry``); with none of them it cannot be granted."""
+    reroute(leave)
     with transaction.atomic():
         leave = _locked(leave)
-        check_may_decide(leave, user)
         _pending(leave)
+        check_may_decide(leave, user)
         now = timezone.now()
         if leave.ends_at <= now:
             raise ValidationError({"ends_at": [_("This leave has already ended; it can only be rejected.")]})
@@ -241,6 +263,7 @@ def approve_leave(
 
 
 def reject_leave(leave: LeaveRequest, user: User, *, reason: str) -> LeaveRequest:
+    reroute(leave)
     with transaction.atomic():
         leave = _locked(leave)
         check_may_decide(leave, user)

@@ -161,3 +161,19 @@ def test_a_bureau_head_of_another_office_role_is_not_needed(api: Any, phone_a: A
     leave = make_leave(device)
     head_b = make_staff("head_b2", "office_head", office_b)
     assert api(head_b).post(url(leave, "approve"), {}, format="json").status_code == 404
+
+
+def test_leave_granted_meanwhile_makes_the_routing_stricter(
+    api: Any, phone_a: Any, head_a: Any, bureau_head: Any
+) -> None:
+    from backend.casework.services import approve_leave
+
+    device, _client = phone_a
+    start = timezone.now() + dt.timedelta(hours=1)
+    short = make_leave(device, days=5, start=start + dt.timedelta(days=27))
+    assert short.approver == "office_head"
+    approve_leave(make_leave(device, days=26, start=start), bureau_head)
+    refused = api(head_a).post(url(short, "approve"), {}, format="json")
+    assert refused.status_code == 403
+    short.refresh_from_db()
+    assert short.approver == "bureau_head" and short.flagged is True
