@@ -126,7 +126,7 @@ def _locked(leave: LeaveRequest) -> LeaveRequest:
     return LeaveRequest.objects.select_for_update(of=("self",)).select_related("subject").get(pk=leave.pk)
 
 
-_STRICTNESS = {
+_STRICTNESS: dict[str, int] = {
     LeaveRequest.Approver.OFFICE_HEAD: 0,
     LeaveRequest.Approver.BUREAU: 1,
     LeaveRequest.Approver.BUREAU_HEAD: 2,
