@@ -5,8 +5,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from backend.accounts.admin import RoleBasedAdmin
+from backend.accounts.models import Office
 from backend.accounts.scoping import scope_to_offices
 from backend.education.models import AttendanceRule, EducationSession, Enrollment
+from backend.education.services.sessions import default_hours
 
 
 class OfficeScopedAdmin(RoleBasedAdmin):
@@ -35,6 +37,21 @@ class EducationSessionAdmin(OfficeScopedAdmin):
     list_select_related = ["office"]
     readonly_fields = ["attendance_computed_at", "created_by", "created_at", "updated_at"]
     inlines = [EnrollmentInline]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # An office's staff may only hold sessions in their own office.
+        if db_field.name == "office":
+            kwargs["queryset"] = scope_to_offices(
+                Office.objects.filter(kind=Office.Kind.OFFICE), request.user, "pk"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if obj.hours is None and obj.starts_at and obj.ends_at:
+            obj.hours = default_hours(obj.starts_at, obj.ends_at)
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Enrollment)

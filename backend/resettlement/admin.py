@@ -14,6 +14,7 @@ from backend.resettlement.models import (
     TeamMember,
     Visit,
 )
+from backend.resettlement.rules import assistance_end
 
 PERSON_OFFICE = "released_person__office"
 
@@ -71,6 +72,11 @@ class AssistanceTeamAdmin(OfficeScopedAdmin):
     readonly_fields = ["period_end"]
     autocomplete_fields = ["released_person"]
     inlines = [TeamMemberInline]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The period is five years from its start, whoever enters it.
+        obj.period_end = assistance_end(obj.period_start)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Visit)
