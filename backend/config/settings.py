@@ -426,6 +426,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "ENUM_NAME_OVERRIDES": {
+        "RiskBandEnum": "backend.screening.rules.Band",
         "ArchiveKindEnum": "backend.archives.models.ArchiveKind",
         "SanctionKindEnum": "backend.archives.models.SanctionKind",
         "SanctionStatusEnum": "backend.archives.models.Sanction.Status",

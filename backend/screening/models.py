@@ -162,6 +162,9 @@ class ScreeningResult(models.Model):
     band = models.CharField(_("band"), max_length=10, choices=Band.choices)
     missing = models.PositiveSmallIntegerField(_("factors without data"))
     factors = models.JSONField(_("factors"))
+    # The factors that count or lack data, in a line (``code=value:points:weight``, ``code=-``):
+    # what the ledger prints, without reading and decoding every factor of 100,000 people.
+    factor_summary = models.TextField(_("factors in short"), blank=True, default="")
     previous_score = models.FloatField(_("score last quarter"), null=True, blank=True)
     previous_band = models.CharField(_("band last quarter"), max_length=10, choices=Band.choices, blank=True)
     needs_review = models.BooleanField(_("to review"), default=False)

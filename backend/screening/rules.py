@@ -124,6 +124,7 @@ class Scored:
     band: str
     missing: int
     factors: list[dict[str, Any]]
+    summary: str  # the factors that count or lack data: ``code=value:points:weight;code=-``
 
 
 def score_person(section: Mapping[str, Any], facts: Mapping[str, Fact | None]) -> Scored:
@@ -133,6 +134,7 @@ def score_person(section: Mapping[str, Any], facts: Mapping[str, Fact | None]) -
     registered for the code, or the source knows nothing of this person).
     """
     rows: list[dict[str, Any]] = []
+    summary: list[str] = []
     score = 0.0
     missing = 0
     for factor in section["factors"]:
@@ -141,10 +143,13 @@ def score_person(section: Mapping[str, Any], facts: Mapping[str, Fact | None]) -
         if fact is None:
             missing += 1
             rows.append({"code": code, "weight": weight, "no_data": True})
+            summary.append(f"{code}=-")
             continue
         points = points_for(fact.value, factor["cuts"])
         contribution = points * weight
         score += contribution
+        if fact.value:
+            summary.append(f"{code}={fact.value:g}:{points}:{weight:g}")
         rows.append(
             {
                 "code": code,
@@ -163,7 +168,7 @@ def score_person(section: Mapping[str, Any], facts: Mapping[str, Fact | None]) -
         band = Band.MEDIUM
     else:
         band = Band.LOW
-    return Scored(score=score, band=str(band), missing=missing, factors=rows)
+    return Scored(score=score, band=str(band), missing=missing, factors=rows, summary=";".join(summary))
 
 
 def review_reasons(band: str, previous_band: str | None) -> list[str]:

@@ -28,6 +28,7 @@ RESULT_COLUMNS = (
     "band",
     "missing",
     "factors",
+    "factor_summary",
     "previous_score",
     "previous_band",
     "needs_review",

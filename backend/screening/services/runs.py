@@ -259,6 +259,7 @@ def _score_people(screening: Screening, kind: str, first_id: int, last_id: int) 
                 "band": scored.band,
                 "missing": scored.missing,
                 "factors": scored.factors,
+                "factor_summary": scored.summary,
                 "previous_score": before[0] if before else None,
                 "previous_band": previous_band,
                 "needs_review": bool(reasons),

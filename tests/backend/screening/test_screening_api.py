@@ -180,9 +180,12 @@ def test_the_ledger_is_an_audited_xlsx_of_the_callers_people(
     book = openpyxl.load_workbook(io.BytesIO(b"".join(answer.streaming_content)), read_only=True)
     rows = list(book.active.iter_rows(values_only=True))
     assert "风险排查" in rows[0][0]
-    assert rows[1][0] == "司法所" and "分数" in rows[1]
+    assert rows[1][0] == "司法所" and len(rows[1]) == 16
     assert len(rows) == 2 + 3  # office A's three people
     assert {r[0] for r in rows[2:]} == {"甲司法所"}
+    factors = [r[8] for r in rows[2:]]
+    assert any("疑似脱管: 4 → 3×3" in text for text in factors)  # the facts behind the score
+    assert any("重点人员: 1 → 1×3" in text for text in factors)
     log = AccessLog.objects.filter(resource="screening", action="export").get()
     assert log.actor == officer_a and log.detail["rows"] == 3
     assert api(officer_a).get("/api/v1/screenings/999999/export.xlsx").status_code == 404

@@ -55,6 +55,7 @@
     loginForm: $("login-form"),
     loginUser: $("login-username"),
     loginPass: $("login-password"),
+    loginOtp: $("login-otp"),
     loginError: $("login-error"),
     loginSubmit: $("login-submit"),
     app: $("app"),
@@ -229,9 +230,12 @@
     els.loginSubmit.disabled = true;
     els.loginSubmit.textContent = T.logging_in;
     try {
-      const answer = await api("/auth/login", { method: "POST", body: { username, password }, noAuthRedirect: true });
+      // The authenticator app's code (TOTP), the second factor every staff sign-in needs.
+      const otp_token = els.loginOtp.value.trim();
+      const answer = await api("/auth/login", { method: "POST", body: { username, password, otp_token }, noAuthRedirect: true });
       state.csrf = answer.csrf_token;
       els.loginPass.value = "";
+      els.loginOtp.value = "";
       await start(answer.user);
     } catch (err) {
       els.loginError.textContent = T.login_failed + "：" + errorText(err);
@@ -272,8 +276,86 @@
       : (user.office_name || "");
     els.body.classList.toggle("is-read-only", !!user.read_only);
     ensureMap();
+    initScreening(user);
     await Promise.all([loadMapData().catch(reportError), loadAlerts().catch(reportError)]);
     connect();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Quarterly risk screening: start one, its progress bar (live events, not replayed), its end
+  // (a stored console event, replayed like alerts)
+  // -------------------------------------------------------------------------------------------
+
+  const SCREENING_TEXT = {
+    "zh-hans": { start: "发起季度风险排查", queued: "风险排查排队中", running: "风险排查进行中",
+      finished: "风险排查完成", started: "已发起风险排查", people: "人", high: "人高风险",
+      review: "人需复核", ledger: "下载台账" },
+    en: { start: "Start quarterly risk screening", queued: "Risk screening queued",
+      running: "Risk screening running", finished: "Risk screening finished", started: "Risk screening started",
+      people: "people", high: "high risk", review: "to review", ledger: "Download the ledger" },
+  };
+  const ST = SCREENING_TEXT[cfg.lang] || SCREENING_TEXT["zh-hans"];
+  const SCREENING_STARTERS = new Set(["office_head", "bureau_staff", "bureau_head", "sysadmin"]);
+  const screening = { id: null, status: null, done: 0, total: 0, announced: new Set(), hideTimer: null };
+  state.screening = screening;
+
+  function initScreening(user) {
+    const button = $("screening-start");
+    $("screening").hidden = false;
+    button.textContent = ST.start;
+    button.hidden = !!user.read_only || !SCREENING_STARTERS.has(user.role);
+    button.onclick = async () => {
+      button.disabled = true;
+      try {
+        const run = await api("/screenings", { method: "POST", body: {} });
+        toast(ST.started + " " + run.quarter);
+        showScreening(run);
+      } catch (err) {
+        reportError(err);
+      } finally {
+        button.disabled = false;
+      }
+    };
+    // A run under way when the console opens: its state from the API, then the live events.
+    api("/screenings?status=running&limit=1")
+      .then((data) => { const run = (data.results || [])[0]; if (run) showScreening(run); })
+      .catch(() => {});
+  }
+
+  function showScreening(run) {
+    if (screening.id !== null && run.id < screening.id && screening.status !== "finished") return;
+    Object.assign(screening, { id: run.id, status: run.status, done: run.done, total: run.total });
+    const pct = run.status === "finished" ? 100 : run.total ? Math.floor((100 * run.done) / run.total) : 0;
+    const bar = $("screening-bar");
+    bar.hidden = false;
+    bar.setAttribute("aria-valuenow", String(pct));
+    $("screening-fill").style.width = pct + "%";
+    $("screening").dataset.status = run.status;
+    $("screening-label").textContent = (ST[run.status] || ST.running) + " " + run.quarter + " · "
+      + run.done + "/" + run.total + " " + ST.people;
+    clearTimeout(screening.hideTimer);
+    if (run.status === "finished") screening.hideTimer = setTimeout(() => { bar.hidden = true; }, 15000);
+  }
+
+  function screeningFinished(data) {
+    // A county-wide run ends with one event per office: the bureau's console announces it once.
+    if (screening.announced.has(data.id)) return;
+    screening.announced.add(data.id);
+    const announce = (counts, run) => {
+      toast(ST.finished + " " + data.quarter + "：" + (counts.high || 0) + " " + ST.high + "，"
+        + (counts.review || 0) + " " + ST.review);
+      const link = $("screening-export");
+      link.href = cfg.api + "/screenings/" + data.id + "/export.xlsx";
+      link.textContent = ST.ledger;
+      link.hidden = false;
+      if (run) showScreening(run);
+    };
+    if (state.user && state.user.bureau_wide && data.whole_county) {
+      api("/screenings/" + data.id).then((run) => announce(run.counts || {}, run))
+        .catch(() => announce(data.counts || {}, null));
+    } else {
+      announce(data.counts || {}, null);
+    }
   }
 
   function reportError(err) {
@@ -733,6 +815,14 @@
         break;
       case "position":
         applyPosition(message.data);
+        break;
+      case "screening.progress":
+        showScreening(message.data);
+        break;
+      case "screening.finished":
+        if (typeof message.seq === "number" && message.seq <= state.lastSeq) return;
+        screeningFinished(message.data);
+        setSeq(message.seq);
         break;
       case "resync":
         await loadAlerts();
