@@ -7,7 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.exceptions import NotFound
 
 from backend.archives.views import completeness_page
+from backend.core.errors import readiness
 from backend.monitoring.views import console_page
+from backend.plan.views import plan_page, plotly_js
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -42,12 +44,17 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("backend.business.api.urls")),
     path("", include("backend.screening.api.urls")),
     path("", include("backend.archives.api.urls")),
+    path("", include("backend.publicity.api.urls")),
+    path("", include("backend.mediation.api.urls")),
+    path("", include("backend.learning.api.urls")),
+    path("", include("backend.plan.api.urls")),
     re_path(r"^(?P<unmatched>.*)$", api_not_found),
 ]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("healthz", health, name="health"),
+    path("readyz", readiness, name="readiness"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -55,6 +62,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", console_page, name="console"),
     path("console/archives/", completeness_page, name="console-archives"),
+    path("plan/", plan_page, name="plan"),
+    path("plan/plotly-<str:version>.min.js", plotly_js, name="plotly-js"),
 ]
 
 admin.site.site_header = admin.site.site_title = "corrections-monitor"
+
+# An unreachable database is a 503 with Retry-After; any other failure under /api/ a JSON 500.
+handler500 = "backend.core.errors.server_error"
