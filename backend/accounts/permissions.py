@@ -45,6 +45,16 @@ class IsStaffMember(BasePermission):
         return True
 
 
+class IsSignedInStaff(BasePermission):
+    """Any active staff member, whatever the method: for one's own session (logout, authenticator);
+    auditors too, who may otherwise only read."""
+
+    message = _("Staff login required.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return _staff(request) is not None
+
+
 class IsAuditReader(BasePermission):
     """Who may read the access log: auditors, the bureau head, system administrators."""
 

@@ -36,6 +36,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "login_hint": ("使用司法所或司法局工作账号登录。", "Sign in with your justice office or bureau account."),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
+    "otp_token": ("动态验证码", "Verification code"),
     "login": ("登录", "Sign in"),
     "logging_in": ("正在登录…", "Signing in…"),
     "logout": ("退出", "Sign out"),

@@ -68,6 +68,7 @@ def server_env(**extra: str) -> dict[str, str]:
         DATABASE_URL=url,
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
+        STAFF_OTP_REQUIRED="0",  # the second factor is tested in tests/backend/accounts
         **extra,
     )
     return env

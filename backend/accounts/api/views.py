@@ -27,7 +27,7 @@ from backend.accounts.client import client_ip
 from backend.accounts.lockout import LOCKOUT_CODE, cooloff_seconds, lockout_message, serialized_login
 from backend.accounts.models import Office, StaffToken, User
 from backend.accounts.otp import confirm_enrollment, otp_required, start_enrollment, verify_code
-from backend.accounts.permissions import staff_user
+from backend.accounts.permissions import IsSignedInStaff, staff_user
 from backend.accounts.scoping import visible_office_ids
 from backend.accounts.signals import staff_logged_in, staff_logging_out, staff_login_failed
 
@@ -107,6 +107,8 @@ class LoginView(APIView):
 class LogoutView(APIView):
     """Ends the session; with token authentication it also invalidates the token."""
 
+    permission_classes = [IsSignedInStaff]
+
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
     def post(self, request: Request) -> Response:
         staff_logging_out.send(sender=LogoutView, request=request)
@@ -120,6 +122,8 @@ class OtpDeviceView(APIView):
     """Enroll a new authenticator (TOTP) for oneself: scan the QR code, then confirm with a code.
 
     The current device keeps working until the new one is confirmed."""
+
+    permission_classes = [IsSignedInStaff]
 
     @extend_schema(request=None, responses={201: OtpEnrollmentSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
@@ -137,6 +141,8 @@ class OtpDeviceView(APIView):
 
 class OtpDeviceConfirmView(APIView):
     """Confirm a new authenticator with a code it shows; it replaces the previous one."""
+
+    permission_classes = [IsSignedInStaff]
 
     documented_errors = {"post": {"400": "No such unconfirmed device of yours, or a wrong code."}}
 

@@ -35,6 +35,8 @@ class AuditedViewSetMixin(_ViewBase):
     """
 
     audit_resource: str = ""
+    # The query parameter that states why the record is read, where the law asks for one (a track).
+    audit_reason_param: str = ""
     # What a view adds to its log row (e.g. the time window of a track); set while handling.
     audit_detail: dict[str, Any]
     # A viewset's action, or the fixed one a plain view declares (``TrackView``).
@@ -68,4 +70,5 @@ class AuditedViewSetMixin(_ViewBase):
             object_id=object_id,
             status_code=response.status_code,
             detail=detail,
+            reason=request.query_params.get(self.audit_reason_param, "") if self.audit_reason_param else "",
         )

@@ -164,11 +164,13 @@ class TrackView(AuditedViewSetMixin, APIView):
 
     audit_resource = "track"
     action = "retrieve"  # logged as a read of the person's track, refused reads included
+    audit_reason_param = "reason"  # why the track is read (PIPL Art. 28), kept in the access log
 
     @extend_schema(
         parameters=[
             OpenApiParameter("from", str, description="ISO 8601, default 24 h ago"),
             OpenApiParameter("to", str, description="ISO 8601, default now"),
+            OpenApiParameter("reason", str, description="Why the track is read; kept in the access log."),
         ],
         responses=TrackPointSerializer(many=True),
         tags=["subjects"],

@@ -105,3 +105,11 @@ def test_the_chain_holds_concurrent_writers(officer_a: Any, subject_a: Any) -> N
     status, out, err = verify()
     assert status == 0, err
     assert "200 entries" in out
+
+
+def test_a_track_read_records_its_reason(officer_a: Any, subject_a: Any) -> None:
+    from backend.audit.models import AccessLog
+
+    client_for(officer_a).get(f"/api/v1/subjects/{subject_a.pk}/track", {"reason": "核查夜间外出\x00"})
+    entry = AccessLog.objects.get(resource="track")
+    assert entry.reason == "核查夜间外出" and entry.outcome == "ok"
