@@ -165,11 +165,16 @@ ROWS: dict[str, dict[str, str]] = {
     ),
     # curfew-checks
     **rows("curfew_checks_list curfew_checks_retrieve", STAFF_READ),
-    # duty
+    # duty: office heads edit their office's roster, bureau roles every roster; the schedule is read by all
     **rows("duty_shifts_list duty_shifts_retrieve", STAFF_READ),
     **rows(
-        "duty_shifts_create duty_shifts_update duty_shifts_partial_update duty_shifts_destroy", STAFF_WRITE
+        "duty_shifts_create duty_shifts_update duty_shifts_partial_update duty_shifts_destroy",
+        STAFF_WRITE,
+        officer_a="403",
+        officer_b="403",
+        reporter="403",
     ),
+    **rows("periodic_jobs_list", SIGNED_IN),
     # education
     **rows(
         "education_enrollments_list education_enrollments_retrieve education_hours_behind_retrieve education_hours_behind.xlsx_retrieve education_rules_list education_rules_retrieve education_sessions_list education_sessions_retrieve",
@@ -379,6 +384,19 @@ def _alert(world: dict[str, Any]) -> int:
     ).pk
 
 
+def _duty_shift(world: dict[str, Any]) -> int:
+    from backend.duty.models import DutyShift
+
+    subject = world["subject_a"]
+    now = timezone.now()
+    return DutyShift.objects.create(
+        office_id=subject.office_id,
+        user=subject.responsible_officer,
+        starts_at=now,
+        ends_at=now + dt.timedelta(hours=8),
+    ).pk
+
+
 # Path prefix (after /api/v1/) → an office-A object of that resource (fresh for each DELETE).
 OBJECTS: dict[str, Callable[[dict[str, Any]], int]] = {
     "subjects/": lambda w: w["subject_a"].pk,
@@ -386,6 +404,7 @@ OBJECTS: dict[str, Callable[[dict[str, Any]], int]] = {
     "offices/": lambda w: w["subject_a"].office_id,
     "zones/": _zone,
     "alerts/": _alert,
+    "duty/shifts/": _duty_shift,
     "audit/access-log/": lambda w: w["log_entry"],
 }
 MISSING_ID = 2_000_000_000

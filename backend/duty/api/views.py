@@ -4,15 +4,18 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from backend.accounts.models import Office, User
-from backend.accounts.permissions import staff_user
+from backend.accounts.models import Office, Role, User
+from backend.accounts.permissions import IsStaffMember, staff_user
 from backend.accounts.scoping import scope_to_offices
 from backend.audit.api.mixins import AuditedViewSetMixin
 from backend.core.api import IdFilter, TimeFilter
@@ -21,6 +24,25 @@ from backend.duty.api.serializers import DutyShiftSerializer, PeriodicJobSeriali
 from backend.duty.models import DutyShift
 
 _REFUSED = {"403": "The caller may not edit this roster (office heads edit their own office's)."}
+
+
+class RosterPermission(IsStaffMember):
+    """Staff read the rosters they see; only roster editors change one (403 before the body is read),
+    and an office head only the office's own."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        user = staff_user(request)
+        if user.is_superuser or user.role in services.ROSTER_EDITORS or user.role == Role.OFFICE_HEAD:
+            return True
+        self.message = _("You may not edit this roster.")
+        return False
+
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
+        return request.method in SAFE_METHODS or services.may_edit_roster(staff_user(request), obj.office)
 
 
 class DutyShiftFilter(filters.FilterSet):
@@ -54,6 +76,7 @@ class DutyShiftViewSet(AuditedViewSetMixin, viewsets.ModelViewSet[DutyShift]):
     """
 
     audit_resource = "duty_shift"
+    permission_classes = [RosterPermission]
     serializer_class = DutyShiftSerializer
     filterset_class = DutyShiftFilter
     ordering_fields = ["starts_at", "ends_at", "id"]
