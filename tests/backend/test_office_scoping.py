@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.backend.archives.scoping_ids import archive_ids
 from tests.backend.resettlement.scoping_ids import education_and_resettlement_ids
+from tests.backend.screening.scoping_ids import screening_ids
 from tests.conftest import client_for, make_released_person
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,7 @@ def test_officer_of_office_a_gets_404_for_office_b_everywhere(
         ).pk,
         **archive_ids(subject_b, subject_b.responsible_officer),
         **education_and_resettlement_ids(subject_b),
+        **screening_ids(office_b),
     }
     client = client_for(officer_a)
     checked = 0

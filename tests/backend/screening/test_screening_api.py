@@ -200,3 +200,12 @@ def test_the_rule_table_says_which_factors_have_data(api: Any, officer_a: Any, o
     assert not subject["sanctions"]["has_data"] and subject["sanctions"]["source"] == "archives"
     released = {f["code"]: f for f in sections["released"]["factors"]}
     assert released["key_person"]["has_data"] and not released["resettlement_visits"]["has_data"]
+
+
+def test_the_results_page_costs_the_same_queries_whatever_its_rows(
+    api: Any, bureau_staff: Any, county: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    run = _run_started_by_api(api, bureau_staff, {"quarter": QUARTER})
+    with django_assert_max_num_queries(8):
+        rows = api(bureau_staff).get(f"/api/v1/screenings/{run['id']}/results").json()["results"]
+    assert len(rows) == 6
