@@ -16,14 +16,18 @@ from backend.bureau.models import RectificationItem, Unit, UnitReturn
 from backend.lawadmin import services
 from backend.lawadmin.models import (
     AbilityTest,
+    CaseFileReview,
     ContractCatalogue,
     EnforcementOfficer,
+    FirstOffenceReturn,
     HearingAttendance,
+    InspectionPlan,
     InspectionRubric,
     LegalityReview,
     LitigationCase,
     RubricItem,
     RuleOfLawInspection,
+    SocialSupervisor,
     StudyRecord,
 )
 from backend.lawadmin.services.legality import catalogue_due
@@ -42,6 +46,12 @@ TOPICS = [
 ]
 COURTS = ["荣成市人民法院", "威海市中级人民法院", "文登区人民法院"]
 CAUSES = ["行政处罚", "行政强制", "行政许可", "政府信息公开", "行政赔偿", "不履行法定职责"]
+ENTERPRISES = [
+    "荣成海洋食品有限公司",
+    "威海远遥船舶修造有限公司",
+    "荣成数字经济产业园科技公司",
+    "石岛湾新能源有限公司",
+]
 RUBRIC = [
     ("学习贯彻习近平法治思想", 20),
     ("党政主要负责人履行法治建设第一责任人职责", 20),
@@ -185,4 +195,55 @@ def load() -> str:
                     item.status = RectificationItem.Status.CLOSED
                     item.evidence_note = "已组织案卷整改并培训"
                     item.save()
-    return f"{len(officers)} enforcement officers, {len(studies)} study records, {cases} litigation cases, {notices} compliance notices"
+    saved = _enforcement(rnd, year, today, list(departments.values()))
+    return f"{saved}; {len(officers)} enforcement officers, {len(studies)} study records, {cases} litigation cases, {notices} compliance notices"
+
+
+def _enforcement(rnd: random.Random, year: int, today: dt.date, departments: list[Unit]) -> str:
+    """Inspection plans merged into joint inspections, monthly first-offence returns, a cross-review."""
+    enterprises = [
+        Unit.objects.update_or_create(code=f"ent-{n}", defaults={"name": name, "kind": Unit.Kind.ENTERPRISE})[
+            0
+        ]
+        for n, name in enumerate(ENTERPRISES, start=1)
+    ]
+    days = (today - dt.date(year, 1, 1)).days
+    for _ in range(90):
+        InspectionPlan.objects.create(
+            unit=rnd.choice(departments[:8]),
+            enterprise=rnd.choice(enterprises),
+            planned_on=dt.date(year, 1, 1) + dt.timedelta(days=rnd.randrange(days)),
+            matters=rnd.choice(
+                ["安全生产检查", "食品安全抽检", "消防设施检查", "环保设施运行", "劳动用工检查"]
+            ),
+            status=UnitReturn.Status.ACCEPTED,
+        )
+    services.merge_joint_inspections(dt.date(year, 1, 1), today, window_days=14)
+    for unit in departments:
+        for month in range(1, today.month):
+            FirstOffenceReturn.objects.create(
+                unit=unit,
+                year=year,
+                month=month,
+                no_penalty=rnd.randint(0, 6),
+                light_penalty=rnd.randint(0, 4),
+                status=UnitReturn.Status.ACCEPTED,
+            )
+    supervisors = [
+        SocialSupervisor.objects.create(name=_name(rnd), background=background)
+        for background in ("entrepreneur", "entrepreneur", "lawyer", "deputy", "committee")
+    ]
+    review = CaseFileReview.objects.create(
+        year=year, title=f"{year}年行政执法案卷交叉评查", held_on=dt.date(year, 8, 15)
+    )
+    if len(departments) >= 2:
+        for assignment in services.assign_cross_review(review, departments, seed=20230815):
+            services.record_assessment(
+                assignment,
+                files=rnd.randint(5, 20),
+                score=Decimal(rnd.randint(70, 98)),
+                findings="",
+                supervisors=rnd.sample(supervisors, 2),
+            )
+    saved = services.visits_saved(InspectionPlan.objects.filter(planned_on__year=year))
+    return f"{saved.joint_inspections} joint inspections saved {saved.visits_saved} visits"

@@ -1,5 +1,5 @@
 from backend.core.api import Router
-from backend.lawadmin.api import officers, records
+from backend.lawadmin.api import enforcement, officers, records
 
 router = Router()
 router.register("enforcement-officers", officers.EnforcementOfficerViewSet, basename="enforcement-officer")
@@ -13,6 +13,14 @@ router.register("compliance-notices", records.ComplianceNoticeViewSet, basename=
 router.register("inspection-rubrics", records.InspectionRubricViewSet, basename="inspection-rubric")
 router.register(
     "rule-of-law-inspections", records.RuleOfLawInspectionViewSet, basename="rule-of-law-inspection"
+)
+router.register("inspection-plans", enforcement.InspectionPlanViewSet, basename="inspection-plan")
+router.register("joint-inspections", enforcement.JointInspectionViewSet, basename="joint-inspection")
+router.register("first-offence-returns", enforcement.FirstOffenceViewSet, basename="first-offence-return")
+router.register("social-supervisors", enforcement.SocialSupervisorViewSet, basename="social-supervisor")
+router.register("case-file-reviews", enforcement.CaseFileReviewViewSet, basename="case-file-review")
+router.register(
+    "case-file-assignments", enforcement.CaseFileAssignmentViewSet, basename="case-file-assignment"
 )
 
 urlpatterns = router.urls

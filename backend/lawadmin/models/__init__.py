@@ -1,5 +1,7 @@
 """依法行政: the records of law-based administration (one module per concern, all re-exported)."""
 
+from backend.lawadmin.models.casefiles import CaseFileAssignment, CaseFileReview, SocialSupervisor
+from backend.lawadmin.models.enterprise import FirstOffenceReturn, InspectionPlan, JointInspection
 from backend.lawadmin.models.inspections import (
     InspectionRubric,
     InspectionScore,
@@ -20,16 +22,22 @@ from backend.lawadmin.models.officers import (
 __all__ = [
     "AbilityTest",
     "AbilityTestEntry",
+    "CaseFileAssignment",
+    "CaseFileReview",
     "ComplianceNotice",
     "ContractCatalogue",
     "EnforcementField",
     "EnforcementOfficer",
+    "FirstOffenceReturn",
     "HearingAttendance",
+    "InspectionPlan",
     "InspectionRubric",
     "InspectionScore",
+    "JointInspection",
     "LegalityReview",
     "LitigationCase",
     "RubricItem",
     "RuleOfLawInspection",
+    "SocialSupervisor",
     "StudyRecord",
 ]

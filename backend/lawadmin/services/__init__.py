@@ -1,5 +1,7 @@
 """依法行政's actions, by concern; views, the admin, tasks and the demo call these."""
 
+from backend.lawadmin.services.casefiles import assign_cross_review, cross_review_pairs, record_assessment
+from backend.lawadmin.services.enterprise import cluster_plans, merge_joint_inspections, visits_saved
 from backend.lawadmin.services.inspections import add_finding, score_inspection, weighted_total
 from backend.lawadmin.services.legality import (
     acknowledge_notice,
@@ -20,17 +22,23 @@ from backend.lawadmin.services.officers import (
 __all__ = [
     "acknowledge_notice",
     "add_finding",
+    "assign_cross_review",
     "catalogue_due",
+    "cluster_plans",
+    "cross_review_pairs",
     "draw_sample",
     "issue_compliance_notices",
     "late_reporters",
     "litigation_statistics",
+    "merge_joint_inspections",
     "missing_catalogues",
     "officers_behind",
     "publish_results",
+    "record_assessment",
     "record_scores",
     "score_inspection",
     "stratified_sample",
     "study_hours",
+    "visits_saved",
     "weighted_total",
 ]

@@ -90,4 +90,29 @@ def _lawadmin(unit: object) -> dict[str, int]:
         "rule-of-law-inspections": m.RuleOfLawInspection.objects.create(
             rubric=rubric, unit=unit, inspected_on=day
         ).pk,
+        **_enforcement(unit, day),
+    }
+
+
+def _enforcement(unit: object, day: dt.date) -> dict[str, int]:
+    from backend.bureau.models import Unit
+    from backend.lawadmin import models as m
+
+    enterprise = Unit.objects.create(code="ent-enforcement", name="企业", kind=Unit.Kind.ENTERPRISE)
+    joint = m.JointInspection.objects.create(enterprise=enterprise, scheduled_on=day, window_days=14)
+    review = m.CaseFileReview.objects.create(year=2026, title="t", held_on=day)
+    other = Unit.objects.create(code="dept-records-2", name="部门二", kind=Unit.Kind.DEPARTMENT)
+    return {
+        "inspection-plans": m.InspectionPlan.objects.create(
+            unit=unit, enterprise=enterprise, planned_on=day, matters="m", joint=joint
+        ).pk,
+        "joint-inspections": joint.pk,
+        "first-offence-returns": m.FirstOffenceReturn.objects.create(
+            unit=unit, year=2026, month=3, no_penalty=1, light_penalty=0
+        ).pk,
+        "social-supervisors": m.SocialSupervisor.objects.create(name="s", background="lawyer").pk,
+        "case-file-reviews": review.pk,
+        "case-file-assignments": m.CaseFileAssignment.objects.create(
+            review=review, reviewed_unit=unit, reviewer_unit=other
+        ).pk,
     }

@@ -27,6 +27,7 @@ def test_the_demo_year_is_loaded_and_the_indicators_read_it(bureau, settings, tm
     assert UnitMembership.objects.get(user=tianbao).unit.name == "城区街道"
     line = demo.load()
     assert 1100 <= EnforcementOfficer.objects.count() <= 1900, line
+    assert "joint inspections saved" in line
     assert LitigationCase.objects.count() == 42
     assert ComplianceNotice.objects.exists()
     assert demo.load() == "law-based administration already loaded"
