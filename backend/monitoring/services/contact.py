@@ -205,20 +205,21 @@ def detect_unsupervised(today: dt.date | None = None) -> int:
         key = f"unsupervised:{subject.pk}:{since.isoformat()}"
         if Alert.objects.filter(dedupe_key=key).exists():
             continue
-        raise_alert(
-            subject,
-            kind=Kind.UNSUPERVISED,
-            severity=Severity.CRITICAL,
-            occurred_at=_start_of(since + dt.timedelta(days=days)),
-            dedupe_key=key,
-            evidence={
-                "supervision_start": subject.supervision_start.isoformat(),
-                "without_phone_since": since.isoformat(),
-                "days_allowed": days,
-                "last_phone_revoked_at": _iso(last["revoked_at"]) if last else None,
-                "last_phone_revoked_reason": last["revoked_reason"] if last else None,
-            },
-        )
+        with transaction.atomic():  # raise_alert numbers it inside a transaction
+            raise_alert(
+                subject,
+                kind=Kind.UNSUPERVISED,
+                severity=Severity.CRITICAL,
+                occurred_at=_start_of(since + dt.timedelta(days=days)),
+                dedupe_key=key,
+                evidence={
+                    "supervision_start": subject.supervision_start.isoformat(),
+                    "without_phone_since": since.isoformat(),
+                    "days_allowed": days,
+                    "last_phone_revoked_at": _iso(last["revoked_at"]) if last else None,
+                    "last_phone_revoked_reason": last["revoked_reason"] if last else None,
+                },
+            )
         raised += 1
     return raised
 
@@ -247,14 +248,15 @@ def detect_term_ended(today: dt.date | None = None) -> int:
         key = f"term_ended:{subject.pk}:{subject.supervision_end.isoformat()}"
         if Alert.objects.filter(dedupe_key=key).exists():
             continue
-        raise_alert(
-            subject,
-            kind=Kind.TERM_ENDED,
-            severity=Severity.WARNING,
-            occurred_at=_start_of(subject.supervision_end + dt.timedelta(days=1)),
-            dedupe_key=key,
-            evidence={"supervision_end": subject.supervision_end.isoformat()},
-        )
+        with transaction.atomic():  # raise_alert numbers it inside a transaction
+            raise_alert(
+                subject,
+                kind=Kind.TERM_ENDED,
+                severity=Severity.WARNING,
+                occurred_at=_start_of(subject.supervision_end + dt.timedelta(days=1)),
+                dedupe_key=key,
+                evidence={"supervision_end": subject.supervision_end.isoformat()},
+            )
         raised += 1
     return raised
 
@@ -287,18 +289,19 @@ def detect_app_removed(now: dt.datetime | None = None) -> int:
         key = f"app_removed:{device.subject_id}:{device.attempt_id}"
         if Alert.objects.filter(dedupe_key=key).exists():
             continue
-        raise_alert(
-            device.subject,
-            kind=Kind.APP_REMOVED,
-            severity=Severity.CRITICAL,
-            occurred_at=forgotten_at,
-            dedupe_key=key,
-            evidence={
-                "token_forgotten_at": forgotten_at.isoformat(),
-                "due_at": state.next_checkin_due.isoformat(),
-                "last_upload_at": _iso(last_upload),
-                "device_id": device.pk,
-            },
-        )
+        with transaction.atomic():  # raise_alert numbers it inside a transaction
+            raise_alert(
+                device.subject,
+                kind=Kind.APP_REMOVED,
+                severity=Severity.CRITICAL,
+                occurred_at=forgotten_at,
+                dedupe_key=key,
+                evidence={
+                    "token_forgotten_at": forgotten_at.isoformat(),
+                    "due_at": state.next_checkin_due.isoformat(),
+                    "last_upload_at": _iso(last_upload),
+                    "device_id": device.pk,
+                },
+            )
         raised += 1
     return raised
