@@ -10,7 +10,7 @@ MANAGE := $(PY) backend/manage.py
 PG_URL ?= postgres://postgres@127.0.0.1:5432/corrections_monitor
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help setup run test test-integration fuzz bench lint lint-types spec messages clean
+.PHONY: help setup run test test-integration fuzz bench lint lint-types spec messages clean audit-deps
 
 help:
 	@echo "make run               set up, migrate, load the demo county, serve on http://$(HOST):$(PORT)/"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench             benchmarks (geofence engine, check-in ingestion, alert latency)"
 	@echo "make lint              ruff, mypy and the import contracts (lint-imports)"
 	@echo "make lint-types        mypy: backend with the Django and DRF plugins, geofence and notifications strict"
+	@echo "make audit-deps        pip-audit: known vulnerabilities in the installed dependencies"
 	@echo "make spec              regenerate mobile_api_spec/openapi.yaml from the code"
 
 $(VENV)/.installed: pyproject.toml
@@ -76,6 +77,12 @@ lint: setup
 	@$(VENV)/bin/lint-imports
 
 # The settings of each package are in pyproject.toml ([tool.mypy]): geofence and notifications strict.
+# Known vulnerabilities in the installed dependencies (PyPI's advisory data, pip-audit). --strict
+# also fails when a dependency could not be checked: a mirror without the advisory API audits nothing.
+PIP_AUDIT_FLAGS ?= --strict
+audit-deps: setup
+	@$(VENV)/bin/pip-audit --skip-editable --progress-spinner off $(PIP_AUDIT_FLAGS)
+
 lint-types: setup
 	@$(VENV)/bin/mypy backend geofence notifications
 

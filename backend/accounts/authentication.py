@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme, TokenScheme
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.request import Request
@@ -84,3 +85,18 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if otp_required() and not (callable(getattr(user, "is_verified", None)) and user.is_verified()):
             return None
         return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The OpenAPI description of both: the spec's tokenAuth and cookieAuth schemes, as before
+# ---------------------------------------------------------------------------------------------
+
+
+class StaffTokenScheme(TokenScheme):  # type: ignore[no-untyped-call]
+    target_class = "backend.accounts.authentication.StaffTokenAuthentication"
+    priority = 1
+
+
+class VerifiedSessionScheme(SessionScheme):  # type: ignore[no-untyped-call]
+    target_class = "backend.accounts.authentication.VerifiedSessionAuthentication"
+    priority = 1
