@@ -9,10 +9,11 @@ class ScreeningConfig(AppConfig):
 
     def ready(self) -> None:
         from backend.core.demo import register_demo_step
-        from backend.screening import demo, monitoring_factors, tasks
+        from backend.screening import demo, module_factors, monitoring_factors, tasks
 
-        # The factors this app reads from the floors below (monitoring, reminders, supervision).
-        # Modules above (archives) register theirs in their own ready().
+        # The factors this app reads from the floors below (monitoring, reminders, supervision,
+        # education, resettlement). Modules above (archives) register theirs in their own ready().
         monitoring_factors.register()
+        module_factors.register()
         register_demo_step("screening", demo.finished_screening, order=500)
         tasks.connect_worker_signals()
