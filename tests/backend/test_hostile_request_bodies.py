@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backend.core.json_input import MAX_JSON_DEPTH
-from tests.backend.bureau.records import bureau_record_ids
 from tests.backend.archives.scoping_ids import archive_ids
+from tests.backend.bureau.records import bureau_record_ids
+from tests.backend.resettlement.scoping_ids import education_and_resettlement_ids
 from tests.conftest import client_for, device_client, enroll_phone, make_released_person
 from tests.openapi_helpers import load_spec
 
@@ -48,6 +49,7 @@ def callers(subject_a: Any, officer_a: Any, bureau_head: Any, office_a: Any) -> 
         "released-persons": make_released_person(office_a).pk,
         "offices": office_a.pk,
         **archive_ids(subject_a, officer_a),
+        **education_and_resettlement_ids(subject_a),
     }
     ids.update(bureau_record_ids())
     return {"phone": device_client(token), "staff": client_for(bureau_head), "ids": ids}
