@@ -209,3 +209,22 @@ def test_the_results_page_costs_the_same_queries_whatever_its_rows(
     with django_assert_max_num_queries(8):
         rows = api(bureau_staff).get(f"/api/v1/screenings/{run['id']}/results").json()["results"]
     assert len(rows) == 6
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"conclusion": "a\\u0000b"}',
+        '{"conclusion": "\\ud800"}',
+        '{"conclusion": "ok", "override_band": "purple", "override_reason": "x"}',
+        '{"conclusion": ["x"]}',
+        '{"conclusion": "' + "x" * 2001 + '"}',
+        "[" * 5000,
+    ],
+)
+def test_a_bad_review_is_a_400(api: Any, bureau_staff: Any, county: dict[str, Any], body: str) -> None:
+    run = _run_started_by_api(api, bureau_staff, {"quarter": QUARTER})
+    row = api(bureau_staff).get(f"/api/v1/screenings/{run['id']}/results").json()["results"][0]
+    url = f"/api/v1/screenings/{run['id']}/results/{row['id']}/review"
+    answer = api(bureau_staff).post(url, body, content_type="application/json")
+    assert answer.status_code == 400, answer.content
