@@ -219,10 +219,15 @@ ROWS: dict[str, dict[str, str]] = {
     ),
     # leave-requests
     **rows("leave_requests_list leave_requests_retrieve", STAFF_READ),
+    # Who decides a leave follows its length (the office's 3-day request: the office head or the
+    # bureau); a report-back is the office's or the bureau's; never the administrator's.
     **rows(
-        "leave_requests_approve_create leave_requests_reject_create leave_requests_report_back_create",
+        "leave_requests_approve_create leave_requests_reject_create",
         STAFF_WRITE,
+        officer_a="403",
+        admin="403",
     ),
+    **rows("leave_requests_report_back_create", STAFF_WRITE, admin="403"),
     # legality-reviews
     **rows("legality_reviews_list legality_reviews_retrieve legality_reviews_ledger_retrieve", STAFF_READ),
     **rows("legality_reviews_create legality_reviews_update legality_reviews_partial_update", STAFF_WRITE),
@@ -245,10 +250,16 @@ ROWS: dict[str, dict[str, str]] = {
     **rows("plan_indicators_list plan_indicators_export.xlsx_retrieve", STAFF_READ),
     # positioning-orders
     **rows("positioning_orders_list positioning_orders_retrieve", STAFF_READ),
+    **rows("positioning_orders_create", STAFF_WRITE),
+    # Only the bureau head approves or extends an order (社区矫正法第29条); the bureau ends one.
     **rows(
-        "positioning_orders_create positioning_orders_approve_create positioning_orders_end_create positioning_orders_extend_create",
-        STAFF_WRITE,
+        "positioning_orders_approve_create positioning_orders_extend_create",
+        BUREAU_WRITE,
+        bureau_staff="403",
+        admin="403",
+        officer_b="foreign",
     ),
+    **rows("positioning_orders_end_create", BUREAU_WRITE, admin="403", officer_b="foreign"),
     # publicity
     **rows(
         "publicity_activities_list publicity_activities_retrieve publicity_activities_ledger_retrieve publicity_activities_ranking_retrieve publicity_activities_summary_retrieve publicity_demonstration_villages_list publicity_demonstration_villages_retrieve publicity_trained_villagers_list publicity_trained_villagers_retrieve publicity_volunteers_list publicity_volunteers_retrieve",
@@ -397,6 +408,43 @@ def _duty_shift(world: dict[str, Any]) -> int:
     ).pk
 
 
+def _leave_request(world: dict[str, Any]) -> int:
+    from tests.backend.casework.helpers import make_leave
+
+    n = world.setdefault("leaves", 0) + 1
+    world["leaves"] = n  # one request per operation, each in a week of its own
+    start = timezone.now() + dt.timedelta(days=7 * n)
+    return int(make_leave(world["subject_a"].devices.get(revoked_at__isnull=True), days=3, start=start).pk)
+
+
+def _positioning_order(world: dict[str, Any]) -> int:
+    from backend.casework.models import PositioningOrder
+
+    subject = world["subject_a"]
+    return PositioningOrder.objects.create(
+        subject=subject,
+        ground="police_penalty",
+        reason="矩阵",
+        ends_on=timezone.localdate() + dt.timedelta(days=30),
+    ).pk
+
+
+def _curfew_check(world: dict[str, Any]) -> int:
+    from backend.casework.models import CurfewCheck
+
+    zone = world.setdefault("curfew_zone", _zone(world))
+    now = timezone.now()
+    n = world.setdefault("curfew_checks", 0) + 1
+    world["curfew_checks"] = n
+    return CurfewCheck.objects.create(
+        subject=world["subject_a"],
+        zone_id=zone,
+        window_start=now - dt.timedelta(days=n),
+        checked_at=now,
+        status="compliant",
+    ).pk
+
+
 # Path prefix (after /api/v1/) → an office-A object of that resource (fresh for each DELETE).
 OBJECTS: dict[str, Callable[[dict[str, Any]], int]] = {
     "subjects/": lambda w: w["subject_a"].pk,
@@ -406,6 +454,9 @@ OBJECTS: dict[str, Callable[[dict[str, Any]], int]] = {
     "alerts/": _alert,
     "duty/shifts/": _duty_shift,
     "audit/access-log/": lambda w: w["log_entry"],
+    "leave-requests/": _leave_request,
+    "positioning-orders/": _positioning_order,
+    "curfew-checks/": _curfew_check,
 }
 MISSING_ID = 2_000_000_000
 # Operations that end the caller's token: each role logs out with a token of its own.

@@ -27,6 +27,8 @@ from backend.casework import services
 from backend.casework.api import serializers as s
 from backend.casework.models import CurfewCheck, LeaveRequest, PositioningOrder
 from backend.casework.services import geocoding
+from backend.casework.services.leave import check_may_decide
+from backend.casework.services.orders import check_may_end, check_may_extend
 from backend.core.api import IdFilter, TimeFilter
 from backend.core.times import parse_client_time
 from backend.monitoring.models import SamplingRegime
@@ -107,10 +109,13 @@ class LeaveRequestViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet[Lea
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        # The body is judged before the record is looked up: a hostile body is a 400 whatever the id.
-        form = s.ApproveLeaveSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        # The body is parsed before the record is looked up (a hostile body is a 400 whatever the
+        # id), and judged after it (another office's record is a 404 whatever the body says).
+        data = request.data
         leave = self.get_object()
+        check_may_decide(leave, staff_user(request))  # who may, before what they send
+        form = s.ApproveLeaveSerializer(data=data)
+        form.is_valid(raise_exception=True)
         data = form.validated_data
         leave = services.approve_leave(
             leave,
@@ -127,9 +132,11 @@ class LeaveRequestViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet[Lea
     )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
-        form = s.RejectLeaveSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = request.data
         leave = self.get_object()
+        check_may_decide(leave, staff_user(request))
+        form = s.RejectLeaveSerializer(data=data)
+        form.is_valid(raise_exception=True)
         leave = services.reject_leave(leave, staff_user(request), reason=form.validated_data["reason"])
         return Response(s.LeaveRequestSerializer(leave).data)
 
@@ -188,9 +195,11 @@ class PositioningOrderViewSet(
     )
     @action(detail=True, methods=["post"])
     def extend(self, request: Request, pk: str | None = None) -> Response:
-        form = s.ExtendOrderSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = request.data
         order = self.get_object()
+        check_may_extend(staff_user(request))
+        form = s.ExtendOrderSerializer(data=data)
+        form.is_valid(raise_exception=True)
         order = services.extend_order(
             order,
             staff_user(request),
@@ -204,9 +213,11 @@ class PositioningOrderViewSet(
     )
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str | None = None) -> Response:
-        form = s.EndOrderSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = request.data
         order = self.get_object()
+        check_may_end(staff_user(request))
+        form = s.EndOrderSerializer(data=data)
+        form.is_valid(raise_exception=True)
         order = services.end_order(order, staff_user(request), reason=form.validated_data["reason"])
         return Response(self.get_serializer(order).data)
 

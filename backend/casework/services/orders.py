@@ -127,8 +127,17 @@ def approve_order(order: PositioningOrder, user: User) -> PositioningOrder:
     return order
 
 
-def extend_order(order: PositioningOrder, user: User, *, ends_on: dt.date, reason: str) -> PositioningOrder:
+def check_may_extend(user: User) -> None:
     _bureau_head(user, _("Only the bureau head may extend a positioning order."))
+
+
+def check_may_end(user: User) -> None:
+    if user.role not in END_ROLES:
+        raise PermissionDenied(_("Only the bureau may end a positioning order."))
+
+
+def extend_order(order: PositioningOrder, user: User, *, ends_on: dt.date, reason: str) -> PositioningOrder:
+    check_may_extend(user)
     with transaction.atomic():
         order = _locked(order)
         if order.status != Status.ACTIVE or (order.ends_at and order.ends_at <= timezone.now()):
@@ -148,8 +157,7 @@ def extend_order(order: PositioningOrder, user: User, *, ends_on: dt.date, reaso
 
 def end_order(order: PositioningOrder, user: User, *, reason: str) -> PositioningOrder:
     """End an order early (or withdraw one still pending)."""
-    if user.role not in END_ROLES:
-        raise PermissionDenied(_("Only the bureau may end a positioning order."))
+    check_may_end(user)
     with transaction.atomic():
         order = _locked(order)
         if order.status not in (Status.PENDING, Status.ACTIVE):
