@@ -338,7 +338,7 @@ def main() -> None:
             f"{result.files} files, {result.bytes_read / 1e6:.0f} MB in {result.file_seconds:.2f} s = "
             f"{file_mbs:.0f} MB/s (SHA-256 + SM3), {file_mbs / reference_mbs:.2f} of sha256sum (target 0.70)"
         )
-        quick = verify_archives(files=True, sm3_of_files=False)
+        quick = verify_archives(chains=False, sm3_of_files=False)
         quick_mbs = quick.bytes_read / 1e6 / quick.file_seconds
         log(f"  files by SHA-256 only: {quick_mbs:.0f} MB/s, {quick_mbs / reference_mbs:.2f} of sha256sum")
 

@@ -26,9 +26,12 @@ from backend.core.chain import (
 
 # (key, path, sha256, sm3, size)
 FileTask = tuple[str, str, str, str, int]
-# (archive key, head_hash, length, [(key, record_of's arguments with ``data`` as JSON text,
-#  sha256, sm3, previous_hash, entry_hash)])
-ChainTask = tuple[str, str, int, list[tuple[str, dict[str, Any], str, str, str, str]]]
+# A stored version as the verifier reads it: (pk, position, document_id, catalogue code, title,
+# period, origin, source_key, number, data as JSON text, note, created_by_id, created_at as text,
+# sha256, sm3, previous_hash, entry_hash).
+VersionRow = tuple[Any, ...]
+# (archive id, archive key, head_hash, length, its versions in chain order, {version pk: its files})
+ChainTask = tuple[int, str, str, int, list[VersionRow], dict[int, list[tuple[str, str, int, str, str]]]]
 
 
 def record_of(
@@ -124,22 +127,50 @@ def _decoded(data: Any) -> Any:
     return json.loads(data) if isinstance(data, str) else data
 
 
+def _time(value: Any) -> dt.datetime:
+    """A stored time, given as text (PostgreSQL: in UTC with its offset; SQLite: naive UTC)."""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def entry_of(
+    archive_id: int, row: VersionRow, files: dict[int, list[tuple[str, str, int, str, str]]]
+) -> ChainEntry:
+    """The chain entry of a stored version, its content recomputed from the row."""
+    (pk, position, document_id, code, title, period, origin, source, number, data, note, author,
+     created_at, sha, sm3, previous, entry_hash) = row  # fmt: skip
+    record = record_of(
+        archive_id=archive_id,
+        position=position,
+        document_id=document_id,
+        catalogue_code=code,
+        title=title,
+        period=period,
+        origin=origin,
+        source_key=source,
+        number=number,
+        data=_decoded(data),
+        note=note,
+        created_by_id=author,
+        created_at=_time(created_at),
+        files=files.get(pk, []),
+    )
+    return ChainEntry(
+        key=f"archive {archive_id} entry {position} (document {document_id} version {number})",
+        previous_hash=previous,
+        sha256=sha,
+        sm3=sm3,
+        entry_hash=entry_hash,
+        content=canonical_json(record),
+    )
+
+
 def check_chains(tasks: list[ChainTask]) -> tuple[list[str], int]:
     """The breaks of whole chains (each with its archive's head and length) and the entries seen."""
     breaks: list[str] = []
     seen = 0
-    for archive_key, head_hash, length, rows in tasks:
-        entries = [
-            ChainEntry(
-                key=key,
-                previous_hash=previous,
-                sha256=sha,
-                sm3=sm3,
-                entry_hash=entry_hash,
-                content=canonical_json(record_of(**{**fields, "data": _decoded(fields["data"])})),
-            )
-            for key, fields, sha, sm3, previous, entry_hash in rows
-        ]
+    for archive_id, archive_key, head_hash, length, rows, files in tasks:
+        entries = [entry_of(archive_id, row, files) for row in rows]
         seen += len(entries)
         breaks.extend(str(found) for found in verify_chain(entries))
         last = entries[-1].entry_hash if entries else "0" * 64

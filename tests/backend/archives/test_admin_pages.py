@@ -34,12 +34,17 @@ def test_an_auditor_reads_the_archive_pages_and_each_read_is_logged(
     assert version.note == ""
 
 
-def test_another_office_does_not_see_the_archive_in_the_admin(client: Any, officer_b: Any, officer_a: Any, subject_a: Any) -> None:
+def test_another_office_does_not_see_the_archive_in_the_admin(
+    client: Any, officer_b: Any, officer_a: Any, subject_a: Any
+) -> None:
     ids = archive_ids(subject_a, officer_a)
     officer_b.is_staff = True
     officer_b.save()
     client.force_login(officer_b)
-    assert client.get(f"/admin/archives/document/{ids['archive-documents']}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/archives/document/{ids['archive-documents']}/change/").status_code in (
+        302,
+        404,
+    )
     listing = client.get("/admin/archives/document/")
     assert listing.status_code == 200
     assert subject_a.name not in listing.content.decode()

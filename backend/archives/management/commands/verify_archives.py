@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
-        parser.add_argument("--chains-only", action="store_true", help="check the chains, not the files")
+        only = parser.add_mutually_exclusive_group()
+        only.add_argument("--chains-only", action="store_true", help="check the chains, not the files")
+        only.add_argument("--files-only", action="store_true", help="check the files, not the chains")
         parser.add_argument(
             "--files-sha256-only",
             action="store_true",
@@ -31,6 +33,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         result = verify_archives(
             workers=options["workers"],
+            chains=not options["files_only"],
             files=not options["chains_only"],
             sm3_of_files=not options["files_sha256_only"],
         )
