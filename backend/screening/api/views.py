@@ -83,6 +83,16 @@ class ResultFilter(filters.FilterSet):
         fields = ["office", "person", "band", "person_kind", "needs_review", "reviewed"]
 
 
+class ScreeningFilter(filters.FilterSet):
+    office = IdFilter(field_name="office_id")
+    status = filters.ChoiceFilter(choices=Screening.Status.choices)
+    quarter = filters.CharFilter(max_length=6)
+
+    class Meta:
+        model = Screening
+        fields = ["office", "status", "quarter"]
+
+
 class ScreeningViewSet(
     AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Screening]
 ):
@@ -90,7 +100,7 @@ class ScreeningViewSet(
 
     audit_resource = "screening"
     serializer_class = ScreeningSerializer
-    filterset_fields = ["status", "quarter", "office"]
+    filterset_class = ScreeningFilter
     ordering_fields = ["id", "created_at"]
 
     def get_queryset(self) -> QuerySet[Screening]:

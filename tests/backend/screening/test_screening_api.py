@@ -228,3 +228,14 @@ def test_a_bad_review_is_a_400(api: Any, bureau_staff: Any, county: dict[str, An
     url = f"/api/v1/screenings/{run['id']}/results/{row['id']}/review"
     answer = api(bureau_staff).post(url, body, content_type="application/json")
     assert answer.status_code == 400, answer.content
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["office=99999999999999999999", "office=1e30", "status=done", "quarter=" + "9" * 50, "quarter=%00"],
+)
+def test_the_run_list_refuses_bad_filters(api: Any, bureau_staff: Any, query: str) -> None:
+    answer = api(bureau_staff).get("/api/v1/screenings?" + query)
+    assert answer.status_code in (200, 400), answer.content
+    if answer.status_code == 200:
+        assert answer.json()["results"] == []
