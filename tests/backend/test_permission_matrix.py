@@ -32,6 +32,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.backend.bureau.permission_rows import bureau_rows
 from tests.backend.monitoring.console_ws import communicator
 from tests.conftest import enroll_phone, make_released_person, make_staff
 
@@ -316,6 +317,8 @@ ROWS: dict[str, dict[str, str]] = {
     **rows("units_list units_retrieve", STAFF_READ),
     **rows("units_create units_update units_partial_update", STAFF_WRITE),
 }
+# The bureau's modules keep their rows beside their tests.
+ROWS |= bureau_rows(rule)
 
 
 # ---------------------------------------------------------------------------------------------
