@@ -98,8 +98,19 @@ def otp_code(user: Any) -> str:
 
     from backend.accounts.otp import current_code, start_enrollment
 
+    _forget_login_throttle()
     TOTPDevice.objects.filter(user=user).delete()
     return current_code(start_enrollment(user, confirmed=True).device)
+
+
+def _forget_login_throttle() -> None:
+    """The login throttle (10 a minute per address) counts every test's logins in the process's
+    cache; a test that logs in is not testing it. Only the in-process cache is cleared."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
 
 
 def login_verified(client: Any, user: Any, password: str = "correct-horse-battery") -> dict[str, Any]:

@@ -12,6 +12,13 @@ from tests.conftest import otp_code
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fresh_login_throttle() -> None:
+    from django.core.cache import cache
+
+    cache.clear()  # the login throttle counts other tests' logins in this process's cache
+
+
 def test_login_opens_a_session_and_returns_a_token(officer_a: Any, subject_a: Any) -> None:
     client = APIClient(enforce_csrf_checks=True)
     response = client.post(
