@@ -9,7 +9,8 @@ import pytest
 from tests.integration.conftest import ARTIFACTS, LiveServer
 from tests.integration.test_console_browser import log_in_on_page
 
-pytestmark = pytest.mark.integration
+# The first test waits for the live server (migrations and the demo county) on a busy machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 WAIT_MS = 60_000
 

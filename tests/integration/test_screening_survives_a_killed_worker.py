@@ -15,7 +15,8 @@ from django.db import transaction
 
 from tests.integration.realservices import BIN, ROOT, require_postgres, require_redis, server_env
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# Two workers start, one is killed mid-run: minutes on a busy machine.
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(600)]
 
 PEOPLE = 1200
 CHUNK = 10
