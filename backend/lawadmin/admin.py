@@ -4,16 +4,26 @@ from backend.bureau.admin import BureauAdmin, UnitScopedAdmin
 from backend.lawadmin.models import (
     AbilityTest,
     AbilityTestEntry,
+    CaseFileAssignment,
+    CaseFileReview,
     ComplianceNotice,
     ContractCatalogue,
+    ContractSelfCheck,
     EnforcementOfficer,
+    FirstOffenceReturn,
     HearingAttendance,
+    InspectionPlan,
     InspectionRubric,
     InspectionScore,
+    JointInspection,
     LegalityReview,
     LitigationCase,
+    MockTrialScript,
+    RiskConference,
+    RiskyContract,
     RubricItem,
     RuleOfLawInspection,
+    SocialSupervisor,
     StudyRecord,
 )
 
@@ -114,3 +124,77 @@ class RuleOfLawInspectionAdmin(UnitScopedAdmin):
     list_filter = ["rubric", "status"]
     readonly_fields = ["status", "total"]
     inlines = [ScoreInline]
+
+
+@admin.register(InspectionPlan)
+class InspectionPlanAdmin(UnitScopedAdmin):
+    list_display = ["unit", "enterprise", "planned_on", "matters", "status", "joint"]
+    list_filter = ["status"]
+    date_hierarchy = "planned_on"
+
+
+class PlanInline(admin.TabularInline):  # type: ignore[type-arg]  # generic in the stubs only
+    model = InspectionPlan
+    fields = ["unit", "planned_on", "matters"]
+    readonly_fields = ["unit", "planned_on", "matters"]
+    extra = 0
+    can_delete = False
+
+
+@admin.register(JointInspection)
+class JointInspectionAdmin(BureauAdmin):
+    list_display = ["enterprise", "scheduled_on", "window_days", "created_at"]
+    readonly_fields = ["enterprise", "scheduled_on", "window_days", "created_by"]
+    inlines = [PlanInline]
+
+
+@admin.register(FirstOffenceReturn)
+class FirstOffenceReturnAdmin(UnitScopedAdmin):
+    list_display = ["unit", "year", "month", "no_penalty", "light_penalty", "status"]
+    list_filter = ["year", "month", "status"]
+
+
+@admin.register(SocialSupervisor)
+class SocialSupervisorAdmin(BureauAdmin):
+    list_display = ["name", "background", "organisation", "is_active"]
+    list_filter = ["background", "is_active"]
+    search_fields = ["name", "organisation"]
+
+
+class AssignmentInline(admin.TabularInline):  # type: ignore[type-arg]  # generic in the stubs only
+    model = CaseFileAssignment
+    fields = ["reviewed_unit", "reviewer_unit", "files", "score"]
+    readonly_fields = ["reviewed_unit", "reviewer_unit"]
+    extra = 0
+    can_delete = False
+
+
+@admin.register(CaseFileReview)
+class CaseFileReviewAdmin(BureauAdmin):
+    list_display = ["title", "year", "held_on", "seed"]
+    readonly_fields = ["seed"]
+    inlines = [AssignmentInline]
+
+
+@admin.register(RiskConference)
+class RiskConferenceAdmin(BureauAdmin):
+    list_display = ["topic", "held_on"]
+    filter_horizontal = ["units"]
+
+
+class RiskyInline(admin.TabularInline):  # type: ignore[type-arg]  # generic in the stubs only
+    model = RiskyContract
+    extra = 0
+
+
+@admin.register(ContractSelfCheck)
+class ContractSelfCheckAdmin(UnitScopedAdmin):
+    list_display = ["unit", "year", "contracts_checked", "status"]
+    list_filter = ["year", "status"]
+    inlines = [RiskyInline]
+
+
+@admin.register(MockTrialScript)
+class MockTrialScriptAdmin(UnitScopedAdmin):
+    list_display = ["title", "unit", "year", "submitted_on", "score", "award"]
+    list_filter = ["year", "award"]

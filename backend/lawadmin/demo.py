@@ -18,6 +18,7 @@ from backend.lawadmin.models import (
     AbilityTest,
     CaseFileReview,
     ContractCatalogue,
+    ContractSelfCheck,
     EnforcementOfficer,
     FirstOffenceReturn,
     HearingAttendance,
@@ -25,6 +26,8 @@ from backend.lawadmin.models import (
     InspectionRubric,
     LegalityReview,
     LitigationCase,
+    MockTrialScript,
+    RiskConference,
     RubricItem,
     RuleOfLawInspection,
     SocialSupervisor,
@@ -245,5 +248,40 @@ def _enforcement(rnd: random.Random, year: int, today: dt.date, departments: lis
                 findings="",
                 supervisors=rnd.sample(supervisors, 2),
             )
+    _contracts(rnd, year, today, departments)
     saved = services.visits_saved(InspectionPlan.objects.filter(planned_on__year=year))
     return f"{saved.joint_inspections} joint inspections saved {saved.visits_saved} visits"
+
+
+def _contracts(rnd: random.Random, year: int, today: dt.date, departments: list[Unit]) -> None:
+    """Two risk conferences, the units' contract self-checks with a few risky contracts, scripts."""
+    for month, topic in ((3, "征收补偿协议履行中的复议风险"), (9, "招商引资项目合同历史遗留问题")):
+        conference = RiskConference.objects.create(
+            held_on=dt.date(year, month, 20),
+            topic=topic,
+            participants="行政复议委员会成员、政府法律顾问、公职律师",
+            opinion="由相关部门依法协商解决,司法局跟踪督导",
+        )
+        conference.units.set(rnd.sample(departments, min(3, len(departments))))
+    for unit in departments:
+        check = ContractSelfCheck.objects.create(unit=unit, year=year, contracts_checked=rnd.randint(10, 60))
+        if rnd.random() < 0.3:
+            services.flag_risky_contract(
+                check,
+                title="项目建设合同",
+                counterparty="某建设公司",
+                risk="未经合法性审查即签订",
+                plan="补充合法性审查,签订补充协议",
+                deadline=min(dt.date(year, 12, 31), today + dt.timedelta(days=30)),
+            )
+        check.status = UnitReturn.Status.ACCEPTED
+        check.save(update_fields=["status"])
+    for n, unit in enumerate(departments[:6]):
+        MockTrialScript.objects.create(
+            unit=unit,
+            year=year,
+            title=f"{unit.name}行政处罚案庭审剧本",
+            submitted_on=dt.date(year, 5, 10 + n),
+            score=Decimal(rnd.randint(75, 96)),
+            award=["first", "second", "second", "third", "third", ""][n],
+        )

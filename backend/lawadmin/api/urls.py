@@ -1,5 +1,5 @@
 from backend.core.api import Router
-from backend.lawadmin.api import enforcement, officers, records
+from backend.lawadmin.api import enforcement, officers, records, risk
 
 router = Router()
 router.register("enforcement-officers", officers.EnforcementOfficerViewSet, basename="enforcement-officer")
@@ -22,5 +22,8 @@ router.register("case-file-reviews", enforcement.CaseFileReviewViewSet, basename
 router.register(
     "case-file-assignments", enforcement.CaseFileAssignmentViewSet, basename="case-file-assignment"
 )
+router.register("risk-conferences", risk.RiskConferenceViewSet, basename="risk-conference")
+router.register("contract-self-checks", risk.ContractSelfCheckViewSet, basename="contract-self-check")
+router.register("mock-trial-scripts", risk.MockTrialScriptViewSet, basename="mock-trial-script")
 
 urlpatterns = router.urls

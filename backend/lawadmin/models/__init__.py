@@ -18,6 +18,7 @@ from backend.lawadmin.models.officers import (
     HearingAttendance,
     StudyRecord,
 )
+from backend.lawadmin.models.risk import ContractSelfCheck, MockTrialScript, RiskConference, RiskyContract
 
 __all__ = [
     "AbilityTest",
@@ -26,6 +27,7 @@ __all__ = [
     "CaseFileReview",
     "ComplianceNotice",
     "ContractCatalogue",
+    "ContractSelfCheck",
     "EnforcementField",
     "EnforcementOfficer",
     "FirstOffenceReturn",
@@ -36,6 +38,9 @@ __all__ = [
     "JointInspection",
     "LegalityReview",
     "LitigationCase",
+    "MockTrialScript",
+    "RiskConference",
+    "RiskyContract",
     "RubricItem",
     "RuleOfLawInspection",
     "SocialSupervisor",

@@ -18,6 +18,7 @@ from backend.lawadmin.services.officers import (
     stratified_sample,
     study_hours,
 )
+from backend.lawadmin.services.risk import flag_risky_contract
 
 __all__ = [
     "acknowledge_notice",
@@ -27,6 +28,7 @@ __all__ = [
     "cluster_plans",
     "cross_review_pairs",
     "draw_sample",
+    "flag_risky_contract",
     "issue_compliance_notices",
     "late_reporters",
     "litigation_statistics",

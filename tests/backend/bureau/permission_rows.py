@@ -65,7 +65,9 @@ _TABLE: list[tuple[str, dict[str, str]]] = [
         "inspection_plans_ledger_retrieve inspection_plans_visits_saved_retrieve joint_inspections_list "
         "joint_inspections_retrieve first_offence_returns_list first_offence_returns_retrieve "
         "first_offence_returns_by_month_list case_file_reviews_list case_file_reviews_retrieve "
-        "case_file_assignments_list case_file_assignments_retrieve",
+        "case_file_assignments_list case_file_assignments_retrieve risk_conferences_list "
+        "risk_conferences_retrieve contract_self_checks_list contract_self_checks_retrieve "
+        "contract_self_checks_risky_list mock_trial_scripts_list mock_trial_scripts_retrieve",
         READ,
     ),
     (
@@ -77,7 +79,9 @@ _TABLE: list[tuple[str, dict[str, str]]] = [
         "compliance_notices_acknowledge_create inspection_plans_create inspection_plans_update "
         "inspection_plans_partial_update inspection_plans_submit_create first_offence_returns_create "
         "first_offence_returns_update first_offence_returns_partial_update first_offence_returns_submit_create "
-        "case_file_assignments_assess_create",
+        "case_file_assignments_assess_create contract_self_checks_create contract_self_checks_update "
+        "contract_self_checks_partial_update contract_self_checks_submit_create contract_self_checks_risky_create "
+        "mock_trial_scripts_create mock_trial_scripts_update mock_trial_scripts_partial_update",
         REPORTER_WRITE,
     ),
     (
@@ -88,7 +92,9 @@ _TABLE: list[tuple[str, dict[str, str]]] = [
         "rule_of_law_inspections_create rule_of_law_inspections_update rule_of_law_inspections_partial_update "
         "rule_of_law_inspections_findings_create rule_of_law_inspections_score_create inspection_plans_review_create "
         "inspection_plans_merge_create first_offence_returns_review_create case_file_reviews_create "
-        "case_file_reviews_update case_file_reviews_partial_update case_file_reviews_assign_create",
+        "case_file_reviews_update case_file_reviews_partial_update case_file_reviews_assign_create "
+        "risk_conferences_create risk_conferences_update risk_conferences_partial_update "
+        "contract_self_checks_review_create",
         BUREAU_WRITE,
     ),
     ("contract_catalogues_missing_list", BUREAU_WRITE | {"auditor": "ok"}),

@@ -115,4 +115,11 @@ def _enforcement(unit: object, day: dt.date) -> dict[str, int]:
         "case-file-assignments": m.CaseFileAssignment.objects.create(
             review=review, reviewed_unit=unit, reviewer_unit=other
         ).pk,
+        "risk-conferences": m.RiskConference.objects.create(held_on=day, topic="t", opinion="o").pk,
+        "contract-self-checks": m.ContractSelfCheck.objects.create(
+            unit=unit, year=2026, contracts_checked=1
+        ).pk,
+        "mock-trial-scripts": m.MockTrialScript.objects.create(
+            unit=unit, year=2026, title="t", submitted_on=day
+        ).pk,
     }
