@@ -19,5 +19,8 @@ class LawadminConfig(AppConfig):
                 "LegalityReviewKindEnum": "backend.lawadmin.models.LegalityReview.Kind",
                 "AbilityTestStatusEnum": "backend.lawadmin.models.AbilityTest.Status",
                 "InspectionStatusEnum": "backend.lawadmin.models.RuleOfLawInspection.Status",
+                "EnforcementFieldEnum": "backend.lawadmin.models.EnforcementField",
+                "SupervisorBackgroundEnum": "backend.lawadmin.models.SocialSupervisor.Background",
+                "ScriptAwardEnum": "backend.lawadmin.models.MockTrialScript.Award",
             }
         )
