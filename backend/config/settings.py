@@ -19,6 +19,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from backend.config.env import env_bool, env_int, env_list, env_str
+from backend.config.storage import archive_storage, media_root
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # backend/
 PROJECT_DIR = BASE_DIR.parent
@@ -343,35 +344,9 @@ _LEAFLET = importlib.util.find_spec("leaflet")
 if _LEAFLET is None or _LEAFLET.origin is None:
     raise ImproperlyConfigured("django-leaflet is not installed (pip install -e .)")
 STATICFILES_DIRS = [BASE_DIR / "static", ("leaflet", Path(_LEAFLET.origin).parent / "static" / "leaflet")]
-# Uploaded files (the archives' documents) live in the data folder and are never served from a
-# URL: every read goes through an audited API endpoint. ``ARCHIVE_STORAGE=s3`` keeps them in an
-# S3-compatible object store instead (django-storages; private objects, no public URL either).
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
+# The archives' files: under MEDIA_ROOT in the data folder, or object storage (config/storage.py).
+MEDIA_ROOT = media_root(VAR_DIR)
 MEDIA_URL = None
-ARCHIVE_STORAGE = env_str("ARCHIVE_STORAGE", "filesystem") or "filesystem"
-if ARCHIVE_STORAGE == "filesystem":
-    _archive_storage: dict[str, object] = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(MEDIA_ROOT / "archives"), "base_url": None},
-    }
-elif ARCHIVE_STORAGE == "s3":
-    _archive_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("ARCHIVE_S3_BUCKET", "") or "",
-            "endpoint_url": env_str("ARCHIVE_S3_ENDPOINT_URL", "") or None,
-            "region_name": env_str("ARCHIVE_S3_REGION", "") or None,
-            "access_key": env_str("ARCHIVE_S3_ACCESS_KEY", "") or None,
-            "secret_key": env_str("ARCHIVE_S3_SECRET_KEY", "") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
-    if not _archive_storage["OPTIONS"]["bucket_name"]:  # type: ignore[index]
-        raise ImproperlyConfigured("ARCHIVE_STORAGE=s3 needs ARCHIVE_S3_BUCKET")
-else:
-    raise ImproperlyConfigured(f"ARCHIVE_STORAGE={ARCHIVE_STORAGE!r} must be filesystem or s3")
 # One document file at most this many bytes; a phone's monthly report at most 5 photos.
 ARCHIVE_MAX_FILE_SIZE = env_int("ARCHIVE_MAX_FILE_SIZE", 20 * 1024 * 1024, minimum=1024)
 # A dotted path to ``scan(name: str, stream) -> str | None`` (a reason to refuse, e.g. ClamAV's
@@ -379,7 +354,7 @@ ARCHIVE_MAX_FILE_SIZE = env_int("ARCHIVE_MAX_FILE_SIZE", 20 * 1024 * 1024, minim
 ARCHIVE_VIRUS_SCAN = env_str("ARCHIVE_VIRUS_SCAN", "") or ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"base_url": None}},
-    "archives": _archive_storage,
+    "archives": archive_storage(MEDIA_ROOT),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
