@@ -56,7 +56,7 @@ test-integration: setup
 		$(VENV)/bin/pytest -m "not integration" -q --cov --cov-report= tests/backend
 	@$(VENV)/bin/coverage combine --quiet --keep --data-file=test-artifacts/coverage/combined \
 		$$(ls test-artifacts/coverage/fast test-artifacts/coverage/postgresql 2>/dev/null)
-	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs tests/integration
+	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs -o timeout=300 tests/integration
 
 # Schemathesis over every operation of mobile_api_spec/openapi.yaml as staff and as an enrolled phone,
 # against gunicorn (production settings) on a PostgreSQL database of its own; reports in test-artifacts/fuzz/.

@@ -75,13 +75,13 @@ def _check_database() -> str | None:
 
 
 def _check_channel_layer() -> str | None:
-    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
-    if "redis" not in backend.lower():
+    layer: dict[str, Any] = settings.CHANNEL_LAYERS.get("default", {})
+    if "redis" not in str(layer.get("BACKEND", "")).lower():
         return None
     try:
         import redis
 
-        hosts = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", [])
+        hosts = layer.get("CONFIG", {}).get("hosts", [])
         host = hosts[0] if hosts else "redis://127.0.0.1:6379/0"
         client = redis.Redis.from_url(host["address"] if isinstance(host, dict) else host, socket_timeout=1)
         client.ping()

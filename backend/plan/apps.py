@@ -8,6 +8,7 @@ class PlanConfig(AppConfig):
     verbose_name = _("The plan dashboard")
 
     def ready(self) -> None:
-        from backend.plan import indicators
+        from backend.plan import indicators, modules
 
         indicators.register()
+        modules.register()

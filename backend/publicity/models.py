@@ -8,6 +8,8 @@ accepts them; only accepted activities count towards the year's target and the q
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +42,7 @@ class Activity(UnitReturn):
         _("audience size"), validators=[MinValueValidator(0), MaxValueValidator(MAX_AUDIENCE)]
     )
     place = models.CharField(_("place"), max_length=200)
-    volunteers = models.ManyToManyField(
+    volunteers: models.ManyToManyField[Volunteer, Any] = models.ManyToManyField(
         "Volunteer", verbose_name=_("volunteers who took part"), blank=True, related_name="activities"
     )
 

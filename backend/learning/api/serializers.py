@@ -46,7 +46,7 @@ class AttendanceEntrySerializer(serializers.Serializer[Any]):
 
 
 class AttendanceListSerializer(serializers.Serializer[Any]):
-    entries = AttendanceEntrySerializer(many=True, max_length=500)
+    entries = serializers.ListField(child=AttendanceEntrySerializer(), min_length=1, max_length=500)
 
 
 class LectureReviewSerializer(ModelSerializer[LectureReview]):

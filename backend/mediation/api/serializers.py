@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from backend.mediation.models import (
 )
 
 EARLIEST = dt.date(MIN_YEAR, 1, 1)
+S = TypeVar("S", bound="Mediator | MediationBody | Dispute | None")
 MAX_PARTIES = 20
 MAX_AGREEMENT_BYTES = 10 * 1024 * 1024
 AGREEMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
@@ -34,7 +35,7 @@ def past_or_today(value: dt.date | None) -> dt.date | None:
     return value
 
 
-def same_scope(serializer: serializers.Serializer[Any], obj: Any, field: str) -> Any:
+def same_scope(serializer: serializers.Serializer[Any], obj: S, field: str) -> S:
     """A mediator or body named in a record must be one the caller may see (else "does not exist")."""
     if obj is None:
         return obj
@@ -168,7 +169,8 @@ class DisputeSerializer(UnitScopedSerializer):
     def update(self, instance: Dispute, validated_data: dict[str, Any]) -> Dispute:
         if instance.status in Dispute.CLOSED:
             raise serializers.ValidationError({"status": [_("A closed dispute cannot be changed.")]})
-        return super().update(instance, validated_data)
+        updated: Dispute = super().update(instance, validated_data)
+        return updated
 
 
 class CloseSerializer(serializers.Serializer[Any]):

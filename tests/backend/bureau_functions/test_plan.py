@@ -109,3 +109,37 @@ def test_alerts_count_as_handled_in_time_by_their_severity_deadline(
     progress = alerts_handled_in_time(timezone.localtime(raised).year)
     assert progress.value == 50.0
     assert progress.by_unit == {town_a.pk: 50.0}
+
+
+def test_the_supervision_modules_numbers_are_on_the_plan(
+    bureau_staff: Any, office_a: Any, office_b: Any, town_a: Any, town_b: Any
+) -> None:
+    """Screening each quarter, archive completeness, hand-over and pickup rates are registered and
+    computed (the plan registers them for the modules beside the bureau's)."""
+    from backend.plan.modules import handover_rate, screening_done
+    from backend.screening.models import RuleTable, Screening
+    from tests.conftest import make_released_person
+
+    codes = {row["code"] for row in client_for(bureau_staff).get("/api/v1/plan/indicators").json()}
+    assert {"screening-each-quarter", "archive-completeness", "handover-rate", "pickup-rate"} <= codes
+
+    today = timezone.localdate()
+    quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    table = RuleTable.objects.first() or RuleTable.objects.create(version=1)
+    window = timezone.now()
+    Screening.objects.create(
+        quarter=quarter,
+        window_start=window,
+        window_end=window,
+        office=office_a,
+        rule_table=table,
+        status=Screening.Status.FINISHED,
+        trigger=Screening.Trigger.STAFF,
+    )
+    progress = screening_done(today.year)
+    assert progress.by_unit[town_a.pk] > progress.by_unit[town_b.pk] == 0.0
+    assert progress.value < 100  # office B's quarter was not screened
+
+    make_released_person(office_a, release_date=today, received_at=timezone.now())
+    make_released_person(office_a, release_date=today)
+    assert handover_rate(today.year).by_unit[town_a.pk] == 50.0

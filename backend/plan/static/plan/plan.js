@@ -5,8 +5,8 @@
   "use strict";
   const cfg = JSON.parse(document.getElementById("plan-config").textContent);
   const T = cfg.english
-    ? { met: "met", notMet: "not yet", target: "target", month: "month", loading: "Loading…", failed: "Could not load the indicators: ", none: "no data" }
-    : { met: "已达标", notMet: "未达标", target: "目标", month: "月", loading: "正在加载…", failed: "加载失败：", none: "暂无数据" };
+    ? { met: "met", notMet: "not yet", target: "target", month: "month", loading: "Loading…", failed: "Could not load the indicators: ", none: "no data", now: "now" }
+    : { met: "已达标", notMet: "未达标", target: "目标", month: "月", loading: "正在加载…", failed: "加载失败：", none: "暂无数据", now: "当前" };
   const $ = (id) => document.getElementById(id);
   const yearSelect = $("year");
   let indicators = [];
@@ -63,11 +63,23 @@
     }
     $("month-title").textContent = selected.name;
     $("unit-title").textContent = selected.name;
-    const months = selected.by_month.map((m) => m.month + T.month);
     const layout = { margin: { l: 50, r: 10, t: 10, b: 40 }, font: { family: "Noto Sans CJK SC, sans-serif" }, showlegend: false };
+    // A target measured as a state (coverage, a share) has no months: its value now against the target.
+    const byMonth = selected.by_month.length
+      ? selected.by_month
+      : [{ month: null, value: selected.value === null ? 0 : selected.value }];
+    const months = byMonth.map((m) => (m.month === null ? T.now : m.month + T.month));
     Plotly.react("chart-month", [
-      { x: months, y: selected.by_month.map((m) => m.value), type: "scatter", mode: "lines+markers", name: selected.name, line: { color: "#1f4e8c" } },
-      { x: months, y: months.map(() => Number(selected.target)), type: "scatter", mode: "lines", name: T.target, line: { color: "#b45309", dash: "dash" } },
+      {
+        x: months,
+        y: byMonth.map((m) => m.value),
+        type: selected.by_month.length ? "scatter" : "bar",
+        mode: "lines+markers",
+        name: selected.name,
+        line: { color: "#1f4e8c" },
+        marker: { color: "#1f4e8c" },
+      },
+      { x: months, y: months.map(() => Number(selected.target)), type: "scatter", mode: selected.by_month.length ? "lines" : "markers", name: T.target, line: { color: "#b45309", dash: "dash" }, marker: { color: "#b45309", symbol: "line-ew-open", size: 40 } },
     ], layout, { displayModeBar: false, responsive: true });
     const units = selected.by_unit.slice(0, 30);
     Plotly.react("chart-unit", [
