@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -34,7 +34,7 @@ from backend.accounts.scoping import scope_to_offices, visible_office_ids
 from backend.audit.api.mixins import AuditedViewSetMixin
 from backend.audit.models import AccessLog
 from backend.audit.services import record_access
-from backend.core.api import IdFilter
+from backend.core.api import MAX_PAGE_SIZE, IdFilter
 from backend.core.ledger import XLSX_CONTENT_TYPE
 from backend.screening.api.serializers import (
     ReviewSerializer,
@@ -160,7 +160,21 @@ class ScreeningViewSet(
         screening.refresh_from_db()
         return Response(ScreeningSerializer(screening).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ScreeningResultSerializer(many=True), tags=["screening"], filters=True)
+    @extend_schema(
+        responses=ScreeningResultSerializer(many=True),
+        tags=["screening"],
+        filters=False,
+        parameters=[
+            OpenApiParameter("band", str, enum=Band.values),
+            OpenApiParameter("person_kind", str, enum=PersonKind.values),
+            OpenApiParameter("needs_review", bool),
+            OpenApiParameter("reviewed", bool, description="Reviewed (true) or not yet (false)"),
+            OpenApiParameter("office", int),
+            OpenApiParameter("person", int, description="The person's id (of their kind)"),
+            OpenApiParameter("limit", int, description=f"At most {MAX_PAGE_SIZE}"),
+            OpenApiParameter("offset", int),
+        ],
+    )
     @action(detail=True, methods=["get"])
     def results(self, request: Request, pk: str | None = None) -> Response:
         """The people of a run (of the caller's offices), highest score first; filter to review them."""
