@@ -10,13 +10,14 @@ MANAGE := $(PY) backend/manage.py
 PG_URL ?= postgres://postgres@127.0.0.1:5432/corrections_monitor
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help setup run test test-integration fuzz bench lint lint-types spec messages clean audit-deps
+.PHONY: help setup run test test-integration fuzz fuzz-full bench lint lint-types spec messages clean audit-deps
 
 help:
 	@echo "make run               set up, migrate, load the demo county, serve on http://$(HOST):$(PORT)/"
 	@echo "make test              set up and run the fast test suite"
 	@echo "make test-integration  tests against real PostgreSQL, Redis, a Celery worker and Chromium"
-	@echo "make fuzz              schemathesis over every operation of the spec, against gunicorn on PostgreSQL"
+	@echo "make fuzz              schemathesis over every operation of the spec, against gunicorn on PostgreSQL (CI size)"
+	@echo "make fuzz-full         the same with 100 examples per operation and every phase"
 	@echo "make bench             benchmarks (geofence engine, check-in ingestion, alert latency)"
 	@echo "make lint              ruff, mypy and the import contracts (lint-imports)"
 	@echo "make lint-types        mypy: backend with the Django and DRF plugins, geofence and notifications strict"
@@ -60,8 +61,17 @@ test-integration: setup
 
 # Schemathesis over every operation of mobile_api_spec/openapi.yaml as staff and as an enrolled phone,
 # against gunicorn (production settings) on a PostgreSQL database of its own; reports in test-artifacts/fuzz/.
+# `make fuzz` is the CI size (FUZZ_MAX_EXAMPLES examples per operation, no coverage phase);
+# `make fuzz-full` is the full one: 100 examples per operation and every phase.
+FUZZ_MAX_EXAMPLES ?= 10
+FUZZ_PHASES ?= examples,fuzzing,stateful
 fuzz: setup
-	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs tests/fuzz
+	@FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_PHASES=$(FUZZ_PHASES) DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
+		$(VENV)/bin/pytest -m integration -q -rs tests/fuzz
+
+fuzz-full: setup
+	@FUZZ_MAX_EXAMPLES=100 FUZZ_PHASES= DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
+		$(VENV)/bin/pytest -m integration -q -rs tests/fuzz
 
 bench: setup
 	@$(PY) benchmarks/geofence_bench.py

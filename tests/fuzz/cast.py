@@ -4,12 +4,17 @@ Runs in a subprocess against the fuzz database and the server's settings (never 
 Django), as ``python -m tests.fuzz.cast setup OUT.json`` before the server starts and
 ``python -m tests.fuzz.cast pools CONTEXT.json`` once the staff have logged in:
 
-``setup``  migrates, loads a small demo county (``load_demo``), creates the staff member whose token
-           the logout operation may spend (``create_staff``), enrolls the phone the mobile API is
-           fuzzed with (``issue_enrollment_code`` + ``enroll_device``), schedules reminders for it and
-           issues one-time enrollment codes for other subjects (so ``POST /mobile/enroll`` sometimes
-           succeeds).
-``pools``  writes the ids each identity can see, so path parameters name real rows most of the time.
+``setup``  migrates, loads a small demo county (``load_demo``), gives the fuzzing staff a TOTP device
+           of their own (``start_enrollment``; the harness computes their login codes from its key),
+           creates the staff member whose tokens the logout operation spends (``create_staff``) and
+           mints those tokens (``mint_token``: one per logout request, since a TOTP code is accepted
+           once per 30-second step and the operation would otherwise need a login per example),
+           enrolls the phone the mobile API is fuzzed with (``issue_enrollment_code`` +
+           ``enroll_device``), schedules reminders for it and issues one-time enrollment codes for
+           other subjects (so ``POST /mobile/enroll`` sometimes succeeds).
+
+The ids path parameters are drawn from are read by the harness through the API itself (every list
+operation of the spec, as each identity), so they cover every app without a list kept here.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
 
 DEMO_SUBJECTS, DEMO_RELEASED = 48, 6
 OFFICE = "chengqu"  # the officer's office, and the phone's subject's
@@ -28,14 +33,19 @@ OFFICER_USER, OFFICER_PASSWORD = "chengqu_officer", "Demo-officer-2026"
 LOGOUT_USER = "fuzz_logout"
 ENROLL_CODES = 8
 REMINDERS = 3
+# Logout tokens: the examples of POST /auth/logout in both passes, with room for the stateful phase.
+LOGOUT_TOKENS = 3 * int(os.environ.get("FUZZ_MAX_EXAMPLES", "25")) + 100
 DEVICE = {"platform": "android", "model": "Mate 60", "os_version": "14", "app_version": "1.0.0"}
 
 
 def setup(out: Path) -> None:
     from django.core.management import call_command
     from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from backend.accounts.authentication import mint_token
     from backend.accounts.models import User
+    from backend.accounts.otp import start_enrollment
     from backend.reminders.services import schedule_reminder
     from backend.supervision.models import Subject
     from backend.supervision.services import enroll_device, issue_enrollment_code
@@ -51,6 +61,15 @@ def setup(out: Path) -> None:
         for line in printed.getvalue().splitlines()
         if line.startswith("password:")
     )
+
+    logout_user = User.objects.get(username=LOGOUT_USER)
+    logout_tokens = [mint_token(logout_user) for _ in range(LOGOUT_TOKENS)]
+    # The fuzzing staff's second factor: a device of their own whose key the harness gets.
+    otp_keys = {}
+    for who, username in (("bureau", BUREAU_USER), ("officer", OFFICER_USER)):
+        user = User.objects.get(username=username)
+        TOTPDevice.objects.filter(user=user).delete()
+        otp_keys[who] = start_enrollment(user, confirmed=True).device.key
 
     officer = User.objects.get(username=OFFICER_USER)
     in_supervision = Subject.objects.filter(status=Subject.Status.IN_SUPERVISION).order_by("pk")
@@ -84,7 +103,9 @@ def setup(out: Path) -> None:
                     "bureau": [BUREAU_USER, BUREAU_PASSWORD],
                     "officer": [OFFICER_USER, OFFICER_PASSWORD],
                 },
+                "otp_keys": otp_keys,
                 "logout": [LOGOUT_USER, logout_password],
+                "logout_tokens": logout_tokens,
                 "phone": {"subject": phone_subject.pk, "token": enrollment.device_token, "device": DEVICE},
                 "enroll_codes": codes,
             },
@@ -93,48 +114,12 @@ def setup(out: Path) -> None:
     )
 
 
-def _ids(queryset: Any, limit: int = 200) -> list[int]:
-    return list(queryset.order_by("-pk").values_list("pk", flat=True)[:limit])
-
-
-def pools(context_path: Path) -> None:
-    """Add ``pools``: for each identity, the ids of each kind of row it may see."""
-    from backend.accounts.models import Office
-    from backend.audit.models import AccessLog
-    from backend.monitoring.models import Alert, Zone
-    from backend.reminders.models import Reminder
-    from backend.supervision.models import ReleasedPerson, Subject
-
-    context = json.loads(context_path.read_text())
-    phone_subject = context["phone"]["subject"]
-
-    def visible(office: Office | None) -> dict[str, list[int]]:
-        def scoped(queryset: Any, field: str = "office") -> Any:
-            return queryset if office is None else queryset.filter(**{field: office})
-
-        return {
-            "subjects": _ids(scoped(Subject.objects.exclude(pk=phone_subject))),
-            "released-persons": _ids(scoped(ReleasedPerson.objects.all())),
-            "zones": _ids(scoped(Zone.objects.all())),
-            "alerts": _ids(scoped(Alert.objects.all())),
-            "offices": _ids(Office.objects.all() if office is None else Office.objects.filter(pk=office.pk)),
-            "access-log": _ids(AccessLog.objects.all()) if office is None else [],
-        }
-
-    context["pools"] = {
-        "bureau": visible(None),
-        "officer": visible(Office.objects.get(code=OFFICE)),
-        "phone": {"reminders": _ids(Reminder.objects.filter(subject_id=phone_subject))},
-    }
-    context_path.write_text(json.dumps(context, indent=2))
-
-
 def main() -> None:
     import django
 
     django.setup()
     command, path = sys.argv[1], Path(sys.argv[2])
-    {"setup": setup, "pools": pools}[command](path)
+    {"setup": setup}[command](path)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@ and the staff identity of this pass (``FUZZ_STAFF``: ``bureau`` or ``officer``),
 
 - authenticates each operation as the spec says it is called: the phone's ``Authorization: Device
   <token>`` on ``/api/v1/mobile/*`` (but enroll), a staff ``Authorization: Token <key>`` on the rest,
-  nothing on the public operations (login, enroll, ping), and a token of its own, fetched by a
-  fresh login, for every ``POST /auth/logout`` (logging out deletes the token it is called with);
-- names real rows in ``{id}`` path parameters about half the time, so operations are exercised
-  past their 404, and real one-time codes in some enroll bodies;
+  nothing on the public operations (login, enroll, ping), and a token of its own, minted by the
+  cast, for every ``POST /auth/logout`` (logging out deletes the token it is called with; a login
+  per example would need a fresh TOTP step each time);
+- names real rows in ``{id}`` path parameters about half the time (ids the harness read from the
+  operation's list, ``/x`` for ``/x/{id}...``, as this identity), so operations are exercised past
+  their 404, and real one-time codes in some enroll bodies;
 - keeps generated staff writes off the phone's subject (revoking its phone or ending its supervision
   would turn later phone calls into 401s); the stateful phase takes ids from earlier responses and
   can still do it, so a 401 on a phone call has the phone enrolled again, for the next subject that
@@ -38,8 +40,8 @@ BASE_URL: str = CONTEXT["base_url"]
 # The proxy in front of production sets it; without it the production settings redirect to https.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
-# The id pool for each path that takes an {id}: its first segment after /api/v1/.
-POOL_OF_PATH = re.compile(r"^/api/v1/(mobile/reminders|audit/access-log|[a-z-]+)/\{id\}")
+# The id pool for each path that takes an {id}: the list operation in front of it.
+POOL_OF_PATH = re.compile(r"^(/api/v1/.+?)/\{id\}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,7 +73,7 @@ class _Phone:
         """A code from the bureau head for the phone's subject (or, if its supervision was ended by a
         staff operation all the same, the next subject that takes one), then the phone's enroll call."""
         staff = {"Authorization": f"Token {CONTEXT['tokens']['bureau']}"}
-        candidates = [CONTEXT["phone"]["subject"], *CONTEXT["pools"]["bureau"]["subjects"]]
+        candidates = [CONTEXT["phone"]["subject"], *CONTEXT["pools"]["bureau"].get("/api/v1/subjects", [])]
         with httpx.Client(base_url=BASE_URL, headers=PROXY_HEADERS, timeout=30) as client:
             for subject in candidates:
                 code = client.post(f"/api/v1/subjects/{subject}/enrollment-code", headers=staff)
@@ -100,16 +102,18 @@ def next_phone_address() -> str:
 PHONE_TOKEN = _Phone()
 
 
+# Both passes spend from the cast's list: the bureau head's the first half, the officer's the second.
+_half = len(CONTEXT["logout_tokens"]) // 2
+_logout_tokens: list[str] = (
+    CONTEXT["logout_tokens"][:_half] if STAFF == "bureau" else CONTEXT["logout_tokens"][_half:]
+)
+_logout_lock = threading.Lock()
+
+
 def _fresh_logout_token() -> str:
-    username, password = CONTEXT["logout"]
-    answer = httpx.post(
-        BASE_URL + "/api/v1/auth/login",
-        json={"username": username, "password": password},
-        headers=PROXY_HEADERS,
-        timeout=30,
-    )
-    answer.raise_for_status()
-    return str(answer.json()["token"])
+    """An unspent token of the logout user (the last one again once the cast's are spent: a 401)."""
+    with _logout_lock:
+        return _logout_tokens.pop(0) if len(_logout_tokens) > 1 else _logout_tokens[0]
 
 
 # No caching layer (refresh_interval=None): the provider picks the credential for each case itself,
@@ -156,10 +160,8 @@ def _pool(path: str) -> list[int]:
     match = POOL_OF_PATH.match(path)
     if match is None:
         return []
-    name = match.group(1)
-    if name == "mobile/reminders":
-        return list(CONTEXT["pools"]["phone"]["reminders"])
-    return list(CONTEXT["pools"][STAFF].get(name, []))
+    identity = "phone" if operation_kind(path) == "phone" else STAFF
+    return list(CONTEXT["pools"][identity].get(match.group(1), []))
 
 
 def _is_id(value: Any) -> bool:
@@ -208,7 +210,7 @@ def flatmap_record_body(context: Any, body: Any) -> Any:
     # The spec cannot say that an id number carries a checksum or that the office must be one the
     # caller may see, so nearly every generated record is refused with 400 before anything is saved.
     # Half the records get a real office and a valid id number, to exercise creating and updating.
-    offices = CONTEXT["pools"][STAFF]["offices"]
+    offices = CONTEXT["pools"][STAFF].get("/api/v1/offices", [])
     if not isinstance(body, dict) or not offices:
         return st.just(body)
     has_office = _is_id(body.get("office"))

@@ -39,6 +39,7 @@ class Group:
 class Reading:
     sent: Counter[str] = field(default_factory=Counter)
     succeeded: Counter[str] = field(default_factory=Counter)
+    statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     failures: dict[tuple[str, str, int, str], Group] = field(default_factory=lambda: defaultdict(Group))
 
 
@@ -80,6 +81,7 @@ def read(report_dir: Path) -> Reading:
                 status = (interaction.get("response") or {}).get("status_code")
                 label = recorder["label"]  # the documented operation, also for its undocumented-method probes
                 reading.sent[label] += 1
+                reading.statuses[label][status or 0] += 1
                 if status is not None and 200 <= status < 300:
                     reading.succeeded[label] += 1
             for cid, checks in recorder.get("checks", {}).items():
@@ -128,10 +130,17 @@ def server_exceptions(log_path: Path, offset: int = 0) -> Counter[tuple[str, str
     return found
 
 
+def unauthorized_only(reading: Reading) -> list[str]:
+    """Operations every request of which was refused for its credential (never reached with valid auth)."""
+    return sorted(op for op, seen in reading.statuses.items() if seen and set(seen) <= {401, 403})
+
+
 def render(name: str, reading: Reading, exceptions: Counter[tuple[str, str]] | None = None) -> str:
     out = [f"== {name}: {sum(reading.sent.values())} requests to {len(reading.sent)} operations"]
     never = sorted(op for op in reading.sent if not reading.succeeded[op])
     out.append(f"operations that never answered 2xx ({len(never)}): " + (", ".join(never) or "none"))
+    refused = unauthorized_only(reading)
+    out.append(f"operations that only answered 401/403 ({len(refused)}): " + (", ".join(refused) or "none"))
     by_cause: dict[str, list[tuple[tuple[str, str, int, str], Group]]] = defaultdict(list)
     for key, group in reading.failures.items():
         by_cause[key[0]].append((key, group))

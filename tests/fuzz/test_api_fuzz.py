@@ -9,13 +9,20 @@ Three passes, each one ``schemathesis run`` with a fixed number of examples per 
 derandomized generation, so a run is reproducible:
 
 - the bureau head (sees every office, and the access log) on every operation: staff operations with
-  a staff token, ``/mobile/*`` with the enrolled phone's device token, login, enroll and ping without;
+  a staff token (from a login with password and TOTP code, computed from the device the cast gave
+  them), ``/mobile/*`` with the enrolled phone's device token, login, enroll and ping without;
 - an office officer on the staff operations (what is scoped to one office);
 - and a check that the passes between them tested every operation of the spec.
 
 A pass fails on any server error (``not_a_server_error``) or any answer the spec does not describe
 (status code, content type, body schema). The reports and the server's log go to
-``test-artifacts/fuzz/``. Run with ``make fuzz``; without PostgreSQL or Redis the tests skip, and
+``test-artifacts/fuzz/`` (``FUZZ_ARTIFACTS`` elsewhere). Before the passes the harness reads, as each
+identity, every list operation of the spec, so ``{id}`` path parameters name real rows of every app.
+
+Sizes: ``FUZZ_MAX_EXAMPLES`` examples per operation and phase, ``FUZZ_PHASES`` (all unless set),
+``FUZZ_WORKERS`` (2). ``make fuzz`` is the CI size, ``make fuzz-full`` 100 examples and every phase;
+the summary of each pass counts the operations that only ever answered 401/403 (never reached with
+valid credentials) and those that never answered 2xx. Run with ``make fuzz``; without PostgreSQL or Redis the tests skip, and
 under ``CI=true`` the root conftest turns that skip into a failure.
 """
 
@@ -45,17 +52,24 @@ from tests.fuzz import summary
 from tests.fuzz.operations import operation_kind
 from tests.integration.realservices import free_port
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
+# One pass of schemathesis may take this long (the full size, 100 examples, takes the longest).
+PASS_TIMEOUT = int(os.environ.get("FUZZ_PASS_TIMEOUT", str(max(840, 60 * MAX_EXAMPLES))))
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(PASS_TIMEOUT + 600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SPEC = ROOT / "mobile_api_spec" / "openapi.yaml"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-ARTIFACTS = ROOT / "test-artifacts" / "fuzz"
+ARTIFACTS = Path(os.environ.get("FUZZ_ARTIFACTS") or ROOT / "test-artifacts" / "fuzz")
 POSTGRES_URL = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
+# Which of schemathesis' phases run (examples, coverage, fuzzing, stateful); all of them unless set.
+# The coverage phase sends some 50 boundary and negative requests per operation whatever the
+# number of examples, so the CI size (``make fuzz``) leaves it to the full run (``make fuzz-full``).
+PHASES = os.environ.get("FUZZ_PHASES", "")
+WORKERS = os.environ.get("FUZZ_WORKERS", "2")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 STAFF_ONLY = r"^/api/v1/(mobile/.*|ping|auth/login)$"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -122,10 +136,17 @@ def _cast(env: dict[str, str], *args: str) -> None:
         )
 
 
-def _login(url: str, username: str, password: str) -> str:
+def totp_code(key_hex: str) -> str:
+    """The code a TOTP device with this (hex) key shows now (django-otp's defaults: 30 s, 6 digits)."""
+    from django_otp.oath import totp
+
+    return f"{totp(bytes.fromhex(key_hex)):06d}"
+
+
+def _login(url: str, username: str, password: str, otp_key: str) -> str:
     answer = httpx.post(
         url + "/api/v1/auth/login",
-        json={"username": username, "password": password},
+        json={"username": username, "password": password, "otp_token": totp_code(otp_key)},
         headers={"X-Forwarded-Proto": "https"},
         timeout=30,
     )
@@ -211,9 +232,21 @@ def fuzz_server() -> Iterator[FuzzServer]:
 
         context = json.loads(context_path.read_text())
         context["base_url"] = url
-        context["tokens"] = {who: _login(url, *credentials) for who, credentials in context["staff"].items()}
+        context["tokens"] = {
+            who: _login(url, *credentials, context["otp_keys"][who])
+            for who, credentials in context["staff"].items()
+        }
+        context["pools"] = {
+            **{who: harvest_ids(url, f"Token {token}") for who, token in context["tokens"].items()},
+            "phone": harvest_ids(url, f"Device {context['phone']['token']}", phone=True),
+        }
+        # Staff writes stay off the phone's subject (see tests/fuzz/hooks.py).
+        for who in context["tokens"]:
+            subjects = context["pools"][who].get("/api/v1/subjects", [])
+            context["pools"][who]["/api/v1/subjects"] = [
+                pk for pk in subjects if pk != context["phone"]["subject"]
+            ]
         context_path.write_text(json.dumps(context, indent=2))
-        _cast({**env, "DJANGO_ENV": "development"}, "pools", str(context_path))
         yield server
     finally:
         if process is not None:
@@ -233,6 +266,46 @@ def fuzz_server() -> Iterator[FuzzServer]:
             for key in client.scan_iter(f"{env['CHANNEL_PREFIX']}*", count=500):
                 client.delete(key)
             client.close()
+
+
+def collection_paths() -> list[str]:
+    """The list operations (``GET /x``) whose rows some operation names by ``/x/{id}``."""
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    listed = {path for path, item in spec["paths"].items() if "get" in item and "{" not in path}
+    return sorted({path.split("/{id}", 1)[0] for path in spec["paths"] if "/{id}" in path} & listed)
+
+
+def _ids_in(payload: Any) -> list[int]:
+    """The ``id`` of each row of a list answer (a page, or a bare array; phone ids are strings)."""
+    rows = payload.get("results", payload.get("items")) if isinstance(payload, dict) else payload
+    if not isinstance(rows, list):
+        return []
+    ids = []
+    for row in rows:
+        value = row.get("id") if isinstance(row, dict) else None
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            ids.append(value)
+    return ids
+
+
+def harvest_ids(url: str, authorization: str, *, phone: bool = False) -> dict[str, list[int]]:
+    """For each list operation an identity may call, the ids of the rows it answers (a page of them):
+    the pools ``{id}`` path parameters are drawn from, for every app without a list kept by hand."""
+    pools: dict[str, list[int]] = {}
+    headers = {"Authorization": authorization, "X-Forwarded-Proto": "https"}
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        for path in collection_paths():
+            if path.startswith("/api/v1/mobile/") != phone:
+                continue
+            answer = client.get(path, params={} if phone else {"limit": 200})
+            if answer.status_code == 200:
+                with contextlib.suppress(ValueError):
+                    ids = _ids_in(answer.json())
+                    if ids:
+                        pools[path] = ids
+    return pools
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,7 +341,8 @@ def run_schemathesis(server: FuzzServer, name: str, staff: str, *filters: str) -
         str(MAX_EXAMPLES),
         "--generation-deterministic",
         "--workers",
-        "2",
+        WORKERS,
+        *(["--phases", PHASES] if PHASES else []),
         "--request-timeout",
         "60",
         "--header",
@@ -290,7 +364,7 @@ def run_schemathesis(server: FuzzServer, name: str, staff: str, *filters: str) -
     }
     started = time.monotonic()
     result = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=840, check=False
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=PASS_TIMEOUT, check=False
     )
     output = f"$ {' '.join(command)}\n(FUZZ_STAFF={staff}, {time.monotonic() - started:.0f} s)\n\n{result.stdout}{result.stderr}"
     (ARTIFACTS / f"{name}.txt").write_text(output, encoding="utf-8")
