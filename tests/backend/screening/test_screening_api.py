@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def county(office_a: Any, office_b: Any, officer_a: Any, officer_b: Any) -> dict[str, Any]:
+def county(office_a: Any, office_b: Any, officer_a: Any, officer_b: Any, own_factors: None) -> dict[str, Any]:
     people = {}
     for office, tag in ((office_a, "a"), (office_b, "b")):
         quiet = make_subject(office)
