@@ -30,7 +30,7 @@ def load_demo_archives() -> str:
     every third person lacks the correction-team agreement, every fourth misses last month's
     report, every fifth has no visit records for two months. Idempotent."""
     if Document.objects.filter(origin=Origin.UPLOADED, title__startswith="[示例]").exists():
-        return "archives: already loaded"
+        return "already loaded"
     today = timezone.localdate()
     items = list(CatalogueItem.objects.filter(is_active=True, required=True))
     filed = 0
@@ -71,7 +71,7 @@ def load_demo_archives() -> str:
                     )
                     filed += 1
         sync_generated_documents(subject)
-    return f"archives: {filed} documents filed for {len(subjects)} people, with gaps"
+    return f"{filed} documents filed for {len(subjects)} people, with gaps"
 
 
 __all__ = ["load_demo_archives"]

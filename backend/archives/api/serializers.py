@@ -192,7 +192,7 @@ class NewDocumentSerializer(NewVersionSerializer):
         return attrs
 
 
-class SanctionSerializer(ModelSerializer[Sanction]):
+class RewardSanctionSerializer(ModelSerializer[Sanction]):
     class Meta:
         model = Sanction
         fields = [

@@ -38,9 +38,9 @@ from backend.archives.api.serializers import (
     NewDocumentSerializer,
     NewVersionSerializer,
     OfficeCompletenessSerializer,
+    RewardSanctionSerializer,
     SanctionApprovalSerializer,
     SanctionProposalSerializer,
-    SanctionSerializer,
     VersionFileSerializer,
     refuse_oversized,
 )
@@ -352,13 +352,15 @@ class SanctionViewSet(AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
     """Rewards and sanctions: proposed as drafts, approved by the role the kind needs."""
 
     audit_resource = "sanction"
-    serializer_class = SanctionSerializer
+    serializer_class = RewardSanctionSerializer
     filterset_fields = ["subject", "kind", "status"]
 
     def get_queryset(self) -> QuerySet[Sanction]:
         return scope_to_offices(Sanction.objects.all(), self.request.user, "subject__office")
 
-    @extend_schema(request=SanctionProposalSerializer, responses={201: SanctionSerializer}, tags=["archives"])
+    @extend_schema(
+        request=SanctionProposalSerializer, responses={201: RewardSanctionSerializer}, tags=["archives"]
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         form = SanctionProposalSerializer(data=request.data)
         form.fields["subject"].queryset = _subjects(request)  # type: ignore[attr-defined]
@@ -371,9 +373,11 @@ class SanctionViewSet(AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
             legal_basis=values["legal_basis"],
             user=staff_user(request),
         )
-        return Response(SanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
+        return Response(RewardSanctionSerializer(sanction).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SanctionApprovalSerializer, responses={200: SanctionSerializer}, tags=["archives"])
+    @extend_schema(
+        request=SanctionApprovalSerializer, responses={200: RewardSanctionSerializer}, tags=["archives"]
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Approve a draft (the office head for 表扬/训诫/警告, the bureau head for proposals to revoke)."""
@@ -381,13 +385,15 @@ class SanctionViewSet(AuditedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         form = SanctionApprovalSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         decided = approve_sanction(sanction, staff_user(request), form.validated_data.get("decided_on"))
-        return Response(SanctionSerializer(decided).data)
+        return Response(RewardSanctionSerializer(decided).data)
 
-    @extend_schema(request=None, responses={200: SanctionSerializer}, tags=["archives"])
+    @extend_schema(request=None, responses={200: RewardSanctionSerializer}, tags=["archives"])
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         """Withdraw a draft; the withdrawal is the document's next version."""
-        return Response(SanctionSerializer(withdraw_sanction(self.get_object(), staff_user(request))).data)
+        return Response(
+            RewardSanctionSerializer(withdraw_sanction(self.get_object(), staff_user(request))).data
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,5 +28,5 @@ def test_demo_archives_have_gaps_and_load_once(office_a: Any, officer_a: Any) ->
     assert any(a["overdue"] > 0 for a in answers)  # the gaps
     missing = {m["item"] for a in answers for m in a["missing"]}
     assert {"correction_team", "visit_record"} <= missing
-    assert load_demo_archives() == "archives: already loaded"
+    assert load_demo_archives() == "already loaded"
     assert Document.objects.count() == filed
