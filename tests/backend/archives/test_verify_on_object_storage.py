@@ -25,7 +25,9 @@ def in_memory(settings: Any) -> None:
 
 def test_object_storage_files_are_checked_through_the_storage_api(in_memory: None, subject_a: Any) -> None:
     files = [check_file(pdf_upload(), "f"), check_file(pdf_upload("b.pdf", b"b"), "f")]
-    add_document(subject_a, title="判决书", item=catalogue_item("judgment"), origin="uploaded", data={}, files=files)
+    add_document(
+        subject_a, title="判决书", item=catalogue_item("judgment"), origin="uploaded", data={}, files=files
+    )
     assert verify_archives(workers=1).ok
     first, second = VersionFile.objects.order_by("index")
     storage = archive_storage()
@@ -68,5 +70,8 @@ def test_the_sanctions_factor_counts_approved_reprimands_and_warnings(
         as_of=now,
     )
     facts = sanctions_factor(chunk)
-    assert facts[subject_a.pk].value == 2 and dict(facts[subject_a.pk].facts) == {"warning": 1, "reprimand": 1}
+    assert facts[subject_a.pk].value == 2 and dict(facts[subject_a.pk].facts) == {
+        "warning": 1,
+        "reprimand": 1,
+    }
     assert facts[subject_b.pk].value == 0
