@@ -58,7 +58,9 @@ def normalized_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
 def append(row: AccessLog) -> AccessLog:
     """Link ``row`` (not yet saved) to the chain's head and insert it."""
     row.ip = AccessLog._meta.get_field("ip").get_prep_value(row.ip)
-    with transaction.atomic():
+    # Inside a caller's transaction no savepoint is needed (nor wanted: two more statements on
+    # every audited request); alone, this is the transaction the lock lives in.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
