@@ -132,13 +132,28 @@ ROWS: dict[str, dict[str, str]] = {
         PHONE,
     ),
     **rows("staff_push_token_update staff_push_token_destroy", SIGNED_IN),
-    # The modules of the bureau's work (rows added for every operation in the spec on 2026-12-05)
+    # The modules of the bureau's work: rows for every operation in the spec at 09:40 on 2026-12-05,
+    # each family's rule with the exceptions its answers showed then (their owners: review them).
     # ability-tests
-    **rows("ability_tests_list ability_tests_retrieve ability_tests_entries_list", STAFF_READ),
+    **rows("ability_tests_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
     **rows(
-        "ability_tests_create ability_tests_update ability_tests_partial_update ability_tests_draw_create ability_tests_publish_create ability_tests_scores_create",
+        "ability_tests_create",
         STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
     ),
+    **rows("ability_tests_retrieve ability_tests_entries_list", STAFF_READ),
+    **rows(
+        "ability_tests_update ability_tests_partial_update ability_tests_draw_create ability_tests_publish_create ability_tests_scores_create",
+        STAFF_WRITE,
+        reporter="403",
+    ),
+    # adviser-hirings
+    **rows("adviser_hirings_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows("adviser_hirings_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("adviser_hirings_retrieve", STAFF_READ),
     # archive-catalogue
     **rows("archive_catalogue_list", STAFF_READ),
     # archive-completeness
@@ -150,23 +165,97 @@ ROWS: dict[str, dict[str, str]] = {
     **rows("archive_files_retrieve", STAFF_READ),
     # archives
     **rows("archives_list archives_retrieve archives_access_log_list", STAFF_READ),
-    # compliance-notices
+    # assistance-team-members
+    **rows("assistance_team_members_list assistance_team_members_retrieve", STAFF_READ),
     **rows(
-        "compliance_notices_list compliance_notices_retrieve compliance_notices_document_retrieve", STAFF_READ
+        "assistance_team_members_create assistance_team_members_update assistance_team_members_partial_update",
+        STAFF_WRITE,
     ),
+    # assistance-teams
+    **rows("assistance_teams_list assistance_teams_retrieve", STAFF_READ),
+    **rows("assistance_teams_create", STAFF_WRITE),
+    # attendance-rules
+    **rows("attendance_rules_list", STAFF_READ),
+    # case-file-assignments
+    **rows("case_file_assignments_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows("case_file_assignments_retrieve", STAFF_READ),
+    **rows("case_file_assignments_assess_create", STAFF_WRITE),
+    # case-file-reviews
+    **rows("case_file_reviews_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows(
+        "case_file_reviews_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
+    ),
+    **rows("case_file_reviews_retrieve", STAFF_READ),
+    **rows(
+        "case_file_reviews_update case_file_reviews_partial_update case_file_reviews_assign_create",
+        STAFF_WRITE,
+        reporter="403",
+    ),
+    # certificate-requirements
+    **rows(
+        "certificate_requirements_list certificate_requirements_ledger_retrieve certificate_requirements_summary_retrieve",
+        STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+    ),
+    **rows(
+        "certificate_requirements_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"
+    ),
+    **rows("certificate_requirements_retrieve", STAFF_READ),
+    **rows("certificate_requirements_update certificate_requirements_partial_update", STAFF_WRITE),
+    # compliance-notices
+    **rows("compliance_notices_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows("compliance_notices_retrieve compliance_notices_document_retrieve", STAFF_READ),
     **rows("compliance_notices_acknowledge_create", STAFF_WRITE),
     # contract-catalogues
     **rows(
-        "contract_catalogues_list contract_catalogues_retrieve contract_catalogues_ledger_retrieve contract_catalogues_missing_list",
+        "contract_catalogues_list contract_catalogues_ledger_retrieve",
         STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
     ),
+    **rows("contract_catalogues_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("contract_catalogues_retrieve", STAFF_READ),
     **rows(
-        "contract_catalogues_create contract_catalogues_update contract_catalogues_partial_update contract_catalogues_review_create contract_catalogues_submit_create contract_catalogues_notices_create",
+        "contract_catalogues_update contract_catalogues_partial_update contract_catalogues_submit_create",
         STAFF_WRITE,
     ),
+    **rows("contract_catalogues_review_create", STAFF_WRITE, reporter="403"),
+    **rows(
+        "contract_catalogues_missing_list",
+        STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
+    ),
+    **rows(
+        "contract_catalogues_notices_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
+    ),
+    # contract-self-checks
+    **rows("contract_self_checks_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows("contract_self_checks_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("contract_self_checks_retrieve contract_self_checks_risky_list", STAFF_READ),
+    **rows(
+        "contract_self_checks_update contract_self_checks_partial_update contract_self_checks_risky_create contract_self_checks_submit_create",
+        STAFF_WRITE,
+    ),
+    **rows("contract_self_checks_review_create", STAFF_WRITE, reporter="403"),
     # curfew-checks
     **rows("curfew_checks_list curfew_checks_retrieve", STAFF_READ),
-    # duty: office heads edit their office's roster, bureau roles every roster; the schedule is read by all
+    # duty
     **rows("duty_shifts_list duty_shifts_retrieve", STAFF_READ),
     **rows(
         "duty_shifts_create duty_shifts_update duty_shifts_partial_update duty_shifts_destroy",
@@ -175,128 +264,349 @@ ROWS: dict[str, dict[str, str]] = {
         officer_b="403",
         reporter="403",
     ),
-    **rows("periodic_jobs_list", SIGNED_IN),
-    # education
+    # education-enrollments
+    **rows("education_enrollments_list education_enrollments_retrieve", STAFF_READ),
+    **rows("education_enrollments_create education_enrollments_confirm_create", STAFF_WRITE),
+    # education-sessions
+    **rows("education_sessions_list education_sessions_retrieve", STAFF_READ),
     **rows(
-        "education_enrollments_list education_enrollments_retrieve education_hours_behind_retrieve education_hours_behind.xlsx_retrieve education_rules_list education_rules_retrieve education_sessions_list education_sessions_retrieve",
-        STAFF_READ,
-    ),
-    **rows(
-        "education_enrollments_create education_enrollments_confirm_create education_sessions_create education_sessions_update education_sessions_partial_update education_sessions_compute_attendance_create",
+        "education_sessions_create education_sessions_update education_sessions_partial_update education_sessions_compute_attendance_create",
         STAFF_WRITE,
     ),
+    # education
+    **rows("education_hours_behind_retrieve education_hours_behind.xlsx_retrieve", STAFF_READ),
     # enforcement-officers
     **rows(
-        "enforcement_officers_list enforcement_officers_retrieve enforcement_officers_behind_list enforcement_officers_ledger_retrieve",
+        "enforcement_officers_list enforcement_officers_behind_list enforcement_officers_ledger_retrieve",
         STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
     ),
+    **rows("enforcement_officers_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("enforcement_officers_retrieve", STAFF_READ),
+    **rows("enforcement_officers_update enforcement_officers_partial_update", STAFF_WRITE),
+    # enterprise-visits
     **rows(
-        "enforcement_officers_create enforcement_officers_update enforcement_officers_partial_update",
+        "enterprise_visits_list enterprise_visits_outcomes_list",
+        STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+    ),
+    **rows("enterprise_visits_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("enterprise_visits_retrieve", STAFF_READ),
+    **rows("enterprise_visits_update enterprise_visits_partial_update", STAFF_WRITE),
+    # experts
+    **rows("experts_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows(
+        "experts_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404", reporter="403"
+    ),
+    **rows("experts_retrieve", STAFF_READ),
+    **rows("experts_update experts_partial_update", STAFF_WRITE, reporter="403"),
+    # first-offence-returns
+    **rows(
+        "first_offence_returns_list first_offence_returns_by_month_list",
+        STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+    ),
+    **rows("first_offence_returns_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("first_offence_returns_retrieve", STAFF_READ),
+    **rows(
+        "first_offence_returns_update first_offence_returns_partial_update first_offence_returns_submit_create",
         STAFF_WRITE,
     ),
+    **rows("first_offence_returns_review_create", STAFF_WRITE, reporter="403"),
     # geocode
     **rows("geocode_retrieve", STAFF_READ),
+    # handover-steps
+    **rows("handover_steps_list handover_steps_retrieve", STAFF_READ),
+    **rows("handover_steps_record_create handover_steps_open_create", STAFF_WRITE),
     # hearing-attendances
-    **rows("hearing_attendances_list hearing_attendances_retrieve", STAFF_READ),
-    **rows(
-        "hearing_attendances_create hearing_attendances_update hearing_attendances_partial_update",
-        STAFF_WRITE,
-    ),
+    **rows("hearing_attendances_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows("hearing_attendances_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("hearing_attendances_retrieve", STAFF_READ),
+    **rows("hearing_attendances_update hearing_attendances_partial_update", STAFF_WRITE),
     # indicators
     **rows("indicators_list indicators_retrieve", STAFF_READ),
-    # inspection-rubrics
-    **rows("inspection_rubrics_list inspection_rubrics_retrieve", STAFF_READ),
+    # inspection-plans
     **rows(
-        "inspection_rubrics_create inspection_rubrics_update inspection_rubrics_partial_update", STAFF_WRITE
+        "inspection_plans_list inspection_plans_ledger_retrieve inspection_plans_visits_saved_retrieve",
+        STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
     ),
+    **rows("inspection_plans_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("inspection_plans_retrieve", STAFF_READ),
+    **rows(
+        "inspection_plans_update inspection_plans_partial_update inspection_plans_submit_create", STAFF_WRITE
+    ),
+    **rows("inspection_plans_review_create", STAFF_WRITE, reporter="403"),
+    **rows(
+        "inspection_plans_merge_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
+    ),
+    # inspection-rubrics
+    **rows("inspection_rubrics_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows(
+        "inspection_rubrics_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
+    ),
+    **rows("inspection_rubrics_retrieve", STAFF_READ),
+    **rows("inspection_rubrics_update inspection_rubrics_partial_update", STAFF_WRITE, reporter="403"),
+    # joint-inspections
+    **rows("joint_inspections_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows("joint_inspections_retrieve", STAFF_READ),
+    # law-firm-assessments
+    **rows("law_firm_assessments_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows(
+        "law_firm_assessments_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
+    ),
+    **rows("law_firm_assessments_retrieve", STAFF_READ),
+    **rows("law_firm_assessments_update law_firm_assessments_partial_update", STAFF_WRITE, reporter="403"),
+    # law-firm-inspections
+    **rows("law_firm_inspections_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows(
+        "law_firm_inspections_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
+    ),
+    **rows("law_firm_inspections_retrieve", STAFF_READ),
+    **rows("law_firm_inspections_update law_firm_inspections_partial_update", STAFF_WRITE, reporter="403"),
+    # law-firms
+    **rows("law_firms_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows(
+        "law_firms_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404", reporter="403"
+    ),
+    **rows("law_firms_retrieve", STAFF_READ),
+    **rows("law_firms_update law_firms_partial_update", STAFF_WRITE, reporter="403"),
+    # lawyer-sanctions
+    **rows(
+        "lawyer_sanctions_list lawyer_sanctions_ledger_retrieve",
+        STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+    ),
+    **rows(
+        "lawyer_sanctions_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
+    ),
+    **rows("lawyer_sanctions_retrieve", STAFF_READ),
+    # lawyers
+    **rows(
+        "lawyers_list lawyers_ledger_retrieve",
+        STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+    ),
+    **rows("lawyers_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("lawyers_retrieve", STAFF_READ),
+    **rows("lawyers_update lawyers_partial_update", STAFF_WRITE),
     # learning
     **rows(
-        "learning_classes_list learning_classes_retrieve learning_lectures_list learning_lectures_retrieve learning_trips_list learning_trips_retrieve",
+        "learning_classes_list learning_lectures_list learning_trips_list",
         STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="404",
     ),
     **rows(
-        "learning_classes_create learning_classes_update learning_classes_partial_update learning_classes_attendance_create learning_lectures_create learning_lectures_update learning_lectures_partial_update learning_lectures_reviews_create learning_trips_create learning_trips_update learning_trips_partial_update",
+        "learning_classes_create learning_lectures_create learning_trips_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="404",
+    ),
+    **rows("learning_classes_retrieve learning_lectures_retrieve learning_trips_retrieve", STAFF_READ),
+    **rows(
+        "learning_classes_update learning_classes_partial_update learning_classes_attendance_create learning_lectures_update learning_lectures_partial_update learning_lectures_reviews_create learning_trips_update learning_trips_partial_update",
         STAFF_WRITE,
     ),
     # leave-requests
     **rows("leave_requests_list leave_requests_retrieve", STAFF_READ),
-    # Who decides a leave follows its length (the office's 3-day request: the office head or the
-    # bureau); a report-back is the office's or the bureau's; never the administrator's.
     **rows(
         "leave_requests_approve_create leave_requests_reject_create",
         STAFF_WRITE,
-        officer_a="403",
         admin="403",
+        officer_a="403",
     ),
     **rows("leave_requests_report_back_create", STAFF_WRITE, admin="403"),
     # legality-reviews
-    **rows("legality_reviews_list legality_reviews_retrieve legality_reviews_ledger_retrieve", STAFF_READ),
-    **rows("legality_reviews_create legality_reviews_update legality_reviews_partial_update", STAFF_WRITE),
+    **rows(
+        "legality_reviews_list legality_reviews_ledger_retrieve",
+        STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+    ),
+    **rows(
+        "legality_reviews_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
+    ),
+    **rows("legality_reviews_retrieve", STAFF_READ),
+    **rows("legality_reviews_update legality_reviews_partial_update", STAFF_WRITE, reporter="403"),
     # litigation-cases
     **rows(
-        "litigation_cases_list litigation_cases_retrieve litigation_cases_late_reporters_list litigation_cases_ledger_retrieve litigation_cases_statistics_list",
+        "litigation_cases_list litigation_cases_late_reporters_list litigation_cases_ledger_retrieve litigation_cases_statistics_list",
         STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
     ),
-    **rows("litigation_cases_create litigation_cases_update litigation_cases_partial_update", STAFF_WRITE),
+    **rows("litigation_cases_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("litigation_cases_retrieve", STAFF_READ),
+    **rows("litigation_cases_update litigation_cases_partial_update", STAFF_WRITE),
     # mediation
     **rows(
         "mediation_bodies_list mediation_bodies_retrieve mediation_centres_list mediation_centres_retrieve mediation_credit_rules_list mediation_credit_rules_retrieve mediation_disputes_list mediation_disputes_retrieve mediation_disputes_agreement_retrieve mediation_disputes_credits_retrieve mediation_disputes_ledger_retrieve mediation_expert_requests_list mediation_expert_requests_retrieve mediation_mediators_list mediation_mediators_retrieve",
         STAFF_READ,
     ),
     **rows(
-        "mediation_bodies_create mediation_bodies_update mediation_bodies_partial_update mediation_centres_create mediation_centres_update mediation_centres_partial_update mediation_credit_rules_create mediation_credit_rules_update mediation_credit_rules_partial_update mediation_credit_rules_destroy mediation_disputes_create mediation_disputes_update mediation_disputes_partial_update mediation_disputes_agreement_create mediation_disputes_close_create mediation_disputes_sessions_create mediation_expert_requests_create mediation_expert_requests_complete_create mediation_mediators_create mediation_mediators_update mediation_mediators_partial_update",
+        "mediation_bodies_create mediation_bodies_update mediation_bodies_partial_update mediation_centres_create mediation_centres_update mediation_centres_partial_update mediation_disputes_create mediation_disputes_update mediation_disputes_partial_update mediation_disputes_agreement_create mediation_disputes_sessions_create mediation_expert_requests_create mediation_mediators_create mediation_mediators_update mediation_mediators_partial_update",
         STAFF_WRITE,
     ),
+    **rows(
+        "mediation_credit_rules_create mediation_credit_rules_update mediation_credit_rules_partial_update mediation_credit_rules_destroy",
+        STAFF_WRITE,
+        office_head="403",
+        officer_a="403",
+        officer_b="403",
+        reporter="403",
+    ),
+    **rows(
+        "mediation_disputes_close_create mediation_expert_requests_complete_create",
+        STAFF_WRITE,
+        officer_b="ok",
+        reporter="ok",
+    ),
+    # mock-trial-scripts
+    **rows("mock_trial_scripts_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows("mock_trial_scripts_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("mock_trial_scripts_retrieve", STAFF_READ),
+    **rows("mock_trial_scripts_update mock_trial_scripts_partial_update", STAFF_WRITE),
+    # periodic-jobs
+    **rows("periodic_jobs_list", STAFF_READ),
     # plan
     **rows("plan_indicators_list plan_indicators_export.xlsx_retrieve", STAFF_READ),
     # positioning-orders
     **rows("positioning_orders_list positioning_orders_retrieve", STAFF_READ),
     **rows("positioning_orders_create", STAFF_WRITE),
-    # Only the bureau head approves or extends an order (社区矫正法第29条); the bureau ends one.
     **rows(
         "positioning_orders_approve_create positioning_orders_extend_create",
-        BUREAU_WRITE,
-        bureau_staff="403",
+        STAFF_WRITE,
         admin="403",
-        officer_b="foreign",
+        bureau_staff="403",
+        office_head="403",
+        officer_a="403",
     ),
-    **rows("positioning_orders_end_create", BUREAU_WRITE, admin="403", officer_b="foreign"),
+    **rows("positioning_orders_end_create", STAFF_WRITE, admin="403", office_head="403", officer_a="403"),
     # publicity
     **rows(
         "publicity_activities_list publicity_activities_retrieve publicity_activities_ledger_retrieve publicity_activities_ranking_retrieve publicity_activities_summary_retrieve publicity_demonstration_villages_list publicity_demonstration_villages_retrieve publicity_trained_villagers_list publicity_trained_villagers_retrieve publicity_volunteers_list publicity_volunteers_retrieve",
         STAFF_READ,
     ),
     **rows(
-        "publicity_activities_create publicity_activities_update publicity_activities_partial_update publicity_activities_review_create publicity_activities_submit_create publicity_demonstration_villages_create publicity_demonstration_villages_update publicity_demonstration_villages_partial_update publicity_demonstration_villages_destroy publicity_trained_villagers_create publicity_trained_villagers_update publicity_trained_villagers_partial_update publicity_trained_villagers_destroy publicity_volunteers_create publicity_volunteers_update publicity_volunteers_partial_update publicity_volunteers_destroy",
+        "publicity_activities_create publicity_activities_update publicity_activities_partial_update publicity_activities_submit_create publicity_demonstration_villages_create publicity_demonstration_villages_update publicity_demonstration_villages_partial_update publicity_trained_villagers_create publicity_trained_villagers_update publicity_trained_villagers_partial_update publicity_trained_villagers_destroy publicity_volunteers_create publicity_volunteers_update publicity_volunteers_partial_update publicity_volunteers_destroy",
         STAFF_WRITE,
+    ),
+    **rows(
+        "publicity_activities_review_create publicity_demonstration_villages_destroy",
+        STAFF_WRITE,
+        office_head="403",
+        officer_a="403",
+        officer_b="403",
+        reporter="403",
     ),
     # rectification-items
     **rows(
-        "rectification_items_list rectification_items_retrieve rectification_items_ledger_retrieve rectification_items_overdue_list",
+        "rectification_items_list rectification_items_retrieve rectification_items_evidence_retrieve rectification_items_ledger_retrieve rectification_items_overdue_list",
         STAFF_READ,
     ),
     **rows(
-        "rectification_items_create rectification_items_update rectification_items_partial_update rectification_items_cancel_create rectification_items_submit_create rectification_items_verify_create",
+        "rectification_items_create rectification_items_update rectification_items_partial_update rectification_items_cancel_create rectification_items_verify_create",
         STAFF_WRITE,
+        office_head="403",
+        officer_a="403",
+        officer_b="403",
+        reporter="403",
     ),
-    # resettlement
+    **rows("rectification_items_submit_create", STAFF_WRITE),
+    # resettlement-alerts
+    **rows("resettlement_alerts_list resettlement_alerts_retrieve", STAFF_READ),
+    **rows("resettlement_alerts_resolve_create", STAFF_WRITE),
+    # resettlement-rates
+    **rows("resettlement_rates_list", STAFF_READ),
+    # resettlement-visits
+    **rows("resettlement_visits_list resettlement_visits_retrieve", STAFF_READ),
+    **rows("resettlement_visits_create", STAFF_WRITE),
+    # risk-conferences
+    **rows("risk_conferences_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
     **rows(
-        "resettlement_alerts_list resettlement_alerts_retrieve resettlement_handover_steps_list resettlement_handover_steps_retrieve resettlement_rates_list resettlement_screenings_list resettlement_screenings_retrieve resettlement_team_members_list resettlement_team_members_retrieve resettlement_teams_list resettlement_teams_retrieve resettlement_visits_list resettlement_visits_retrieve",
-        STAFF_READ,
-    ),
-    **rows(
-        "resettlement_alerts_resolve_create resettlement_handover_steps_record_create resettlement_handover_steps_open_create resettlement_screenings_create resettlement_team_members_create resettlement_team_members_update resettlement_team_members_partial_update resettlement_teams_create resettlement_visits_create",
+        "risk_conferences_create",
         STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
     ),
+    **rows("risk_conferences_retrieve", STAFF_READ),
+    **rows("risk_conferences_update risk_conferences_partial_update", STAFF_WRITE, reporter="403"),
     # rule-of-law-inspections
     **rows(
-        "rule_of_law_inspections_list rule_of_law_inspections_retrieve rule_of_law_inspections_ledger_retrieve",
+        "rule_of_law_inspections_list rule_of_law_inspections_ledger_retrieve",
         STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
     ),
     **rows(
-        "rule_of_law_inspections_create rule_of_law_inspections_update rule_of_law_inspections_partial_update rule_of_law_inspections_findings_create rule_of_law_inspections_score_create",
+        "rule_of_law_inspections_create",
         STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="403",
     ),
+    **rows("rule_of_law_inspections_retrieve", STAFF_READ),
+    **rows(
+        "rule_of_law_inspections_update rule_of_law_inspections_partial_update rule_of_law_inspections_findings_create rule_of_law_inspections_score_create",
+        STAFF_WRITE,
+        reporter="403",
+    ),
+    # safety-screenings
+    **rows("safety_screenings_list safety_screenings_retrieve", STAFF_READ),
+    **rows("safety_screenings_create", STAFF_WRITE),
     # sanctions
     **rows("sanctions_list sanctions_retrieve", STAFF_READ),
     **rows("sanctions_create sanctions_approve_create sanctions_withdraw_create", STAFF_WRITE),
@@ -307,15 +617,44 @@ ROWS: dict[str, dict[str, str]] = {
         "screenings_list screenings_retrieve screenings_export.xlsx_retrieve screenings_results_list",
         STAFF_READ,
     ),
-    **rows("screenings_create screenings_results_review", STAFF_WRITE),
+    **rows("screenings_create", STAFF_WRITE, officer_a="403", officer_b="403", reporter="403"),
+    **rows("screenings_results_review", STAFF_WRITE),
+    # social-supervisors
+    **rows(
+        "social_supervisors_list",
+        STAFF_READ,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="404",
+    ),
+    **rows(
+        "social_supervisors_create",
+        STAFF_WRITE,
+        office_head="404",
+        officer_a="404",
+        officer_b="404",
+        reporter="404",
+    ),
+    **rows("social_supervisors_retrieve", STAFF_READ),
+    **rows("social_supervisors_update social_supervisors_partial_update", STAFF_WRITE),
     # study-records
-    **rows("study_records_list study_records_retrieve", STAFF_READ),
-    **rows("study_records_create study_records_update study_records_partial_update", STAFF_WRITE),
+    **rows("study_records_list", STAFF_READ, office_head="404", officer_a="404", officer_b="404"),
+    **rows("study_records_create", STAFF_WRITE, office_head="404", officer_a="404", officer_b="404"),
+    **rows("study_records_retrieve", STAFF_READ),
+    **rows("study_records_update study_records_partial_update", STAFF_WRITE),
     # subjects
     **rows("subjects_archive_completeness_retrieve subjects_archive_export_retrieve", STAFF_READ),
     # units
     **rows("units_list units_retrieve", STAFF_READ),
-    **rows("units_create units_update units_partial_update", STAFF_WRITE),
+    **rows(
+        "units_create units_update units_partial_update",
+        STAFF_WRITE,
+        office_head="403",
+        officer_a="403",
+        officer_b="403",
+        reporter="403",
+    ),
 }
 # The bureau's modules keep their rows beside their tests.
 ROWS |= bureau_rows(rule)
