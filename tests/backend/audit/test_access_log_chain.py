@@ -4,6 +4,7 @@ row altered, removed or slipped in, names it and exits non-zero; concurrent writ
 from __future__ import annotations
 
 import io
+import itertools
 import threading
 from typing import Any
 
@@ -52,7 +53,7 @@ def test_entries_link_to_each_other_and_the_chain_verifies(officer_a: Any, subje
     ids = some_entries(officer_a, subject_a)
     rows = list(AccessLog.objects.order_by("id"))
     assert rows[0].previous_hash == GENESIS_HASH
-    assert all(b.previous_hash == a.entry_hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.previous_hash == a.entry_hash for a, b in itertools.pairwise(rows))
     assert all(len(r.sha256) == len(r.sm3) == 64 for r in rows)
     status, out, _err = verify()
     assert status == 0 and f"{len(ids)} entries" in out
