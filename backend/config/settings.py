@@ -15,7 +15,6 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from backend.config.env import env_bool, env_int, env_list, env_str
@@ -275,41 +274,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # admin, where staff may change or disable an entry): a line here is added to it when the scheduler
 # starts and no entry of that name exists; a line's later edits do not overwrite the database's.
 CELERY_BEAT_SCHEDULER = "backend.duty.scheduler:ProjectScheduler"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
-    # A safety net behind the evaluators: fixes marked waiting for more than a few seconds.
-    "evaluate-waiting-checkins": {
-        "task": "backend.monitoring.tasks.evaluate_waiting_checkins",
-        "schedule": 30.0,
-    },
-    "prompt-checkins": {"task": "backend.monitoring.tasks.schedule_checkin_prompts", "schedule": 300.0},
-    "monthly-report-reminders": {
-        "task": "backend.reminders.tasks.schedule_monthly_report_reminders",
-        "schedule": crontab(hour=9, minute=0),
-    },
-    "dispatch-due-reminders": {"task": "backend.reminders.tasks.dispatch_due_reminders", "schedule": 60.0},
-    # Location data past LOCATION_RETENTION_DAYS (backend/monitoring/services/retention.py).
-    "purge-expired-location-data": {
-        "task": "backend.monitoring.tasks.purge_expired_location_data",
-        "schedule": crontab(hour=3, minute=30),
-    },
-    "escalate-alerts": {"task": "backend.duty.tasks.escalate_unacknowledged_alerts", "schedule": 60.0},
-    # Records of other modules (leave, positioning, education, screening) into the working archives.
-    "file-generated-documents": {
-        "task": "backend.archives.tasks.file_generated_documents",
-        "schedule": crontab(hour=2, minute=15),
-    },
-    # Casework (backend/casework/tasks.py): a curfew window is checked 15 minutes after it opens and
-    # an asked phone has 15 minutes to answer; leave_overdue 2 hours after a leave's end.
-    "casework-check-curfews": {"task": "casework.check_curfews", "schedule": 300.0},
-    "casework-settle-curfew-answers": {"task": "casework.settle_curfew_answers", "schedule": 300.0},
-    "casework-check-leave-returns": {"task": "casework.check_leave_returns", "schedule": 900.0},
-    "casework-expire-positioning-orders": {"task": "casework.expire_positioning_orders", "schedule": 900.0},
-    "casework-retire-destination-zones": {
-        "task": "casework.retire_destination_zones",
-        "schedule": crontab(hour=4, minute=10),
-    },
-}
+from backend.config.schedule import CELERY_BEAT_SCHEDULE  # noqa: E402, F401  (the jobs, one line each)
+
 # Without a broker (the embedded default) the same schedule runs in a thread of the server
 # process (``backend.duty.scheduler``); with a broker, `celery beat` runs it.
 EMBEDDED_SCHEDULER = env_bool(

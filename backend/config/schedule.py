@@ -1,0 +1,51 @@
+"""The periodic jobs: one line per job, in one place.
+
+django-celery-beat's database schedule is seeded from this (``backend.duty``): a new line here is
+added to the database at the next ``migrate`` or scheduler start; staff see and change the entries
+in the admin, and an entry already in the database is never overwritten. The embedded scheduler of
+``make run`` runs the same entries.
+"""
+
+from celery.schedules import crontab
+
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
+    # A safety net behind the evaluators: fixes marked waiting for more than a few seconds.
+    "evaluate-waiting-checkins": {
+        "task": "backend.monitoring.tasks.evaluate_waiting_checkins",
+        "schedule": 30.0,
+    },
+    "prompt-checkins": {"task": "backend.monitoring.tasks.schedule_checkin_prompts", "schedule": 300.0},
+    "monthly-report-reminders": {
+        "task": "backend.reminders.tasks.schedule_monthly_report_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "dispatch-due-reminders": {"task": "backend.reminders.tasks.dispatch_due_reminders", "schedule": 60.0},
+    # Location data past LOCATION_RETENTION_DAYS (backend/monitoring/services/retention.py).
+    "purge-expired-location-data": {
+        "task": "backend.monitoring.tasks.purge_expired_location_data",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "escalate-alerts": {"task": "backend.duty.tasks.escalate_unacknowledged_alerts", "schedule": 60.0},
+    # Records of other modules (leave, positioning, education, screening) into the working archives.
+    "file-generated-documents": {
+        "task": "backend.archives.tasks.file_generated_documents",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    # Casework (backend/casework/tasks.py): a curfew window is checked 15 minutes after it opens and
+    # an asked phone has 15 minutes to answer; leave_overdue 2 hours after a leave's end.
+    "casework-check-curfews": {"task": "casework.check_curfews", "schedule": 300.0},
+    "casework-settle-curfew-answers": {"task": "casework.settle_curfew_answers", "schedule": 300.0},
+    "casework-check-leave-returns": {"task": "casework.check_leave_returns", "schedule": 900.0},
+    "casework-expire-positioning-orders": {"task": "casework.expire_positioning_orders", "schedule": 900.0},
+    "casework-retire-destination-zones": {
+        "task": "casework.retire_destination_zones",
+        "schedule": crontab(hour=4, minute=10),
+    },
+    # Quarterly risk screening (季度风险排查) of the quarter just ended; lost runs resumed.
+    "screening-quarterly": {
+        "task": "backend.screening.tasks.start_quarterly_screening",
+        "schedule": crontab(minute=30, hour=1, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    "screening-resume": {"task": "backend.screening.tasks.resume_screenings", "schedule": 300.0},
+}
