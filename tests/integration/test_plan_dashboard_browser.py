@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 WAIT_MS = 30_000
 
 
-def test_the_plan_page_draws_every_target_and_its_charts(live_asgi_server: LiveServer, browser_page: Any) -> None:
+def test_the_plan_page_draws_every_target_and_its_charts(
+    live_asgi_server: LiveServer, browser_page: Any
+) -> None:
     from playwright.sync_api import expect
 
     page = browser_page
