@@ -155,12 +155,16 @@ def end_monthly_report_reminder(subject_id: int, period: str, now: dt.datetime |
     """The report of ``period`` arrived: its reminder, if still pending, expires now (not pushed
     again, gone from the check-in answers). The number of reminders ended."""
     now = now or timezone.now()
-    return Reminder.objects.filter(
-        subject_id=subject_id,
-        kind=Kind.MONTHLY_REPORT,
-        dedupe_key=f"monthly_report:{subject_id}:{period}",
-        acknowledged_at__isnull=True,
-    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).update(expires_at=now)
+    return (
+        Reminder.objects.filter(
+            subject_id=subject_id,
+            kind=Kind.MONTHLY_REPORT,
+            dedupe_key=f"monthly_report:{subject_id}:{period}",
+            acknowledged_at__isnull=True,
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .update(expires_at=now)
+    )
 
 
 def schedule_education_reminders(
