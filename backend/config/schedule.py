@@ -48,4 +48,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute=30, hour=1, day_of_month=1, month_of_year="1,4,7,10"),
     },
     "screening-resume": {"task": "backend.screening.tasks.resume_screenings", "schedule": 300.0},
+    # Education: attendance from check-ins of sessions just ended (late uploads counted), reminders.
+    "education-attendance": {"task": "backend.education.tasks.compute_due_attendance", "schedule": 1800.0},
+    "education-reminders": {
+        "task": "backend.education.tasks.schedule_education_reminders",
+        "schedule": 3600.0,
+    },
+    # Resettlement: a 必接必送 step past its deadline raises its alert.
+    "resettlement-deadlines": {
+        "task": "backend.resettlement.tasks.check_handover_deadlines",
+        "schedule": 900.0,
+    },
 }
