@@ -10,6 +10,12 @@ from celery.schedules import crontab
 
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
+    # 防脱管 stage 2, contact resumed (a safety net behind the upload's own), 防漏管, the app removed.
+    "detect-lost-contact": {"task": "backend.monitoring.tasks.detect_lost_contact", "schedule": 300.0},
+    "note-contact-resumed": {"task": "backend.monitoring.tasks.note_contact_resumed_all", "schedule": 300.0},
+    "detect-app-removed": {"task": "backend.monitoring.tasks.detect_app_removed", "schedule": 900.0},
+    "detect-unsupervised": {"task": "backend.monitoring.tasks.detect_unsupervised", "schedule": 3600.0},
+    "detect-term-ended": {"task": "backend.monitoring.tasks.detect_term_ended", "schedule": 3600.0},
     # A safety net behind the evaluators: fixes marked waiting for more than a few seconds.
     "evaluate-waiting-checkins": {
         "task": "backend.monitoring.tasks.evaluate_waiting_checkins",
