@@ -5,6 +5,7 @@ surrogate) anywhere in the body, bodies past the size limit, and bodies that are
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from unittest import mock
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from backend.core.json_input import MAX_JSON_DEPTH
 from tests.backend.archives.scoping_ids import archive_ids
 from tests.backend.bureau.records import bureau_record_ids
+from tests.backend.bureau_functions.records import bureau_function_ids, office_record_ids
 from tests.backend.resettlement.scoping_ids import education_and_resettlement_ids
 from tests.conftest import client_for, device_client, enroll_phone, make_released_person
 from tests.openapi_helpers import load_spec
@@ -52,6 +54,8 @@ def callers(subject_a: Any, officer_a: Any, bureau_head: Any, office_a: Any) -> 
         **education_and_resettlement_ids(subject_a),
     }
     ids.update(bureau_record_ids())
+    ids.update(bureau_function_ids())
+    ids.update(office_record_ids(subject_a))
     return {"phone": device_client(token), "staff": client_for(bureau_head), "ids": ids}
 
 
@@ -62,8 +66,11 @@ def call(
     from backend.supervision.api.views import EnrollView
 
     if "{id}" in path:
-        collection = path.split("/")[3]
-        path = path.replace("{id}", str(callers["ids"].get(collection, 1)))
+        # The collection is the path up to the id ("learning/classes"), or its first part ("subjects").
+        collection = path.split("/api/v1/", 1)[1].split("/{id}")[0]
+        ids = callers["ids"]
+        path = path.replace("{id}", str(ids.get(collection, ids.get(collection.split("/")[0], 1))))
+    path = re.sub(r"\{[a-z_]+\}", "1", path)  # a second parameter (a result of a screening…)
     client = callers["phone"] if "/mobile/" in path else callers["staff"]
     client.raise_request_exception = False
     # Hundreds of bodies from one client: the login and enrollment throttles would answer 429.

@@ -24,6 +24,7 @@ from backend.accounts.permissions import staff_user
 from backend.bureau.api.mixins import LedgerMixin, UnitScopedViewSetMixin
 from backend.bureau.scoping import visible_unit_ids
 from backend.core.ledger import Column
+from backend.core.parsers import StrictJSONParser
 from backend.mediation import services
 from backend.mediation.api.serializers import (
     AgreementSerializer,
@@ -156,9 +157,10 @@ class DisputeViewSet(_TownRecords, LedgerMixin, viewsets.ReadOnlyModelViewSet[Di
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
         """Close the dispute: resolved, failed, or escalated beyond the town (外溢, a deduction)."""
+        dispute = self.get_object()  # another town's dispute is a 404 before its body is judged
         form = CloseSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        dispute = services.close_dispute(self.get_object(), **form.validated_data)
+        dispute = services.close_dispute(dispute, **form.validated_data)
         return Response(self.get_serializer(dispute).data)
 
     @extend_schema(
@@ -172,7 +174,7 @@ class DisputeViewSet(_TownRecords, LedgerMixin, viewsets.ReadOnlyModelViewSet[Di
     @extend_schema(
         methods=["POST"], request={"multipart/form-data": AgreementSerializer}, responses=DisputeSerializer
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, StrictJSONParser])
     def agreement(self, request: Request, pk: str | None = None) -> Any:
         """GET: the signed mediation agreement (an audited read). POST: attach it (PDF or image,
         judged by its content)."""
@@ -234,9 +236,10 @@ class ExpertRequestViewSet(
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
         """The expert's outcome, back to the town."""
+        request_ = self.get_object()
         form = CompleteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        done = services.complete_expert_request(self.get_object(), **form.validated_data)
+        done = services.complete_expert_request(request_, **form.validated_data)
         return Response(self.get_serializer(done).data)
 
 

@@ -198,8 +198,9 @@ class ScreeningViewSet(
     def review(self, request: Request, pk: str | None = None, result_id: int | None = None) -> Response:
         """The reviewer's conclusion on one person; an override band needs its reason."""
         user = staff_user(request)
+        body = request.data  # a body too deep, too large or not JSON is refused before any lookup
         result = get_object_or_404(self._results(self.get_object()), pk=result_id)
-        form = ReviewSerializer(data=request.data)
+        form = ReviewSerializer(data=body)
         form.is_valid(raise_exception=True)
         try:
             result = review_result(result, user, **form.validated_data)
