@@ -32,6 +32,7 @@ from backend.casework.services.orders import check_may_end, check_may_extend
 from backend.core.api import IdFilter, TimeFilter
 from backend.core.times import parse_client_time
 from backend.monitoring.models import SamplingRegime
+from backend.monitoring.zones import ZoneNotEvaluable
 from backend.supervision.api.views import MobileAPIView
 from backend.supervision.models import Subject
 
@@ -309,7 +310,11 @@ class HomeZonesView(AuditedViewSetMixin, APIView):
         form = s.HomeZonesInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         point = form.validated_data.get("home_point")
-        zones = services.set_home(subject, staff_user(request), point)
+        try:
+            zones = services.set_home(subject, staff_user(request), point)
+        except ZoneNotEvaluable as exc:
+            # A home at the edge of the map: the curfew circle would reach past lon ±180 or lat ±90.
+            raise ValidationError({"home_point": [_("This point cannot be converted.")]}) from exc
         curfew = zones["curfew"]
         return Response(
             {
