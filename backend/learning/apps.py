@@ -8,6 +8,9 @@ class LearningConfig(AppConfig):
     verbose_name = _("Staff learning (干警教育学习)")
 
     def ready(self) -> None:
+        from backend.bureau.apps import name_enums
+
+        name_enums({"LecturerKindEnum": "backend.learning.models.TrainingClass.LecturerKind"})
         from backend.core.demo import register_demo_step
         from backend.learning import demo, indicators
 

@@ -4,6 +4,8 @@ reporters do not see this module."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -27,7 +29,10 @@ class TrainingClass(models.Model):
     lecturer = models.CharField(_("lecturer"), max_length=100)
     lecturer_kind = models.CharField(_("lecturer is"), max_length=10, choices=LecturerKind.choices)
     hours = models.DecimalField(
-        _("hours"), max_digits=4, decimal_places=1, validators=[MinValueValidator(0.5), MaxValueValidator(80)]
+        _("hours"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(80)],
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
     attendees = models.ManyToManyField(

@@ -200,7 +200,7 @@ class AgreementSerializer(serializers.Serializer[Any]):
         return value
 
 
-class ExpertRequestSerializer(ModelSerializer[ExpertRequest]):
+class ExpertOrderSerializer(ModelSerializer[ExpertRequest]):
     expert_name = serializers.CharField(source="expert.name", read_only=True, default="")
     field = serializers.ChoiceField(choices=DisputeKind.choices, required=False)
 

@@ -35,7 +35,7 @@ from backend.mediation.api.serializers import (
     CreditRuleSerializer,
     CreditsSerializer,
     DisputeSerializer,
-    ExpertRequestSerializer,
+    ExpertOrderSerializer,
     MediatorSerializer,
     SessionSerializer,
     YearSerializer,
@@ -215,7 +215,7 @@ class ExpertRequestViewSet(
     """Experts ordered on demand (点单式): a town orders, the rule assigns, the outcome comes back."""
 
     audit_resource = "expert_request"
-    serializer_class = ExpertRequestSerializer
+    serializer_class = ExpertOrderSerializer
     unit_field = "dispute__unit"
     office_roles_allowed = True
     reporter_actions = office_actions = frozenset({"create", "complete"})
