@@ -3,7 +3,6 @@ experts ordered on demand, the rule table and the credits computed from it."""
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from django.db.models import QuerySet
@@ -14,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import SearchFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -142,9 +141,7 @@ class DisputeViewSet(_TownRecords, LedgerMixin, viewsets.ReadOnlyModelViewSet[Di
         """Record a mediation session of the dispute."""
         dispute = self.get_object()
         if dispute.status in Dispute.CLOSED:
-            return Response(
-                {"status": [_("The dispute is already closed.")]}, status=status.HTTP_400_BAD_REQUEST
-            )
+            raise ValidationError({"status": [_("The dispute is already closed.")]})
         form = SessionSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         form.save(dispute=dispute)
@@ -182,8 +179,10 @@ class DisputeViewSet(_TownRecords, LedgerMixin, viewsets.ReadOnlyModelViewSet[Di
         if request.method == "GET":
             if not dispute.agreement:
                 raise NotFound(_("No agreement is attached."))
-            content_type = mimetypes.guess_type(dispute.agreement.name)[0] or "application/octet-stream"
-            return FileResponse(dispute.agreement.open("rb"), content_type=content_type, as_attachment=True)
+            # As the spec documents it: a download, whatever the stored file's type.
+            return FileResponse(
+                dispute.agreement.open("rb"), content_type="application/octet-stream", as_attachment=True
+            )
         form = AgreementSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         dispute.agreement.save(form.validated_data["file"].name[-80:], form.validated_data["file"], save=True)
