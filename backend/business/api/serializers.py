@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from backend.bureau.api.mixins import UnitScopedSerializer
 from backend.bureau.models import Unit
@@ -41,7 +42,11 @@ class FirmField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
 
 
 class LawFirmSerializer(UnitScopedSerializer):
-    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(kind=Unit.Kind.LAW_FIRM))
+    # Declared, so DRF adds no unique check of its own: one record per firm, a 400 not a database error.
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.filter(kind=Unit.Kind.LAW_FIRM),
+        validators=[UniqueValidator(queryset=LawFirm.objects.all())],
+    )
     lawyers = serializers.IntegerField(source="lawyers.count", read_only=True)
     vetoed = serializers.SerializerMethodField()
 
