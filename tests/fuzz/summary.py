@@ -135,6 +135,16 @@ def unauthorized_only(reading: Reading) -> list[str]:
     return sorted(op for op, seen in reading.statuses.items() if seen and set(seen) <= {401, 403})
 
 
+def unexpected_failures(reading: Reading, known: set[str]) -> list[str]:
+    """The failures that are server errors, or not in ``known`` ("<code> <METHOD> <path>" lines)."""
+    out = []
+    for cause, operation, status, _message in reading.failures:
+        code = cause.split(" ", 1)[0]
+        if code == "ST101" or status >= 500 or f"{code} {operation}" not in known:
+            out.append(f"{code} {operation} -> {status}")
+    return sorted(set(out))
+
+
 def render(name: str, reading: Reading, exceptions: Counter[tuple[str, str]] | None = None) -> str:
     out = [f"== {name}: {sum(reading.sent.values())} requests to {len(reading.sent)} operations"]
     never = sorted(op for op in reading.sent if not reading.succeeded[op])

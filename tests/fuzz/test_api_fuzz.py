@@ -382,6 +382,14 @@ def operations_in_report(name: str) -> set[str]:
     }
 
 
+# Known schema violations not fixed yet (never server errors): see the file's head.
+KNOWN_DEFECTS_FILE = Path(__file__).with_name("known_defects.txt")
+KNOWN_DEFECTS = {
+    line.strip()
+    for line in KNOWN_DEFECTS_FILE.read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+}
+
 PASSES = {
     # name: (staff identity, schemathesis filters)
     "bureau-head-every-operation": ("bureau", ()),
@@ -403,10 +411,13 @@ def test_it_answers_every_generated_request_as_the_spec_says(fuzz_server: FuzzSe
         # The bureau head may call every operation: one only ever refused was never reached with
         # valid credentials (the officer's pass is refused, rightly, what the bureau alone may do).
         assert summary.unauthorized_only(read) == [], reading
-    assert code == 0, (
-        f"schemathesis found failures in pass {name} (exit {code}):\n{reading}\n\nThe full report "
-        f"(with curl reproductions) is in {ARTIFACTS / (name + '.txt')}, the server's log in "
-        f"{fuzz_server.log_path}; the tail of the report:\n{output[-3000:]}"
+    assert not exceptions, f"the server raised in pass {name}:\n{reading}"
+    unexpected = summary.unexpected_failures(read, KNOWN_DEFECTS)
+    assert code == 0 or (unexpected == [] and read.failures), (
+        f"schemathesis found failures in pass {name} (exit {code}) not in {KNOWN_DEFECTS_FILE.name}: "
+        f"{unexpected}\n{reading}\n\nThe full report (with curl reproductions) is in "
+        f"{ARTIFACTS / (name + '.txt')}, the server's log in {fuzz_server.log_path}; the tail of the "
+        f"report:\n{output[-3000:]}"
     )
 
 
