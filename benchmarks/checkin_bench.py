@@ -411,11 +411,20 @@ class PhoneClocks:
 # ---------------------------------------------------------------------------------------------
 
 
-def login_cookie(api: str, username: str, password: str) -> str:
+def totp_code(key_hex: str) -> str:
+    """The code the staff member's authenticator shows now (staff sign in with a second factor)."""
+    from django_otp.oath import TOTP
+
+    return f"{TOTP(bytes.fromhex(key_hex), step=30, t0=0, digits=6).token():06d}"
+
+
+def login_cookie(api: str, username: str, password: str, totp_key: str) -> str:
     request = urllib.request.Request(
         f"{api}/api/v1/auth/login",
         method="POST",
-        data=json.dumps({"username": username, "password": password}).encode(),
+        data=json.dumps(
+            {"username": username, "password": password, "otp_token": totp_code(totp_key)}
+        ).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -448,7 +457,8 @@ async def measure_alert_latency(servers: Servers, seeded: dict[str, Any], sample
     import websockets
 
     api = f"http://127.0.0.1:{servers.api_port}"
-    cookie = login_cookie(api, seeded["staff"]["username"], seeded["staff"]["password"])
+    staff = seeded["staff"]
+    cookie = login_cookie(api, staff["username"], staff["password"], staff["totp_key"])
     arrivals: dict[int, tuple[float, float]] = {}
     uri = f"ws://127.0.0.1:{servers.ws_port}/ws/console/"
     async with websockets.connect(

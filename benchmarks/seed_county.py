@@ -8,6 +8,8 @@ from typing import Any
 from shapely.geometry import Point, mapping
 
 BENCH_PASSWORD = "bench-console-password-2026"
+# The console watcher's authenticator key (hex), so the benchmark can sign in with its second factor.
+BENCH_TOTP_KEY = "62656e63682d746f74702d6b65792d32303236"
 
 
 def seed(devices: int, latency_subjects: int) -> dict[str, Any]:
@@ -28,10 +30,13 @@ def seed(devices: int, latency_subjects: int) -> dict[str, Any]:
     watcher = User.objects.create_user(
         "bench_bureau", password=BENCH_PASSWORD, role=Role.BUREAU_STAFF, office=bureau
     )
+    from backend.accounts.otp import start_enrollment
+
+    start_enrollment(watcher, key=BENCH_TOTP_KEY, confirmed=True)
     out: dict[str, Any] = {
         "devices": [],
         "latency_subjects": [],
-        "staff": {"username": watcher.username, "password": BENCH_PASSWORD},
+        "staff": {"username": watcher.username, "password": BENCH_PASSWORD, "totp_key": BENCH_TOTP_KEY},
     }
     for n in range(devices + latency_subjects):
         lat, lon = 37.10 + (n % 20) * 0.006, 122.35 + (n // 20) * 0.006
