@@ -9,6 +9,8 @@ MANAGE := $(PY) backend/manage.py
 # Real services for the integration tests and the benchmarks (override to point elsewhere).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/corrections_monitor
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+# The fast suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: help setup run test test-integration fuzz fuzz-full bench lint lint-types spec messages clean audit-deps
 
@@ -45,7 +47,7 @@ run: setup
 
 # Coverage goes to test-artifacts/coverage/fast; each package is then held to its floor in pyproject.toml.
 test: setup
-	@$(VENV)/bin/pytest -m "not integration" -q --cov --cov-report=
+	@$(VENV)/bin/pytest -m "not integration" -q -n $(TEST_WORKERS) --cov --cov-report=
 	@$(PY) tests/check_coverage_floors.py
 
 # The unit suite once more on PostgreSQL, then the integration tests against the real services.
@@ -54,7 +56,7 @@ test: setup
 # with `.venv/bin/coverage report -m --data-file=test-artifacts/coverage/combined`.
 test-integration: setup
 	@COVERAGE_FILE=test-artifacts/coverage/postgresql DATABASE_URL=$(PG_URL) CELERY_TASK_ALWAYS_EAGER=1 \
-		$(VENV)/bin/pytest -m "not integration" -q --cov --cov-report= tests/backend
+		$(VENV)/bin/pytest -m "not integration" -q -n $(TEST_WORKERS) --cov --cov-report= tests/backend
 	@$(VENV)/bin/coverage combine --quiet --keep --data-file=test-artifacts/coverage/combined \
 		$$(ls test-artifacts/coverage/fast test-artifacts/coverage/postgresql 2>/dev/null)
 	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -m integration -q -rs -o timeout=300 tests/integration
