@@ -274,7 +274,9 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # admin, where staff may change or disable an entry): a line here is added to it when the scheduler
 # starts and no entry of that name exists; a line's later edits do not overwrite the database's.
 CELERY_BEAT_SCHEDULER = "backend.duty.scheduler:ProjectScheduler"
-from backend.config.schedule import CELERY_BEAT_SCHEDULE  # noqa: E402, F401  (the jobs, one line each)
+from backend.config import schedule as _schedule  # noqa: E402  (the jobs, one line each, there)
+
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = _schedule.CELERY_BEAT_SCHEDULE
 
 # Without a broker (the embedded default) the same schedule runs in a thread of the server
 # process (``backend.duty.scheduler``); with a broker, `celery beat` runs it.
