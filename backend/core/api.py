@@ -8,6 +8,8 @@ from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
@@ -111,3 +113,23 @@ class Router(SimpleRouter):
     def get_lookup_regex(self, viewset: Any, lookup_prefix: str = "") -> str:
         kwarg = getattr(viewset, "lookup_url_kwarg", None) or getattr(viewset, "lookup_field", "pk")
         return f"<{getattr(viewset, 'lookup_value_converter', 'int')}:{lookup_prefix}{kwarg}>"
+
+
+# The dates a record of the bureau's work may carry (an event held, a case served, a term's end):
+# from 2000, and never further ahead than the record's kind allows.
+EARLIEST_RECORD_DATE = dt.date(2000, 1, 1)
+_D = TypeVar("_D", dt.date, dt.date | None)
+_RECORD_DATE_MESSAGES = {
+    0: _("A date from 2000 to today."),
+    366: _("A date from 2000 to a year from today."),
+    366 * 5: _("A date from 2000 to five years from today."),
+}
+
+
+def record_date(value: _D, *, days_ahead: int = 0) -> _D:
+    """``value`` (a date, or ``None``) if it lies from 2000 to ``days_ahead`` days from today
+    (0: it has happened; 366: within a year; 1830: within five years); else a field error."""
+    latest = timezone.localdate() + dt.timedelta(days=days_ahead)
+    if value is not None and not EARLIEST_RECORD_DATE <= value <= latest:
+        raise serializers.ValidationError(_RECORD_DATE_MESSAGES[days_ahead])
+    return value

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -23,15 +22,11 @@ from backend.business.models import (
     Lawyer,
     Sanction,
 )
-from backend.core.api import ModelSerializer
-
-EARLIEST = dt.date(2000, 1, 1)
+from backend.core.api import ModelSerializer, record_date
 
 
 def check_date(value: Any) -> Any:
-    if value is not None and not (EARLIEST <= value <= timezone.localdate() + dt.timedelta(days=366 * 5)):
-        raise serializers.ValidationError(_("A date from 2000 to five years from today."))
-    return value
+    return record_date(value, days_ahead=366 * 5)
 
 
 class FirmField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]

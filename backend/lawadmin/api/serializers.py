@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -15,7 +14,7 @@ from backend.bureau.api.mixins import (
 )
 from backend.bureau.models import MAX_YEAR, MIN_YEAR
 from backend.bureau.scoping import scope_to_units
-from backend.core.api import ModelSerializer
+from backend.core.api import ModelSerializer, record_date
 from backend.lawadmin.models import (
     AbilityTest,
     AbilityTestEntry,
@@ -31,14 +30,9 @@ from backend.lawadmin.models import (
     StudyRecord,
 )
 
-# Dates a record of this module may carry: the plan's years, never the far future.
-EARLIEST = dt.date(2000, 1, 1)
-
 
 def check_date(value: Any) -> Any:
-    if value is not None and not (EARLIEST <= value <= timezone.localdate() + dt.timedelta(days=366)):
-        raise serializers.ValidationError(_("A date from 2000 to a year from today."))
-    return value
+    return record_date(value, days_ahead=366)
 
 
 class OfficerSerializer(UnitScopedSerializer):

@@ -3,23 +3,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.accounts.models import User
-from backend.core.api import ModelSerializer
+from backend.core.api import ModelSerializer, record_date
 from backend.learning.models import LectureReview, StaffLecture, StudyTrip, TrainingClass
 
-EARLIEST = dt.date(2000, 1, 1)
 # Bureau and office staff take part in learning; reporters are other units' people.
 LEARNERS = User.objects.filter(is_active=True).exclude(role="reporter")
 
 
 def sane_date(value: dt.date) -> dt.date:
-    if not EARLIEST <= value <= timezone.localdate() + dt.timedelta(days=366):
-        raise serializers.ValidationError(_("A date from 2000 to a year from today."))
-    return value
+    return record_date(value, days_ahead=366)
 
 
 class TrainingClassSerializer(ModelSerializer[TrainingClass]):

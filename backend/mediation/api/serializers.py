@@ -3,14 +3,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypeVar
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.bureau.api.mixins import UnitScopedSerializer
 from backend.bureau.models import MAX_YEAR, MIN_YEAR
 from backend.bureau.scoping import visible_unit_ids
-from backend.core.api import ModelSerializer
+from backend.core.api import ModelSerializer, record_date
 from backend.mediation.models import (
     CreditRule,
     Dispute,
@@ -22,7 +21,6 @@ from backend.mediation.models import (
     Mediator,
 )
 
-EARLIEST = dt.date(MIN_YEAR, 1, 1)
 S = TypeVar("S", bound="Mediator | MediationBody | Dispute | None")
 MAX_PARTIES = 20
 MAX_AGREEMENT_BYTES = 10 * 1024 * 1024
@@ -30,9 +28,7 @@ AGREEMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 def past_or_today(value: dt.date | None) -> dt.date | None:
-    if value is not None and not EARLIEST <= value <= timezone.localdate():
-        raise serializers.ValidationError(_("A date from 2000 to today."))
-    return value
+    return record_date(value)
 
 
 def same_scope(serializer: serializers.Serializer[Any], obj: S, field: str) -> S:

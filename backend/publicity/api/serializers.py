@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -15,17 +14,13 @@ from backend.bureau.api.mixins import (
 )
 from backend.bureau.models import MAX_YEAR, MIN_YEAR
 from backend.bureau.scoping import visible_unit_ids
-from backend.core.api import ModelSerializer
+from backend.core.api import ModelSerializer, record_date
 from backend.publicity.models import Activity, DemonstrationVillage, TrainedVillager, Volunteer
-
-EARLIEST = dt.date(MIN_YEAR, 1, 1)
 
 
 def past_or_today(value: dt.date) -> dt.date:
-    """A date that has happened: from 2000 to today (an event is reported after it was held)."""
-    if not EARLIEST <= value <= timezone.localdate():
-        raise serializers.ValidationError(_("A date from 2000 to today."))
-    return value
+    """A date that has happened: an event is reported after it was held."""
+    return record_date(value)
 
 
 class ActivitySerializer(UnitReturnSerializer):
