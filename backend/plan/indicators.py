@@ -24,6 +24,11 @@ DEFAULT_DEADLINES = {"critical": 10, "warning": 60, "info": 24 * 60}
 HANDLED_TARGET_PERCENT = 95
 
 
+def towns_by_office() -> dict[int, int]:
+    """Each justice office's town (unit id): the plan shows the supervision modules' numbers by town."""
+    return dict(Unit.objects.filter(kind=Unit.Kind.TOWN).values_list("office", "pk"))
+
+
 def deadlines() -> dict[str, dt.timedelta]:
     minutes = {**DEFAULT_DEADLINES, **getattr(settings, "ALERT_ACK_DEADLINES_MIN", {})}
     return {severity: dt.timedelta(minutes=value) for severity, value in minutes.items()}
@@ -34,7 +39,7 @@ def alerts_handled_in_time(year: int) -> Progress:
     county-wide, by town (through its justice office) and as of each month's end."""
     now = timezone.now()
     limits = deadlines()
-    town_of_office = dict(Unit.objects.filter(kind=Unit.Kind.TOWN).values_list("office", "pk"))
+    town_of_office = towns_by_office()
     rows = Alert.objects.filter(raised_at__year=year).values_list(
         "office", "severity", "raised_at", "acknowledged_at"
     )

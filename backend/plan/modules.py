@@ -14,15 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from backend.accounts.models import Office
 from backend.archives.services import office_completeness
 from backend.bureau.indicators import IndicatorSpec, Progress, register_indicator
-from backend.bureau.models import Unit
+from backend.plan.indicators import towns_by_office
 from backend.resettlement.services import office_rates
 from backend.resettlement.services.handover import OfficeRates
 from backend.screening.models import Screening
 from backend.supervision.models import Subject
-
-
-def _town_of_office() -> dict[int, int]:
-    return dict(Unit.objects.filter(kind=Unit.Kind.TOWN).values_list("office", "pk"))
 
 
 def _quarters_begun(year: int, today: dt.date) -> list[str]:
@@ -49,7 +45,7 @@ def screening_done(year: int) -> Progress:
         complete = sum(1 for q in done_quarters if set(offices) <= covered.get(q, set()))
         return round(100 * complete / len(done_quarters), 1) if done_quarters else 0.0
 
-    towns = _town_of_office()
+    towns = towns_by_office()
     by_unit = {
         towns[office]: round(100 * sum(office in covered.get(q, set()) for q in quarters) / len(quarters), 1)
         for office in offices
@@ -72,7 +68,7 @@ def archive_completeness(year: int) -> Progress:
         due[row["office"]] += row["due"]
         present[row["office"]] += row["present"]
     total = sum(due.values())
-    towns = _town_of_office()
+    towns = towns_by_office()
     return Progress(
         value=round(100 * sum(present.values()) / total, 1) if total else 100.0,
         by_unit={towns[o]: round(100 * present[o] / n, 1) for o, n in due.items() if n and o in towns},
@@ -87,7 +83,7 @@ def _rates(year: int) -> list[OfficeRates]:
 def handover_rate(year: int) -> Progress:
     """People released this year whom their office received, in percent (衔接率)."""
     rates = _rates(year)
-    towns = _town_of_office()
+    towns = towns_by_office()
     released = sum(r.released for r in rates)
     received = sum(r.received for r in rates)
     return Progress(
@@ -103,7 +99,7 @@ def handover_rate(year: int) -> Progress:
 def pickup_rate(year: int) -> Progress:
     """Key persons released from prison this year met at the gate, in percent (必接必送)."""
     rates = _rates(year)
-    towns = _town_of_office()
+    towns = towns_by_office()
     key = sum(r.key_persons for r in rates)
     met = sum(r.met_at_gate for r in rates)
     return Progress(
