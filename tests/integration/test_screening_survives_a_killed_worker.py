@@ -88,6 +88,15 @@ def _population(office: Any) -> None:
     )
 
 
+def _rule_table() -> None:
+    """The migration's first rule table: a transactional test before this one may have flushed it."""
+    from backend.screening.models import RuleTable
+    from backend.screening.rules import DEFAULT_RULES
+
+    if not RuleTable.objects.filter(is_active=True).exists():
+        RuleTable.objects.create(version=1, name="季度风险排查规则（第1版）", rules=DEFAULT_RULES)
+
+
 def test_a_run_completes_after_its_worker_is_killed(office_a: Any) -> None:
     require_postgres()
     redis_url = require_redis()
@@ -99,6 +108,7 @@ def test_a_run_completes_after_its_worker_is_killed(office_a: Any) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         pytest.skip("CELERY_TASK_ALWAYS_EAGER is on; the worker test needs a broker (REDIS_URL)")
     _population(office_a)
+    _rule_table()
     env = server_env(REDIS_URL=redis_url, SCREENING_CHUNK_SIZE=str(CHUNK))
     first = _worker(env)
     try:
