@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "backend.core",
     "backend.accounts",
     "backend.audit",
     "backend.supervision",

@@ -37,6 +37,21 @@ def database_unreachable(exc: BaseException | None) -> bool:
     return False
 
 
+def redis_unreachable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) says Redis (cache, throttles, channel layer) cannot be
+    reached right now: a request that needed it is retried later like one that needed the database."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if any(
+            kind.__module__ == "redis.exceptions" and kind.__qualname__ in ("ConnectionError", "TimeoutError")
+            for kind in type(exc).__mro__
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def unavailable_response() -> JsonResponse:
     response = JsonResponse(
         {
@@ -52,7 +67,7 @@ def unavailable_response() -> JsonResponse:
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     exc = sys.exc_info()[1]
-    if database_unreachable(exc):
+    if database_unreachable(exc) or redis_unreachable(exc):
         return unavailable_response()
     if request.path.startswith("/api/"):
         return JsonResponse(
@@ -92,18 +107,19 @@ def _check_channel_layer() -> str | None:
 
 @csrf_exempt
 def readiness(request: HttpRequest) -> JsonResponse:
-    """200 when the database (and the Redis channel layer, where configured) answer; else 503.
+    """200 when the database answers, 503 when it does not.
 
     ``/healthz`` says the process lives; this says it can serve: a load balancer takes a process
-    out of rotation on a 503 here while PostgreSQL or Redis is away, and back when they return.
+    out of rotation on a 503 here while PostgreSQL is away, and back when it returns. Redis away
+    is a 200 that says "degraded": the process still stores every upload and records every alert
+    (their pushes wait in the outbox, consoles read from the database), so it must stay in rotation.
     """
-    problems = {
-        name: problem
-        for name, problem in (("database", _check_database()), ("channel_layer", _check_channel_layer()))
-        if problem is not None
-    }
-    if problems:
-        response = JsonResponse({"status": "unavailable", "problems": problems}, status=503)
+    database = _check_database()
+    if database is not None:
+        response = JsonResponse({"status": "unavailable", "problems": {"database": database}}, status=503)
         response["Retry-After"] = str(RETRY_AFTER_S)
         return response
+    channel_layer = _check_channel_layer()
+    if channel_layer is not None:
+        return JsonResponse({"status": "degraded", "problems": {"channel_layer": channel_layer}})
     return JsonResponse({"status": "ready"})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from backend.accounts.models import OFFICE_ROLES, Office, Role, User
+from backend.core.outbox import queue_on_commit
 from backend.core.vocabulary import PUSH_LANGUAGE
 from backend.duty.models import MAX_SHIFT_DAYS, DutyShift, EscalationPolicy
 from backend.monitoring.events import publish_event
@@ -232,7 +233,7 @@ def escalate_overdue_alerts(now: dt.datetime | None = None) -> int:
 def _push_after_commit(alert_id: int, level: int) -> None:
     from backend.duty.tasks import push_escalation
 
-    transaction.on_commit(lambda: push_escalation.delay(alert_id, level))
+    queue_on_commit(push_escalation, alert_id, level)
 
 
 def notify_escalation(alert_id: int, level: int) -> int:

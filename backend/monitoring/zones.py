@@ -8,7 +8,9 @@ phone costs one small query for its zone list and no geometry work beyond the ev
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -215,24 +217,45 @@ _subject_zones: dict[int, tuple[int, list[gf.Zone]]] = {}
 
 
 def zones_changed() -> None:
-    """Called when any zone changes: every process rebuilds its per-subject zone lists."""
+    """Called when any zone changes: every process rebuilds its per-subject zone lists.
+
+    The shared generation is a fresh random number, not a counter: a Redis restarted empty would
+    count again from 1 and meet a generation a process still holds zone lists of.
+    """
     _generation[1] = -1.0  # this process sees its own edit at once
+    _subject_zones.clear()
     try:
-        cache.incr(ZONES_GENERATION_KEY)
-    except ValueError:
-        cache.set(ZONES_GENERATION_KEY, 1, timeout=None)
+        cache.set(ZONES_GENERATION_KEY, secrets.randbits(52), timeout=None)
+    except Exception as exc:  # Redis away: the others read no generation and reload every zone
+        log.warning("could not share the zones' new generation: %s", exc)
 
 
 # Read the shared generation at most this often per process: a zone edit reaches every evaluator
 # within this many seconds, and a busy evaluator does not pay a cache round trip every round.
 GENERATION_MAX_AGE_S = 0.5
 _generation: list[float] = [0.0, -1.0]  # value, monotonic time read
+# While the shared cache cannot be read, each round gets a generation of its own (negative, never
+# shared): zones come from the database every round, so no edit made meanwhile goes unseen.
+_unshared_generations = itertools.count(-1, -1)
+_cache_away = [False]
 
 
 def zones_generation() -> int:
     now = time.monotonic()
     if now - _generation[1] > GENERATION_MAX_AGE_S:
-        _generation[:] = [float(cache.get(ZONES_GENERATION_KEY, 0)), now]
+        try:
+            value = cache.get(ZONES_GENERATION_KEY, 0)
+        except Exception as exc:  # Redis away: evaluation goes on, from the database
+            if not _cache_away[0]:
+                log.warning("the zones' generation cannot be read (%s): zones are read every round", exc)
+            _cache_away[0] = True
+            _subject_zones.clear()
+            return next(_unshared_generations)
+        if _cache_away[0]:
+            # Back: what was kept before the outage may predate an edit made during it.
+            _cache_away[0] = False
+            _subject_zones.clear()
+        _generation[:] = [float(value), now]
     return int(_generation[0])
 
 

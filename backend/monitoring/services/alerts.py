@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import User
+from backend.core.outbox import queue_on_commit
 from backend.monitoring.events import next_sequence, publish_event
 from backend.monitoring.models import Alert, Zone
 from backend.monitoring.payloads import AlertSerializer
@@ -179,10 +180,7 @@ def _wake_staff_after_commit(alert: Alert) -> None:
     """Queue the push that wakes the office's staff once the alert is committed."""
     from backend.monitoring.tasks import push_alert_to_staff
 
-    if hasattr(push_alert_to_staff, "delay_on_commit"):
-        push_alert_to_staff.delay_on_commit(alert.pk)
-    else:  # a Celery app without the Django task class
-        transaction.on_commit(lambda: push_alert_to_staff.delay(alert.pk))
+    queue_on_commit(push_alert_to_staff, alert.pk)
 
 
 def notify_staff_of_alert(alert_id: int) -> Delivery | None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import AuthenticationFailed
 
 from backend.core.db import hot_cursor
+from backend.core.outbox import queue_on_commit
 from backend.monitoring import engine, evaluation_queue, sql
 from backend.monitoring.checkin_input import FixInput, parse_fix
 from backend.monitoring.models import CheckIn, MonitorState
@@ -260,10 +261,7 @@ def _after_contact_resumed(subject_id: int) -> None:
     """Complete the evidence of the silence warnings this upload ended, once it is committed."""
     from backend.monitoring.tasks import note_contact_resumed
 
-    if hasattr(note_contact_resumed, "delay_on_commit"):
-        note_contact_resumed.delay_on_commit(subject_id)
-    else:  # a Celery app without the Django task class
-        transaction.on_commit(lambda: note_contact_resumed.delay(subject_id))
+    queue_on_commit(note_contact_resumed, subject_id)
 
 
 def _store_upload(

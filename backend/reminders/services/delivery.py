@@ -14,10 +14,10 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from backend.accounts.models import OFFICE_ROLES
+from backend.core.outbox import queue_on_commit
 from backend.reminders import push, rules
 from backend.reminders.models import DeliveryAttempt, Reminder, StaffPushToken, token_prefix
 from backend.reminders.services.answers import pending_reminders
-from backend.reminders.services.scheduling import _queue_after_commit
 from backend.reminders.upstream import last_upload, phone_unreachable, staff_on_duty
 from backend.supervision.models import Device, Subject
 from notifications import DeliveryResult, Message
@@ -51,7 +51,7 @@ def dispatch_due_reminders(now: dt.datetime | None = None, limit: int = 2000) ->
         .values_list("pk", flat=True)[:limit]
     )
     for reminder_id in due:
-        _queue_after_commit(send_reminder, reminder_id)
+        queue_on_commit(send_reminder, reminder_id)
     return len(due)
 
 

@@ -13,20 +13,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.core.outbox import queue_on_commit
 from backend.reminders import push, rules
 from backend.reminders.models import Reminder
 from backend.reminders.upstream import monthly_report_in
 from backend.supervision.models import Subject
 
 Kind = Reminder.Kind
-
-
-def _queue_after_commit(task: Any, *args: Any) -> None:
-    """Queue a Celery task once the current transaction commits (at once outside one)."""
-    if hasattr(task, "delay_on_commit"):
-        task.delay_on_commit(*args)
-    else:  # a Celery app without the Django task class
-        transaction.on_commit(lambda: task.delay(*args))
 
 
 def _validated_data(title: str, body: str, data: dict[str, Any] | None) -> dict[str, str]:
@@ -89,7 +82,7 @@ def schedule_reminder_once(
     if send_at <= timezone.now():
         from backend.reminders.tasks import send_reminder
 
-        _queue_after_commit(send_reminder, reminder.pk)
+        queue_on_commit(send_reminder, reminder.pk)
     return reminder, True
 
 

@@ -21,6 +21,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from backend.accounts.models import Office, User
+from backend.core.outbox import queue_on_commit
 from backend.monitoring.events import publish_event, publish_transient
 from backend.screening.factors import Chunk, factor_for
 from backend.screening.models import RuleTable, Screening, ScreeningChunk, ScreeningResult
@@ -89,7 +90,7 @@ def start_screening(
         trigger=trigger,
         started_by=user,
     )
-    transaction.on_commit(lambda: tasks.plan_screening.delay(screening.pk))
+    queue_on_commit(tasks.plan_screening, screening.pk)
     return screening
 
 

@@ -50,7 +50,7 @@ def test_the_check_in_upload_answers_503_while_the_database_is_away(
 
     from backend.config.wsgi import application
     from tests.backend.monitoring.helpers import fix
-    from tests.conftest import enroll_phone
+    from tests.conftest import enroll_phone, phone_signature
 
     _device, token = enroll_phone(subject_a, officer_a)
     body = json.dumps({"checkins": [fix()]}).encode()
@@ -61,6 +61,7 @@ def test_the_check_in_upload_answers_503_while_the_database_is_away(
             data=body,
             content_type=content_type,
             HTTP_AUTHORIZATION=f"Device {token}",
+            **phone_signature(token, "POST", "/api/v1/mobile/checkins", body),
         )
         .environ
     )
@@ -108,3 +109,36 @@ def test_the_cause_chain_is_read() -> None:
         assert database_unreachable(outer)
     assert not database_unreachable(ValueError("no"))
     assert not database_unreachable(None)
+
+
+def test_redis_away_is_a_503_too_and_only_redis_errors_are(officer_a: Any) -> None:
+    """Throttles and the cache live in Redis in production: a request that needed it while it is
+    away is retried like one that needed the database, not a 500."""
+    import redis.exceptions
+
+    from backend.core.errors import redis_unreachable
+
+    client = client_for(officer_a)
+    client.raise_request_exception = False
+
+    def redis_away(*args: Any, **kwargs: Any) -> Any:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as exc:
+            raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.") from exc
+
+    with mock.patch("backend.supervision.api.views.SubjectViewSet.get_queryset", redis_away):
+        answer = client.get("/api/v1/subjects")
+    assert answer.status_code == 503 and answer["Retry-After"] == "5"
+    assert answer.json()["code"] == "service_unavailable"
+    assert redis_unreachable(redis.exceptions.TimeoutError("read timed out"))
+    assert redis_unreachable(redis.exceptions.BusyLoadingError("loading"))  # a ConnectionError
+    assert not redis_unreachable(redis.exceptions.ResponseError("WRONGTYPE"))  # a bug, not an outage
+    assert not redis_unreachable(ConnectionRefusedError(111, "a socket of something else"))
+
+
+def test_readiness_with_redis_away_is_degraded_not_out_of_rotation(client: Client) -> None:
+    with mock.patch("backend.core.errors._check_channel_layer", return_value="ConnectionError"):
+        answer = client.get("/readyz")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "degraded", "problems": {"channel_layer": "ConnectionError"}}

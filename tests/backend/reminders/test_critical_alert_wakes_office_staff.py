@@ -76,12 +76,12 @@ def test_warnings_and_infos_wake_nobody(
     from backend.monitoring import tasks
 
     with (
-        mock.patch.object(tasks.push_alert_to_staff, "delay") as delay,
+        mock.patch.object(tasks.push_alert_to_staff, "apply_async") as queued,
         django_capture_on_commit_callbacks(execute=True),
     ):
         raise_alert(subject_a, severity="warning", kind="approaching", key="w")
         raise_alert(subject_a, severity="info", kind="low_battery", key="i")
-    delay.assert_not_called()
+    queued.assert_not_called()
     assert transport.sent == []
 
 

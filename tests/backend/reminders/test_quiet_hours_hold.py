@@ -76,13 +76,13 @@ def test_a_held_reminder_is_neither_shown_nor_pushed_before_seven(
     reminder = schedule_reminder(subject_a, "other", at(2026, 11, 27, 23, 30), "提醒", "正文", {}, "night:1")
     assert reminder.send_at == at(2026, 11, 28, 7, 0)
     with (
-        mock.patch("backend.reminders.tasks.send_reminder.delay") as delay,
+        mock.patch("backend.reminders.tasks.send_reminder.apply_async") as queued,
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert dispatch_due_reminders(at(2026, 11, 27, 23, 45)) == 0
         assert not pending_reminders(subject_a.pk, at(2026, 11, 27, 23, 45)).exists()
         assert dispatch_due_reminders(at(2026, 11, 28, 7, 1)) == 1
-    delay.assert_called_once_with(reminder.pk)
+    queued.assert_called_once_with(args=[reminder.pk], retry=False)
     assert list(pending_reminders(subject_a.pk, at(2026, 11, 28, 7, 1))) == [reminder]
     assert Reminder.objects.get().due_at == at(2026, 11, 27, 23, 30)  # when it was asked for stays on record
 
@@ -102,10 +102,10 @@ def test_a_check_in_prompt_held_past_its_expiry_is_never_sent(
     prompt = subject_a.reminders.get()
     assert prompt.send_at == at(2026, 11, 28, 7, 0) and prompt.expires_at == at(2026, 11, 28, 2, 30)
     with (
-        mock.patch("backend.reminders.tasks.send_reminder.delay") as delay,
+        mock.patch("backend.reminders.tasks.send_reminder.apply_async") as queued,
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert dispatch_due_reminders(at(2026, 11, 28, 7, 1)) == 0
-    delay.assert_not_called()
+    queued.assert_not_called()
     prompt.refresh_from_db()
     assert prompt.push_status == "skipped"

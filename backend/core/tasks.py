@@ -1,0 +1,28 @@
+"""The core's job: hand the broker the tasks the outbox still holds (``backend.core.outbox``)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.signals import worker_ready
+
+from backend.core import outbox
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def publish_outbox(older_than_s: float = outbox.WAIT_FOR_HOOK_S) -> int:
+    """Every 30 s: queue the tasks whose hand-over after their commit failed (the broker was away)."""
+    return outbox.publish_waiting(older_than_s)
+
+
+@worker_ready.connect
+def _publish_at_start(**kwargs: object) -> None:
+    """A worker that starts (after an outage, often) does not wait for the next run of the job."""
+    try:
+        # Everything waiting, however young: a task handed over twice runs twice, harmlessly.
+        publish_outbox.apply_async(args=(0.0,), retry=False)
+    except Exception as exc:  # the broker went away again: the periodic job will do it
+        log.warning("could not queue the outbox's hand-over at the worker's start: %s", exc)
