@@ -229,7 +229,7 @@ CHANNEL_PREFIX = env_str("CHANNEL_PREFIX", "cm") or "cm"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "backend.core.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "capacity": CHANNEL_CAPACITY,

@@ -2,7 +2,10 @@
 
 Protocol: JSON objects in text frames, one message per frame, each with a ``"type"``.
 
-* server → ``{"type": "hello", "last_seq": N, "user": {...}}`` on connect;
+* server → ``{"type": "hello", "last_seq": N, "degraded": false, "user": {...}}`` on connect;
+  ``"degraded": true`` when the channel layer (Redis) cannot be reached: the console is then served
+  from the database (stored events every ``CATCH_UP_DEGRADED_S``, no live positions) and gets
+  ``{"type": "live", "degraded": false}`` once Redis is back;
 * client → ``{"type": "resume", "after_seq": N}`` (or ``{"type": "subscribe"}`` = resume from the
   hello's ``last_seq``): the server sends every stored event after N, in order, then
   ``{"type": "replay_done", "last_seq": M}``, then live events. Live events that arrive meanwhile
@@ -43,6 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -58,10 +62,14 @@ from backend.core.json_input import MAX_JSON_DEPTH, json_depth, too_deep_message
 from backend.monitoring.events import ALL_OFFICES_GROUP, office_group
 from backend.monitoring.models import ConsoleEvent
 
+log = logging.getLogger(__name__)
+
 REPLAY_PAGE = 500
 REPLAY_LIMIT = 20_000
 CATCH_UP_AFTER_EVENT_S = 0.3
 CATCH_UP_EVERY_S = 10.0
+# Without the channel layer (Redis away) every event comes from the database, this often.
+CATCH_UP_DEGRADED_S = 2.0
 
 # ---------------------------------------------------------------------------------------------
 # What a client may send
@@ -116,7 +124,7 @@ def message_problem(content: Any) -> tuple[str, str] | None:
 
 
 class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
-    groups: list[str]
+    office_groups: list[str]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -125,19 +133,18 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
-        # Disabling the account closes this socket (backend.accounts.services.end_staff_access).
-        await self.channel_layer.group_add(staff_group(user.pk), self.channel_name)
         self.office_ids = visible_office_ids(user)
-        self.groups = (
+        self.office_groups = (
             [ALL_OFFICES_GROUP] if self.office_ids is None else [office_group(o) for o in self.office_ids]
         )
-        for group in self.groups:
-            await self.channel_layer.group_add(group, self.channel_name)
         self.live = False
         self.held: list[dict[str, Any]] = []
         self.sending = asyncio.Lock()  # live delivery and catch-up never interleave
         self.soon: asyncio.Task[None] | None = None
         self.watch: asyncio.Task[None] | None = None
+        self.rejoin: asyncio.Task[None] | None = None
+        # Redis away: the console is served from the database until the groups can be joined.
+        self.degraded = not await self._join_groups()
         await self.accept()
         self.last_seq = await self._max_seq()
         await database_sync_to_async(self._audit)("connect")
@@ -145,6 +152,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             {
                 "type": "hello",
                 "last_seq": self.last_seq,
+                "degraded": self.degraded,
                 "user": {
                     "id": user.pk,
                     "username": user.username,
@@ -153,15 +161,52 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 },
             }
         )
+        if self.degraded:
+            self.rejoin = asyncio.create_task(self._rejoin())
+
+    async def _join_groups(self, quiet: bool = False) -> bool:
+        """Join the user's group (disabling the account closes this socket, see
+        ``backend.accounts.services.end_staff_access``) and the offices' groups. False when the
+        channel layer (Redis) cannot be reached."""
+        try:
+            await self.channel_layer.group_add(staff_group(self.user.pk), self.channel_name)
+            for group in self.office_groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except Exception as exc:  # Redis away (its errors are many): served from the database
+            if not quiet:
+                log.warning("console of %s without the channel layer: %s", self.user.pk, exc)
+            return False
+        return True
+
+    async def _rejoin(self) -> None:
+        """While degraded: check the account as often as the events, join the groups once Redis is back."""
+        while self.degraded:
+            await asyncio.sleep(CATCH_UP_DEGRADED_S)
+            if not await database_sync_to_async(self._still_allowed)():
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            if await self._join_groups(quiet=True):
+                self.degraded = False
+                await self.send_json({"type": "live", "degraded": False})
+                if self.live:
+                    await self._catch_up()
 
     async def disconnect(self, code: int) -> None:
-        for task in (getattr(self, "soon", None), getattr(self, "watch", None)):
+        for task in (
+            getattr(self, "soon", None),
+            getattr(self, "watch", None),
+            getattr(self, "rejoin", None),
+        ):
             if task is not None:
                 task.cancel()
-        for group in getattr(self, "groups", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        if hasattr(self, "user"):
+        if not hasattr(self, "user"):
+            return
+        try:
+            for group in self.office_groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
             await self.channel_layer.group_discard(staff_group(self.user.pk), self.channel_name)
+        except Exception as exc:  # Redis away: the groups' entries expire on their own
+            log.info("console of %s left its groups to expire: %s", self.user.pk, exc)
 
     async def staff_session_ended(self, message: dict[str, Any]) -> None:
         """The account was disabled: close at once."""
@@ -260,7 +305,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _watch(self) -> None:
         while True:
-            await asyncio.sleep(CATCH_UP_EVERY_S)
+            await asyncio.sleep(CATCH_UP_DEGRADED_S if self.degraded else CATCH_UP_EVERY_S)
             await self._catch_up()
 
     async def _replay(self, after: int) -> None:
@@ -294,6 +339,12 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if self.watch is None:
             self.watch = asyncio.create_task(self._watch())
 
+    def _still_allowed(self) -> bool:
+        """The account is still active and its sign-in valid (what the staff group's message
+        would have said, while it cannot arrive)."""
+        active = type(self.user).objects.filter(pk=self.user.pk, is_active=True).exists()
+        return active and websocket_refusal(self.scope) is None
+
     def _visible(self) -> Any:
         queryset = ConsoleEvent.objects.all()
         return queryset if self.office_ids is None else queryset.filter(office_id__in=self.office_ids)
@@ -320,5 +371,5 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             action=AccessLog.Action.READ,
             resource="console",
             actor=self.user,
-            detail={"event": what, "groups": self.groups},
+            detail={"event": what, "groups": self.office_groups},
         )

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 
 from backend.core import vocabulary
 from backend.core.vocabulary import AlertStatus
+from backend.monitoring.consumers import CATCH_UP_DEGRADED_S
 
 # ---------------------------------------------------------------------------------------------
 # Interface text: key -> (简体中文, English)
@@ -47,6 +48,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "conn_connecting": ("连接中…", "Connecting…"),
     "conn_reconnecting": ("重连中…", "Reconnecting…"),
     "conn_offline": ("未连接", "Offline"),
+    "conn_degraded": (
+        f"实时通道中断，每{CATCH_UP_DEGRADED_S:g}秒刷新",
+        f"Live channel down, refreshing every {CATCH_UP_DEGRADED_S:g} s",
+    ),
     "county": ("全县", "Whole county"),
     "alerts": ("预警", "Alerts"),
     "alert_list": ("待处理预警", "Alerts to handle"),

@@ -710,7 +710,7 @@
 
   function setConn(kind, seconds) {
     const text = { on: T.conn_connected, connecting: T.conn_connecting, reconnecting: T.conn_reconnecting,
-      off: T.conn_offline }[kind];
+      off: T.conn_offline, degraded: T.conn_degraded }[kind];
     els.conn.className = "conn conn--" + kind;
     els.connText.textContent = text + (kind === "reconnecting" && seconds ? " " + seconds + "s" : "");
     els.conn.dataset.state = kind;
@@ -788,6 +788,8 @@
       case "hello": {
         state.connected = true;
         state.live = false;
+        // Redis away: the server sends stored events every few seconds and no live positions.
+        state.degraded = message.degraded === true;
         state.reconnectAttempt = 0;
         setConn("connecting");
         clearInterval(pingTimer);
@@ -831,9 +833,17 @@
       case "replay_done":
         setSeq(message.last_seq);
         state.live = true;
-        setConn("on");
+        setConn(state.degraded ? "degraded" : "on");
         // Positions are not replayed: refresh them after a gap.
         if (state.reconnects > 0) loadPositions().catch(reportError);
+        break;
+      case "live":
+        // The live channel is back: positions moved meanwhile.
+        state.degraded = false;
+        if (state.live) {
+          setConn("on");
+          loadPositions().catch(reportError);
+        }
         break;
       case "pong":
         break;
