@@ -5,7 +5,8 @@ Protocol: JSON objects in text frames, one message per frame, each with a ``"typ
 * server → ``{"type": "hello", "last_seq": N, "degraded": false, "user": {...}}`` on connect;
   ``"degraded": true`` when the channel layer (Redis) cannot be reached: the console is then served
   from the database (stored events every ``CATCH_UP_DEGRADED_S``, no live positions) and gets
-  ``{"type": "live", "degraded": false}`` once Redis is back;
+  ``{"type": "live", "degraded": false}`` once Redis is back. A console that finds Redis gone later
+  (it joins its groups again every ``CATCH_UP_EVERY_S``) is sent ``{"type": "live", "degraded": true}``;
 * client → ``{"type": "resume", "after_seq": N}`` (or ``{"type": "subscribe"}`` = resume from the
   hello's ``last_seq``): the server sends every stored event after N, in order, then
   ``{"type": "replay_done", "last_seq": M}``, then live events. Live events that arrive meanwhile
@@ -306,7 +307,18 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(CATCH_UP_DEGRADED_S if self.degraded else CATCH_UP_EVERY_S)
+            if not self.degraded and not await self._join_groups(quiet=True):
+                # Joining again costs little and is harmless (a group entry's time is renewed): it
+                # finds Redis away, and puts the socket back in groups a restarted Redis forgot.
+                await self._go_degraded()
             await self._catch_up()
+
+    async def _go_degraded(self) -> None:
+        log.warning("console of %s lost the channel layer; served from the database", self.user.pk)
+        self.degraded = True
+        await self.send_json({"type": "live", "degraded": True})
+        if self.rejoin is None or self.rejoin.done():
+            self.rejoin = asyncio.create_task(self._rejoin())
 
     async def _replay(self, after: int) -> None:
         self.live = False

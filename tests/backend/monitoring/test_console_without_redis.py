@@ -133,3 +133,31 @@ def test_the_console_says_how_often_it_refreshes_without_the_live_channel() -> N
         f"每{consumers.CATCH_UP_DEGRADED_S:g}秒" in chinese
         and f"{consumers.CATCH_UP_DEGRADED_S:g} s" in english
     )
+
+
+async def test_a_live_console_that_loses_redis_says_so_and_comes_back(
+    users: Any, office_a: Any, monkeypatch: Any
+) -> None:
+    """A console connected before the outage finds it when it joins its groups again (which also
+    puts it back in the groups of a Redis restarted empty)."""
+    from tests.backend.monitoring.console_ws import connect_live
+
+    monkeypatch.setattr(consumers, "CATCH_UP_EVERY_S", 0.2)
+    monkeypatch.setattr(consumers, "CATCH_UP_DEGRADED_S", 0.2)
+    console = await connect_live(users["a"])
+    layer = get_channel_layer()
+    real_add = layer.group_add
+    away = {"now": True}
+
+    async def group_add(group: str, channel: str) -> None:
+        if away["now"]:
+            raise AWAY
+        await real_add(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", group_add)
+    assert await receive_frame(console) == {"type": "live", "degraded": True}
+    seqs = await publish(office_a.pk, 1)
+    assert (await receive_frame(console))["seq"] == seqs[0]
+    away["now"] = False
+    assert await receive_frame(console) == {"type": "live", "degraded": False}
+    await console.disconnect()

@@ -838,11 +838,11 @@
         if (state.reconnects > 0) loadPositions().catch(reportError);
         break;
       case "live":
-        // The live channel is back: positions moved meanwhile.
-        state.degraded = false;
+        // The live channel went away (events come every few seconds) or is back (positions moved).
+        state.degraded = message.degraded === true;
         if (state.live) {
-          setConn("on");
-          loadPositions().catch(reportError);
+          setConn(state.degraded ? "degraded" : "on");
+          if (!state.degraded) loadPositions().catch(reportError);
         }
         break;
       case "pong":
