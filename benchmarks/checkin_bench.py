@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -44,6 +45,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# The simulated phones sign with the project's own code (backend/supervision/signing.py).
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 PY = sys.executable
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 # A database of this run's own (dropped at the end): two runs against one server, or a profiling
@@ -257,8 +261,68 @@ class Servers:
 # wrk
 # ---------------------------------------------------------------------------------------------
 
+# Every phone request is signed (backend/supervision/signing.py): wrk signs each upload as the
+# phone would, with Ed25519 and SHA-256 from the libcrypto wrk is linked with (LuaJIT's FFI).
+LUA_SIGNING = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct evp_pkey_st EVP_PKEY;
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+EVP_PKEY *EVP_PKEY_new_raw_private_key(int type, void *e, const unsigned char *key, size_t keylen);
+EVP_MD_CTX *EVP_MD_CTX_new(void);
+void EVP_MD_CTX_free(EVP_MD_CTX *ctx);
+int EVP_DigestSignInit(EVP_MD_CTX *ctx, void **pctx, const void *type, void *e, EVP_PKEY *pkey);
+int EVP_DigestSign(EVP_MD_CTX *ctx, unsigned char *sigret, size_t *siglen, const unsigned char *tbs, size_t tbslen);
+unsigned char *SHA256(const unsigned char *d, size_t n, unsigned char *md);
+int EVP_EncodeBlock(unsigned char *t, const unsigned char *f, int n);
+typedef struct { long tv_sec; long tv_usec; } cm_timeval;
+int gettimeofday(cm_timeval *tv, void *tz);
+]]
+local ok, crypto = pcall(ffi.load, "crypto")
+if not ok then crypto = ffi.load("libcrypto.so.3") end
+local EVP_PKEY_ED25519 = 1087
+local sig_buf = ffi.new("unsigned char[64]")
+local sig_len = ffi.new("size_t[1]")
+local md_buf = ffi.new("unsigned char[32]")
+local b64_buf = ffi.new("unsigned char[100]")
+local tv = ffi.new("cm_timeval")
+
+function phone_key(seed_hex)
+  local raw = seed_hex:gsub("..", function(h) return string.char(tonumber(h, 16)) end)
+  local key = crypto.EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, raw, 32)
+  assert(key ~= nil, "cannot load the phone's key")
+  return key
+end
+
+function now_ms()
+  ffi.C.gettimeofday(tv, nil)
+  return tonumber(tv.tv_sec) * 1000 + math.floor(tonumber(tv.tv_usec) / 1000)
+end
+
+function sha256_hex(data)
+  crypto.SHA256(data, #data, md_buf)
+  local out = {}
+  for i = 0, 31 do out[i + 1] = string.format("%02x", md_buf[i]) end
+  return table.concat(out)
+end
+
+function sign(key, method, path, time_text, body)
+  local message = method .. "\n" .. path .. "\n" .. time_text .. "\n" .. sha256_hex(body)
+  local ctx = crypto.EVP_MD_CTX_new()
+  assert(crypto.EVP_DigestSignInit(ctx, nil, nil, nil, key) == 1)
+  sig_len[0] = 64
+  assert(crypto.EVP_DigestSign(ctx, sig_buf, sig_len, message, #message) == 1)
+  crypto.EVP_MD_CTX_free(ctx)
+  local n = crypto.EVP_EncodeBlock(b64_buf, sig_buf, 64)
+  return ffi.string(b64_buf, n)
+end
+"""
+
 LUA_CHECKINS = r"""
 local tokens = {TOKENS}
+local seeds = {SEEDS}
+local keys = {{}}
+local last_ms = {{}}
 local lats = {LATS}
 local lons = {LONS}
 local per_request = {PER_REQUEST}
@@ -276,6 +340,7 @@ end
 
 function init(args)
   math.randomseed(os.time() + thread_id * 7919)
+  for i = 1, #seeds do keys[i] = phone_key(seeds[i]) end
 end
 
 local function uuid4()
@@ -298,8 +363,14 @@ function request()
   end
   clock[slot] = t
   local body = '{{"checkins":[' .. table.concat(parts, ",") .. ']}}'
-  return wrk.format("POST", "/api/v1/mobile/checkins",
-    {{["Content-Type"] = "application/json", ["Authorization"] = "Device " .. tokens[slot]}}, body)
+  -- Each phone's signing time moves on by at least a millisecond: no two requests are the same.
+  local signed_ms = math.max(now_ms(), (last_ms[slot] or 0) + 1)
+  last_ms[slot] = signed_ms
+  local signed_at = string.format("%d", signed_ms)
+  local path = "/api/v1/mobile/checkins"
+  return wrk.format("POST", path,
+    {{["Content-Type"] = "application/json", ["Authorization"] = "Device " .. tokens[slot],
+      ["X-Signature-Time"] = signed_at, ["X-Signature"] = sign(keys[slot], "POST", path, signed_at, body)}}, body)
 end
 
 function delay()
@@ -385,8 +456,9 @@ class PhoneClocks:
 
     def lua(self, per_request: int, rate: float, connections: int, threads: int) -> str:
         devices = self.seeded["devices"]
-        text = LUA_CHECKINS.format(
+        text = LUA_SIGNING + LUA_CHECKINS.format(
             TOKENS="{" + ",".join(f'"{d["token"]}"' for d in devices) + "}",
+            SEEDS="{" + ",".join(f'"{d["key"]}"' for d in devices) + "}",
             LATS="{" + ",".join(str(d["lat"]) for d in devices) + "}",
             LONS="{" + ",".join(str(d["lon"]) for d in devices) + "}",
             PER_REQUEST=per_request,
@@ -432,12 +504,20 @@ def login_cookie(api: str, username: str, password: str, totp_key: str) -> str:
     return "; ".join(cookies)
 
 
-def post_json(url: str, body: dict[str, Any], token: str) -> int:
+def post_json(url: str, body: dict[str, Any], token: str, key_seed: str) -> int:
+    """A phone's signed upload (``key_seed``: its private key, hex)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from backend.supervision.signing import sign_request
+
+    data = json.dumps(body).encode()
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key_seed))
+    signature = sign_request(key, "POST", urllib.parse.urlsplit(url).path, data)
     request = urllib.request.Request(
         url,
         method="POST",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Device {token}"},
+        data=data,
+        headers={"Content-Type": "application/json", "Authorization": f"Device {token}", **signature},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return int(response.status)
@@ -492,7 +572,12 @@ async def measure_alert_latency(servers: Servers, seeded: dict[str, Any], sample
                 "crs": "wgs84",
             }
             await loop.run_in_executor(
-                None, post_json, f"{api}/api/v1/mobile/checkins", {"checkins": [home]}, target["token"]
+                None,
+                post_json,
+                f"{api}/api/v1/mobile/checkins",
+                {"checkins": [home]},
+                target["token"],
+                target["key"],
             )
         await asyncio.sleep(1.0)
         for target in seeded["latency_subjects"][:samples]:
@@ -506,7 +591,12 @@ async def measure_alert_latency(servers: Servers, seeded: dict[str, Any], sample
             }
             started, started_wall = time.perf_counter(), time.time()
             status = await loop.run_in_executor(
-                None, post_json, f"{api}/api/v1/mobile/checkins", {"checkins": [fix]}, target["token"]
+                None,
+                post_json,
+                f"{api}/api/v1/mobile/checkins",
+                {"checkins": [fix]},
+                target["token"],
+                target["key"],
             )
             answered = time.perf_counter()
             assert status == 200

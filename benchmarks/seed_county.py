@@ -13,10 +13,14 @@ BENCH_TOTP_KEY = "62656e63682d746f74702d6b65792d32303236"
 
 
 def seed(devices: int, latency_subjects: int) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
     from backend.accounts.models import Office, Role, User
     from backend.monitoring.models import Zone
     from backend.supervision.models import Subject
     from backend.supervision.services import enroll_device, issue_enrollment_code
+    from backend.supervision.signing import public_key_text
 
     bureau = Office.objects.create(code="bureau", name="基准司法局", kind=Office.Kind.BUREAU)
     office = Office.objects.create(code="bench", name="基准司法所", parent=bureau)
@@ -76,13 +80,17 @@ def seed(devices: int, latency_subjects: int) -> dict[str, Any]:
             confirm_seconds=0,
         )
         code = issue_enrollment_code(subject, officer).code
-        token = enroll_device(code, {"platform": "android"}).device_token
+        # Each phone's signing key: the load generator signs every upload with it.
+        key = Ed25519PrivateKey.generate()
+        seed_hex = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex()
+        token = enroll_device(code, {"platform": "android", "public_key": public_key_text(key)}).device_token
         if n < devices:
-            out["devices"].append({"token": token, "lat": lat, "lon": lon})
+            out["devices"].append({"token": token, "key": seed_hex, "lat": lat, "lon": lon})
         else:
             out["latency_subjects"].append(
                 {
                     "token": token,
+                    "key": seed_hex,
                     "subject_id": subject.pk,
                     "zone_lat": zone_lat,
                     "zone_lon": zone_lon,

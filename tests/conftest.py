@@ -220,21 +220,106 @@ def api() -> Any:
     return client_for
 
 
+# Each enrolled phone's private key, by its device token: the phone clients sign with it.
+_PHONE_KEYS: dict[str, Any] = {}
+
+
+def new_phone_key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate()
+
+
+def phone_description(key: Any, platform: str = "android") -> dict[str, Any]:
+    """What a phone sends about itself at enrollment, its public key included."""
+    from backend.supervision.signing import public_key_text
+
+    return {
+        "platform": platform,
+        "model": "Mate 60",
+        "os_version": "14",
+        "app_version": "1.0.0",
+        "public_key": public_key_text(key),
+    }
+
+
 def enroll_phone(subject: Any, issued_by: Any, platform: str = "android") -> tuple[Any, str]:
-    """Enroll a phone for ``subject`` through the services; returns (device, token)."""
+    """Enroll a phone for ``subject`` through the services; returns (device, token). The phone's
+    key pair is kept: ``device_client(token)`` signs with it."""
     from backend.supervision.services import enroll_device, issue_enrollment_code
 
+    key = new_phone_key()
     code = issue_enrollment_code(subject, issued_by).code
-    enrollment = enroll_device(
-        code, {"platform": platform, "model": "Mate 60", "os_version": "14", "app_version": "1.0.0"}
-    )
+    enrollment = enroll_device(code, phone_description(key, platform))
+    remember_phone_key(enrollment.device_token, key)
     return enrollment.device, enrollment.device_token
 
 
-def device_client(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
-    return client
+def remember_phone_key(token: str, key: Any) -> None:
+    _PHONE_KEYS[token] = key
+
+
+def phone_key(token: str) -> Any:
+    """The private key of the phone enrolled with ``token`` (``None`` for a token never enrolled here)."""
+    return _PHONE_KEYS.get(token)
+
+
+_last_signed_ms: dict[str, int] = {}
+
+
+def phone_signature(token: str, method: str, target: str, body: bytes = b"", **kwargs: Any) -> dict[str, str]:
+    """The signature headers, as WSGI environ keys, the phone of ``token`` sends with this request.
+
+    Each phone's signing time moves forward by at least a millisecond from one request to the
+    next, so two identical requests in a row are two requests (as a retry, signed again).
+    """
+    import time
+
+    from backend.supervision.signing import sign_request
+
+    key = phone_key(token)
+    if key is None:
+        return {}
+    time_ms = kwargs.get("time_ms")
+    if time_ms is None:
+        time_ms = max(int(time.time() * 1000), _last_signed_ms.get(token, 0) + 1)
+        _last_signed_ms[token] = time_ms
+    headers = sign_request(key, method, target, body, time_ms)
+    return {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+
+
+class PhoneClient(APIClient):
+    """An enrolled phone: its device token on every request, each request signed with its key."""
+
+    def __init__(self, token: str, *args: Any, sign: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.token, self.sign = token, sign
+        self.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+
+    def generic(
+        self,
+        method: str,
+        path: str,
+        data: Any = "",
+        content_type: str | None = "application/octet-stream",
+        secure: bool = False,
+        **extra: Any,
+    ) -> Any:
+        from urllib.parse import urlsplit
+
+        if self.sign:
+            body = data.encode() if isinstance(data, str) else bytes(data or b"")
+            parts = urlsplit(str(path))
+            query = extra.get("QUERY_STRING") or parts.query
+            target = parts.path + (f"?{query}" if query else "")
+            extra = {**phone_signature(self.token, method, target, body), **extra}
+        return super().generic(method, path, data, content_type, secure, **extra)
+
+
+def device_client(token: str, *, sign: bool = True) -> APIClient:
+    """The phone of ``token``: every request carries the token and (unless ``sign`` is false)
+    the phone's signature."""
+    return PhoneClient(token, sign=sign)
 
 
 # ---------------------------------------------------------------------------------------------

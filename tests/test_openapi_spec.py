@@ -14,7 +14,14 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from tests.conftest import client_for, device_client, enroll_phone, make_subject
+from tests.conftest import (
+    client_for,
+    device_client,
+    enroll_phone,
+    make_subject,
+    new_phone_key,
+    phone_description,
+)
 from tests.openapi_helpers import SPEC_PATH, assert_matches_spec, load_spec
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -82,7 +89,13 @@ def test_the_mobile_endpoints_are_documented_with_the_device_token() -> None:
             if path == "/api/v1/mobile/enroll":
                 assert operation.get("security") in (None, [], [{}]), "enrolling needs no token"
             else:
-                assert operation["security"] == [{"DeviceToken": []}], f"{method.upper()} {path}"
+                # The token and the two signature headers, all three together.
+                assert operation["security"] == [
+                    {"DeviceToken": [], "DeviceSignatureTime": [], "DeviceSignature": []}
+                ], f"{method.upper()} {path}"
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["DeviceSignatureTime"]["name"] == "X-Signature-Time"
+    assert schemes["DeviceSignature"]["name"] == "X-Signature"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,6 +131,7 @@ def test_post_mobile_enroll_matches_the_spec(officer_a: Any, subject_a: Any) -> 
         "os_version": "17.5",
         "app_version": "1.0.0",
         "push_token": "apns-token",
+        "public_key": phone_description(new_phone_key())["public_key"],
     }
     response = client_for(None).post("/api/v1/mobile/enroll", {"code": code, "device": device}, format="json")
     assert response.status_code == 201, response.content

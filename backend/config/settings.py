@@ -399,6 +399,12 @@ DEMO_MODE = env_bool("DEMO_MODE", default=not PRODUCTION)
 # this many days after they were received (a daily job; backend/monitoring/services/retention.py).
 LOCATION_RETENTION_DAYS = env_int("LOCATION_RETENTION_DAYS", 180, minimum=7)
 ENROLLMENT_CODE_TTL_HOURS = env_int("ENROLLMENT_CODE_TTL_HOURS", 24, minimum=1)
+# Phones sign every request with the key they registered at enrollment (backend/supervision/
+# signing.py). Off, phones enrolled without a key are accepted unsigned (a migration period);
+# a phone with a key must sign all the same.
+PHONE_SIGNATURES_REQUIRED = env_bool("PHONE_SIGNATURES_REQUIRED", default=True)
+# A signed request is accepted this many seconds either side of the server's clock, once.
+PHONE_SIGNATURE_WINDOW_SECONDS = env_int("PHONE_SIGNATURE_WINDOW_SECONDS", 300, minimum=30)
 # People a screening worker scores in one transaction (one chunk: a few queries for all of them).
 SCREENING_CHUNK_SIZE = env_int("SCREENING_CHUNK_SIZE", 2000, minimum=1)
 # The console map's optional base layer: {z}/{x}/{y} tile URLs in Web Mercator, space-separated and

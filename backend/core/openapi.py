@@ -23,9 +23,20 @@ ERROR_SCHEMA: dict[str, Any] = {
             "type": "string",
             "description": "A machine code: invalid, too_deep, too_large, "
             "unsupported_media_type, not_authenticated, authentication_failed, device_revoked, "
+            "signature_required, signature_invalid, signature_expired, signature_replayed, reenroll, "
             "permission_denied, not_found, throttled, ...",
         },
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "server_time": {
+            "type": "string",
+            "format": "date-time",
+            "description": "With `signature_expired`: the server's clock, to sign again by.",
+        },
+        "server_time_ms": {
+            "type": "integer",
+            "description": "With `signature_expired`: the server's clock in milliseconds since the epoch "
+            "(the unit of X-Signature-Time).",
+        },
     },
     "required": ["detail", "code"],
 }

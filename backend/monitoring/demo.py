@@ -8,11 +8,13 @@ county, one whose phone reports a mock location.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import random
 import uuid
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import Point, shape
@@ -23,6 +25,7 @@ from backend.monitoring.models import CheckIn, Zone
 from backend.monitoring.services import record_checkins
 from backend.supervision.models import Device, Subject
 from backend.supervision.services import enroll_device, issue_enrollment_code
+from backend.supervision.signing import public_key_text
 
 CURFEW = {"tz": "Asia/Shanghai", "windows": [{"start": "22:00", "end": "06:00"}]}
 PHONES_PER_OFFICE = 6
@@ -176,6 +179,7 @@ def simulate_phones(seed: int = 7) -> int:
                         ),
                         "os_version": "14",
                         "app_version": "1.3.0",
+                        "public_key": demo_phone_key(subject.pk),
                     },
                 ).device
             home = _home(subject)
@@ -196,3 +200,10 @@ def simulate_phones(seed: int = 7) -> int:
             record_checkins(device, fixes)
             uploaded += len(fixes)
     return uploaded
+
+
+def demo_phone_key(subject_id: int) -> str:
+    """The public key a demo phone registers: its key pair follows from the person's id, so the
+    demo county is the same each time it is loaded (demo phones upload through the services)."""
+    seed = hashlib.sha256(f"corrections-monitor demo phone {subject_id}".encode()).digest()
+    return public_key_text(Ed25519PrivateKey.from_private_bytes(seed))

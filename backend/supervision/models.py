@@ -203,6 +203,12 @@ class Device(models.Model):
     os_version = models.CharField(_("OS version"), max_length=40, blank=True)
     app_version = models.CharField(_("app version"), max_length=40, blank=True)
     push_token = models.CharField(_("push token"), max_length=400, blank=True)
+    # The Ed25519 public key the phone registered at enrollment (base64 of its 32 raw bytes): every
+    # request it makes with its token is signed with the private half (``supervision.signing``).
+    # Empty only for phones enrolled before requests were signed; they enroll again.
+    public_key = models.CharField(
+        _("signing public key"), max_length=44, blank=True, default="", help_text=_("Ed25519, base64")
+    )
     enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

@@ -20,6 +20,7 @@ from backend.core.db import hot_cursor
 from backend.supervision import rules, signals
 from backend.supervision.models import Device, EnrollmentCode, LevelChange, Subject, SupervisionPolicy
 from backend.supervision.signals import phone_enrolled
+from backend.supervision.signing import canonical_public_key, public_key_problem
 from backend.supervision.sql import DEVICE_COLUMNS, DEVICE_ROW_WIDTH, SUBJECT_COLUMNS, active_device_sql
 
 # Crockford-like alphabet: no 0/O, 1/I/L, so a code read aloud over the phone survives.
@@ -72,7 +73,9 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
     """Exchange a one-time code for a device token; the subject's previous phone is revoked.
 
     The code is claimed with a conditional UPDATE, so two phones racing with the same code cannot
-    both win, on SQLite or PostgreSQL.
+    both win, on SQLite or PostgreSQL. ``device["public_key"]`` is the phone's Ed25519 public key
+    (base64), with which it signs every later request (``signing``); required while
+    ``PHONE_SIGNATURES_REQUIRED`` is on.
     """
     now = timezone.now()
     record = (
@@ -96,6 +99,7 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
     subject = record.subject
     if subject.status != Subject.Status.IN_SUPERVISION:
         raise ValidationError({"code": [_("This person's supervision has ended.")]}, code="ended")
+    public_key = _enrolled_public_key(device.get("public_key"))
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
@@ -116,6 +120,7 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
                 os_version=device.get("os_version", ""),
                 app_version=device.get("app_version", ""),
                 push_token=device.get("push_token") or "",
+                public_key=public_key,
                 last_seen_at=now,
             )
             # Monitoring starts watching the phone (a phone that never checks in is still watched).
@@ -125,6 +130,26 @@ def enroll_device(code: str, device: dict[str, Any]) -> Enrollment:
             {"code": [_("This enrollment code has already been used.")]}, code="code_used"
         ) from exc
     return Enrollment(device=phone, device_token=token)
+
+
+def _enrolled_public_key(text: str | None) -> str:
+    """The key a phone registers, as stored; a field error for a bad one, or for none at all
+    while ``PHONE_SIGNATURES_REQUIRED`` is on."""
+    if not text:
+        if settings.PHONE_SIGNATURES_REQUIRED:
+            raise ValidationError(
+                {
+                    "device": {
+                        "public_key": [_("Send the phone's Ed25519 public key, base64 of its 32 bytes.")]
+                    }
+                },
+                code="required",
+            )
+        return ""
+    problem = public_key_problem(text)
+    if problem:
+        raise ValidationError({"device": {"public_key": [problem]}}, code="invalid")
+    return canonical_public_key(text)
 
 
 _LAST_SEEN = DEVICE_COLUMNS.index("last_seen_at")
@@ -168,6 +193,35 @@ def authenticate_device_token(token: str) -> Device | None:
         Device.objects.filter(pk=device.pk).update(last_seen_at=now)
         device.last_seen_at = now
     return device
+
+
+# Token hash -> the public key its phone registered ("" for none). A phone's key never changes
+# for its token (enrolling again makes a new token), so a process may keep it; revocation is
+# still the upload statement's check. Bounded: the oldest entry goes when it is full.
+_PUBLIC_KEYS: dict[str, str] = {}
+PUBLIC_KEY_CACHE_SIZE = 50_000
+
+
+def public_key_for_token(token: str) -> str | None:
+    """The public key registered by the active phone holding ``token`` ("" if it registered
+    none), or ``None`` if no active phone holds it. One query the first time a process meets a
+    token, none after: the check-in fast path verifies signatures without a round trip of its own.
+    """
+    token_hash = _digest(token)
+    key = _PUBLIC_KEYS.get(token_hash)
+    if key is not None:
+        return key
+    rows = list(
+        Device.objects.filter(token_hash=token_hash, revoked_at__isnull=True).values_list(
+            "public_key", flat=True
+        )[:1]
+    )
+    if not rows:
+        return None
+    if len(_PUBLIC_KEYS) >= PUBLIC_KEY_CACHE_SIZE:
+        _PUBLIC_KEYS.pop(next(iter(_PUBLIC_KEYS)))
+    key = _PUBLIC_KEYS[token_hash] = rows[0] or ""
+    return key
 
 
 def revoke_device(device: Device, reason: str) -> Device:

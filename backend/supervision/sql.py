@@ -16,7 +16,7 @@ def _in_model_order(model: Any, names: set[str]) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
 
 
-DEVICE_COLUMNS = _in_model_order(Device, {"id", "subject_id", "last_seen_at", "push_token"})
+DEVICE_COLUMNS = _in_model_order(Device, {"id", "subject_id", "last_seen_at", "push_token", "public_key"})
 SUBJECT_COLUMNS = _in_model_order(Subject, {"id", "office_id", "status", "supervision_level", "name"})
 # The result columns come out as ``d_<name>`` and ``s_<name>`` (device, subject), so that a
 # statement can take this one as a CTE and name them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 from typing import Any
@@ -9,9 +10,19 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.conftest import client_for, device_client
+from tests.conftest import client_for, device_client, new_phone_key, remember_phone_key
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_enroll_throttle() -> None:
+    """The enroll throttle (20 a minute per address) counts every test's enrollments in the
+    process's cache; these tests are not testing it."""
+    from tests.conftest import _forget_login_throttle
+
+    _forget_login_throttle()
+
 
 DEVICE = {
     "platform": "android",
@@ -28,10 +39,19 @@ def issue_code(officer: Any, subject: Any) -> str:
     return response.json()["code"]
 
 
-def enroll(code: str, device: dict[str, Any] | None = None) -> Any:
-    return client_for(None).post(
-        "/api/v1/mobile/enroll", {"code": code, "device": device or DEVICE}, format="json"
+def enroll(code: str, device: dict[str, Any] | None = None, **headers: str) -> Any:
+    """The enroll call of a phone that makes a key pair (unless ``device`` names a ``public_key``,
+    ``None`` included); the key is kept for ``device_client`` to sign with."""
+    from backend.supervision.signing import public_key_text
+
+    key = new_phone_key()
+    sent = {"public_key": public_key_text(key), **(device or DEVICE)}
+    response = client_for(None).post(
+        "/api/v1/mobile/enroll", {"code": code, "device": sent}, format="json", **headers
     )
+    if response.status_code == 201:
+        remember_phone_key(response.json()["device_token"], key)
+    return response
 
 
 def test_a_code_enrolls_a_phone_and_the_token_authenticates_it(officer_a: Any, subject_a: Any) -> None:
@@ -176,3 +196,58 @@ def test_a_malformed_device_header_is_a_401(db: Any) -> None:
     assert client.get("/api/v1/mobile/me").status_code == 401
     client.credentials(HTTP_AUTHORIZATION="Device not-a-token")
     assert client.get("/api/v1/mobile/me").status_code == 401
+
+
+# ---------------------------------------------------------------------------------------------
+# The phone's signing key (backend/supervision/signing.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_phones_public_key_is_kept_and_its_requests_must_be_signed(
+    officer_a: Any, subject_a: Any
+) -> None:
+    from backend.supervision.models import Device
+
+    response = enroll(issue_code(officer_a, subject_a))
+    assert response.status_code == 201
+    device = Device.objects.get(subject=subject_a)
+    assert len(base64.b64decode(device.public_key)) == 32
+    token = response.json()["device_token"]
+    assert device_client(token, sign=False).get("/api/v1/mobile/me").json()["code"] == "signature_required"
+
+
+@pytest.mark.parametrize(
+    ("public_key", "problem"),
+    [
+        (None, "Send the phone's Ed25519 public key"),
+        ("", "This field may not be blank."),
+        ("not base64!", "not valid base64"),
+        (base64.b64encode(b"\x01" * 31).decode(), "must be 32 bytes"),
+        (base64.b64encode(b"\x01" * 33).decode(), "must be 32 bytes"),
+        (base64.b64encode(b"\xff" * 32).decode(), "not an Ed25519 public key"),  # not on the curve
+        (base64.b64encode(b"\x00" * 32).decode(), "not an Ed25519 public key"),  # of small order
+        (base64.b64encode((1).to_bytes(32, "little")).decode(), "not an Ed25519 public key"),  # neutral
+        (base64.urlsafe_b64encode(b"\xfb" * 32).decode(), "not valid base64"),  # the URL-safe alphabet
+    ],
+)
+def test_a_missing_or_bad_public_key_is_a_field_error_and_uses_no_code(
+    officer_a: Any, subject_a: Any, public_key: Any, problem: str
+) -> None:
+    code = issue_code(officer_a, subject_a)
+    response = enroll(code, {**DEVICE, "public_key": public_key}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400, response.content
+    assert problem in response.json()["errors"]["device.public_key"][0]
+    assert enroll(code).status_code == 201  # the code was not spent
+
+
+def test_without_required_signatures_a_phone_may_enroll_without_a_key(
+    officer_a: Any, subject_a: Any, settings: Any
+) -> None:
+    from backend.supervision.models import Device
+
+    settings.PHONE_SIGNATURES_REQUIRED = False
+    response = enroll(issue_code(officer_a, subject_a), {**DEVICE, "public_key": None})
+    assert response.status_code == 201
+    assert Device.objects.get(subject=subject_a).public_key == ""
+    bad = enroll(issue_code(officer_a, subject_a), {**DEVICE, "public_key": "AAAA"})
+    assert bad.status_code == 400 and "device.public_key" in bad.json()["errors"]

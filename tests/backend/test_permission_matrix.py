@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 
 from tests.backend.bureau.permission_rows import bureau_rows
 from tests.backend.monitoring.console_ws import communicator
-from tests.conftest import enroll_phone, make_released_person, make_staff
+from tests.conftest import device_client, enroll_phone, make_released_person, make_staff
 
 SPEC = Path(__file__).resolve().parents[2] / "mobile_api_spec" / "openapi.yaml"
 ROLES = (
@@ -686,8 +686,7 @@ def cast(
     office_a: Any,
 ) -> dict[str, Any]:
     _device, phone_token = enroll_phone(subject_a, officer_a)
-    phone = APIClient()
-    phone.credentials(HTTP_AUTHORIZATION=f"Device {phone_token}")
+    phone = device_client(phone_token)
     disabled_user = make_staff("disabled_a", "officer", office_a)
     disabled = token_client(disabled_user)
     disabled_user.is_active = False

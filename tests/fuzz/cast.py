@@ -10,7 +10,8 @@ Django), as ``python -m tests.fuzz.cast setup OUT.json`` before the server start
            mints those tokens (``mint_token``: one per logout request, since a TOTP code is accepted
            once per 30-second step and the operation would otherwise need a login per example),
            enrolls the phone the mobile API is fuzzed with (``issue_enrollment_code`` +
-           ``enroll_device``), schedules reminders for it and issues one-time enrollment codes for
+           ``enroll_device``, with the public half of a key pair whose private half goes into the
+           context: the hooks sign every phone request with it), schedules reminders for it and issues one-time enrollment codes for
            other subjects (so ``POST /mobile/enroll`` sometimes succeeds).
 
 The ids path parameters are drawn from are read by the harness through the API itself (every list
@@ -76,7 +77,13 @@ def setup(out: Path) -> None:
     phone_subject = in_supervision.filter(office__code=OFFICE).first()
     if phone_subject is None:
         raise SystemExit(f"load_demo left no subject in supervision in office {OFFICE}")
-    enrollment = enroll_device(issue_enrollment_code(phone_subject, officer).code, DEVICE)
+    # The phone's signing key: it signs every request (backend/supervision/signing.py).
+    from tests.phone_auth import new_key, public_key_of, seed_of
+
+    phone_key = new_key()
+    enrollment = enroll_device(
+        issue_enrollment_code(phone_subject, officer).code, {**DEVICE, "public_key": public_key_of(phone_key)}
+    )
     now = timezone.now()
     for n in range(REMINDERS):
         schedule_reminder(
@@ -106,7 +113,12 @@ def setup(out: Path) -> None:
                 "otp_keys": otp_keys,
                 "logout": [LOGOUT_USER, logout_password],
                 "logout_tokens": logout_tokens,
-                "phone": {"subject": phone_subject.pk, "token": enrollment.device_token, "device": DEVICE},
+                "phone": {
+                    "subject": phone_subject.pk,
+                    "token": enrollment.device_token,
+                    "key": seed_of(phone_key),
+                    "device": DEVICE,
+                },
                 "enroll_codes": codes,
             },
             indent=2,

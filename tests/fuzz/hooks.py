@@ -4,7 +4,8 @@ Reads the run's context (``FUZZ_CONTEXT``: the JSON written by ``tests.fuzz.cast
 and the staff identity of this pass (``FUZZ_STAFF``: ``bureau`` or ``officer``), and:
 
 - authenticates each operation as the spec says it is called: the phone's ``Authorization: Device
-  <token>`` on ``/api/v1/mobile/*`` (but enroll), a staff ``Authorization: Token <key>`` on the rest,
+  <token>`` on ``/api/v1/mobile/*`` (but enroll), each such request signed with the phone's key as
+  it goes out (``X-Signature-Time``, ``X-Signature``), a staff ``Authorization: Token <key>`` on the rest,
   nothing on the public operations (login, enroll, ping), and a token of its own, minted by the
   cast, for every ``POST /auth/logout`` (logging out deletes the token it is called with; a login
   per example would need a fresh TOTP step each time);
@@ -33,6 +34,7 @@ import schemathesis
 from hypothesis import strategies as st
 
 from tests.fuzz.operations import operation_kind
+from tests.phone_auth import key_from_seed, new_key, public_key_of, signed_headers
 
 CONTEXT: dict[str, Any] = json.loads(Path(os.environ["FUZZ_CONTEXT"]).read_text())
 STAFF = os.environ.get("FUZZ_STAFF", "bureau")
@@ -50,19 +52,26 @@ POOL_OF_PATH = re.compile(r"^(/api/v1/.+?)/\{id\}")
 
 
 class _Phone:
-    """The enrolled phone's token; enrolled again (through the staff API) once it stops working."""
+    """The enrolled phone's token and signing key; enrolled again (through the staff API, with a
+    new key pair) once it stops working."""
 
     def __init__(self) -> None:
         self.token: str = CONTEXT["phone"]["token"]
+        self.key: Any = key_from_seed(CONTEXT["phone"]["key"])
         self.revoked = False
         self.lock = threading.Lock()
 
     def current(self) -> str:
         with self.lock:
             if self.revoked:
+                self.key = new_key()
                 self.token = self._enroll_again()
                 self.revoked = False
             return self.token
+
+    def signing_key(self) -> Any:
+        with self.lock:
+            return self.key
 
     def mark_revoked(self, token: str) -> None:
         with self.lock:
@@ -82,7 +91,10 @@ class _Phone:
                 enrolled = client.post(
                     "/api/v1/mobile/enroll",
                     headers={"X-Forwarded-For": next_phone_address()},
-                    json={"code": code.json()["code"], "device": CONTEXT["phone"]["device"]},
+                    json={
+                        "code": code.json()["code"],
+                        "device": {**CONTEXT["phone"]["device"], "public_key": public_key_of(self.key)},
+                    },
                 )
                 enrolled.raise_for_status()
                 CONTEXT["phone"]["subject"] = subject
@@ -134,6 +146,25 @@ class FuzzAuth:
         case.headers = {**(case.headers or {}), "Authorization": data}
 
 
+class _SignedByThePhone:
+    """``requests`` authentication that signs a phone request as it goes out: after its body is
+    serialized, so the signature covers the very bytes sent (backend/supervision/signing.py), and
+    again for each sending, so a resent request is signed anew. Whatever token the case carries
+    (a revoked one is refused for that before the signature is looked at)."""
+
+    def __call__(self, request: Any) -> Any:
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        token = str(request.headers.get("Authorization", "")).removeprefix("Device ")
+        headers = signed_headers(token, PHONE_TOKEN.signing_key(), request.method, request.path_url, body)
+        request.headers.update({k: v for k, v in headers.items() if k != "Authorization"})
+        return request
+
+
+SIGNED_BY_THE_PHONE = _SignedByThePhone()
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     # Each enroll request stands for another phone. The harness plays the reverse proxy, which sets
@@ -152,13 +183,23 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
             case.headers = {**(case.headers or {}), "Authorization": token}
             if isinstance(headers, dict):
                 headers["Authorization"] = token
+        # Every phone call is signed, as the app signs it.
+        kwargs["auth"] = SIGNED_BY_THE_PHONE
+
+
+# The 401s after which the phone enrolls again (the others are about the request's signature).
+_ENROLL_AGAIN = {"device_revoked", "not_authenticated", "authentication_failed", "reenroll"}
 
 
 @schemathesis.hook
 def after_call(context: Any, case: Any, response: Any) -> None:
     if response.status_code == 401 and operation_kind(case.operation.path) == "phone":
+        try:
+            code = response.json().get("code")
+        except (ValueError, AttributeError, TypeError):
+            code = None
         sent = (case.headers or {}).get("Authorization", "")
-        if sent.startswith("Device "):
+        if sent.startswith("Device ") and code in _ENROLL_AGAIN:
             PHONE_TOKEN.mark_revoked(sent.removeprefix("Device "))
 
 

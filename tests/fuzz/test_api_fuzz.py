@@ -51,6 +51,7 @@ import yaml
 from tests.fuzz import summary
 from tests.fuzz.operations import operation_kind
 from tests.integration.realservices import free_port
+from tests.phone_auth import SignedPhoneAuth, key_from_seed
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 # One pass of schemathesis may take this long (the full size, 100 examples, takes the longest).
@@ -238,7 +239,12 @@ def fuzz_server() -> Iterator[FuzzServer]:
         }
         context["pools"] = {
             **{who: harvest_ids(url, f"Token {token}") for who, token in context["tokens"].items()},
-            "phone": harvest_ids(url, f"Device {context['phone']['token']}", phone=True),
+            "phone": harvest_ids(
+                url,
+                None,
+                phone=True,
+                auth=SignedPhoneAuth(context["phone"]["token"], key_from_seed(context["phone"]["key"])),
+            ),
         }
         # Staff writes stay off the phone's subject (see tests/fuzz/hooks.py).
         for who in context["tokens"]:
@@ -290,12 +296,15 @@ def _ids_in(payload: Any) -> list[int]:
     return ids
 
 
-def harvest_ids(url: str, authorization: str, *, phone: bool = False) -> dict[str, list[int]]:
+def harvest_ids(
+    url: str, authorization: str | None, *, phone: bool = False, auth: httpx.Auth | None = None
+) -> dict[str, list[int]]:
     """For each list operation an identity may call, the ids of the rows it answers (a page of them):
-    the pools ``{id}`` path parameters are drawn from, for every app without a list kept by hand."""
+    the pools ``{id}`` path parameters are drawn from, for every app without a list kept by hand.
+    Staff send ``authorization``; the phone's requests are signed by ``auth``."""
     pools: dict[str, list[int]] = {}
-    headers = {"Authorization": authorization, "X-Forwarded-Proto": "https"}
-    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+    headers = {"X-Forwarded-Proto": "https", **({"Authorization": authorization} if authorization else {})}
+    with httpx.Client(base_url=url, headers=headers, auth=auth, timeout=60) as client:
         for path in collection_paths():
             if path.startswith("/api/v1/mobile/") != phone:
                 continue

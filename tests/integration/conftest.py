@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from tests.integration.realservices import free_port
+from tests.phone_auth import SignedPhoneAuth, new_key, public_key_of
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -247,15 +248,23 @@ def phone_client(server: LiveServer, staff: httpx.Client, subject_id: int) -> ht
     code = staff.post(f"/subjects/{subject_id}/enrollment-code")
     assert code.status_code == 201, code.text
     phone = httpx.Client(base_url=server.url + "/api/v1", timeout=30)
+    key = new_key()
     enrolled = phone.post(
         "/mobile/enroll",
         json={
             "code": code.json()["code"],
-            "device": {"platform": "android", "model": "Mate 60", "os_version": "14", "app_version": "1.0.0"},
+            "device": {
+                "platform": "android",
+                "model": "Mate 60",
+                "os_version": "14",
+                "app_version": "1.0.0",
+                "public_key": public_key_of(key),
+            },
         },
     )
     assert enrolled.status_code == 201, enrolled.text
-    phone.headers["Authorization"] = f"Device {enrolled.json()['device_token']}"
+    # Every later request carries the token and is signed with the phone's key.
+    phone.auth = SignedPhoneAuth(enrolled.json()["device_token"], key)
     return phone
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.conftest import enroll_phone
+from tests.conftest import enroll_phone, phone_key
 from tests.integration.realservices import (
     asgi_server,
     evaluator_process,
@@ -24,6 +24,7 @@ from tests.integration.realservices import (
     require_redis,
     server_env,
 )
+from tests.phone_auth import signed_headers
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -52,11 +53,15 @@ def post_fix(base: str, token: str, lat: float, lon: float) -> dict[str, Any]:
             }
         ]
     }
+    data = json.dumps(body).encode()
     request = urllib.request.Request(
         f"{base}/api/v1/mobile/checkins",
         method="POST",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Device {token}"},
+        data=data,
+        headers={
+            "Content-Type": "application/json",
+            **signed_headers(token, phone_key(token), "POST", "/api/v1/mobile/checkins", data),
+        },
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())  # type: ignore[no-any-return]

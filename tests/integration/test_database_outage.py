@@ -29,6 +29,10 @@ import httpx
 import pytest
 
 from tests.integration.realservices import free_port, stop_process_group
+from tests.phone_auth import SignedPhoneAuth, new_key, public_key_of
+
+# The phone's signing key (it registers the public half at enrollment).
+PHONE_KEY = new_key()
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +55,9 @@ subject = Subject.objects.create(
     supervision_start=dt.date(2026, 1, 1), supervision_end=dt.date(2027, 12, 31), supervision_level="normal",
 )
 code = issue_enrollment_code(subject, officer).code
-enrollment = enroll_device(code, {"platform": "android", "model": "m", "os_version": "14", "app_version": "1"})
+enrollment = enroll_device(
+    code, {"platform": "android", "model": "m", "os_version": "14", "app_version": "1", "public_key": PUBLIC_KEY}
+)
 print("TOKEN=" + enrollment.device_token)
 """
 
@@ -173,9 +179,11 @@ class Phone:
         ]
 
     def run(self) -> None:
-        headers = {"Authorization": f"Device {self.token}"}
         pending = self.batch()
-        with httpx.Client(base_url=self.url, timeout=5, headers=headers) as client:
+        # Each attempt, a retry included, is signed anew (a new signing time).
+        with httpx.Client(
+            base_url=self.url, timeout=5, auth=SignedPhoneAuth(self.token, PHONE_KEY)
+        ) as client:
             while True:
                 try:
                     answer = client.post("/api/v1/mobile/checkins", json={"checkins": pending})
@@ -247,7 +255,7 @@ def test_a_phone_loses_nothing_while_postgresql_is_stopped_for_10_s(cluster: Clu
         check=True,
     )
     setup = subprocess.run(
-        [*manage, "shell", "-c", SETUP],
+        [*manage, "shell", "-c", SETUP.replace("PUBLIC_KEY", repr(public_key_of(PHONE_KEY)))],
         cwd=ROOT,
         env={**env, "DJANGO_ENV": "development"},
         check=True,

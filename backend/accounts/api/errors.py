@@ -80,5 +80,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {
             "detail": str(detail if not isinstance(detail, dict | list) else exc.default_detail),
             "code": _first_code(exc.get_codes()),
+            # What the client needs to act on this error beyond its code (e.g. the server's time
+            # for a phone request signed with a clock that is off).
+            **(getattr(exc, "extra", None) or {}),
         }
     return response

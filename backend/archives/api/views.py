@@ -43,6 +43,7 @@ from backend.archives.api.serializers import (
     SanctionProposalSerializer,
     VersionFileSerializer,
     refuse_oversized,
+    upload_limit,
 )
 from backend.archives.models import (
     Archive,
@@ -405,6 +406,10 @@ class MonthlyReportView(MobileAPIView):
     """The monthly report (思想汇报): text and up to five photos, filed in the working archive."""
 
     parser_classes = [StrictJSONParser, MultiPartParser]
+
+    def largest_body(self) -> int:
+        """The largest body the signature check reads through (``supervision.authentication``)."""
+        return upload_limit(MAX_PHOTOS)
 
     @extend_schema(
         request=MonthlyReportSerializer, responses={201: MonthlyReportFiledSerializer}, tags=["mobile"]

@@ -5,13 +5,14 @@ and for a one-fix upload Django's request and response objects, its middleware s
 resolution and DRF's request wrapping, content negotiation and authentication classes cost
 more than storing the fix. ``CheckinFastPath`` wraps the WSGI application (``config/wsgi.py``,
 what gunicorn serves) and answers the uploads it can answer exactly as ``CheckinView`` would: a
-POST of JSON to the check-in path, on an allowed host, with a device token that authenticates
-and a body that ``decode_batch`` takes whole. It calls the view's own functions
-(``parse_sent_at``, ``checkin_answer``) and the token's variant of its service
+POST of JSON to the check-in path, on an allowed host, with a device token that authenticates,
+signed by its phone (``supervision.signing``: the phone's key is cached by token in the
+process, so the check costs no round trip) and a body that ``decode_batch`` takes whole. It
+calls the view's own functions (``parse_sent_at``, ``checkin_answer``) and the token's variant of its service
 (``record_checkins_with_token``: on PostgreSQL the upload's one statement authenticates the
 token, so a one-fix upload is one round trip), sends Django's request signals (which keep the
 database connections healthy) and writes the same JSON and headers, those of
-``SecurityMiddleware`` included. Anything else (a bad token, a malformed body, an odd
+``SecurityMiddleware`` included. Anything else (a bad token or signature, a malformed body, an odd
 ``Accept``, a host not allowed, plain HTTP where HTTPS is required) goes to Django untouched,
 so every error is still the view's or the middleware's. ``CHECKIN_FAST_PATH=0`` turns it off.
 The ASGI application (the embedded ``make run`` server) has no fast path: uploads take the view.
@@ -28,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.exception import response_for_exception
-from django.core.handlers.wsgi import WSGIRequest
+from django.core.handlers.wsgi import WSGIRequest, get_path_info, get_script_name
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -36,12 +37,15 @@ from django.http.request import split_domain_port, validate_host
 from django.middleware.security import SecurityMiddleware
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.exceptions import ValidationError
+from django.utils.encoding import escape_uri_path, iri_to_uri
+from rest_framework.exceptions import APIException, ValidationError
 
 from backend.monitoring.api.views import checkin_answer, parse_sent_at
 from backend.monitoring.checkin_input import decode_batch
 from backend.monitoring.services import record_checkins_with_token
 from backend.supervision.api.renderers import PhoneJSONRenderer
+from backend.supervision.services import public_key_for_token
+from backend.supervision.signing import SignedRequest, body_digest, check_signature, signature_headers
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -85,6 +89,8 @@ class CheckinFastPath:
         language = _language(environ)
         translation.activate(language)
         try:
+            if not _signed_by_its_phone(environ, token, body):  # the view says what is wrong
+                return self.app(environ, start_response)
             outcome = record_checkins_with_token(token, fixes, sent_at)
             if outcome is None:  # the token did not authenticate: nothing was stored, the view says why
                 return self.app(environ, start_response)
@@ -135,6 +141,42 @@ def _json_upload(environ: dict[str, Any]) -> tuple[str, bytes] | None:
     body: bytes = environ["wsgi.input"].read(int(length))
     environ["wsgi.input"] = io.BytesIO(body)
     return token, body
+
+
+def _signed_by_its_phone(environ: dict[str, Any], token: str, body: bytes) -> bool:
+    """Whether the upload is signed by the phone holding ``token`` (``supervision.signing``), as
+    the view's authentication would find it; anything else is left to the view, which says why.
+
+    The phone's key comes from the process's cache of keys by token: no round trip after a
+    process's first upload from the phone. The token itself is still checked by the upload's
+    statement (a revoked phone stores nothing and the view answers it).
+    """
+    key = public_key_for_token(token)
+    if key is None:
+        return False
+    if not key and not settings.PHONE_SIGNATURES_REQUIRED:
+        return True
+    time_text, signature = signature_headers(environ)
+    request = SignedRequest(
+        method="POST",
+        target=_target(environ),
+        time_text=time_text,
+        signature=signature,
+        digest=body_digest(body),
+    )
+    try:
+        check_signature(key, request)
+    except APIException:
+        return False
+    return True
+
+
+def _target(environ: dict[str, Any]) -> str:
+    """``HttpRequest.get_full_path()`` of the request, from Django's own pieces."""
+    path_info = get_path_info(environ) or "/"
+    path = "{}/{}".format(get_script_name(environ).rstrip("/"), path_info.replace("/", "", 1))
+    query = environ.get("QUERY_STRING", "")
+    return escape_uri_path(path) + (f"?{iri_to_uri(query)}" if query else "")
 
 
 def _host_allowed(environ: dict[str, Any]) -> bool:

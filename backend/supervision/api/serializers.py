@@ -20,6 +20,7 @@ from backend.supervision.models import (
     SupervisionPolicy,
 )
 from backend.supervision.services import MAX_REASON_LENGTH
+from backend.supervision.signing import public_key_problem
 
 _P = TypeVar("_P", bound=PersonBase)
 
@@ -312,6 +313,20 @@ class DeviceInfoSerializer(serializers.Serializer[Any]):
     os_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     app_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     push_token = serializers.CharField(max_length=400, required=False, allow_blank=True, allow_null=True)
+    public_key = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_null=True,
+        help_text="The phone's Ed25519 public key: base64 (standard alphabet, padded) of its 32 raw "
+        "bytes. Every later request is signed with its private key (X-Signature). Required unless "
+        "the server runs with PHONE_SIGNATURES_REQUIRED off.",
+    )
+
+    def validate_public_key(self, value: str | None) -> str | None:
+        problem = public_key_problem(value) if value is not None else None
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class EnrollRequestSerializer(serializers.Serializer[Any]):

@@ -264,13 +264,23 @@ class SupervisionPolicyView(AuditedViewSetMixin, APIView):
 # ---------------------------------------------------------------------------------------------
 
 
+_PHONE_ERRORS = {
+    "401": "The device token is missing, unknown or revoked (`not_authenticated`, `device_revoked`), "
+    "the phone was enrolled without a signing key (`reenroll`), or the request's signature is missing "
+    "(`signature_required`), does not match it (`signature_invalid`) or was made too far from the "
+    "server's time (`signature_expired`, with `server_time`).",
+    "409": "This signed request was received before (`signature_replayed`): a retry is signed again.",
+}
+
+
 class MobileAPIView(APIView):
-    """Base for phone endpoints: device-token authentication only, JSON bodies only."""
+    """Base for phone endpoints: device-token authentication with signed requests, JSON bodies."""
 
     authentication_classes = [DeviceTokenAuthentication]
     parser_classes = [StrictJSONParser]
     renderer_classes = [PhoneJSONRenderer]
     permission_classes = [IsEnrolledDevice]
+    documented_errors = dict.fromkeys(("get", "post", "put", "patch", "delete"), _PHONE_ERRORS)
 
     @property
     def device(self) -> Device:

@@ -63,6 +63,20 @@ def test_a_body_past_the_photos_limit_is_a_413_before_it_is_read(phone: Any, set
     assert response.status_code == 413 and response.json()["code"] == "too_large"
 
 
+def test_a_report_larger_than_memory_is_signed_over_its_bytes(phone: Any, settings: Any) -> None:
+    # Past DATA_UPLOAD_MAX_MEMORY_SIZE the signature check reads the photos through a temporary
+    # file, which the view then reads as the body.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4096
+    photo = png_upload("big.png", b"\x00" * 20_000)
+    response = phone.post(
+        "/api/v1/mobile/reports", {"text": "本月良好", "photos": [photo]}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["photos"] == 1
+    stored = VersionFile.objects.get()
+    assert stored.size > 20_000
+
+
 def test_staff_and_strangers_cannot_post_a_report(officer_a: Any) -> None:
     from tests.conftest import client_for
 

@@ -6,7 +6,9 @@ application with a WSGI environ, as a server would, instead of going through Dja
 
 from __future__ import annotations
 
+import io
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,8 +25,9 @@ from backend.monitoring.api import fast_path
 from backend.monitoring.api.fast_path import CheckinFastPath
 from backend.monitoring.api.views import CheckinView
 from backend.monitoring.models import CheckIn
+from backend.supervision.signing import SIGNATURE_HEADER, TIME_HEADER, sign_request
 from tests.backend.monitoring.helpers import fix
-from tests.conftest import enroll_phone
+from tests.conftest import enroll_phone, new_phone_key, phone_signature
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +56,15 @@ def _keep_test_connection() -> Iterator[None]:
 def _environ(
     token: str, body: bytes | str, content_type: str = "application/json", **headers: str
 ) -> dict[str, Any]:
-    headers = {"HTTP_HOST": "testserver", "HTTP_AUTHORIZATION": f"Device {token}", **headers}
+    """The environ of an upload by the phone of ``token``, signed by it (``headers`` may replace
+    the signature's)."""
+    raw = body.encode() if isinstance(body, str) else body
+    headers = {
+        "HTTP_HOST": "testserver",
+        "HTTP_AUTHORIZATION": f"Device {token}",
+        **phone_signature(token, "POST", PATH, raw),
+        **headers,
+    }
     return RequestFactory().post(PATH, body, content_type=content_type, **headers).environ  # type: ignore[no-any-return]
 
 
@@ -240,3 +251,87 @@ def test_a_database_failure_is_a_logged_503_as_django_gives_it(token: str, caplo
     assert status == 503 and "Retry-After" in headers
     assert "server closed the connection" in caplog.text
     assert not CheckIn.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Signed uploads (backend/supervision/signing.py)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["unsigned", "empty headers", "altered body", "expired", "another key"])
+def test_an_upload_not_signed_by_its_phone_is_refused_by_the_view(token: str, case: str) -> None:
+    body = json.dumps({"checkins": [fix()]}).encode()
+    headers = phone_signature(token, "POST", PATH, body)
+    if case == "empty headers":
+        headers = {"HTTP_X_SIGNATURE_TIME": "", "HTTP_X_SIGNATURE": ""}
+    elif case == "altered body":
+        body = body.replace(b'"accuracy_m": 10.0', b'"accuracy_m": 11.0')
+    elif case == "expired":
+        headers = phone_signature(token, "POST", PATH, body, time_ms=int(time.time() * 1000) - 600_000)
+    elif case == "another key":
+        signed = sign_request(new_phone_key(), "POST", PATH, body)
+        headers = {"HTTP_X_SIGNATURE_TIME": signed[TIME_HEADER], "HTTP_X_SIGNATURE": signed[SIGNATURE_HEADER]}
+    expected = {"unsigned": "signature_required", "expired": "signature_expired"}.get(
+        case, "signature_invalid"
+    )
+    environ = _environ(token, body, **headers)
+    if case == "unsigned":
+        del environ["HTTP_X_SIGNATURE_TIME"], environ["HTTP_X_SIGNATURE"]
+    with (
+        override_settings(CHECKIN_FAST_PATH=True),
+        mock.patch.object(CheckinView, "dispatch", autospec=True, side_effect=CheckinView.dispatch) as view,
+    ):
+        status, _headers, content = _call(environ)
+    assert status == 401 and json.loads(content)["code"] == expected, content
+    assert view.called
+    assert not CheckIn.objects.exists()
+
+
+def test_a_replayed_upload_is_refused_and_a_retry_signed_again_is_answered_fast(token: str) -> None:
+    body = json.dumps({"checkins": [fix()]}).encode()
+    environ = _environ(token, body)
+    replay = {**environ, "wsgi.input": io.BytesIO(body)}
+    with override_settings(CHECKIN_FAST_PATH=True):
+        with _not_django():
+            first = _call(environ)
+        second = _call(replay)
+        with _not_django():
+            retry = _call(_environ(token, body))
+    assert first[0] == 200
+    assert second[0] == 409 and json.loads(second[2])["code"] == "signature_replayed"
+    assert retry[0] == 200 and json.loads(retry[2])["results"][0]["status"] == "duplicate"
+    assert CheckIn.objects.count() == 1
+
+
+def test_the_phones_key_is_looked_up_once_per_process(token: str, django_assert_num_queries: Any) -> None:
+    from backend.supervision import services
+
+    services._PUBLIC_KEYS.clear()
+    with django_assert_num_queries(1):
+        key = services.public_key_for_token(token)
+    with django_assert_num_queries(0):
+        assert services.public_key_for_token(token) == key
+    assert key and services.public_key_for_token("not-a-token") is None
+
+
+@pytest.fixture
+def keyless_token(subject_a: Any, officer_a: Any) -> str:
+    from backend.supervision.services import enroll_device, issue_enrollment_code
+
+    with override_settings(PHONE_SIGNATURES_REQUIRED=False):
+        return enroll_device(
+            issue_enrollment_code(subject_a, officer_a).code, {"platform": "ios"}
+        ).device_token
+
+
+def test_a_phone_without_a_key_is_told_to_enroll_again(keyless_token: str) -> None:
+    with override_settings(CHECKIN_FAST_PATH=True):
+        status, _headers, content = _post(keyless_token, [fix()])
+    assert status == 401 and json.loads(content)["code"] == "reenroll"
+    assert not CheckIn.objects.exists()
+
+
+def test_without_required_signatures_a_phone_without_a_key_is_answered_fast(keyless_token: str) -> None:
+    with override_settings(CHECKIN_FAST_PATH=True, PHONE_SIGNATURES_REQUIRED=False), _not_django():
+        status, _headers, _content = _post(keyless_token, [fix()])
+    assert status == 200 and CheckIn.objects.count() == 1
