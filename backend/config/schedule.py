@@ -50,6 +50,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "casework.retire_destination_zones",
         "schedule": crontab(hour=4, minute=10),
     },
+    # A compliance notice for each unit whose quarterly contract catalogue is past due (lawadmin).
+    "lawadmin-compliance-notices": {
+        "task": "backend.lawadmin.tasks.issue_due_compliance_notices",
+        "schedule": crontab(hour=8, minute=20),
+    },
     # Quarterly risk screening (季度风险排查) of the quarter just ended; lost runs resumed.
     "screening-quarterly": {
         "task": "backend.screening.tasks.start_quarterly_screening",

@@ -7,6 +7,8 @@ from backend.lawadmin.services.legality import (
     acknowledge_notice,
     catalogue_due,
     issue_compliance_notices,
+    issue_due_compliance_notices,
+    last_quarters_due,
     missing_catalogues,
 )
 from backend.lawadmin.services.litigation import late_reporters, litigation_statistics
@@ -30,6 +32,8 @@ __all__ = [
     "draw_sample",
     "flag_risky_contract",
     "issue_compliance_notices",
+    "issue_due_compliance_notices",
+    "last_quarters_due",
     "late_reporters",
     "litigation_statistics",
     "merge_joint_inspections",

@@ -79,6 +79,27 @@ def issue_compliance_notices(
     return notices
 
 
+def last_quarters_due(today: dt.date, count: int = 4) -> list[tuple[int, int]]:
+    """The ``count`` latest quarters whose catalogues are past due on ``today``, newest first."""
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    found: list[tuple[int, int]] = []
+    while len(found) < count:
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+        if catalogue_due(year, quarter) < today:
+            found.append((year, quarter))
+    return found
+
+
+def issue_due_compliance_notices(today: dt.date | None = None) -> int:
+    """The daily job: notices for every unit that missed a catalogue of the last year's quarters
+    past their due date (a quarter already noticed is skipped unit by unit). Returns how many."""
+    today = today or timezone.localdate()
+    return sum(
+        len(issue_compliance_notices(year, quarter, today=today))
+        for year, quarter in last_quarters_due(today)
+    )
+
+
 def acknowledge_notice(notice: ComplianceNotice) -> ComplianceNotice:
     if notice.acknowledged_at is None:
         notice.acknowledged_at = timezone.now()

@@ -100,3 +100,33 @@ def test_no_notice_before_the_quarter_is_due(town_a):
     with pytest.raises(ValidationError):
         services.issue_compliance_notices(2026, 4, today=dt.date(2027, 1, 10))
     assert services.issue_compliance_notices(2026, 4, today=dt.date(2027, 1, 16))
+
+
+def test_the_quarters_past_due_on_a_day():
+    assert services.last_quarters_due(dt.date(2027, 1, 15), count=2) == [
+        (2026, 3),
+        (2026, 2),
+    ]  # Q4 due until 1-15
+    assert services.last_quarters_due(dt.date(2027, 1, 16), count=2) == [(2026, 4), (2026, 3)]
+    assert services.last_quarters_due(dt.date(2026, 4, 1), count=1) == [(2025, 4)]
+
+
+def test_the_daily_job_notices_the_latest_quarter_past_due_once(department, town_a, town_b):
+    from backend.lawadmin.tasks import issue_due_compliance_notices
+
+    for unit in (department, town_b):
+        ContractCatalogue.objects.create(
+            unit=unit, year=2026, quarter=3, contracts=1, reviewed=1, status="submitted"
+        )
+    services.issue_due_compliance_notices(today=dt.date(2026, 10, 15))  # Q2's, Q3 is due until 10-15
+    assert not ComplianceNotice.objects.filter(year=2026, quarter=3).exists()
+    missed = set(services.missing_catalogues(2026, 3).values_list("pk", flat=True))
+    assert town_a.pk in missed and department.pk not in missed and town_b.pk not in missed
+    assert services.issue_due_compliance_notices(today=dt.date(2026, 10, 16)) == len(missed)
+    assert (
+        services.issue_due_compliance_notices(today=dt.date(2026, 11, 30)) == 0
+    )  # once per unit and quarter
+    noticed = ComplianceNotice.objects.filter(year=2026, quarter=3)
+    assert set(noticed.values_list("unit_id", flat=True)) == missed
+    assert noticed.get(unit=town_a).document.name.endswith(".html")
+    assert issue_due_compliance_notices.apply().get() >= 0  # the beat task runs
