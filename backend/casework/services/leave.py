@@ -32,7 +32,7 @@ from backend.monitoring.zones import (
     to_engine_zone,
     zones_changed,
 )
-from backend.reminders.services import schedule_leave_return_reminders
+from backend.reminders.services import schedule_leave_return_reminders, withdraw_leave_return_reminders
 from backend.supervision.models import Device, Subject
 
 Status = LeaveRequest.Status
@@ -295,6 +295,8 @@ def report_back(leave: LeaveRequest, user: User) -> LeaveRequest:
             else:
                 zone.schedule = destination_zone_values(leave)["schedule"]
             zone.save(update_fields=["is_active", "schedule", "updated_at"])
+        # Back before the reminders to come back: the phone is told nothing more of this leave.
+        withdraw_leave_return_reminders(leave.subject, leave_key=str(leave.pk), now=now)
         _zones_changed_after_commit()
     return leave
 

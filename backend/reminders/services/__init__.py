@@ -35,6 +35,7 @@ from backend.reminders.services.scheduling import (
     schedule_monthly_report_reminders,
     schedule_reminder,
     schedule_reminder_once,
+    withdraw_leave_return_reminders,
 )
 from backend.reminders.sql import MAX_PENDING_IN_ANSWER
 
@@ -62,4 +63,5 @@ __all__ = [
     "staff_to_wake",
     "unregister_staff_push_token",
     "wake_office_staff",
+    "withdraw_leave_return_reminders",
 ]

@@ -210,3 +210,19 @@ def schedule_leave_return_reminders(
             )
         )
     return reminders
+
+
+def withdraw_leave_return_reminders(
+    subject: Subject, *, leave_key: str, now: dt.datetime | None = None
+) -> int:
+    """The person reported back early (or the leave stopped applying): its return reminders not yet
+    acknowledged expire now, and those not yet pushed are never pushed. Returns how many."""
+    now = now or timezone.now()
+    waiting = Reminder.objects.filter(
+        subject=subject, kind=Kind.LEAVE_RETURN, data__leave=leave_key, acknowledged_at__isnull=True
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    unsent = (Reminder.PushStatus.PENDING, Reminder.PushStatus.RETRYING, Reminder.PushStatus.NO_TOKEN)
+    waiting.filter(push_status__in=unsent).update(
+        push_status=Reminder.PushStatus.SKIPPED, push_finished_at=now, push_next_at=None
+    )
+    return waiting.update(expires_at=now)

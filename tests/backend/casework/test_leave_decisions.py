@@ -126,6 +126,26 @@ def test_report_back_ends_the_leave_now(
     assert api(officer_a).post(url(leave, "report-back"), format="json").status_code == 400
 
 
+def test_an_early_report_back_withdraws_the_return_reminders(
+    phone_a: Any, head_a: Any, officer_a: Any
+) -> None:
+    from backend.casework.services import approve_leave, report_back
+    from backend.reminders.models import Reminder
+    from backend.reminders.services import dispatch_due_reminders, pending_reminders
+
+    device, _client = phone_a
+    leave = make_leave(device, start=timezone.now() - dt.timedelta(hours=2), days=3)
+    approve_leave(leave, head_a)
+    reminders = Reminder.objects.filter(subject=device.subject, kind="leave_return")
+    assert reminders.count() == 2 and set(reminders.values_list("push_status", flat=True)) == {"pending"}
+    report_back(leave, officer_a)
+    assert set(reminders.values_list("push_status", flat=True)) == {"skipped"}
+    later = leave.ends_at - dt.timedelta(hours=1)  # when both would have been due
+    assert not pending_reminders(device.subject_id, later).filter(kind="leave_return").exists()
+    dispatch_due_reminders(later)  # the decision's own push may go; the return reminders never
+    assert set(reminders.values_list("push_status", flat=True)) == {"skipped"}
+
+
 def test_another_office_sees_nothing_and_reads_are_logged(
     api: Any, phone_a: Any, officer_b: Any, officer_a: Any
 ) -> None:
