@@ -149,6 +149,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "backend.core.errors.UnavailableMiddleware",  # last: the first to see a view's exception
 ]
 
 ROOT_URLCONF = "backend.config.urls"

@@ -78,6 +78,26 @@ def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespons
     return django_server_error(request, *args, **kwargs)
 
 
+class UnavailableMiddleware:
+    """A view that failed because PostgreSQL or Redis is away answers 503 with ``Retry-After``.
+
+    ``server_error`` does the same from ``sys.exc_info()``, but under ASGI Django builds the error
+    answer in another thread, where ``sys.exc_info()`` is empty: there every such failure was a
+    500. ``process_exception`` is given the exception itself, under WSGI and ASGI alike.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)  # type: ignore[no-any-return]
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if database_unreachable(exception) or redis_unreachable(exception):
+            return unavailable_response()
+        return None
+
+
 def _check_database() -> str | None:
     try:
         with connections["default"].cursor() as cursor:

@@ -142,3 +142,18 @@ def test_readiness_with_redis_away_is_degraded_not_out_of_rotation(client: Clien
         answer = client.get("/readyz")
     assert answer.status_code == 200
     assert answer.json() == {"status": "degraded", "problems": {"channel_layer": "ConnectionError"}}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_the_answer_is_503_too(officer_a: Any) -> None:
+    """Django builds an ASGI error answer in another thread, where ``sys.exc_info()`` is empty:
+    the middleware sees the exception itself."""
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    client = AsyncClient(raise_request_exception=False)
+    await sync_to_async(client.force_login)(officer_a)
+    with mock.patch("backend.supervision.api.views.SubjectViewSet.get_queryset", broken):
+        answer = await client.get("/api/v1/subjects")
+    assert answer.status_code == 503 and answer["Retry-After"] == "5"
+    assert json.loads(answer.content)["code"] == "service_unavailable"
