@@ -10,9 +10,9 @@ from backend.core.models import OutboxTask
 class OutboxTaskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """What waits for the broker (Redis was away): an operator sees it; the job empties it."""
 
-    list_display = ("task", "args", "created_at", "attempts", "last_error")
+    list_display = ("task", "args", "created_at", "handed_over_at", "attempts", "last_error")
     list_filter = ("task",)
-    readonly_fields = ("task", "args", "created_at", "attempts", "last_error")
+    readonly_fields = ("task", "args", "created_at", "handed_over_at", "attempts", "last_error")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

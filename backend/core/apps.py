@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("core")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from backend.core import outbox  # noqa: F401  # its task_postrun receiver empties the outbox

@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxTask(models.Model):
-    """A task a transaction asked for, committed with it; deleted once the broker has taken it."""
+    """A task a transaction asked for, committed with it; deleted once it has run."""
 
     task = models.CharField(_("task"), max_length=200)
     args = models.JSONField(_("arguments"), default=list)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    handed_over_at = models.DateTimeField(_("last handed to the queue"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts to queue"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
 

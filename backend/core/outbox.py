@@ -5,11 +5,16 @@ reminder, escalate) used to call ``task.delay`` in an ``on_commit`` hook. With t
 unreachable that call raised after the commit: the caller saw an error for work that was committed,
 the hooks after it never ran (an evaluator round lost its remembered states), and the task was never
 queued. Now ``queue_on_commit`` writes the request in the same transaction as the work
-(``core.OutboxTask``), and after the commit hands it to the broker once, without retrying: on
-success the row is deleted; on failure the error is logged, the row stays, and
-``publish_waiting`` (the ``publish-outbox`` job, every 30 s, and at a worker's start) queues it
-again once the broker is back. A task may therefore run more than once (a publish that reached the
-broker but failed to delete its row): every task queued through here is idempotent.
+(``core.OutboxTask``) and after the commit hands it to the broker once, without retrying.
+
+The row stays until the task has run to success (``task_postrun``, matched by the task id the
+hand-over gives it), so a task is not lost with a broker that was away (its hand-over failed), nor
+with a worker killed while it held the task (the broker would give it back only after its
+visibility timeout, an hour by default): ``publish_waiting`` (the ``publish-outbox`` job, every
+30 s, and at every worker's start) hands over again a row never handed over after
+``WAIT_FOR_HOOK_S``, and one handed over ``REQUEUE_AFTER_S`` ago and still not done. A task may
+therefore run more than once: every task queued through here is idempotent. A task that failed
+``MAX_ATTEMPTS`` times is left for an operator (the admin lists the outbox, with the last error).
 
 With ``CELERY_TASK_ALWAYS_EAGER`` (the embedded default) handing over runs the task in-process; a
 task that fails stays in the outbox and is tried again by the job.
@@ -19,11 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from typing import Any
 
-from celery import current_app
+from celery import current_app, states
+from celery.signals import task_postrun
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from backend.core.models import OutboxTask
@@ -32,8 +39,13 @@ log = logging.getLogger(__name__)
 
 # A row younger than this may still be handed over by the hook of its own transaction.
 WAIT_FOR_HOOK_S = 30.0
+# A task handed over this long ago and not done is handed over again (its worker may have died).
+REQUEUE_AFTER_S = 120.0
+# Hand-overs of one task before it is left for an operator.
+MAX_ATTEMPTS = 20
 # Rows handed over per run of the job (the oldest first); the next run takes the rest.
 BATCH = 500
+TASK_ID_PREFIX = "outbox-"
 
 
 def queue_on_commit(task: Any, *args: Any) -> None:
@@ -43,28 +55,58 @@ def queue_on_commit(task: Any, *args: Any) -> None:
     transaction.on_commit(lambda: _hand_over(row.pk, task, row.args), robust=True)
 
 
+def _task_id(row_id: int) -> str:
+    return f"{TASK_ID_PREFIX}{row_id}-{uuid.uuid4().hex[:12]}"
+
+
+def _row_of(task_id: str | None) -> int | None:
+    if not task_id or not task_id.startswith(TASK_ID_PREFIX):
+        return None
+    number = task_id[len(TASK_ID_PREFIX) :].split("-", 1)[0]
+    return int(number) if number.isdigit() else None
+
+
 def _hand_over(row_id: int, task: Any, args: list[Any]) -> bool:
-    """Give one waiting task to the broker; delete its row when it was taken."""
+    """Give one waiting task to the broker; the row stays until the task has run."""
+    now = timezone.now()
     try:
         # One attempt: a broker that is down must not hold the request (or the evaluator) for the
         # publish retry policy's seconds; the job tries again.
-        task.apply_async(args=args, retry=False)
+        task.apply_async(args=args, retry=False, task_id=_task_id(row_id))
     except Exception as exc:  # the broker's errors are many (kombu, redis, socket): all mean "later"
         log.warning("task %s%s stays in the outbox: %s", task.name, tuple(args), exc)
         OutboxTask.objects.filter(pk=row_id).update(
             attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
         )
         return False
-    OutboxTask.objects.filter(pk=row_id).delete()
+    # Eagerly run (the embedded default) the task has already deleted its row: nothing to update.
+    OutboxTask.objects.filter(pk=row_id).update(handed_over_at=now, attempts=F("attempts") + 1)
     return True
 
 
-def publish_waiting(older_than_s: float = WAIT_FOR_HOOK_S, now: dt.datetime | None = None) -> int:
-    """Hand the broker the tasks still waiting (their hook failed, or its process died). Stops at
-    the first failure: the broker is away, the next run tries again. Returns how many went."""
-    cutoff = (now or timezone.now()) - dt.timedelta(seconds=older_than_s)
+@task_postrun.connect
+def _task_done(task_id: str | None = None, state: str | None = None, **kwargs: Any) -> None:
+    """A task handed over from the outbox ran to success: its row goes."""
+    row_id = _row_of(task_id)
+    if row_id is not None and state == states.SUCCESS:
+        OutboxTask.objects.filter(pk=row_id).delete()
+
+
+def publish_waiting(
+    older_than_s: float = WAIT_FOR_HOOK_S,
+    requeue_after_s: float = REQUEUE_AFTER_S,
+    now: dt.datetime | None = None,
+) -> int:
+    """Hand the broker the tasks still waiting: never handed over (their hook failed, or its process
+    died) or handed over long ago and not done. Stops at the first failure: the broker is away, the
+    next run tries again. Returns how many went."""
+    now = now or timezone.now()
+    due = Q(handed_over_at__isnull=True, created_at__lte=now - dt.timedelta(seconds=older_than_s)) | Q(
+        handed_over_at__lte=now - dt.timedelta(seconds=requeue_after_s)
+    )
+    rows = OutboxTask.objects.filter(due, attempts__lt=MAX_ATTEMPTS).order_by("created_at", "id")[:BATCH]
     sent = 0
-    for row in OutboxTask.objects.filter(created_at__lte=cutoff).order_by("created_at", "id")[:BATCH]:
+    for row in rows:
         task = current_app.tasks.get(row.task)
         if task is None:
             log.error("outbox row %s names no known task %r; left for an operator", row.pk, row.task)
@@ -76,5 +118,5 @@ def publish_waiting(older_than_s: float = WAIT_FOR_HOOK_S, now: dt.datetime | No
 
 
 def waiting_count() -> int:
-    """How many tasks wait for the broker (the admin and readiness report it)."""
+    """How many tasks wait for the broker or for a worker (the admin lists them)."""
     return OutboxTask.objects.count()

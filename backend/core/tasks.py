@@ -13,16 +13,21 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def publish_outbox(older_than_s: float = outbox.WAIT_FOR_HOOK_S) -> int:
-    """Every 30 s: queue the tasks whose hand-over after their commit failed (the broker was away)."""
-    return outbox.publish_waiting(older_than_s)
+def publish_outbox(at_start: bool = False) -> int:
+    """Every 30 s: queue again the tasks whose hand-over failed (the broker was away) or that were
+    handed over and never done (a worker died with them)."""
+    if at_start:
+        return outbox.publish_waiting(older_than_s=0.0, requeue_after_s=0.0)
+    return outbox.publish_waiting()
 
 
 @worker_ready.connect
 def _publish_at_start(**kwargs: object) -> None:
     """A worker that starts (after an outage, often) does not wait for the next run of the job."""
     try:
-        # Everything waiting, however young: a task handed over twice runs twice, harmlessly.
-        publish_outbox.apply_async(args=(0.0,), retry=False)
+        # Everything waiting, however young: a worker that starts is often one that replaces a
+        # killed one, whose tasks the broker would hold for an hour. A task handed over twice
+        # runs twice, harmlessly.
+        publish_outbox.apply_async(kwargs={"at_start": True}, retry=False)
     except Exception as exc:  # the broker went away again: the periodic job will do it
         log.warning("could not queue the outbox's hand-over at the worker's start: %s", exc)
