@@ -123,7 +123,9 @@ class DeviceAdmin(OfficeScopedAdmin):
     ]
     list_filter = ["platform", "subject__office"]
     search_fields = ["subject__name", "token_prefix", "model"]
-    readonly_fields = ["subject", "token_hash", "token_prefix", "enrolled_at", "last_seen_at"]
+    # The signing key is the phone's, registered at enrollment: never edited (the check-in fast
+    # path keeps each token's key for the life of its process).
+    readonly_fields = ["subject", "token_hash", "token_prefix", "public_key", "enrolled_at", "last_seen_at"]
     list_select_related = ["subject"]
 
 

@@ -250,5 +250,11 @@ def test_without_required_signatures_a_phone_may_enroll_without_a_key(
     response = enroll(issue_code(officer_a, subject_a), {**DEVICE, "public_key": None})
     assert response.status_code == 201
     assert Device.objects.get(subject=subject_a).public_key == ""
+    # Staff see which phones do not sign (to give their persons a new code before signing is required).
+    listed = client_for(officer_a).get(f"/api/v1/subjects/{subject_a.pk}/devices").json()["results"]
+    assert [d["signs_requests"] for d in listed] == [False]
+    enroll(issue_code(officer_a, subject_a))
+    listed = client_for(officer_a).get(f"/api/v1/subjects/{subject_a.pk}/devices").json()["results"]
+    assert [d["signs_requests"] for d in listed] == [True, False]
     bad = enroll(issue_code(officer_a, subject_a), {**DEVICE, "public_key": "AAAA"})
     assert bad.status_code == 400 and "device.public_key" in bad.json()["errors"]

@@ -216,13 +216,21 @@ class DeviceSerializer(ModelSerializer[Device]):
             "revoked_at",
             "revoked_reason",
             "has_push_token",
+            "signs_requests",
         ]
         read_only_fields = fields
 
     has_push_token = serializers.SerializerMethodField()
+    signs_requests = serializers.SerializerMethodField(
+        help_text="The phone registered a signing key at enrollment. A phone without one is refused "
+        "(`reenroll`) while PHONE_SIGNATURES_REQUIRED is on: give its person a new enrollment code."
+    )
 
     def get_has_push_token(self, obj: Device) -> bool:
         return bool(obj.push_token)
+
+    def get_signs_requests(self, obj: Device) -> bool:
+        return bool(obj.public_key)
 
 
 class EnrollmentCodeSerializer(serializers.Serializer[Any]):
