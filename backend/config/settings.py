@@ -266,6 +266,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env_str("CELERY_BROKER_URL"))
 )
 CELERY_TASK_EAGER_PROPAGATES = True
+# Publishing gives up after one quick retry: with Redis away a request (or an evaluator round)
+# must not wait seconds per task; the outbox (backend/core/outbox.py) hands the task over later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.2,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -71,8 +71,10 @@ def _hand_over(row_id: int, task: Any, args: list[Any]) -> bool:
     now = timezone.now()
     try:
         # One attempt: a broker that is down must not hold the request (or the evaluator) for the
-        # publish retry policy's seconds; the job tries again.
-        task.apply_async(args=args, retry=False, task_id=_task_id(row_id))
+        # publish retry policy's seconds; the job tries again. No result is waited for: with a
+        # Redis result backend away, subscribing to the result alone took 19 s and then broke
+        # the process's result consumer for good.
+        task.apply_async(args=args, retry=False, ignore_result=True, task_id=_task_id(row_id))
     except Exception as exc:  # the broker's errors are many (kombu, redis, socket): all mean "later"
         log.warning("task %s%s stays in the outbox: %s", task.name, tuple(args), exc)
         OutboxTask.objects.filter(pk=row_id).update(

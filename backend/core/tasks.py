@@ -28,6 +28,6 @@ def _publish_at_start(**kwargs: object) -> None:
         # Everything waiting, however young: a worker that starts is often one that replaces a
         # killed one, whose tasks the broker would hold for an hour. A task handed over twice
         # runs twice, harmlessly.
-        publish_outbox.apply_async(kwargs={"at_start": True}, retry=False)
+        publish_outbox.apply_async(kwargs={"at_start": True}, retry=False, ignore_result=True)
     except Exception as exc:  # the broker went away again: the periodic job will do it
         log.warning("could not queue the outbox's hand-over at the worker's start: %s", exc)
