@@ -232,7 +232,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "backend.core.channel_layer.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s timeout by default, the length of channels-redis's
+                # blocking pop: every idle websocket's receive failed after 5 s. Reads wait longer.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
                 "capacity": CHANNEL_CAPACITY,
                 "group_expiry": 86400,
                 "prefix": CHANNEL_PREFIX,

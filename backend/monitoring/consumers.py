@@ -54,6 +54,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db.models import Max
 
+from backend.accounts.models import User
 from backend.accounts.scoping import visible_office_ids
 from backend.accounts.services import staff_group
 from backend.accounts.sessions import websocket_refusal
@@ -169,18 +170,31 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         """Join the user's group (disabling the account closes this socket, see
         ``backend.accounts.services.end_staff_access``) and the offices' groups. False when the
         channel layer (Redis) cannot be reached."""
-        try:
-            await self.channel_layer.group_add(staff_group(self.user.pk), self.channel_name)
-            for group in self.office_groups:
-                await self.channel_layer.group_add(group, self.channel_name)
-        except Exception as exc:  # Redis away (its errors are many): served from the database
-            if not quiet:
-                log.warning("console of %s without the channel layer: %s", self.user.pk, exc)
-            return False
-        return True
+        groups = [staff_group(self.user.pk), *self.office_groups]
+        problem: Exception | None = None
+        # Twice: the first command on a pooled connection from before a Redis restart fails.
+        for _attempt in range(2):
+            try:
+                for group in groups:
+                    await self.channel_layer.group_add(group, self.channel_name)
+            except Exception as exc:  # Redis away (its errors are many): served from the database
+                problem = exc
+                continue
+            return True
+        if not quiet:
+            log.warning("console of %s without the channel layer: %s", self.user.pk, problem)
+        return False
 
     async def _rejoin(self) -> None:
         """While degraded: check the account as often as the events, join the groups once Redis is back."""
+        try:
+            await self._rejoin_loop()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a background task's error would otherwise vanish with it
+            log.exception("console of %s: rejoining the channel layer failed", self.user.pk)
+
+    async def _rejoin_loop(self) -> None:
         while self.degraded:
             await asyncio.sleep(CATCH_UP_DEGRADED_S)
             if not await database_sync_to_async(self._still_allowed)():
@@ -354,7 +368,8 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     def _still_allowed(self) -> bool:
         """The account is still active and its sign-in valid (what the staff group's message
         would have said, while it cannot arrive)."""
-        active = type(self.user).objects.filter(pk=self.user.pk, is_active=True).exists()
+        # The scope's user is a lazy object (type() of it is not the model).
+        active = User.objects.filter(pk=self.user.pk, is_active=True).exists()
         return active and websocket_refusal(self.scope) is None
 
     def _visible(self) -> Any:

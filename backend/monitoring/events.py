@@ -123,15 +123,32 @@ class _LayerLoop:
 _layer_loop = _LayerLoop()
 
 
+# After a failed send, sends are skipped for this long: with Redis away each one would wait for
+# its connection to be refused (seconds, queued one after another on the layer loop) only to fail.
+# Numbered events are in the database and consoles fetch them; positions are sent again next round.
+SKIP_AFTER_FAILURE_S = 5.0
+_layer_down_until = [0.0]
+
+
 async def _group_send_all(
     layer: Any, groups: list[str], message: dict[str, Any], label: str, limit: asyncio.Semaphore | None = None
 ) -> None:
+    if time.monotonic() < _layer_down_until[0]:
+        log.debug("channel layer away: %s not sent (consoles read it from the database)", label)
+        return
     try:
         async with limit or contextlib.nullcontext():
             for group in groups:
                 await layer.group_send(group, message)
-    except Exception:  # delivery is best effort: the record is committed and consoles replay it
-        log.exception("channel layer delivery of %s failed", label)
+    except Exception as exc:  # delivery is best effort: the record is committed and consoles replay it
+        if time.monotonic() >= _layer_down_until[0]:
+            log.warning(
+                "channel layer delivery of %s failed (%s); skipping sends for %g s",
+                label,
+                exc,
+                SKIP_AFTER_FAILURE_S,
+            )
+        _layer_down_until[0] = time.monotonic() + SKIP_AFTER_FAILURE_S
 
 
 def _send_after_commit(sends: list[tuple[list[str], dict[str, Any]]], label: str) -> None:

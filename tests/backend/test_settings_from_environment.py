@@ -116,7 +116,9 @@ def test_database_url_and_redis_url_switch_to_postgres_and_redis(tmp_path: Path)
     assert settings["DATABASE_ENGINE"] == "django.db.backends.postgresql"
     assert (settings["DATABASE_HOST"], settings["DATABASE_NAME"]) == ("db.internal", "cm")
     assert settings["CHANNEL_BACKEND"] == "backend.core.channel_layer.RedisChannelLayer"
-    assert settings["CHANNEL_CONFIG"]["hosts"] == ["redis://cache.internal:6379/2"]
+    assert settings["CHANNEL_CONFIG"]["hosts"] == [
+        {"address": "redis://cache.internal:6379/2", "socket_timeout": 30, "socket_connect_timeout": 5}
+    ]
     assert settings["CHANNEL_CONFIG"]["capacity"] == 2500
     assert settings["CELERY_BROKER_URL"] == "redis://cache.internal:6379/2"
     assert settings["CELERY_RESULT_BACKEND"] == "redis://cache.internal:6379/2"

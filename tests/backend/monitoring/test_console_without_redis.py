@@ -161,3 +161,31 @@ async def test_a_live_console_that_loses_redis_says_so_and_comes_back(
     away["now"] = False
     assert await receive_frame(console) == {"type": "live", "degraded": False}
     await console.disconnect()
+
+
+def test_after_a_failed_send_sends_are_skipped_for_a_while(monkeypatch: Any) -> None:
+    """With Redis away every send would wait for its connection to be refused: they are skipped
+    for ``SKIP_AFTER_FAILURE_S`` instead (consoles read numbered events from the database)."""
+    from backend.monitoring import events
+
+    sent: list[str] = []
+
+    class Layer:
+        fail = True
+
+        async def group_send(self, group: str, message: dict[str, Any]) -> None:
+            if self.fail:
+                raise AWAY
+            sent.append(group)
+
+    layer = Layer()
+    clock = [1000.0]
+    monkeypatch.setattr(events.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(events, "_layer_down_until", [0.0])
+    asyncio.run(events._group_send_all(layer, ["a"], {}, "first"))  # fails: logged, not raised
+    layer.fail = False
+    asyncio.run(events._group_send_all(layer, ["b"], {}, "skipped"))
+    assert sent == []
+    clock[0] += events.SKIP_AFTER_FAILURE_S + 0.1
+    asyncio.run(events._group_send_all(layer, ["c"], {}, "back"))
+    assert sent == ["c"]
