@@ -20,7 +20,8 @@ class AccountsConfig(AppConfig):
             if session is not None:
                 sessions.mark_signed_in(session, user)
 
-        user_logged_in.connect(signed_in, dispatch_uid="accounts-signed-in")
+        # weak=False: a function defined in here would be collected once ready() returns.
+        user_logged_in.connect(signed_in, dispatch_uid="accounts-signed-in", weak=False)
         pre_save.connect(services._remember_was_active, sender=User, dispatch_uid="accounts-was-active")
         post_save.connect(services._end_access_when_disabled, sender=User, dispatch_uid="accounts-disabled")
         # After the staff exist (the supervision demo makes them), before the modules' steps.

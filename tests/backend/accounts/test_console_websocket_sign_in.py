@@ -105,3 +105,35 @@ async def test_disabling_the_account_closes_its_socket_within_five_seconds_and_e
         return int(script.get("/api/v1/auth/me").status_code)
 
     assert await database_sync_to_async(api_status)() == 401
+
+
+def test_the_sign_in_clocks_receiver_survives_in_a_production_server() -> None:
+    """The receiver that starts a session's clocks was a function made inside ``ready()`` and
+    connected weakly: collected once ``ready()`` returned in a production server, so every
+    session lacked its clocks, counted as expired, and the console refused every handshake (403).
+    Checked in a fresh production process: this test process happens to keep it alive."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="backend.config.settings",
+        DJANGO_ENV="production",
+        DEBUG="0",
+        DEMO_MODE="0",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="corrections.example.org",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/unused",
+        PYTHONPATH=str(root),
+    )
+    code = (
+        "import gc, django; django.setup(); gc.collect()\n"
+        "from django.contrib.auth.signals import user_logged_in\n"
+        "print(sorted(getattr(r, '__name__', '') for r in user_logged_in._live_receivers(None)[0]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "'signed_in'" in out.stdout, out.stdout
