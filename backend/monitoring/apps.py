@@ -21,9 +21,15 @@ class MonitoringConfig(AppConfig):
             zones_changed()
 
         # Zones apply through the subject's office too, so a subject moving office counts.
+        # weak=False: a function made in here is collected once ready() returns (it was, in
+        # production servers: zone edits reached no other process).
         for model in (Zone, Subject):
-            post_save.connect(changed, sender=model, dispatch_uid=f"zones-changed-save-{model.__name__}")
-            post_delete.connect(changed, sender=model, dispatch_uid=f"zones-changed-delete-{model.__name__}")
+            post_save.connect(
+                changed, sender=model, dispatch_uid=f"zones-changed-save-{model.__name__}", weak=False
+            )
+            post_delete.connect(
+                changed, sender=model, dispatch_uid=f"zones-changed-delete-{model.__name__}", weak=False
+            )
 
         # The floors below react to monitoring only through these (they never import it):
         # a phone enrolled is watched from then on,
