@@ -3,7 +3,7 @@
 Every error of the API has one shape (``backend.accounts.api.errors``). Which statuses an
 operation can answer follows from what it takes: a body (400 invalid, 413 too large, 415 not
 JSON), query parameters (400), path parameters (404), credentials (401 missing or revoked,
-403 not allowed), a throttle (429), and any change may be refused by a rule of the domain
+403 not allowed, 404 for a module the caller's role does not have), a throttle (429), and any change may be refused by a rule of the domain
 (400). A view names the others it answers in ``documented_errors`` (``{handler or action:
 {status: description}}``, e.g. a 409). This hook adds them all to each operation that does not
 document them itself, so the phone team and the API tests see every status the server answers.
@@ -45,7 +45,7 @@ _DESCRIPTIONS = {
     "400": "Invalid input: `errors` names each field.",
     "401": "No credentials, or credentials that are unknown, expired or revoked.",
     "403": "The caller may not do this.",
-    "404": "Not found, or outside the caller's offices.",
+    "404": "Not found, outside the caller's offices, or a module the caller's role does not have.",
     "413": "The body is larger than the server accepts.",
     "415": "The body is not `application/json`.",
     "429": "Too many requests; retry after the `Retry-After` header's seconds.",
@@ -82,7 +82,9 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 statuses.add("404")
             security = operation.get("security")
             if security and any(scheme for scheme in security):
-                statuses |= {"401", "403"}
+                # 404 too: a module a role does not have (the bureau's own, to an office's staff)
+                # answers 404 on its lists as on its objects, so as not to say what exists.
+                statuses |= {"401", "403", "404"}
             if (path, method) in throttled:
                 statuses.add("429")
             extra = declared.get((path, method), {})
