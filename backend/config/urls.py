@@ -69,4 +69,5 @@ urlpatterns = [
 admin.site.site_header = admin.site.site_title = "corrections-monitor"
 
 # An unreachable database is a 503 with Retry-After; any other failure under /api/ a JSON 500.
+handler404 = "backend.core.errors.not_found"
 handler500 = "backend.core.errors.server_error"

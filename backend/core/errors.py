@@ -17,6 +17,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import server_error as django_server_error
 
 # Seconds a client waits before it tries again when the database is away (a restart, a failover).
@@ -76,6 +77,18 @@ def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespons
             json_dumps_params={"ensure_ascii": False},
         )
     return django_server_error(request, *args, **kwargs)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The project's ``handler404``: a path under ``/api/`` that matches no route (an id the route's
+    pattern refuses, a typo) answers the API's JSON error, not Django's HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("Not found."), "code": "not_found"},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return django_page_not_found(request, exception)
 
 
 class UnavailableMiddleware:

@@ -157,3 +157,14 @@ async def test_under_asgi_the_answer_is_503_too(officer_a: Any) -> None:
         answer = await client.get("/api/v1/subjects")
     assert answer.status_code == 503 and answer["Retry-After"] == "5"
     assert json.loads(answer.content)["code"] == "service_unavailable"
+
+
+def test_an_api_path_that_matches_no_route_is_a_json_404(officer_a: Any) -> None:
+    client = client_for(officer_a)
+    for path in ("/api/v1/leave-requests/1.5/reject", "/api/v1/no-such-thing", "/api/v1/subjects/%20/"):
+        answer = client.post(path) if "reject" in path else client.get(path)
+        assert answer.status_code == 404, path
+        assert answer["Content-Type"] == "application/json", path
+        assert answer.json()["code"] == "not_found"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and "application/json" not in page["Content-Type"]
