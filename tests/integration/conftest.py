@@ -343,3 +343,27 @@ def browser_page(request: pytest.FixtureRequest, browser: Any, live_asgi_server:
         context.close()
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / f"browser-{request.node.name}.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def worker() -> Iterator[None]:
+    """A Celery worker on the real broker for the test (skips without one)."""
+    from django.conf import settings
+
+    from tests.integration.realservices import (
+        require_postgres,
+        require_redis,
+        server_env,
+        start_celery_worker,
+        stop_process_group,
+    )
+
+    require_postgres()
+    redis_url = require_redis()
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        pytest.skip("CELERY_TASK_ALWAYS_EAGER is on; the worker test needs a broker (REDIS_URL)")
+    process = start_celery_worker(server_env(REDIS_URL=redis_url))
+    try:
+        yield
+    finally:
+        stop_process_group(process)

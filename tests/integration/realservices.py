@@ -74,13 +74,61 @@ def server_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def people_with_a_forbidden_zone(
+    office: Any, officer: Any, count: int, label: str, lat: float, lon: float, **zone: Any
+) -> list[tuple[Any, str]]:
+    """``count`` people of ``office``, each with a 300 m exclusion zone around (lat, lon) that a
+    single fix inside breaches (``zone`` overrides its fields) and an enrolled phone (signing with
+    its key, ``tests.conftest.phone_key``); returns (subject, device token) pairs."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from backend.monitoring.models import Zone
+    from backend.supervision.models import Subject
+    from tests.conftest import enroll_phone
+
+    today = timezone.localdate()
+    people = []
+    for i in range(count):
+        subject = Subject.objects.create(
+            office=office,
+            name=f"{label}{i}",
+            gender="male",
+            id_number=f"3710821985{sum(map(ord, label)) % 1000:03d}{i:05d}",
+            home_address="村",
+            case_number=f"(2026){label}{i}号",
+            sentence_type="probation",
+            supervision_start=today - dt.timedelta(days=30),
+            supervision_end=today + dt.timedelta(days=300),
+        )
+        Zone.objects.create(
+            **{
+                "office": office,
+                "subject": subject,
+                "name": "禁入区",
+                "kind": "exclusion",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "radius_m": 300,
+                "confirm_fixes": 1,
+                "confirm_seconds": 0,
+                **zone,
+            }
+        )
+        people.append((subject, enroll_phone(subject, officer)[1]))
+    return people
+
+
 def stop_process_group(proc: subprocess.Popen[Any]) -> None:
     """SIGTERM a server started with ``start_new_session=True`` and its children; SIGKILL after 10 s."""
+    if proc.poll() is not None:
+        return
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
 
 
 @contextmanager
@@ -118,9 +166,9 @@ def asgi_server(env: dict[str, str]) -> Iterator[str]:
         stop_process_group(proc)
 
 
-@contextmanager
-def evaluator_process(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """Run ``manage.py run_evaluator`` (CHECKIN_EVALUATION=queue) once it polls for marked fixes."""
+def start_evaluator(env: dict[str, str]) -> subprocess.Popen[str]:
+    """``manage.py run_evaluator`` (CHECKIN_EVALUATION=queue, its own process group), returned once
+    it polls for marked fixes; stop it with ``stop_process_group``."""
     proc = subprocess.Popen(
         [sys.executable, "backend/manage.py", "run_evaluator"],
         cwd=ROOT,
@@ -129,11 +177,46 @@ def evaluator_process(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
         text=True,
         start_new_session=True,
     )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # "polling every ..." once it is, or "" if it died
+    if "polling" not in line:
+        stop_process_group(proc)
+        raise RuntimeError(f"run_evaluator did not start (exit {proc.poll()}): {line!r}")
+    return proc
+
+
+@contextmanager
+def evaluator_process(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """Run ``manage.py run_evaluator`` for the block."""
+    proc = start_evaluator(env)
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()  # "polling every ..." once it is, or "" if it died
-        if "polling" not in line:
-            raise RuntimeError(f"run_evaluator did not start (exit {proc.poll()}): {line!r}")
         yield proc
     finally:
         stop_process_group(proc)
+
+
+def start_celery_worker(
+    env: dict[str, str], pool: str = "solo", concurrency: int = 1
+) -> subprocess.Popen[bytes]:
+    """A Celery worker of the project (its own process group: SIGKILL it with ``os.killpg``, stop it
+    with ``stop_process_group``)."""
+    return subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "backend.config.celery_app",
+            "worker",
+            "--pool",
+            pool,
+            "--concurrency",
+            str(concurrency),
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )

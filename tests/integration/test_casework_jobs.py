@@ -5,56 +5,15 @@ positioning order; each run twice changes nothing more."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from tests.integration.realservices import BIN, ROOT, require_postgres, require_redis, server_env
-
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 HOME = (37.15, 122.35)
 AWAY = (36.07, 120.38)
-
-
-@pytest.fixture
-def worker() -> Iterator[None]:
-    require_postgres()
-    redis_url = require_redis()
-    from django.conf import settings
-
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        pytest.skip("CELERY_TASK_ALWAYS_EAGER is on; the worker test needs a broker (REDIS_URL)")
-    proc = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "backend.config.celery_app",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=server_env(REDIS_URL=redis_url),
-        start_new_session=True,
-    )
-    try:
-        yield
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 def curfew_zone(subject: Any, opened: dt.datetime) -> Any:

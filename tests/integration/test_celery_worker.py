@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from tests.integration.realservices import BIN, ROOT, require_postgres, require_redis, server_env
+from tests.integration.realservices import (
+    require_postgres,
+    require_redis,
+    server_env,
+    start_celery_worker,
+    stop_process_group,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -28,26 +31,7 @@ def test_a_worker_runs_the_offline_detection_task(subject_a: Any) -> None:
         pytest.skip("CELERY_TASK_ALWAYS_EAGER is on; the worker test needs a broker (REDIS_URL)")
     MonitorState.objects.create(subject=subject_a, next_checkin_due=timezone.now() - dt.timedelta(hours=2))
     env = server_env(REDIS_URL=redis_url)
-    worker = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "backend.config.celery_app",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    worker = start_celery_worker(env)
     try:
         result = detect_offline_phones.delay()
         assert result.get(timeout=60) == 1
@@ -55,5 +39,4 @@ def test_a_worker_runs_the_offline_detection_task(subject_a: Any) -> None:
         # Run twice: the job is idempotent, no second alert.
         assert detect_offline_phones.delay().get(timeout=60) == 0
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        stop_process_group(worker)

@@ -5,55 +5,15 @@ the app removed. Each runs twice: the second run raises nothing."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from tests.conftest import enroll_phone, make_subject
-from tests.integration.realservices import BIN, ROOT, require_postgres, require_redis, server_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker() -> Iterator[None]:
-    require_postgres()
-    redis_url = require_redis()
-    from django.conf import settings
-
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        pytest.skip("CELERY_TASK_ALWAYS_EAGER is on; the worker test needs a broker (REDIS_URL)")
-    process = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "backend.config.celery_app",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=server_env(REDIS_URL=redis_url),
-        start_new_session=True,
-    )
-    try:
-        yield
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def test_a_worker_runs_the_contact_jobs(worker: None, subject_a: Any, officer_a: Any) -> None:

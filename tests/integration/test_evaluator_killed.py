@@ -26,7 +26,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -40,14 +39,18 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tests.conftest import enroll_phone, phone_key
+from tests.conftest import phone_key
 from tests.integration.realservices import (
     BIN,
     ROOT,
     free_port,
+    people_with_a_forbidden_zone,
     require_postgres,
     require_redis,
     server_env,
+    start_celery_worker,
+    start_evaluator,
+    stop_process_group,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(420)]
@@ -107,45 +110,7 @@ def _gunicorn(env: dict[str, str]) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        _stop(proc)
-
-
-def _evaluator(env: dict[str, str]) -> subprocess.Popen[str]:
-    """``manage.py run_evaluator``, returned once it polls (its own process group)."""
-    proc = subprocess.Popen(
-        [sys.executable, "backend/manage.py", "run_evaluator"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if "polling" not in line:
-        raise RuntimeError(f"run_evaluator did not start (exit {proc.poll()}): {line!r}")
-    return proc
-
-
-def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "backend.config.celery_app",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+        stop_process_group(proc)
 
 
 def _kill(proc: subprocess.Popen[Any]) -> None:
@@ -154,24 +119,13 @@ def _kill(proc: subprocess.Popen[Any]) -> None:
     proc.wait(timeout=30)
 
 
-def _stop(proc: subprocess.Popen[Any]) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @contextmanager
 def _running(started: list[subprocess.Popen[Any]]) -> Iterator[list[subprocess.Popen[Any]]]:
     try:
         yield started
     finally:
         for proc in started:
-            _stop(proc)
+            stop_process_group(proc)
 
 
 def _backend_of(proc: subprocess.Popen[Any]) -> list[int]:
@@ -231,39 +185,12 @@ def _backend_gone(pid: int, limit_s: float = 15) -> bool:
 
 
 def _people(office: Any, officer: Any) -> list[tuple[int, str]]:
-    from backend.monitoring.models import Zone
     from backend.reminders.models import StaffPushToken
-    from backend.supervision.models import Subject
 
-    phones = []
-    for i in range(PEOPLE):
-        subject = Subject.objects.create(
-            office=office,
-            name=f"杀进程{i}",
-            gender="male",
-            id_number=f"3710821985041{i:05d}",
-            home_address="村",
-            case_number=f"(2026)杀{i}号",
-            sentence_type="probation",
-            supervision_start=timezone.localdate() - dt.timedelta(days=30),
-            supervision_end=timezone.localdate() + dt.timedelta(days=300),
-        )
-        Zone.objects.create(
-            office=office,
-            subject=subject,
-            name="禁入区",
-            kind="exclusion",
-            geometry={"type": "Point", "coordinates": [CENTRE[1], CENTRE[0]]},
-            radius_m=300,
-            confirm_fixes=1,
-            confirm_seconds=0,
-            clear_fixes=2,
-        )
-        _device, token = enroll_phone(subject, officer)
-        phones.append((subject.pk, token))
+    people = people_with_a_forbidden_zone(office, officer, PEOPLE, "杀进程", *CENTRE, clear_fixes=2)
     # The officer's phone, woken by every critical alert (the worker's work, the console transport).
     StaffPushToken.objects.create(user=officer, token=f"kill-test-{uuid.uuid4().hex}", platform="android")
-    return phones
+    return [(subject.pk, token) for subject, token in people]
 
 
 def _fixes(start: dt.datetime) -> list[dict[str, Any]]:
@@ -547,8 +474,8 @@ def test_killed_evaluator_and_worker_lose_and_double_nothing(office_a: Any, offi
         PYTHONUNBUFFERED="1",
     )
     with _gunicorn(env) as base, _running([]) as started:
-        evaluators = [_evaluator(env), _evaluator(env)]
-        worker = _worker(env)
+        evaluators = [start_evaluator(env), start_evaluator(env)]
+        worker = start_celery_worker(env)
         started.extend([*evaluators, worker])
         phones = Phones(base, phones_of)
         t1 = time.monotonic()
@@ -559,7 +486,7 @@ def test_killed_evaluator_and_worker_lose_and_double_nothing(office_a: Any, offi
         killed = _kill_inside_a_round(evaluators[0])
         figures["evaluator killed at"] = f"{phones.acknowledged_count} fixes acknowledged, {killed}"
         assert _backend_gone(killed["backend"]), "PostgreSQL kept the killed evaluator's session"
-        replacement = _evaluator(env)
+        replacement = start_evaluator(env)
         started.append(replacement)
 
         # Half-way: kill the worker, start another one a moment later.
@@ -570,7 +497,7 @@ def test_killed_evaluator_and_worker_lose_and_double_nothing(office_a: Any, offi
             f"{broker.hlen('unacked')} taken and not acknowledged"
         )
         time.sleep(1.0)
-        worker = _worker(env)
+        worker = start_celery_worker(env)
         started.append(worker)
 
         phones.join(240)

@@ -21,16 +21,16 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from tests.conftest import enroll_phone, phone_key
+from tests.conftest import phone_key
 from tests.integration.realservices import (
-    BIN,
-    ROOT,
     asgi_server,
     evaluator_process,
     free_port,
+    people_with_a_forbidden_zone,
     require_postgres,
     require_redis,
     server_env,
+    start_celery_worker,
     stop_process_group,
 )
 
@@ -100,37 +100,6 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
         yield server
     finally:
         server.stop()
-
-
-def _people(office: Any, officer: Any) -> list[tuple[Any, str]]:
-    from backend.monitoring.models import Zone
-    from backend.supervision.models import Subject
-
-    phones = []
-    for i in range(PEOPLE):
-        subject = Subject.objects.create(
-            office=office,
-            name=f"停机{i}",
-            gender="male",
-            id_number=f"3710821985031{i:05d}",
-            home_address="村",
-            case_number=f"(2026)停{i}号",
-            sentence_type="probation",
-            supervision_start=timezone.localdate() - timezone.timedelta(days=30),
-            supervision_end=timezone.localdate() + timezone.timedelta(days=300),
-        )
-        Zone.objects.create(
-            office=office,
-            subject=subject,
-            name="禁入区",
-            kind="exclusion",
-            geometry={"type": "Point", "coordinates": [122.36, 37.16]},
-            radius_m=300,
-            confirm_fixes=1,
-            confirm_seconds=0,
-        )
-        phones.append(enroll_phone(subject, officer))
-    return phones
 
 
 def _upload(base: str, token: str) -> int:
@@ -218,7 +187,7 @@ def test_alerts_are_recorded_and_shown_while_redis_is_stopped(
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
         officer_a.set_password(PASSWORD)
         officer_a.save()
-    phones = _people(office_a, officer_a)
+    phones = people_with_a_forbidden_zone(office_a, officer_a, PEOPLE, "停机", 37.16, 122.36)
     figures: dict[str, Any] = {"people": PEOPLE}
     env = server_env(
         REDIS_URL=own_redis.url,
@@ -287,24 +256,7 @@ def test_alerts_are_recorded_and_shown_while_redis_is_stopped(
     assert sorted(waiting) == sorted(("backend.monitoring.tasks.push_alert_to_staff", [pk]) for pk in alerts)
 
     # Redis is back: a worker starts and queues what waited, each once.
-    worker = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "backend.config.celery_app",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    worker = start_celery_worker(env)
     worker_started = time.monotonic()
     try:
         deadline = time.time() + 60

@@ -6,43 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import subprocess
 import time
 from typing import Any
 
 import pytest
 from django.db import transaction
 
-from tests.integration.realservices import BIN, ROOT, require_postgres, require_redis, server_env
+from tests.integration.realservices import require_postgres, require_redis, server_env, start_celery_worker
 
 # Two workers start, one is killed mid-run: minutes on a busy machine.
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(600)]
 
 PEOPLE = 1200
 CHUNK = 10
-
-
-def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "backend.config.celery_app",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "2",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
 
 
 def _population(office: Any) -> None:
@@ -110,7 +86,7 @@ def test_a_run_completes_after_its_worker_is_killed(office_a: Any) -> None:
     _population(office_a)
     _rule_table()
     env = server_env(REDIS_URL=redis_url, SCREENING_CHUNK_SIZE=str(CHUNK))
-    first = _worker(env)
+    first = start_celery_worker(env, pool="prefork", concurrency=2)
     try:
         with transaction.atomic():
             screening = start_screening()  # queued to the worker after the commit
@@ -131,7 +107,9 @@ def test_a_run_completes_after_its_worker_is_killed(office_a: Any) -> None:
     # Nothing half-written: every result belongs to a chunk marked done.
     assert ScreeningResult.objects.filter(screening=screening).count() == screening.done
 
-    second = _worker(env)  # resumes every unfinished run when it is ready
+    second = start_celery_worker(
+        env, pool="prefork", concurrency=2
+    )  # resumes every unfinished run when it is ready
     try:
         deadline = time.monotonic() + 180
         while True:
