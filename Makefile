@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1
 MANAGE := $(PY) backend/manage.py
 # Real services for the integration tests and the benchmarks (override to point elsewhere).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/corrections_monitor
+# A database that exists, for benchmarks that create and drop databases of their own.
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 # The fast suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
@@ -80,7 +82,7 @@ bench: setup
 	@if [ -f benchmarks/checkin_bench.py ]; then DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) benchmarks/checkin_bench.py; fi
 	@DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) benchmarks/screening_bench.py
 	@DATABASE_URL=$(PG_URL) $(PY) benchmarks/education_bench.py
-	@BENCH_PG_ADMIN_URL=$(PG_URL) $(PY) benchmarks/archive_bench.py
+	@BENCH_PG_ADMIN_URL=$(PG_ADMIN_URL) $(PY) benchmarks/archive_bench.py
 
 lint: setup
 	@$(VENV)/bin/ruff check .

@@ -127,7 +127,8 @@ def main() -> None:
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    test_db = connection.creation.create_test_db(verbosity=0, keepdb=False)
+    # autoclobber: a test database left by an earlier run (a teardown that found it busy) is replaced.
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         t0 = time.perf_counter()
         session, start = build()

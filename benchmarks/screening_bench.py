@@ -93,8 +93,8 @@ SELECT ids[1 + g %% 12], '释放' || g, 'male', '37108219790101' || lpad((g %% 1
 FROM offices, generate_series(%(first)s::int, %(last)s::int) AS g WHERE g %% 10 = 0;
 
 INSERT INTO supervision_device (subject_id, token_hash, token_prefix, platform, model, os_version,
-    app_version, push_token, enrolled_at, revoked_reason)
-SELECT id, md5('bench' || id), 'bench', 'android', '', '', '', '', '2026-01-02', ''
+    app_version, push_token, enrolled_at, revoked_reason, public_key)
+SELECT id, md5('bench' || id), 'bench', 'android', '', '', '', '', '2026-01-02', '', ''
 FROM supervision_subject WHERE id > (SELECT coalesce(max(subject_id), 0) FROM supervision_device);
 """
 
