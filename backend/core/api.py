@@ -4,6 +4,7 @@ and times the database or ``datetime`` cannot hold with a field-level 400 instea
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any, Generic, TypeVar
 
 from django import forms
@@ -16,8 +17,12 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.routers import SimpleRouter
+from rest_framework.throttling import ScopedRateThrottle as DRFScopedRateThrottle
 
+from backend.core.errors import redis_unreachable
 from backend.core.times import OutsideWindow, time_window_message, window_utc
+
+log = logging.getLogger(__name__)
 
 # The largest value of a 64-bit signed column (ids, sequence numbers): anything past it matches
 # nothing, and a database given it fails (SQLite: "Python int too large", PostgreSQL: bigint out
@@ -133,3 +138,18 @@ def record_date(value: _D, *, days_ahead: int = 0) -> _D:
     if value is not None and not EARLIEST_RECORD_DATE <= value <= latest:
         raise serializers.ValidationError(_RECORD_DATE_MESSAGES[days_ahead])
     return value
+
+
+class ScopedRateThrottle(DRFScopedRateThrottle):
+    """DRF's scoped throttle, open while its cache (Redis) is away instead of failing the request:
+    staff can still sign in and phones enroll during an outage. The lockout after failed sign-ins
+    (django-axes) is kept in the database and still holds; enrollment codes are single-use."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        try:
+            return bool(super().allow_request(request, view))
+        except Exception as exc:
+            if not redis_unreachable(exc):
+                raise
+            log.warning("throttle %s not applied, its cache is away: %s", self.scope, exc)
+            return True

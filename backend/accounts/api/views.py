@@ -11,7 +11,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backend.accounts.api.serializers import (
@@ -30,6 +29,7 @@ from backend.accounts.otp import confirm_enrollment, otp_required, start_enrollm
 from backend.accounts.permissions import IsSignedInStaff, staff_user
 from backend.accounts.scoping import visible_office_ids
 from backend.accounts.signals import staff_logged_in, staff_logging_out, staff_login_failed
+from backend.core.api import ScopedRateThrottle
 
 
 def _login_refused(request: Request, username: str, reason: str) -> Response:

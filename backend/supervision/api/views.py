@@ -13,13 +13,13 @@ from rest_framework.filters import SearchFilter
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backend.accounts.models import Role, User
 from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import scope_to_offices
 from backend.audit.api.mixins import AuditedViewSetMixin
+from backend.core.api import ScopedRateThrottle
 from backend.core.parsers import StrictJSONParser
 from backend.supervision.api.renderers import PhoneJSONRenderer
 from backend.supervision.api.serializers import (

@@ -168,3 +168,29 @@ def test_an_api_path_that_matches_no_route_is_a_json_404(officer_a: Any) -> None
         assert answer.json()["code"] == "not_found"
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and "application/json" not in page["Content-Type"]
+
+
+def test_the_throttles_stay_open_while_their_cache_is_away() -> None:
+    """Staff sign in and phones enroll during a Redis outage: the scoped throttle lets the request
+    through (the failed-sign-in lockout lives in the database); any other error still raises."""
+    import redis.exceptions
+    from rest_framework.test import APIRequestFactory
+
+    from backend.core.api import ScopedRateThrottle
+
+    class View:
+        throttle_scope = "login"
+
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.request import Request
+
+    request = Request(APIRequestFactory().post("/api/v1/auth/login"))
+    request.user = AnonymousUser()
+    throttle = ScopedRateThrottle()
+    away = redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    with mock.patch.object(throttle, "cache") as cache:
+        cache.get.side_effect = away
+        assert throttle.allow_request(request, View()) is True
+        cache.get.side_effect = ValueError("a bug, not an outage")
+        with pytest.raises(ValueError):
+            throttle.allow_request(request, View())
