@@ -10,6 +10,7 @@ of a view, of a middleware, and of the check-in fast path in front of Django —
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -24,33 +25,39 @@ from django.views.defaults import server_error as django_server_error
 RETRY_AFTER_S = 5
 
 
-def database_unreachable(exc: BaseException | None) -> bool:
-    """Whether ``exc`` (or what caused it) says the database cannot be reached right now."""
+def _causes(exc: BaseException | None) -> Iterator[BaseException]:
+    """``exc`` and what caused it, at most ten deep."""
     seen = 0
     while exc is not None and seen < 10:
-        if isinstance(exc, OperationalError | InterfaceError):
-            return True
-        name = type(exc).__module__ + "." + type(exc).__qualname__
-        if name.startswith("psycopg.") and ("Operational" in name or "Interface" in name):
-            return True
+        yield exc
         exc = exc.__cause__ or exc.__context__
         seen += 1
+
+
+def database_unreachable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) says the database cannot be reached right now."""
+    for cause in _causes(exc):
+        if isinstance(cause, OperationalError | InterfaceError):
+            return True
+        name = type(cause).__module__ + "." + type(cause).__qualname__
+        if name.startswith("psycopg.") and ("Operational" in name or "Interface" in name):
+            return True
     return False
 
 
 def redis_unreachable(exc: BaseException | None) -> bool:
     """Whether ``exc`` (or what caused it) says Redis (cache, throttles, channel layer) cannot be
     reached right now: a request that needed it is retried later like one that needed the database."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if any(
-            kind.__module__ == "redis.exceptions" and kind.__qualname__ in ("ConnectionError", "TimeoutError")
-            for kind in type(exc).__mro__
-        ):
-            return True
-        exc = exc.__cause__ or exc.__context__
-        seen += 1
-    return False
+    return any(
+        kind.__module__ == "redis.exceptions" and kind.__qualname__ in ("ConnectionError", "TimeoutError")
+        for cause in _causes(exc)
+        for kind in type(cause).__mro__
+    )
+
+
+def service_unreachable(exc: BaseException | None) -> bool:
+    """PostgreSQL or Redis cannot be reached: the client is told to retry (503), not that it failed."""
+    return database_unreachable(exc) or redis_unreachable(exc)
 
 
 def unavailable_response() -> JsonResponse:
@@ -68,7 +75,7 @@ def unavailable_response() -> JsonResponse:
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     exc = sys.exc_info()[1]
-    if database_unreachable(exc) or redis_unreachable(exc):
+    if service_unreachable(exc):
         return unavailable_response()
     if request.path.startswith("/api/"):
         return JsonResponse(
@@ -106,7 +113,7 @@ class UnavailableMiddleware:
         return self.get_response(request)  # type: ignore[no-any-return]
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if database_unreachable(exception) or redis_unreachable(exception):
+        if service_unreachable(exception):
             return unavailable_response()
         return None
 

@@ -117,8 +117,3 @@ def publish_waiting(
             break
         sent += 1
     return sent
-
-
-def waiting_count() -> int:
-    """How many tasks wait for the broker or for a worker (the admin lists them)."""
-    return OutboxTask.objects.count()
