@@ -219,15 +219,22 @@ def _server_time(now_ms: int) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+def signature_checked(public_key: str | None) -> bool:
+    """Whether a request of the phone with ``public_key`` goes through ``check_signature``: always
+    for a phone with a key; for one enrolled without, only while signatures are required (it is
+    then refused). Otherwise it is accepted unsigned (a migration period)."""
+    return bool(public_key) or settings.PHONE_SIGNATURES_REQUIRED
+
+
 def check_signature(public_key: str | None, request: SignedRequest, now_ms: int | None = None) -> None:
     """Refuse ``request`` unless it is signed as the module text says by the holder of
     ``public_key`` (the phone's registered key; ``None`` or empty for a phone enrolled without
     one), within the window, and for the first time. Raises ``SignatureRefused`` (401) or
     ``SignatureReplayed`` (409)."""
-    if not public_key:
-        if settings.PHONE_SIGNATURES_REQUIRED:
-            raise _refuse(_("This phone was enrolled without a signing key; enroll it again."), "reenroll")
+    if not signature_checked(public_key):
         return
+    if not public_key:
+        raise _refuse(_("This phone was enrolled without a signing key; enroll it again."), "reenroll")
     if request.time_text is None or request.signature is None:
         raise _refuse(
             _("Sign the request: the X-Signature-Time and X-Signature headers are required."),

@@ -45,7 +45,13 @@ from backend.monitoring.checkin_input import decode_batch
 from backend.monitoring.services import record_checkins_with_token
 from backend.supervision.api.renderers import PhoneJSONRenderer
 from backend.supervision.services import public_key_for_token
-from backend.supervision.signing import SignedRequest, body_digest, check_signature, signature_headers
+from backend.supervision.signing import (
+    SignedRequest,
+    body_digest,
+    check_signature,
+    signature_checked,
+    signature_headers,
+)
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -154,7 +160,7 @@ def _signed_by_its_phone(environ: dict[str, Any], token: str, body: bytes) -> bo
     key = public_key_for_token(token)
     if key is None:
         return False
-    if not key and not settings.PHONE_SIGNATURES_REQUIRED:
+    if not signature_checked(key):
         return True
     time_text, signature = signature_headers(environ)
     request = SignedRequest(
