@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -132,38 +132,40 @@ def stop_process_group(proc: subprocess.Popen[Any]) -> None:
 
 
 @contextmanager
-def asgi_server(env: dict[str, str]) -> Iterator[str]:
-    """Run ``uvicorn backend.config.asgi:application``; yields its base URL."""
+def _serving(command: list[str], env: dict[str, str], started_within_s: float) -> Iterator[str]:
+    """Run a server of the project on a free port (``command`` formats ``{port}``) in its own process
+    group; yields its base URL once ``/healthz`` answers."""
     port = free_port()
     proc = subprocess.Popen(
-        [
-            str(BIN / "uvicorn"),
-            "backend.config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
+        [part.format(port=port) for part in command], cwd=ROOT, env=env, start_new_session=True
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 30
+        deadline = time.monotonic() + started_within_s
         while True:
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
                 break
             except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"uvicorn on {port} did not start") from None
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[0]} on {port} did not start (exit {proc.poll()})") from None
                 time.sleep(0.2)
         yield base
     finally:
         stop_process_group(proc)
+
+
+def asgi_server(env: dict[str, str]) -> AbstractContextManager[str]:
+    """Run ``uvicorn backend.config.asgi:application``; yields its base URL."""
+    command = [str(BIN / "uvicorn"), "backend.config.asgi:application", "--host", "127.0.0.1"]
+    return _serving([*command, "--port", "{port}", "--log-level", "warning"], env, 30)
+
+
+def wsgi_server(env: dict[str, str], workers: int) -> AbstractContextManager[str]:
+    """Run the API as production serves it (gunicorn, sync workers, the check-in fast path); yields
+    its base URL."""
+    command = [str(BIN / "gunicorn"), "backend.config.wsgi:application", "--workers", str(workers)]
+    return _serving([*command, "--bind", "127.0.0.1:{port}", "--log-level", "warning"], env, 60)
 
 
 def start_evaluator(env: dict[str, str]) -> subprocess.Popen[str]:

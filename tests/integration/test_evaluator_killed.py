@@ -41,9 +41,6 @@ from django.utils import timezone
 
 from tests.conftest import phone_key
 from tests.integration.realservices import (
-    BIN,
-    ROOT,
-    free_port,
     people_with_a_forbidden_zone,
     require_postgres,
     require_redis,
@@ -51,6 +48,7 @@ from tests.integration.realservices import (
     start_celery_worker,
     start_evaluator,
     stop_process_group,
+    wsgi_server,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(420)]
@@ -75,42 +73,6 @@ def _inside(index: int) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Processes
 # ---------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _gunicorn(env: dict[str, str]) -> Iterator[str]:
-    """The API as production serves it (gunicorn, sync workers, the check-in fast path); its URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "backend.config.wsgi:application",
-            "--workers",
-            str(API_WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn on {port} did not start (exit {proc.poll()})")
-            time.sleep(0.2)
-        yield base
-    finally:
-        stop_process_group(proc)
 
 
 def _kill(proc: subprocess.Popen[Any]) -> None:
@@ -473,7 +435,7 @@ def test_killed_evaluator_and_worker_lose_and_double_nothing(office_a: Any, offi
         CHECKIN_EVALUATION="queue",
         PYTHONUNBUFFERED="1",
     )
-    with _gunicorn(env) as base, _running([]) as started:
+    with wsgi_server(env, API_WORKERS) as base, _running([]) as started:
         evaluators = [start_evaluator(env), start_evaluator(env)]
         worker = start_celery_worker(env)
         started.extend([*evaluators, worker])
