@@ -387,6 +387,10 @@ SPECTACULAR_SETTINGS = {
         "SanctionStatusEnum": "backend.archives.models.Sanction.Status",
         "ArchiveStageEnum": "backend.archives.models.Stage",
         "SupervisionLevelEnum": "backend.supervision.models.Subject.Level",
+        # Named here because two components carry each (the list's row and the record).
+        "SubjectStatusEnum": "backend.supervision.models.Subject.Status",
+        "ReleasedPersonStatusEnum": "backend.supervision.models.ReleasedPerson.Status",
+        "ReleasedPersonSourceEnum": "backend.supervision.models.ReleasedPerson.Source",
         "EducationSessionKindEnum": "backend.education.models.SessionKind",
     },
     "POSTPROCESSING_HOOKS": [

@@ -1,4 +1,4 @@
-"""Chinese resident identity numbers (GB 11643-1999): validation and masking."""
+"""Chinese resident identity numbers (GB 11643-1999): validation and masking; phone numbers masked for lists."""
 
 from __future__ import annotations
 
@@ -32,3 +32,11 @@ def mask_id_number(value: str) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """Keep the first three and the last four characters: 138****5678 (enough to tell people apart
+    on a list; the full number is on the person's own record)."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

@@ -186,6 +186,16 @@ def test_me_tells_nothing_about_anyone_else(officer_a: Any, subject_a: Any, subj
     }
 
 
+def test_me_names_an_officer_without_a_full_name_by_role_never_by_username(
+    officer_a: Any, subject_a: Any
+) -> None:
+    type(officer_a).objects.filter(pk=officer_a.pk).update(first_name="", last_name="", phone="0536-1234567")
+    token = enroll(issue_code(officer_a, subject_a)).json()["device_token"]
+    officer = device_client(token).get("/api/v1/mobile/me").json()["responsible_officer"]
+    assert officer_a.username not in str(officer)  # half of a staff sign-in, not the phone's business
+    assert officer == {"name": officer_a.get_role_display(), "phone": "0536-1234567"}
+
+
 def test_a_phone_cannot_use_staff_endpoints(officer_a: Any, subject_a: Any) -> None:
     token = enroll(issue_code(officer_a, subject_a)).json()["device_token"]
     assert device_client(token).get("/api/v1/subjects").status_code in (401, 403)

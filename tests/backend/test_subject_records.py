@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import client_for, valid_id_number
+from tests.conftest import client_for, make_released_person, valid_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +114,23 @@ def test_released_persons_have_their_own_records(officer_a: Any, office_a: Any) 
     response = client_for(officer_a).post("/api/v1/released-persons", body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "awaiting"
+
+
+def test_the_lists_leave_the_home_and_notes_to_the_record_and_mask_the_phone(
+    officer_a: Any, office_a: Any, subject_a: Any
+) -> None:
+    from backend.supervision.models import ReleasedPerson, Subject
+
+    Subject.objects.filter(pk=subject_a.pk).update(phone="13812345678", notes="家属反映近期情绪低落")
+    person = make_released_person(office_a, phone="13987654321", home_lat=37.1, home_lon=122.3)
+    assert Subject.objects.count() == ReleasedPerson.objects.count() == 1  # each list's one row
+    client = client_for(officer_a)
+    for path, pk, phone in (
+        ("/api/v1/subjects", subject_a.pk, "13812345678"),
+        ("/api/v1/released-persons", person.pk, "13987654321"),
+    ):
+        row = client.get(path).json()["results"][0]
+        assert not {"home_address", "home_lat", "home_lon", "notes"} & set(row), path
+        assert row["phone"] == phone[:3] + "****" + phone[-4:]
+        record = client.get(f"{path}/{pk}").json()  # the record itself keeps them, for its reader
+        assert record["phone"] == phone and record["home_address"] and record["home_lat"] is not None

@@ -69,3 +69,9 @@ class OtpEnrollmentSerializer(serializers.Serializer[Any]):
 class OtpConfirmSerializer(serializers.Serializer[Any]):
     device_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     otp_token = serializers.CharField(max_length=8)
+
+
+class OtpConfirmedSerializer(serializers.Serializer[Any]):
+    """The answer to a confirmation: which device now signs the staff member in (the code is not echoed)."""
+
+    device_id = serializers.IntegerField()

@@ -17,6 +17,7 @@ from backend.accounts.api.serializers import (
     LoginResponseSerializer,
     LoginSerializer,
     OfficeSerializer,
+    OtpConfirmedSerializer,
     OtpConfirmSerializer,
     OtpEnrollmentSerializer,
     StaffSerializer,
@@ -146,7 +147,7 @@ class OtpDeviceConfirmView(APIView):
 
     documented_errors = {"post": {"400": "No such unconfirmed device of yours, or a wrong code."}}
 
-    @extend_schema(request=OtpConfirmSerializer, responses={200: OtpConfirmSerializer}, tags=["auth"])
+    @extend_schema(request=OtpConfirmSerializer, responses={200: OtpConfirmedSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         form = OtpConfirmSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -155,7 +156,7 @@ class OtpDeviceConfirmView(APIView):
         )
         if device is None:
             raise serializers.ValidationError({"otp_token": [_("Wrong or expired verification code.")]})
-        return Response({"device_id": device.pk, "otp_token": ""})
+        return Response({"device_id": device.pk})
 
 
 class MeView(APIView):

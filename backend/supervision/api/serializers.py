@@ -11,6 +11,7 @@ from backend.accounts.scoping import may_see_office, visible_office_ids
 from backend.audit.models import AccessLog
 from backend.audit.services import clean_reason, record_access
 from backend.core.api import ModelSerializer
+from backend.supervision.identity import mask_phone
 from backend.supervision.models import (
     Device,
     LevelChange,
@@ -201,6 +202,39 @@ class ReleasedPersonSerializer(PersonSerializerBase[ReleasedPerson]):
         read_only_fields = ["from_subject", "created_at", "updated_at"]
 
 
+# A list answer carries what tells people apart and what the work needs row by row; where a person
+# lives (address, coordinates), the officer's notes and the full phone number are on the person's
+# own record (GET …/{id}), whose read the access log names (PIPL Art. 28: location is sensitive).
+DETAIL_ONLY_FIELDS = ("home_address", "home_lat", "home_lon", "notes")
+
+
+def _row_fields(fields: list[str]) -> list[str]:
+    return [name for name in fields if name not in DETAIL_ONLY_FIELDS]
+
+
+class _PersonRowMixin:
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)  # type: ignore[misc]
+        data["phone"] = mask_phone(instance.phone)
+        return data
+
+
+class SubjectRowSerializer(_PersonRowMixin, SubjectSerializer):
+    """A subject in the list: no home, no notes, the phone number masked."""
+
+    class Meta(SubjectSerializer.Meta):
+        fields = _row_fields(SubjectSerializer.Meta.fields)
+        read_only_fields = fields
+
+
+class ReleasedPersonRowSerializer(_PersonRowMixin, ReleasedPersonSerializer):
+    """A released person in the list: no home, no notes, the phone number masked."""
+
+    class Meta(ReleasedPersonSerializer.Meta):
+        fields = _row_fields(ReleasedPersonSerializer.Meta.fields)
+        read_only_fields = fields
+
+
 class DeviceSerializer(ModelSerializer[Device]):
     class Meta:
         model = Device
@@ -366,7 +400,8 @@ class MeSerializer(serializers.Serializer[Any]):
         officer = obj.responsible_officer
         if officer is None:
             return None
-        return {"name": officer.get_full_name() or officer.username, "phone": officer.phone}
+        # A staff member without a full name is shown by role: the username is half of a sign-in.
+        return {"name": officer.get_full_name() or officer.get_role_display(), "phone": officer.phone}
 
     def get_device_id(self, obj: Subject) -> int | None:
         device = self.context.get("device")

@@ -31,8 +31,10 @@ from backend.supervision.api.serializers import (
     EnrollResponseSerializer,
     LevelChangeSerializer,
     MeSerializer,
+    ReleasedPersonRowSerializer,
     ReleasedPersonSerializer,
     RevokeDeviceSerializer,
+    SubjectRowSerializer,
     SubjectSerializer,
     SupervisionPolicySerializer,
 )
@@ -81,6 +83,9 @@ class SubjectViewSet(
     ordering_fields = ["name", "supervision_end", "created_at"]
     # The configured backends plus search (the stubs type the class attribute per model).
     filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, SearchFilter]  # type: ignore[misc]
+
+    def get_serializer_class(self) -> type[SubjectSerializer]:
+        return SubjectRowSerializer if self.action == "list" else SubjectSerializer
 
     def get_queryset(self) -> QuerySet[Subject]:
         active = Prefetch("devices", queryset=Device.objects.filter(revoked_at__isnull=True))
@@ -175,6 +180,9 @@ class ReleasedPersonViewSet(
     ordering_fields = ["name", "release_date", "created_at"]
     # The configured backends plus search (the stubs type the class attribute per model).
     filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, SearchFilter]  # type: ignore[misc]
+
+    def get_serializer_class(self) -> type[ReleasedPersonSerializer]:
+        return ReleasedPersonRowSerializer if self.action == "list" else ReleasedPersonSerializer
 
     def get_queryset(self) -> QuerySet[ReleasedPerson]:
         return self.scope(ReleasedPerson.objects.select_related("office", "responsible_officer"))

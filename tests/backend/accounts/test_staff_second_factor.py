@@ -176,6 +176,7 @@ def test_enrolling_a_new_authenticator_needs_a_code_from_it(officer_a: Any) -> N
         HTTP_X_CSRFTOKEN=csrf,
     )
     assert confirmed.status_code == 200, confirmed.content
+    assert confirmed.json() == {"device_id": new.pk}  # the code is not echoed back
     assert list(TOTPDevice.objects.filter(user=officer_a).values_list("pk", flat=True)) == [new.pk]
 
 
