@@ -9,6 +9,7 @@ from django.middleware.csrf import get_token
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import TokenProxy
 
 from backend.accounts.models import Office, Role, User
 from backend.accounts.signals import staff_admin_access
@@ -184,3 +185,9 @@ class StaffAdmin(RoleBasedAdmin, UserAdmin):
         *UserAdmin.add_fieldsets,
         (_("Role and office"), {"fields": ("role", "office")}),
     )
+
+
+# DRF's token admin lists its tokens' keys in clear and makes new ones. Staff API tokens are the
+# project's own (``StaffToken``: hashed, shown once at sign-in); DRF's table stays empty and unused.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)

@@ -69,6 +69,9 @@ STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", default=True)
 if PRODUCTION and not STAFF_OTP_REQUIRED:
     raise ImproperlyConfigured("STAFF_OTP_REQUIRED cannot be turned off when DJANGO_ENV=production")
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "corrections-monitor") or "corrections-monitor"
+# The admin's pages for authenticator devices show neither the key nor its QR code: whoever reads
+# them could otherwise copy a staff member's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Lockout: 5 failures within 15 minutes lock the username and, separately, the client address.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.admin import MaskedIdentityAdmin, RoleBasedAdmin
 from backend.accounts.models import Role
@@ -123,10 +124,40 @@ class DeviceAdmin(OfficeScopedAdmin):
     ]
     list_filter = ["platform", "subject__office"]
     search_fields = ["subject__name", "token_prefix", "model"]
-    # The signing key is the phone's, registered at enrollment: never edited (the check-in fast
-    # path keeps each token's key for the life of its process).
-    readonly_fields = ["subject", "token_hash", "token_prefix", "public_key", "enrolled_at", "last_seen_at"]
+    # Named one by one: the token's hash, the push token and the signing key are never shown (a
+    # push token would let the reader message the phone; the hash and key help nobody here) and
+    # never edited (the check-in fast path keeps each token's key for the life of its process).
+    fields = [
+        "subject",
+        "platform",
+        "model",
+        "os_version",
+        "app_version",
+        "token_prefix",
+        "has_push_token",
+        "signs_requests",
+        "enrolled_at",
+        "last_seen_at",
+        "revoked_at",
+        "revoked_reason",
+    ]
+    readonly_fields = [
+        "subject",
+        "token_prefix",
+        "has_push_token",
+        "signs_requests",
+        "enrolled_at",
+        "last_seen_at",
+    ]
     list_select_related = ["subject"]
+
+    @admin.display(description=_("push token"), boolean=True)
+    def has_push_token(self, obj: Device) -> bool:
+        return bool(obj.push_token)
+
+    @admin.display(description=_("signing public key"), boolean=True)
+    def signs_requests(self, obj: Device) -> bool:
+        return bool(obj.public_key)
 
 
 @admin.register(EnrollmentCode)
@@ -135,9 +166,10 @@ class EnrollmentCodeAdmin(OfficeScopedAdmin):
     list_display = ["subject", "created_by", "created_at", "expires_at", "used_at", "revoked_at"]
     list_filter = ["subject__office"]
     search_fields = ["subject__name"]
+    # The code's hash is not shown: a code is checked by the phone's enrollment, never read here.
+    fields = ["subject", "created_by", "created_at", "expires_at", "used_at", "revoked_at"]
     readonly_fields = [
         "subject",
-        "code_hash",
         "created_by",
         "created_at",
         "expires_at",
