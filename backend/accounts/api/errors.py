@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -53,6 +54,15 @@ def _first_code(codes: Any) -> str:
     return str(codes)
 
 
+def _answer_in_json(request: Any) -> None:
+    """An error is JSON even where the client asked for a file (``?format=xlsx``, ``Accept:
+    application/zip``): a file's renderer has no error to write, and the error shape is JSON."""
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is not None and "json" not in renderer.media_type:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
@@ -65,6 +75,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
+    _answer_in_json(context.get("request"))
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
         code = _first_code(exc.get_codes())

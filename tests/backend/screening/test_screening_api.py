@@ -191,6 +191,18 @@ def test_the_ledger_is_an_audited_xlsx_of_the_callers_people(
     assert api(officer_a).get("/api/v1/screenings/999999/export.xlsx").status_code == 404
 
 
+def test_a_ledger_asked_for_by_its_type_that_is_not_there_is_a_json_404(api: Any, officer_a: Any) -> None:
+    """The error of a file download is in the error shape, whatever type the client asked for."""
+    for query, headers in (
+        ("?format=xlsx", {}),
+        ("", {"HTTP_ACCEPT": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    ):
+        answer = api(officer_a).get(f"/api/v1/screenings/999999/export.xlsx{query}", **headers)
+        assert answer.status_code == 404
+        assert answer["Content-Type"] == "application/json"
+        assert answer.json()["code"] == "not_found"
+
+
 def test_the_rule_table_says_which_factors_have_data(api: Any, officer_a: Any, own_factors: None) -> None:
     answer = api(officer_a).get("/api/v1/screening-rules")
     assert answer.status_code == 200
