@@ -79,7 +79,7 @@ class EducationSessionViewSet(
         serializer.instance = services.update_session(serializer.instance, **serializer.validated_data)
 
     @extend_schema(request=None, responses={200: EnrollmentSerializer(many=True)}, tags=["education"])
-    @action(detail=True, methods=["post"], url_path="compute-attendance")
+    @action(detail=True, methods=["post"], url_path="compute-attendance", pagination_class=None)
     def compute_attendance(self, request: Request, pk: str | None = None) -> Response:
         """Compute the attendance of a session that is over from its subjects' check-ins now."""
         session = self.get_object()

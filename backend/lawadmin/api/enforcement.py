@@ -220,7 +220,7 @@ class InspectionPlanViewSet(
         ]
 
     @extend_schema(request=MergeSerializer, responses={201: JointInspectionSerializer(many=True)})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def merge(self, request: Request) -> Response:
         """Merge the period's submitted plans into joint inspections (进一次门、查多项事)."""
         form = MergeSerializer(data=request.data)
@@ -326,7 +326,7 @@ class CaseFileReviewViewSet(
         return CaseFileReview.objects.all()
 
     @extend_schema(request=AssignSerializer, responses={201: AssignmentSerializer(many=True)})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None)
     def assign(self, request: Request, pk: str | None = None) -> Response:
         """Pair every unit with another to review its case files, from a recorded seed."""
         review = self.get_object()

@@ -202,7 +202,7 @@ class ContractCatalogueViewSet(
         return Response(UnitSerializer(services.missing_catalogues(**form.validated_data), many=True).data)
 
     @extend_schema(request=QuarterSerializer, responses={201: ComplianceNoticeSerializer(many=True)})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def notices(self, request: Request) -> Response:
         """Issue a compliance notice (提示单) to every unit that missed the quarter (once per unit)."""
         form = QuarterSerializer(data=request.data)

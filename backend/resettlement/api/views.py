@@ -77,7 +77,7 @@ class HandoverStepViewSet(AuditedViewSetMixin, viewsets.ReadOnlyModelViewSet[Han
         responses={201: HandoverStepSerializer(many=True)},
         tags=["resettlement"],
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def open(self, request: Request) -> Response:
         """Open the four steps of a key person released from prison (idempotent)."""
         form = OpenHandoverSerializer(data=request.data, context=self.get_serializer_context())

@@ -17,6 +17,7 @@ from backend.education.services import schedule_upcoming_reminders
 from backend.reminders.models import Reminder
 from tests.backend.education.helpers import enroll, make_session
 from tests.conftest import client_for, make_subject
+from tests.openapi_helpers import assert_matches_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +141,18 @@ def test_staff_confirm_with_a_reason(officer_a: Any, office_a: Any, subject_a: A
     assert response.status_code == 200
     assert response.json()["outcome"] == "attended" and response.json()["source"] == "staff"
     assert response.json()["confirmed_by_name"]
+
+
+def test_computing_attendance_answers_the_sessions_enrollments(
+    officer_a: Any, office_a: Any, subject_a: Any
+) -> None:
+    session = make_session(office_a)
+    enroll(session, subject_a)
+    path = f"{SESSIONS}/{session.pk}/compute-attendance"
+    response = client_for(officer_a).post(path)
+    assert response.status_code == 200
+    assert [row["subject"] for row in response.json()] == [subject_a.pk]
+    assert_matches_spec(response, path, "post")  # a list, not a page
 
 
 def test_computing_a_session_not_over_is_409(officer_a: Any, office_a: Any) -> None:

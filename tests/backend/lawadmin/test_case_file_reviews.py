@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from backend.lawadmin import services
 from backend.lawadmin.models import CaseFileReview, SocialSupervisor
+from tests.openapi_helpers import assert_matches_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,7 @@ def test_the_bureau_assigns_and_the_reviewing_unit_records_the_result(
         f"/api/v1/case-file-reviews/{review.pk}/assign", {"units": units, "seed": 11}
     )
     assert response.status_code == 201, response.content
+    assert_matches_spec(response, f"/api/v1/case-file-reviews/{review.pk}/assign", "post")  # a list
     assignments = response.json()
     assert all(a["reviewed_unit"] != a["reviewer_unit"] for a in assignments)
     mine = next(a for a in assignments if a["reviewer_unit"] == department.pk)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from backend.lawadmin import services
 from backend.lawadmin.models import ComplianceNotice, ContractCatalogue
+from tests.openapi_helpers import assert_matches_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,7 @@ def test_a_unit_that_misses_a_quarter_gets_one_notice_stored_and_sent(
     assert {u["id"] for u in missing} == {town_a.pk, town_b.pk}  # a draft is not filed
     issued = api(bureau_staff).post("/api/v1/contract-catalogues/notices", {"year": 2026, "quarter": 1})
     assert issued.status_code == 201
+    assert_matches_spec(issued, "/api/v1/contract-catalogues/notices", "post")  # a list, not a page
     assert {n["unit"] for n in issued.json()} == {town_a.pk, town_b.pk}
     again = api(bureau_staff).post("/api/v1/contract-catalogues/notices", {"year": 2026, "quarter": 1})
     assert again.json() == []  # once per unit and quarter

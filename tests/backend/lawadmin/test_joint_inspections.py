@@ -9,6 +9,7 @@ import pytest
 from backend.bureau.models import Unit
 from backend.lawadmin import services
 from backend.lawadmin.models import InspectionPlan
+from tests.openapi_helpers import assert_matches_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,7 @@ def test_plans_for_one_enterprise_within_the_window_become_one_visit(
         "/api/v1/inspection-plans/merge", {"start": "2026-05-01", "end": "2026-06-30", "window_days": 14}
     )
     assert response.status_code == 201, response.content
+    assert_matches_spec(response, "/api/v1/inspection-plans/merge", "post")  # a list, not a page
     joints = response.json()
     assert len(joints) == 1
     assert sorted(joints[0]["plans"]) == [a.pk, b.pk] and joints[0]["scheduled_on"] == "2026-05-04"

@@ -14,6 +14,7 @@ from backend.resettlement.models import HandoverStep, ResettlementAlert
 from backend.resettlement.services import check_deadlines
 from backend.supervision.models import ReleasedPerson
 from tests.conftest import client_for, make_released_person
+from tests.openapi_helpers import assert_matches_spec
 
 pytestmark = pytest.mark.django_db
 STEPS = "/api/v1/handover-steps"
@@ -139,3 +140,4 @@ def test_open_is_only_for_key_persons_from_prison(officer_a: Any, office_a: Any,
     mine = _key_person(office_a)
     response = client.post(f"{STEPS}/open", {"released_person": mine.pk})
     assert response.status_code == 201 and len(response.json()) == 4
+    assert_matches_spec(response, f"{STEPS}/open", "post")  # a list, not a page
