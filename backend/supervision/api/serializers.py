@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
 from backend.accounts.models import Office, Role, User
@@ -383,6 +384,13 @@ class MobileOfficeSerializer(serializers.Serializer[Any]):
     phone = serializers.CharField()
 
 
+class MobileOfficerSerializer(serializers.Serializer[Any]):
+    """Whom the person calls: the officer's name (or role) and phone number; nothing else of staff."""
+
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
 class MeSerializer(serializers.Serializer[Any]):
     """What a phone may know about its own subject, and nothing about anyone else."""
 
@@ -396,6 +404,7 @@ class MeSerializer(serializers.Serializer[Any]):
     responsible_officer = serializers.SerializerMethodField()
     device_id = serializers.SerializerMethodField()
 
+    @extend_schema_field(MobileOfficerSerializer(allow_null=True))
     def get_responsible_officer(self, obj: Subject) -> dict[str, str] | None:
         officer = obj.responsible_officer
         if officer is None:
