@@ -103,6 +103,16 @@ class ModelSerializer(serializers.ModelSerializer[_M], Generic[_M]):
         models.DateTimeField: ClientDateTimeField,
     }
 
+    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]) -> dict[str, Any]:
+        # A read-only choice that may be empty says so: DRF drops ``allow_blank`` from a field made
+        # read-only, so the spec's enum of a choice the model allows blank (``blank=True``) left
+        # out the "" the server answers.
+        blank = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        return kwargs
+
 
 class Router(SimpleRouter):
     """The API's router: no trailing slash, and a record's id in a path is an ``int`` converter.

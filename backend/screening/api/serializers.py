@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -123,7 +122,7 @@ class ScreeningResultSerializer(ModelSerializer[ScreeningResult]):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_reviewed_by_name(self, obj: ScreeningResult) -> str | None:
         user = obj.reviewed_by
         return (user.get_full_name() or user.username) if user else None

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.backend.casework.helpers import make_leave
 from tests.conftest import enroll_phone, make_staff, make_subject
+from tests.openapi_helpers import assert_matches_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +145,16 @@ def test_an_early_report_back_withdraws_the_return_reminders(
     assert not pending_reminders(device.subject_id, later).filter(kind="leave_return").exists()
     dispatch_due_reminders(later)  # the decision's own push may go; the return reminders never
     assert set(reminders.values_list("push_status", flat=True)) == {"skipped"}
+
+
+def test_a_leave_without_a_destination_point_matches_the_spec(api: Any, phone_a: Any, officer_a: Any) -> None:
+    device, _client = phone_a
+    leave = make_leave(device, point=None)
+    assert leave.point_source == ""  # no point: no source, which the spec allows
+    for path in ("/api/v1/leave-requests", url(leave)):
+        answer = api(officer_a).get(path)
+        assert answer.status_code == 200
+        assert_matches_spec(answer, path, "get")
 
 
 def test_another_office_sees_nothing_and_reads_are_logged(

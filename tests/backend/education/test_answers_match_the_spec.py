@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from backend.education.models import AttendanceRule
 from backend.resettlement.services import check_deadlines
 from tests.backend.education.helpers import enroll, make_session
 from tests.backend.resettlement.scoping_ids import education_and_resettlement_ids
@@ -47,3 +48,10 @@ def test_staff_lists_match_the_spec(officer_a: Any, subject_a: Any, path: str) -
     response = client_for(officer_a).get(path)
     assert response.status_code == 200
     assert_matches_spec(response, path, "get")
+
+
+def test_the_rule_for_every_kind_answers_an_empty_kind_the_spec_allows(officer_a: Any) -> None:
+    AttendanceRule.objects.update_or_create(kind="")
+    response = client_for(officer_a).get("/api/v1/attendance-rules")
+    assert response.status_code == 200 and "" in [rule["kind"] for rule in response.json()]
+    assert_matches_spec(response, "/api/v1/attendance-rules", "get")

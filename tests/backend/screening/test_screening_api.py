@@ -9,6 +9,7 @@ import pytest
 
 from tests.backend.screening.helpers import QUARTER, add_alerts, add_phone, backdate, run_screening
 from tests.conftest import make_released_person, make_staff, make_subject
+from tests.openapi_helpers import assert_matches_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +50,12 @@ def test_bureau_staff_screen_every_office_and_read_status_and_results(
     assert status["status"] == "finished" and status["progress"] == 1.0
     assert status["total"] == status["done"] == 6
     assert status["counts"]["high"] == 2 and status["counts"]["review"] == 2
-    rows = api(bureau_staff).get(f"/api/v1/screenings/{started['id']}/results").json()["results"]
+    answer = api(bureau_staff).get(f"/api/v1/screenings/{started['id']}/results")
+    # Not reviewed yet: no override band ("") and no reviewer (null), as the spec allows.
+    assert_matches_spec(answer, f"/api/v1/screenings/{started['id']}/results", "get")
+    rows = answer.json()["results"]
     assert len(rows) == 6
+    assert rows[0]["override_band"] == "" and rows[0]["reviewed_by_name"] is None
     top = rows[0]
     assert top["band"] == "high" and top["needs_review"] and top["review_reasons"] == ["high"]
     lost = next(f for f in top["factors"] if f["code"] == "lost_contact_episodes")
