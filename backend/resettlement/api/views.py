@@ -7,7 +7,7 @@ from django.http import FileResponse
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -45,6 +45,7 @@ from backend.resettlement.models import (
     TeamMember,
     Visit,
 )
+from backend.supervision.api.serializers import checked_reveal
 from backend.supervision.models import ReleasedPerson
 
 PERSON_OFFICE = "released_person__office"
@@ -240,9 +241,23 @@ class RatesView(APIView):
 
 
 class KeyPersonLedgerView(APIView):
-    """The key-person ledger (重点人员台账): one row per key person the caller may see, as XLSX."""
+    """The key-person ledger (重点人员台账): one row per key person the caller may see, as XLSX.
+
+    Identity numbers are masked; ``?reveal=id_number&reason=…`` gives them in full to those who may
+    see them (office heads, the bureau head, administrators), the reveal logged with its reason."""
+
+    documented_errors = {
+        "get": {
+            "400": "reveal=id_number without a reason.",
+            "403": "reveal=id_number by a role that does not see identity numbers.",
+        }
+    }
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter("reveal", str, enum=["id_number"], description="Full identity numbers."),
+            OpenApiParameter("reason", str, description="Why they are needed; kept in the access log."),
+        ],
         responses={
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="XLSX ledger"
@@ -252,12 +267,18 @@ class KeyPersonLedgerView(APIView):
     )
     def get(self, request: Request) -> FileResponse:
         people = scope_to_offices(ReleasedPerson.objects.all(), request.user)
-        user = staff_user(request)
-        response = key_person_ledger(people, show_id_numbers=user.may_see_id_numbers)
+        full = request.query_params.get("reveal") == "id_number"
+        reason = checked_reveal(request, "key_person_ledger") if full else ""
+        response = key_person_ledger(people, show_id_numbers=full)
         record_access(
             request,
             action=AccessLog.Action.EXPORT,
             resource="key_person_ledger",
-            detail={"rows": response.ledger_rows, "date": timezone.localdate().isoformat()},  # type: ignore[attr-defined]
+            detail={
+                "rows": response.ledger_rows,  # type: ignore[attr-defined]
+                "date": timezone.localdate().isoformat(),
+                "id_numbers": "full" if full else "masked",
+            },
+            reason=reason,
         )
         return response

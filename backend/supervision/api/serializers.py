@@ -27,15 +27,16 @@ from backend.supervision.signing import public_key_problem
 _P = TypeVar("_P", bound=PersonBase)
 
 
-def reveal_id_number(request: Any, person: PersonBase, resource: str) -> str:
-    """The full identity number for a caller allowed to see it who gave a reason, logged as a reveal."""
+def checked_reveal(request: Any, resource: str, object_id: object = "") -> str:
+    """The reason given by a caller allowed to see full identity numbers, the reveal logged with
+    it; a caller not allowed (403) or without a reason (400) is refused, and the refusal logged."""
     reason = clean_reason(request.query_params.get("reason", ""))
     allowed = getattr(request.user, "may_see_id_numbers", False)
     record_access(
         request,
         action=AccessLog.Action.REVEAL,
-        resource=resource or "person",
-        object_id=person.pk,
+        resource=resource,
+        object_id=object_id,
         status_code=200 if allowed and reason else (403 if not allowed else 400),
         reason=reason,
     )
@@ -45,6 +46,12 @@ def reveal_id_number(request: Any, person: PersonBase, resource: str) -> str:
         )
     if not reason:
         raise serializers.ValidationError({"reason": [_("Say why the full identity number is needed.")]})
+    return reason
+
+
+def reveal_id_number(request: Any, person: PersonBase, resource: str) -> str:
+    """The full identity number for a caller allowed to see it who gave a reason, logged as a reveal."""
+    checked_reveal(request, resource or "person", person.pk)
     return person.id_number
 
 

@@ -44,14 +44,30 @@ def test_an_officer_gets_their_offices_key_persons(officer_a: Any, office_a: Any
     assert (log.action, log.detail["rows"]) == ("export", 1)
 
 
-def test_the_bureau_head_sees_every_office_with_full_numbers(
+def test_the_bureau_head_sees_every_office_masked_and_full_numbers_only_with_a_reason(
     bureau_head: Any, office_a: Any, office_b: Any
 ) -> None:
     a = make_released_person(office_a, is_key_person=True)
     make_released_person(office_b, is_key_person=True)
-    rows = _rows(client_for(bureau_head).get(LEDGER))
+    client = client_for(bureau_head)
+    rows = _rows(client.get(LEDGER))
     assert len(rows) == 2
+    assert a.id_number_masked in [row[3] for row in rows] and a.id_number not in [row[3] for row in rows]
+
+    assert client.get(LEDGER, {"reveal": "id_number"}).status_code == 400  # no reason given
+    rows = _rows(client.get(LEDGER, {"reveal": "id_number", "reason": "移交公安机关核对"}))
     assert a.id_number in [row[3] for row in rows]
+    reveal = AccessLog.objects.get(resource="key_person_ledger", action="reveal", status_code=200)
+    assert reveal.reason == "移交公安机关核对"
+    export = AccessLog.objects.filter(resource="key_person_ledger", action="export").latest("pk")
+    assert (export.detail["id_numbers"], export.reason) == ("full", "移交公安机关核对")
+
+
+def test_an_officer_cannot_reveal_the_ledgers_identity_numbers(officer_a: Any, office_a: Any) -> None:
+    make_released_person(office_a, is_key_person=True)
+    answer = client_for(officer_a).get(LEDGER, {"reveal": "id_number", "reason": "想看"})
+    assert answer.status_code == 403
+    assert AccessLog.objects.get(resource="key_person_ledger", action="reveal").status_code == 403
 
 
 def test_anonymous_gets_nothing(db: Any) -> None:
