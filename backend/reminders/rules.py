@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from backend.core.vocabulary import PUSH_LANGUAGE, AlertKind, AlertSeverity, label_in
+from backend.supervision.identity import mask_name
 from backend.supervision.models import Subject
 from backend.supervision.rules import OFFLINE_GRACE
 
@@ -199,9 +200,12 @@ def staff_alert_text(kind: str, subject_name: str, occurred_at: dt.datetime) -> 
     """The push that wakes staff for a critical alert, in Chinese whatever language is active.
 
     The words are the alert vocabulary's own labels (the console's, the admin's and the API's).
+    The person is named by surname only: the push passes through the push provider's servers
+    (FCM, Huawei), which need nothing of them; the app opens the alert by its id.
     """
     what = label_in(PUSH_LANGUAGE, AlertKind(kind)) if kind in AlertKind.values else kind
     severity = label_in(PUSH_LANGUAGE, AlertSeverity.CRITICAL)
     return ReminderText(
-        f"{severity}预警：{subject_name}", f"{what}（{local(occurred_at):%m-%d %H:%M}），请立即处置。"
+        f"{severity}预警：{mask_name(subject_name)}",
+        f"{what}（{local(occurred_at):%m-%d %H:%M}），请立即处置。",
     )

@@ -1,4 +1,5 @@
-"""Chinese resident identity numbers (GB 11643-1999): validation and masking; phone numbers masked for lists."""
+"""Chinese resident identity numbers (GB 11643-1999): validation and masking; phone numbers and names
+masked where the full one is not needed."""
 
 from __future__ import annotations
 
@@ -40,3 +41,9 @@ def mask_phone(value: str) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """Keep the first character (the surname, mostly): 张*, 欧***. For text that leaves the
+    project's servers (a push through FCM or Huawei), where the reader opens the record to see more."""
+    return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else "*" * len(value)
