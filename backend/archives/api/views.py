@@ -68,6 +68,7 @@ from backend.archives.services import (
     submit_monthly_report,
     withdraw_sanction,
 )
+from backend.archives.services.files import ALLOWED_TYPES
 from backend.audit.api.mixins import AuditedViewSetMixin
 from backend.audit.api.views import AccessLogSerializer
 from backend.audit.models import AccessLog
@@ -257,8 +258,10 @@ class ArchiveFileViewSet(AuditedViewSetMixin, viewsets.GenericViewSet[VersionFil
         )
 
     @extend_schema(
+        # Served with the type its content was judged to be when it was filed (one of these).
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")
+            (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file")
+            for content_type in ALLOWED_TYPES
         },
         tags=["archives"],
     )

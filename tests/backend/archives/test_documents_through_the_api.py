@@ -13,6 +13,7 @@ from backend.archives.models import Document, DocumentVersion, VersionFile
 from backend.audit.models import AccessLog
 from tests.backend.archives.conftest import PDF, pdf_upload, stored_files
 from tests.conftest import client_for
+from tests.openapi_helpers import load_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +46,12 @@ def test_an_officer_files_a_scan_and_reads_it_back(
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
     assert "attachment" in download["Content-Disposition"]
+    documented = load_spec()["paths"]["/api/v1/archive-files/{id}"]["get"]["responses"]
+    assert download["Content-Type"] == "application/pdf" and "application/pdf" in documented["200"]["content"]
     log = AccessLog.objects.filter(resource="archive_file").get()
     assert log.object_id == str(stored["id"]) and log.detail["archive"] == body["archive"]
+    missing = client.get("/api/v1/archive-files/999999?format=bin")  # asked for as bytes: still JSON
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
 
 
 def test_a_correction_is_a_new_version_and_the_first_stays(officer_a: Any, subject_a: Any) -> None:

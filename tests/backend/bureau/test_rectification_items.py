@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from backend.bureau import services
 from backend.bureau.models import RectificationItem
+from tests.openapi_helpers import load_spec
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,10 @@ def test_the_bureau_opens_an_item_and_the_unit_closes_it_with_evidence(api, bure
     download = api(reporter_a).get(f"/api/v1/rectification-items/{item_id}/evidence")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"%PDF-1.4 evidence"
+    # A download whatever its name says, as the spec documents it.
+    assert download["Content-Type"] == "application/octet-stream"
+    documented = load_spec()["paths"]["/api/v1/rectification-items/{id}/evidence"]["get"]["responses"]["200"]
+    assert download["Content-Type"] in documented["content"]
     assert (
         api(reporter_a).post(f"/api/v1/rectification-items/{item_id}/verify", {"accepted": True}).status_code
         == 403
