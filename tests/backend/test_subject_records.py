@@ -134,3 +134,19 @@ def test_the_lists_leave_the_home_and_notes_to_the_record_and_mask_the_phone(
         assert row["phone"] == phone[:3] + "****" + phone[-4:]
         record = client.get(f"{path}/{pk}").json()  # the record itself keeps them, for its reader
         assert record["phone"] == phone and record["home_address"] and record["home_lat"] is not None
+
+
+def test_a_released_persons_record_reveals_its_identity_number_like_a_subjects(
+    head_a: Any, officer_a: Any, office_a: Any
+) -> None:
+    from backend.audit.models import AccessLog
+
+    person = make_released_person(office_a)
+    url = f"/api/v1/released-persons/{person.pk}"
+    assert client_for(head_a).get(url).json()["id_number"] == person.id_number_masked
+    assert client_for(head_a).get(url, {"reveal": "id_number"}).status_code == 400  # no reason
+    revealed = client_for(head_a).get(url, {"reveal": "id_number", "reason": "办理安置帮教"})
+    assert revealed.json()["id_number"] == person.id_number
+    assert client_for(officer_a).get(url, {"reveal": "id_number", "reason": "x"}).status_code == 403
+    logged = AccessLog.objects.filter(action="reveal", resource="released_person")
+    assert sorted(logged.values_list("status_code", flat=True)) == [200, 400, 403]

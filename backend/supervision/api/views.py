@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -66,6 +66,19 @@ class ScopedQuerysetMixin(_ViewBase):
         return scope_to_offices(queryset, self.request.user, self.office_field)
 
 
+# One person's record shows the identity number masked, like every answer; these show it in full
+# to those who may see it, the reveal logged with its reason (``checked_reveal``).
+REVEAL_PARAMETERS = [
+    OpenApiParameter("reveal", str, enum=["id_number"], description="The full identity number."),
+    OpenApiParameter("reason", str, description="Why it is needed; kept in the access log."),
+]
+REVEAL_ERRORS = {
+    "400": "reveal=id_number without a reason.",
+    "403": "reveal=id_number by a role that does not see identity numbers.",
+}
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=REVEAL_PARAMETERS))
 class SubjectViewSet(
     AuditedViewSetMixin,
     ScopedQuerysetMixin,
@@ -77,7 +90,10 @@ class SubjectViewSet(
 
     audit_resource = "subject"
     serializer_class = SubjectSerializer
-    documented_errors = {"revoke_device": {"409": "The person has no active phone."}}
+    documented_errors = {
+        "revoke_device": {"409": "The person has no active phone."},
+        "retrieve": REVEAL_ERRORS,
+    }
     filterset_fields = ["office", "status", "supervision_level", "sentence_type", "responsible_officer"]
     search_fields = ["name", "case_number", "home_address"]
     ordering_fields = ["name", "supervision_end", "created_at"]
@@ -164,6 +180,7 @@ class SubjectViewSet(
         return Response(self.get_serializer(subject).data)
 
 
+@extend_schema_view(retrieve=extend_schema(parameters=REVEAL_PARAMETERS))
 class ReleasedPersonViewSet(
     AuditedViewSetMixin,
     ScopedQuerysetMixin,
@@ -175,6 +192,7 @@ class ReleasedPersonViewSet(
 
     audit_resource = "released_person"
     serializer_class = ReleasedPersonSerializer
+    documented_errors = {"retrieve": REVEAL_ERRORS}
     filterset_fields = ["office", "status", "is_key_person", "responsible_officer"]
     search_fields = ["name", "home_address", "prison"]
     ordering_fields = ["name", "release_date", "created_at"]
