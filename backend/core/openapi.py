@@ -99,3 +99,35 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 if str(code).startswith(("4", "5")) and not response.get("content"):
                     response["content"] = {"application/json": {"schema": ref}}
     return result
+
+
+# A time of day as the server writes it (``TimeField``): local wall-clock time, no offset.
+LOCAL_TIME = {
+    "type": "string",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+    "example": "21:00:00",
+}
+
+
+def _local_times(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "time":
+            del node["format"]
+            node.update({key: value for key, value in LOCAL_TIME.items() if key not in node})
+            node.setdefault(
+                "description", "A local time of day (Asia/Shanghai), HH:MM or HH:MM:SS, without an offset."
+            )
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
+
+
+def local_times(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: a time of day is a local wall-clock time, written
+    ``HH:MM:SS`` (a curfew's start and end). OpenAPI's ``format: time`` is RFC 3339's full-time,
+    which needs an offset (``21:00:00+08:00``): neither what the server answers nor what it reads
+    back, so the spec says what it is with a pattern instead."""
+    _local_times(result)
+    return result

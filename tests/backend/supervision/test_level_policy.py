@@ -82,6 +82,19 @@ def test_staff_read_the_policies(api: Any, office_a: Any, bureau: Any, role: str
     assert answer.json()[0]["checkin_interval_minutes"] == 60
 
 
+def test_curfew_times_are_local_times_of_day_as_the_spec_says(api: Any, office_a: Any) -> None:
+    """``21:00:00`` without an offset: the spec must not call it an RFC 3339 ``time`` (which needs
+    one), as schemathesis and other validators of formats read it."""
+    import jsonschema_rs
+
+    from tests.openapi_helpers import response_schema
+
+    answer = api(make_staff("r_times", "officer", office_a)).get(URL)
+    assert answer.json()[0]["curfew_start"] == "21:00:00"
+    validator = jsonschema_rs.Draft7Validator(response_schema(URL, "get", 200), validate_formats=True)
+    assert [error.message for error in validator.iter_errors(answer.json())] == []
+
+
 def test_a_unit_reporter_and_anonymous_callers_may_not_read(api: Any, office_a: Any) -> None:
     reporter = make_staff("reporter", "reporter", None)
     assert api(reporter).get(URL).status_code == 403
