@@ -39,3 +39,15 @@ def test_each_operation_documents_the_errors_it_can_answer(path: str, method: st
 def test_the_error_shape_is_a_component_with_detail_and_code() -> None:
     error = load_spec()["components"]["schemas"]["Error"]
     assert set(error["required"]) == {"detail", "code"} and "errors" in error["properties"]
+
+
+def test_every_operation_documents_the_servers_414_for_a_request_line_too_long() -> None:
+    """gunicorn refuses a request line past 4094 bytes with 414 in HTML, before the API sees it."""
+    spec = load_spec()
+    assert spec["components"]["responses"]["RequestLineTooLong"]["content"] == {
+        "text/html": {"schema": {"type": "string"}}
+    }
+    lacking = [
+        f"{method} {path}" for path, method, operation in OPERATIONS if "414" not in operation["responses"]
+    ]
+    assert lacking == []

@@ -4,7 +4,8 @@ Every error of the API has one shape (``backend.accounts.api.errors``). Which st
 operation can answer follows from what it takes: a body (400 invalid, 413 too large, 415 not
 JSON), query parameters (400), path parameters (404), credentials (401 missing or revoked,
 403 not allowed, 404 for a module the caller's role does not have), a throttle (429), and any change may be refused by a rule of the domain
-(400). A view names the others it answers in ``documented_errors`` (``{handler or action:
+(400). Any operation may also be refused a request line too long (414, from the HTTP server, in HTML).
+A view names the others it answers in ``documented_errors`` (``{handler or action:
 {status: description}}``, e.g. a 409). This hook adds them all to each operation that does not
 document them itself, so the phone team and the API tests see every status the server answers.
 """
@@ -49,6 +50,16 @@ _DESCRIPTIONS = {
     "413": "The body is larger than the server accepts.",
     "415": "The body is not `application/json`.",
     "429": "Too many requests; retry after the `Retry-After` header's seconds.",
+}
+
+
+# Any request whose request line (method, path and query string) is longer than the server reads
+# is refused before the API sees it, by the server in front of it: gunicorn answers 414 past 4094
+# bytes, in HTML. The phone and the console never build such a line; a client that does gets this.
+REQUEST_LINE_TOO_LONG: dict[str, Any] = {
+    "description": "The request line is too long (past 4094 bytes): answered by the HTTP server, "
+    "before the API, as a short HTML page.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
 }
 
 
@@ -98,6 +109,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             for code, response in responses.items():  # an error a view described without a body
                 if str(code).startswith(("4", "5")) and not response.get("content"):
                     response["content"] = {"application/json": {"schema": ref}}
+            responses.setdefault("414", {"$ref": "#/components/responses/RequestLineTooLong"})
+    result["components"].setdefault("responses", {})["RequestLineTooLong"] = REQUEST_LINE_TOO_LONG
     return result
 
 
