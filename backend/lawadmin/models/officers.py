@@ -28,6 +28,9 @@ class EnforcementField(models.TextChoices):
     HEALTH = "health", _("Health")
     LABOUR = "labour", _("Labour")
     CONSTRUCTION = "construction", _("Construction")
+    EDUCATION = "education", _("Education")
+    TAX = "tax", _("Taxation")
+    PUBLIC_SECURITY = "public_security", _("Public security")
     OTHER = "other", _("Other field")
 
 

@@ -124,3 +124,18 @@ def test_the_study_hours_indicator_reads_the_average(department):
     assert progress.value == 8
     assert progress.by_unit == {department.pk: 8}
     assert progress.by_month[1] == 5 and progress.by_month[2] == 8
+
+
+def test_every_enforcing_department_has_its_field_and_the_spec_lists_it(api, bureau_staff, department):
+    """Education, taxation and public security enforce law in the county as the other departments
+    do (the demo's departments say so): an officer of theirs is in the spec's enum."""
+    from backend.bureau.demo import DEPARTMENTS
+    from backend.lawadmin.models import EnforcementField
+    from tests.openapi_helpers import assert_matches_spec
+
+    assert {field for _code, _name, field in DEPARTMENTS} <= set(EnforcementField.values)
+    (officer,) = make_officers(department, "public_security", 1)
+    for path in ("/api/v1/enforcement-officers", f"/api/v1/enforcement-officers/{officer.pk}"):
+        answer = api(bureau_staff).get(path)
+        assert answer.status_code == 200
+        assert_matches_spec(answer, path, "get")
