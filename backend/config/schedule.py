@@ -11,6 +11,8 @@ from celery.schedules import crontab
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Tasks whose hand-over to the broker failed after their commit (backend/core/outbox.py).
     "publish-outbox": {"task": "backend.core.tasks.publish_outbox", "schedule": 30.0},
+    # Signed phone requests past their window (backend/supervision/signing.py).
+    "forget-seen-signatures": {"task": "backend.supervision.tasks.forget_seen_signatures", "schedule": 60.0},
     "detect-offline-phones": {"task": "backend.monitoring.tasks.detect_offline_phones", "schedule": 300.0},
     # 防脱管 stage 2, contact resumed (a safety net behind the upload's own), 防漏管, the app removed.
     "detect-lost-contact": {"task": "backend.monitoring.tasks.detect_lost_contact", "schedule": 300.0},

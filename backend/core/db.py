@@ -8,6 +8,12 @@ on the server, which psycopg prepares once per connection from the second execut
 one-statement upload of one fix: PostgreSQL CPU went from ~920 to ~400 µs a statement and the
 API's own CPU from ~310 to ~190 µs.
 
+psycopg also parses each statement's text for its placeholders on every execution, and keeps
+the result only for statements up to 4 kB (ORMs write endless variants of longer ones). The hot
+statements are a few fixed texts, the upload's past that size (4.6 kB): ``hot_cursor`` raises the
+limit to ``HOT_STATEMENT_MAX_BYTES``, which cost 75 µs of every upload. The cache stays bounded
+(psycopg's LRU of 128 statements).
+
 Behind a pooler in transaction mode (PgBouncer before 1.21) prepared statements break: set
 ``DB_PREPARED_STATEMENTS=0`` there and these statements bind on the client like all the others.
 """
@@ -18,6 +24,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+
+# The longest statement whose placeholders psycopg parses once (see the module text).
+HOT_STATEMENT_MAX_BYTES = 16 * 1024
 
 
 def hot_cursor() -> Any:
@@ -31,7 +40,10 @@ def hot_cursor() -> Any:
     if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
         return connection.cursor()
     import psycopg
+    from psycopg import _queries  # its parsing cache's limit; tests/backend/core/test_db.py checks it is met
 
+    if _queries.MAX_CACHED_STATEMENT_LENGTH < HOT_STATEMENT_MAX_BYTES:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = HOT_STATEMENT_MAX_BYTES
     connection.ensure_connection()
     # The same session and transaction as the ORM's: only the binding differs.
     # A private method of the PostgreSQL backend's DatabaseWrapper, which the stubs leave out.

@@ -24,7 +24,7 @@ from backend.monitoring import engine
 from backend.monitoring.models import CheckIn, MonitorState, PhoneCommand
 from backend.reminders.sql import pending_reminders_json_sql
 from backend.supervision.models import Device, Subject
-from backend.supervision.sql import ACTIVE_DEVICE_COLUMNS, active_device_sql
+from backend.supervision.sql import ACTIVE_DEVICE_COLUMNS, signed_phone_ctes
 
 STATE = MonitorState._meta.db_table
 CHECKIN = CheckIn._meta.db_table
@@ -103,7 +103,8 @@ def upload_sql(key: str) -> str:
     the phone's only authentication) or ``id`` after the view's check (checked active again in
     this transaction, so a phone revoked a moment ago stores nothing). The steps, in order:
 
-    - ``phone``: the active phone and its person (supervision's statement);
+    - ``phone``: the active phone and its person (supervision's statement), if the request is
+      the first with its signature's receipt, which is recorded (none: a replay, nothing is done);
     - ``seen``: the phone marked seen, at most once a minute;
     - ``state``: the person's monitoring state, locked before the INSERT runs (the INSERT reads
       its rows from this UPDATE's result), noting the contact and, when the batch had a valid
@@ -119,7 +120,7 @@ def upload_sql(key: str) -> str:
       resumed, the ids stored, the phone's pending reminders (reminders' statement) and
       commands, all in this round trip.
 
-    Parameters: ``device_key``, ``in_supervision`` (supervision's), ``received_at``,
+    Parameters: ``device_key``, ``in_supervision``, ``signature_*`` (supervision's), ``received_at``,
     ``seen_before``, ``valid``, ``has_fixes``, ``clock_skew_s``, ``commands_limit``,
     ``fix_<column>`` for each of ``UPLOAD_COLUMNS`` (array literals) and reminders'
     ``reminders_*``. Columns: ``UPLOAD_RESULT``.
@@ -128,9 +129,7 @@ def upload_sql(key: str) -> str:
     arrays = ", ".join(f"%(fix_{name})s::text::{kind}[]" for name, kind in UPLOAD_COLUMNS)
     values = ", ".join(f"f.{name}" for name, _type in UPLOAD_COLUMNS)
     return f"""
-WITH phone AS (
-    {active_device_sql(key)}
-),
+WITH {signed_phone_ctes(key)},
 seen AS (
     UPDATE {DEVICE} SET last_seen_at = %(received_at)s FROM phone
     WHERE {DEVICE}.id = phone.d_id AND (phone.d_last_seen_at IS NULL OR phone.d_last_seen_at < %(seen_before)s)

@@ -342,3 +342,24 @@ class LevelChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.from_level} → {self.to_level}"
+
+
+class SeenSignature(models.Model):
+    """A signed phone request the server accepted (``supervision.signing``), remembered until it
+    leaves the signing window: the same request a second time is a replay (409).
+
+    ``digest``: the first 16 bytes of the SHA-256 of the phone's key and the signed message. The
+    check-in upload records its own in its one statement; other requests in one ``INSERT``; the
+    ``forget-seen-signatures`` job deletes the expired ones. Not personal data and never shown.
+    """
+
+    digest = models.UUIDField(primary_key=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("signed phone request received")
+        verbose_name_plural = _("signed phone requests received")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.digest} → {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -25,13 +25,12 @@ A phone enrolled without a key (before requests were signed) is refused with ``r
 ``PHONE_SIGNATURES_REQUIRED`` is on (the default); with it off such a phone is accepted unsigned,
 for a migration period, and a phone with a key must sign all the same.
 
-The accepted requests are remembered in Django's cache for the window (one atomic ``cache.add``
-each): Redis in production, so every process sees them; the local-memory cache of the embedded
-server is one process's. While Redis is away a signed request is accepted without that check
-(logged): supervision must not stop with Redis, and what a replay within the window could do is
-nothing an upload's idempotence (by fix id) or a status call's (the phone's state, again) does not
-already absorb; the signature and the window are still enforced. ``sign_request`` is the phone's side, for the simulated phones of the
-tests, the benchmark and the demo, and the worked example of ``mobile_api_spec/README.md``.
+The accepted requests are remembered in the database (``SeenSignature``) until they leave the
+window: ``remember`` is one ``INSERT`` that finds the same request already there, and the check-in
+upload writes its own in its one statement (``verify_signature`` then gives the ``Receipt`` to
+write). Every process and server sees them, and they need nothing the upload does not already need
+(no Redis). ``sign_request`` is the phone's side, for the simulated phones of the tests, the
+benchmark and the demo, and the worked example of ``mobile_api_spec/README.md``.
 """
 
 from __future__ import annotations
@@ -40,22 +39,20 @@ import base64
 import binascii
 import functools
 import hashlib
-import logging
 import time
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, AuthenticationFailed
-
-log = logging.getLogger(__name__)
 
 TIME_HEADER = "X-Signature-Time"
 SIGNATURE_HEADER = "X-Signature"
@@ -226,13 +223,33 @@ def signature_checked(public_key: str | None) -> bool:
     return bool(public_key) or settings.PHONE_SIGNATURES_REQUIRED
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """What the server remembers of an accepted signed request, until ``expires_at`` (it leaves the
+    window then, and could not be accepted again anyway)."""
+
+    digest: uuid.UUID
+    expires_at: datetime
+
+
 def check_signature(public_key: str | None, request: SignedRequest, now_ms: int | None = None) -> None:
     """Refuse ``request`` unless it is signed as the module text says by the holder of
     ``public_key`` (the phone's registered key; ``None`` or empty for a phone enrolled without
     one), within the window, and for the first time. Raises ``SignatureRefused`` (401) or
     ``SignatureReplayed`` (409)."""
+    receipt = verify_signature(public_key, request, now_ms)
+    if receipt is not None and not remember(receipt):
+        raise SignatureReplayed()
+
+
+def verify_signature(
+    public_key: str | None, request: SignedRequest, now_ms: int | None = None
+) -> Receipt | None:
+    """``check_signature`` but for the replay: raises as it does, and gives the ``Receipt`` to
+    remember (``None`` for a phone accepted unsigned). The caller must ``remember`` it, or write
+    it in its own statement, and refuse the request if it was there already."""
     if not signature_checked(public_key):
-        return
+        return None
     if not public_key:
         raise _refuse(_("This phone was enrolled without a signing key; enroll it again."), "reenroll")
     if request.time_text is None or request.signature is None:
@@ -272,16 +289,52 @@ def check_signature(public_key: str | None, request: SignedRequest, now_ms: int 
             "signature_expired",
             _server_time(now_ms),
         )
-    # Remembered until it leaves the window (it could not be accepted after that anyway).
-    seen_for_s = (signed_ms + window_ms - now_ms) // 1000 + 1
-    key = "phone-signature:" + hashlib.sha256(public_key.encode() + b"\n" + message).hexdigest()
-    try:
-        fresh = cache.add(key, 1, timeout=seen_for_s)
-    except Exception as exc:  # Redis away: see the module text
-        log.warning("phone signatures: replays cannot be detected while the cache is away: %s", exc)
-        fresh = True
-    if not fresh:
-        raise SignatureReplayed()
+    digest = hashlib.sha256(public_key.encode() + b"\n" + message).digest()
+    # Remembered until it leaves the window, a second over (the window's edges are inclusive).
+    expires = datetime.fromtimestamp((signed_ms + window_ms) / 1000, tz=UTC) + timedelta(seconds=1)
+    return Receipt(uuid.UUID(bytes=digest[:16]), expires)
+
+
+def receipt_params(receipt: Receipt | None) -> dict[str, Any]:
+    """The parameters of ``sql.signed_phone_ctes`` (``None``: nothing to record)."""
+    return {
+        "signature_digest": None if receipt is None else receipt.digest,
+        "signature_expires_at": None if receipt is None else receipt.expires_at,
+    }
+
+
+def remember(receipt: Receipt) -> bool:
+    """Record an accepted request; ``False`` when it was recorded before (a replay). One
+    statement, atomic under concurrency: of two copies sent at once, one is first."""
+    from backend.supervision.models import SeenSignature
+
+    table = connection.ops.quote_name(SeenSignature._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (digest, expires_at) VALUES (%s, %s) ON CONFLICT (digest) DO NOTHING",  # noqa: S608
+            _db_values(SeenSignature, digest=receipt.digest, expires_at=receipt.expires_at),
+        )
+        return bool(cursor.rowcount == 1)
+
+
+def forget_expired(now: datetime | None = None) -> int:
+    """Delete the remembered requests past their window (the ``forget-seen-signatures`` job)."""
+    from backend.supervision.models import SeenSignature
+
+    table = connection.ops.quote_name(SeenSignature._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE expires_at < %s",  # noqa: S608
+            _db_values(SeenSignature, expires_at=now or datetime.now(tz=UTC)),
+        )
+        return int(cursor.rowcount)
+
+
+def _db_values(model: Any, **values: Any) -> list[Any]:
+    """The values as the database takes them for the model's fields (UUIDs and times differ by database)."""
+    return [
+        model._meta.get_field(name).get_db_prep_value(value, connection) for name, value in values.items()
+    ]
 
 
 def signature_headers(meta: dict[str, Any]) -> tuple[str | None, str | None]:

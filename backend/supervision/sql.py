@@ -1,14 +1,15 @@
 """The PostgreSQL statements of supervision, written out where measured (STYLE.md, practice 14).
 
 Named parameters (``%(name)s``), named result columns. The active phone's statement is also a
-piece of monitoring's one-statement check-in upload, which takes it as its ``phone`` CTE.
+piece of monitoring's one-statement check-in upload, which takes it, with the request's receipt
+recorded (``signed_phone_ctes``), as its ``phone`` CTE.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from backend.supervision.models import Device, Subject
+from backend.supervision.models import Device, SeenSignature, Subject
 
 
 def _in_model_order(model: Any, names: set[str]) -> tuple[str, ...]:
@@ -39,3 +40,25 @@ def active_device_sql(key: str) -> str:
         f"FROM {Device._meta.db_table} d JOIN {Subject._meta.db_table} s ON s.id = d.subject_id "
         f"WHERE d.{key} = %(device_key)s AND d.revoked_at IS NULL AND s.status = %(in_supervision)s"
     )
+
+
+def signed_phone_ctes(key: str) -> str:
+    """CTEs for a statement that does a signed request's work: ``phone``, the active phone of
+    ``active_device_sql(key)`` if the request is the first with its receipt, else no row (a
+    replay: the statement then does nothing). The receipt (``signing.Receipt``) is recorded in
+    the same statement; ``%(signature_digest)s`` NULL means there is none to record (the request
+    was checked before, or its phone signs nothing). Parameters: ``active_device_sql``'s and
+    ``signing.receipt_params``'.
+    """
+    return f"""found AS (
+    {active_device_sql(key)}
+),
+fresh AS (
+    INSERT INTO {SeenSignature._meta.db_table} (digest, expires_at)
+    SELECT %(signature_digest)s::uuid, %(signature_expires_at)s::timestamptz FROM found
+    WHERE %(signature_digest)s::uuid IS NOT NULL
+    ON CONFLICT (digest) DO NOTHING RETURNING 1
+),
+phone AS (
+    SELECT found.* FROM found WHERE %(signature_digest)s::uuid IS NULL OR EXISTS (SELECT FROM fresh)
+)"""  # noqa: S608

@@ -118,6 +118,8 @@ def test_a_phone_upload_is_one_prepared_statement(
 ) -> None:
     """The check-in fast path's upload (named parameters, pieces from supervision and reminders)
     is one round trip, prepared on the server from its second run."""
+    from psycopg import _queries
+
     from backend.monitoring.services import record_checkins_with_token
     from tests.backend.monitoring.helpers import fix
     from tests.conftest import enroll_phone
@@ -125,8 +127,11 @@ def test_a_phone_upload_is_one_prepared_statement(
     settings.CHECKIN_EVALUATION = "queue"  # type: ignore[attr-defined]
     _device, token = enroll_phone(subject_a, officer_a)
     record_checkins_with_token(token, [fix()])
+    parsed = _queries._query2pg.cache_info()
     with CaptureQueriesContext(connection) as queries:
         outcome = record_checkins_with_token(token, [fix(), fix()])
     assert outcome is not None and outcome.accepted == 2
     assert len(queries.captured_queries) == 1
-    assert any("WITH phone AS" in text and "$1" in text for text in prepared_statements())
+    assert any("WITH found AS" in text and "$1" in text for text in prepared_statements())
+    # Its text (longer than psycopg's own limit) was parsed for placeholders once, not again.
+    assert _queries._query2pg.cache_info().hits == parsed.hits + 1

@@ -7,7 +7,8 @@ more than storing the fix. ``CheckinFastPath`` wraps the WSGI application (``con
 what gunicorn serves) and answers the uploads it can answer exactly as ``CheckinView`` would: a
 POST of JSON to the check-in path, on an allowed host, with a device token that authenticates,
 signed by its phone (``supervision.signing``: the phone's key is cached by token in the
-process, so the check costs no round trip) and a body that ``decode_batch`` takes whole. It
+process, and the request's receipt is recorded by the upload's statement, so the check costs no
+round trip) and a body that ``decode_batch`` takes whole. It
 calls the view's own functions (``parse_sent_at``, ``checkin_answer``) and the token's variant of its service
 (``record_checkins_with_token``: on PostgreSQL the upload's one statement authenticates the
 token, so a one-fix upload is one round trip), sends Django's request signals (which keep the
@@ -46,11 +47,11 @@ from backend.monitoring.services import record_checkins_with_token
 from backend.supervision.api.renderers import PhoneJSONRenderer
 from backend.supervision.services import public_key_for_token
 from backend.supervision.signing import (
+    Receipt,
     SignedRequest,
     body_digest,
-    check_signature,
-    signature_checked,
     signature_headers,
+    verify_signature,
 )
 
 StartResponse = Callable[..., Any]
@@ -95,10 +96,13 @@ class CheckinFastPath:
         language = _language(environ)
         translation.activate(language)
         try:
-            if not _signed_by_its_phone(environ, token, body):  # the view says what is wrong
+            signed, signature = _signed_by_its_phone(environ, token, body)
+            if not signed:  # the view says what is wrong
                 return self.app(environ, start_response)
-            outcome = record_checkins_with_token(token, fixes, sent_at)
-            if outcome is None:  # the token did not authenticate: nothing was stored, the view says why
+            outcome = record_checkins_with_token(token, fixes, sent_at, signature)
+            if (
+                outcome is None
+            ):  # the token did not authenticate, or a replay: nothing was stored, the view says why
                 return self.app(environ, start_response)
             status, answer = checkin_answer(outcome)
             content = _render(answer)
@@ -149,19 +153,18 @@ def _json_upload(environ: dict[str, Any]) -> tuple[str, bytes] | None:
     return token, body
 
 
-def _signed_by_its_phone(environ: dict[str, Any], token: str, body: bytes) -> bool:
+def _signed_by_its_phone(environ: dict[str, Any], token: str, body: bytes) -> tuple[bool, Receipt | None]:
     """Whether the upload is signed by the phone holding ``token`` (``supervision.signing``), as
-    the view's authentication would find it; anything else is left to the view, which says why.
+    the view's authentication would find it, and the receipt the upload's statement records
+    (``None``: a phone accepted unsigned). Anything else is left to the view, which says why.
 
     The phone's key comes from the process's cache of keys by token: no round trip after a
     process's first upload from the phone. The token itself is still checked by the upload's
-    statement (a revoked phone stores nothing and the view answers it).
+    statement (a revoked phone stores nothing and the view answers it), and so is the replay.
     """
     key = public_key_for_token(token)
     if key is None:
-        return False
-    if not signature_checked(key):
-        return True
+        return False, None
     time_text, signature = signature_headers(environ)
     request = SignedRequest(
         method="POST",
@@ -171,10 +174,9 @@ def _signed_by_its_phone(environ: dict[str, Any], token: str, body: bytes) -> bo
         digest=body_digest(body),
     )
     try:
-        check_signature(key, request)
+        return True, verify_signature(key, request)
     except APIException:
-        return False
-    return True
+        return False, None
 
 
 def _target(environ: dict[str, Any]) -> str:

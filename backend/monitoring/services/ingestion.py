@@ -35,6 +35,7 @@ from backend.supervision.services import (
     authenticate_device_token,
     device_from_row,
 )
+from backend.supervision.signing import Receipt, receipt_params, remember
 from backend.supervision.sql import DEVICE_ROW_WIDTH
 
 
@@ -164,19 +165,27 @@ def record_checkins_with_token(
     token: str,
     items: list[Any],
     sent_at: dt.datetime | None = None,
+    signature: Receipt | None = None,
 ) -> CheckinOutcome | None:
-    """``record_checkins`` for a phone known only by its device token (the check-in fast path);
-    ``None`` when the token does not authenticate, and then nothing is stored.
+    """``record_checkins`` for a phone known only by its device token (the check-in fast path),
+    its signature verified and the ``signature``'s receipt (``supervision.signing``) still to
+    record; ``None`` when the token does not authenticate or the receipt was recorded before (a
+    replay), and then nothing is stored.
 
-    On PostgreSQL the upload's own statement authenticates the phone: one round trip in all.
+    On PostgreSQL the upload's own statement authenticates the phone and records the receipt:
+    one round trip in all.
     """
     if connection.vendor != "postgresql":
         device = authenticate_device_token(token)
-        return None if device is None else _record(device, items, sent_at)
-    return _record(token, items, sent_at)
+        if device is None or (signature is not None and not remember(signature)):
+            return None
+        return _record(device, items, sent_at)
+    return _record(token, items, sent_at, signature)
 
 
-def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) -> CheckinOutcome | None:
+def _record(
+    phone: Device | str, items: list[Any], sent_at: dt.datetime | None, signature: Receipt | None = None
+) -> CheckinOutcome | None:
     received_at = timezone.now()
     skew = _skew_seconds(sent_at, received_at)
     results: list[dict[str, Any] | None] = [None] * len(items)
@@ -199,9 +208,11 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
     for _index, fix in parsed:
         first.setdefault(fix.client_id, fix)
     candidates = list(first.values())
-    receipt = engine.at_receipt(candidates, received_at) if candidates else []
+    at_receipt = engine.at_receipt(candidates, received_at) if candidates else []
     if connection.vendor == "postgresql":
-        stored = _store_upload_postgresql(phone, candidates, receipt, received_at, bool(parsed), skew)
+        stored = _store_upload_postgresql(
+            phone, candidates, at_receipt, received_at, bool(parsed), skew, signature
+        )
         if stored is None:
             return None
         device, next_due, inserted, pending, commands, resumed = stored
@@ -209,7 +220,7 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
         assert isinstance(phone, Device)
         device, pending = phone, None
         next_due, inserted, resumed = _store_upload(
-            device.subject, device, candidates, receipt, received_at, bool(parsed), skew
+            device.subject, device, candidates, at_receipt, received_at, bool(parsed), skew
         )
         commands = pending_commands(device.subject_id, received_at)
     if resumed:
@@ -217,7 +228,7 @@ def _record(phone: Device | str, items: list[Any], sent_at: dt.datetime | None) 
     unknown = [client_id for client_id in first if client_id not in inserted]
     known = _known_fixes(device, unknown) if unknown else {}
     quality_of = {
-        fix.client_id: quality for fix, (_lat, _lon, quality) in zip(candidates, receipt, strict=True)
+        fix.client_id: quality for fix, (_lat, _lon, quality) in zip(candidates, at_receipt, strict=True)
     }
     for index, fix in parsed:
         key = fix.client_id
@@ -331,6 +342,7 @@ def _store_upload_postgresql(
     received_at: dt.datetime,
     valid: bool,
     skew: float,
+    signature: Receipt | None = None,
 ) -> tuple[Device, dt.datetime | None, set[str], Any, list[dict[str, Any]], bool] | None:
     """``_store_upload`` in one statement (PostgreSQL, ``sql.upload_sql``) that also
     authenticates the phone (its ``Device``, or its token on the fast path) and brings its
@@ -380,6 +392,7 @@ def _store_upload_postgresql(
         "fix_provider": array(column["provider"], "text"),
         "fix_quality": array(quality, "name"),
         **pending_reminders_params(received_at),
+        **receipt_params(signature),
     }
     with hot_cursor() as cursor:
         cursor.execute(sql.upload_sql("token_hash" if by_token else "id"), params)
@@ -389,6 +402,7 @@ def _store_upload_postgresql(
     device = device_from_row(row)
     if not row[_LOCKED]:  # no monitoring state yet (a phone enrolled before monitoring existed)
         ensure_monitor_state(device.subject)
+        # Without the signature: the first statement recorded its receipt.
         return _store_upload_postgresql(device, fixes, receipt, received_at, valid, skew)
     return (
         device,

@@ -196,9 +196,9 @@ def test_a_replayed_request_is_refused(token: str) -> None:
     assert CheckIn.objects.count() == 1
 
 
-def test_with_the_cache_away_a_signed_upload_is_still_taken(token: str) -> None:
-    """Redis away: replays within the window cannot be told apart, but supervision goes on; the
-    signature is still checked."""
+def test_with_the_cache_away_replays_are_still_refused(token: str) -> None:
+    """The accepted requests are remembered in the database, not in the cache: Redis away, a signed
+    upload is taken, its replay refused, an altered copy refused."""
     from unittest import mock
 
     import redis.exceptions
@@ -206,13 +206,36 @@ def test_with_the_cache_away_a_signed_upload_is_still_taken(token: str) -> None:
     away = redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
     body = json.dumps({"checkins": [fix()]}).encode()
     headers = phone_signature(token, "POST", CHECKINS, body)
-    with mock.patch("backend.supervision.signing.cache.add", side_effect=away):
+    with mock.patch("django.core.cache.backends.locmem.LocMemCache.add", side_effect=away):
         taken = unsigned(token).post(CHECKINS, body, content_type="application/json", **headers)
         again = unsigned(token).post(CHECKINS, body, content_type="application/json", **headers)
         altered = unsigned(token).post(CHECKINS, body + b" ", content_type="application/json", **headers)
-    assert taken.status_code == 200 and again.status_code == 200
-    assert CheckIn.objects.count() == 1  # the replay stored nothing twice: fixes are idempotent
+    assert taken.status_code == 200
+    assert again.status_code == 409 and again.json()["code"] == "signature_replayed"
     assert altered.status_code == 401 and altered.json()["code"] == "signature_invalid"
+    assert CheckIn.objects.count() == 1
+
+
+def test_the_remembered_requests_are_forgotten_when_they_leave_the_window(token: str) -> None:
+    import datetime as dt
+
+    from django.conf import settings
+
+    from backend.supervision.models import SeenSignature
+    from backend.supervision.signing import forget_expired
+    from backend.supervision.tasks import forget_seen_signatures
+
+    status_headers = phone_signature(token, "GET", ME)
+    assert unsigned(token).get(ME, **status_headers).status_code == 200
+    seen = SeenSignature.objects.get()
+    window_ends_ms = (
+        int(status_headers["HTTP_X_SIGNATURE_TIME"]) + settings.PHONE_SIGNATURE_WINDOW_SECONDS * 1000
+    )
+    assert seen.expires_at.timestamp() * 1000 == window_ends_ms + 1000  # the window's end, a second over
+    assert forget_seen_signatures() == 0  # still inside the window: kept
+    assert forget_expired(seen.expires_at) == 0
+    assert forget_expired(seen.expires_at + dt.timedelta(milliseconds=1)) == 1
+    assert not SeenSignature.objects.exists()
 
 
 def test_a_revoked_phone_hears_it_is_revoked_even_signed(token: str, subject_a: Any) -> None:
