@@ -237,9 +237,11 @@ def serializer_problems(classes: list[type[Any]]) -> list[str]:
         if not issubclass(cls, serializers.Serializer) or issubclass(cls, PersonSerializerBase):
             continue
         try:
-            fields = cls().fields
-        except Exception:  # a serializer that needs its context: its declared fields say enough
-            fields = getattr(cls, "_declared_fields", {})
+            fields = dict(cls().fields)
+        except Exception:  # a serializer that needs its context: its declared and listed fields
+            listed = getattr(meta, "fields", None)
+            fields = dict.fromkeys(listed if isinstance(listed, (list, tuple)) else [])
+            fields.update(getattr(cls, "_declared_fields", {}))
         for field_name, field in fields.items():
             shows_id_number = "id_number" in (field_name, getattr(field, "source", None))
             if shows_id_number and not getattr(field, "write_only", False):
