@@ -150,3 +150,26 @@ def test_a_released_persons_record_reveals_its_identity_number_like_a_subjects(
     assert client_for(officer_a).get(url, {"reveal": "id_number", "reason": "x"}).status_code == 403
     logged = AccessLog.objects.filter(action="reveal", resource="released_person")
     assert sorted(logged.values_list("status_code", flat=True)) == [200, 400, 403]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("release_date", "0001-01-01"),  # its handover deadlines were in local mean time (+08:05:43)
+        ("release_date", "1999-12-31"),
+        ("release_date", "9999-12-31"),
+        ("expected_release_date", "0001-01-01"),
+        ("expected_release_date", "9999-12-31"),
+    ],
+)
+def test_a_release_date_outside_the_records_years_is_a_400(
+    officer_a: Any, office_a: Any, field: str, value: str
+) -> None:
+    from backend.supervision.models import ReleasedPerson
+
+    person = make_released_person(office_a)
+    response = client_for(officer_a).patch(
+        f"/api/v1/released-persons/{person.pk}", {field: value}, format="json"
+    )
+    assert response.status_code == 400 and field in response.json()["errors"]
+    assert ReleasedPerson.objects.filter(pk=person.pk, **{field: value}).exists() is False

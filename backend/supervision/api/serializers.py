@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Generic, TypeVar
 
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from backend.accounts.permissions import staff_user
 from backend.accounts.scoping import may_see_office, visible_office_ids
 from backend.audit.models import AccessLog
 from backend.audit.services import clean_reason, record_access
-from backend.core.api import ModelSerializer
+from backend.core.api import ModelSerializer, record_date
 from backend.supervision.identity import mask_phone
 from backend.supervision.models import (
     Device,
@@ -208,6 +209,16 @@ class ReleasedPersonSerializer(PersonSerializerBase[ReleasedPerson]):
         ]
         # A record opened from a community correction names its subject; nobody sets that by hand.
         read_only_fields = ["from_subject", "created_at", "updated_at"]
+
+    # The handover's deadlines are times on the release day (``resettlement.rules.step_deadline``):
+    # a release from 2000, recorded up to a year ahead (the prison tells the office beforehand), or
+    # expected within five years. Year 1 gave deadlines in Shanghai's local mean time (+08:05:43),
+    # which no RFC 3339 time can write.
+    def validate_release_date(self, value: dt.date) -> dt.date:
+        return record_date(value, days_ahead=366)
+
+    def validate_expected_release_date(self, value: dt.date | None) -> dt.date | None:
+        return record_date(value, days_ahead=366 * 5)
 
 
 # A list answer carries what tells people apart and what the work needs row by row; where a person
