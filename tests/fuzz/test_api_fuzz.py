@@ -147,7 +147,12 @@ def totp_code(key_hex: str) -> str:
 def _login(url: str, username: str, password: str, otp_key: str) -> str:
     answer = httpx.post(
         url + "/api/v1/auth/login",
-        json={"username": username, "password": password, "otp_token": totp_code(otp_key)},
+        json={
+            "username": username,
+            "password": password,
+            "otp_token": totp_code(otp_key),
+            "issue_token": True,
+        },
         headers={"X-Forwarded-Proto": "https"},
         timeout=30,
     )
