@@ -113,13 +113,15 @@ def _forget_login_throttle() -> None:
         caches["default"].clear()
 
 
-def login_verified(client: Any, user: Any, password: str = "correct-horse-battery") -> dict[str, Any]:
-    """Log ``client`` in through ``POST /api/v1/auth/login`` with password and TOTP code."""
-    response = client.post(
-        "/api/v1/auth/login",
-        {"username": user.username, "password": password, "otp_token": otp_code(user)},
-        format="json",
-    )
+def login_verified(
+    client: Any, user: Any, password: str = "correct-horse-battery", *, issue_token: bool = False
+) -> dict[str, Any]:
+    """Log ``client`` in through ``POST /api/v1/auth/login`` with password and TOTP code; with
+    ``issue_token`` the answer also carries an API token (``token``)."""
+    body: dict[str, Any] = {"username": user.username, "password": password, "otp_token": otp_code(user)}
+    if issue_token:
+        body["issue_token"] = True
+    response = client.post("/api/v1/auth/login", body, format="json")
     assert response.status_code == 200, response.content
     return dict(response.json())
 

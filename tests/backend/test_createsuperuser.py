@@ -106,7 +106,7 @@ def test_the_superuser_sees_and_changes_subjects_of_every_office(
         APIClient()
         .post(
             "/api/v1/auth/login",
-            {"username": "root", "password": PASSWORD, "otp_token": otp_code(root)},
+            {"username": "root", "password": PASSWORD, "otp_token": otp_code(root), "issue_token": True},
             format="json",
         )
         .json()["token"]

@@ -1,4 +1,5 @@
-"""Staff log in for the console (session + CSRF) and for scripts (token); both are audited."""
+"""Staff log in for the console (session + CSRF) and, when they ask (``issue_token``), for scripts
+(token); both are audited."""
 
 from __future__ import annotations
 
@@ -19,16 +20,32 @@ def _fresh_login_throttle() -> None:
     cache.clear()  # the login throttle counts other tests' logins in this process's cache
 
 
-def test_login_opens_a_session_and_returns_a_token(officer_a: Any, subject_a: Any) -> None:
-    client = APIClient(enforce_csrf_checks=True)
-    response = client.post(
+def _login(client: APIClient, officer: Any, **extra: Any) -> Any:
+    return client.post(
         "/api/v1/auth/login",
-        {"username": "officer_a", "password": "correct-horse-battery", "otp_token": otp_code(officer_a)},
+        {
+            "username": "officer_a",
+            "password": "correct-horse-battery",
+            "otp_token": otp_code(officer),
+            **extra,
+        },
         format="json",
     )
+
+
+def test_login_opens_a_session_and_mints_no_token_unasked(officer_a: Any, subject_a: Any) -> None:
+    from backend.accounts.models import StaffToken
+    from backend.audit.models import AccessLog
+
+    client = APIClient(enforce_csrf_checks=True)
+    response = _login(client, officer_a)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["user"]["role"] == "officer" and body["user"]["office"] == officer_a.office_id
+    # The console's sign-in: no bearer credential is made, none is handed to the page.
+    assert "token" not in body
+    assert not StaffToken.objects.exists()
+    assert AccessLog.objects.filter(action="login", actor=officer_a).count() == 1
     assert "sessionid" in response.cookies
     # The session works for reads...
     assert client.get("/api/v1/subjects").status_code == 200
@@ -39,10 +56,61 @@ def test_login_opens_a_session_and_returns_a_token(officer_a: Any, subject_a: An
         client.patch(url, {"notes": "家访"}, format="json", HTTP_X_CSRFTOKEN=body["csrf_token"]).status_code
         == 200
     )
-    # The token works for scripts without a session.
+
+
+def test_login_asked_for_a_token_returns_one_that_works_without_a_session(officer_a: Any) -> None:
+    from backend.accounts.authentication import hash_key
+    from backend.accounts.models import StaffToken
+
+    response = _login(APIClient(), officer_a, issue_token=True)
+    assert response.status_code == 200, response.content
+    key = response.json()["token"]
+    assert StaffToken.objects.get().key_hash == hash_key(key)
     script = APIClient()
-    script.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    script.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert script.get("/api/v1/auth/me").json()["username"] == "officer_a"
+
+
+def test_issue_token_false_is_the_same_as_leaving_it_out(officer_a: Any) -> None:
+    from backend.accounts.models import StaffToken
+
+    response = _login(APIClient(), officer_a, issue_token=False)
+    assert response.status_code == 200, response.content
+    assert "token" not in response.json() and not StaffToken.objects.exists()
+
+
+def test_asking_for_a_token_with_a_wrong_code_mints_nothing(officer_a: Any) -> None:
+    from backend.accounts.models import StaffToken
+    from backend.audit.models import AccessLog
+
+    wrong = f"{(int(otp_code(officer_a)) + 1) % 1_000_000:06d}"
+    response = APIClient().post(
+        "/api/v1/auth/login",
+        {
+            "username": "officer_a",
+            "password": "correct-horse-battery",
+            "otp_token": wrong,
+            "issue_token": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 401 and "token" not in response.json()
+    assert not StaffToken.objects.exists()
+    assert AccessLog.objects.get(action="login_failed").detail["reason"] == "otp"
+
+
+@pytest.mark.parametrize("value", ["maybe", 2, [True], {"yes": True}])
+def test_a_non_boolean_issue_token_is_a_field_error(officer_a: Any, value: Any) -> None:
+    from backend.accounts.models import StaffToken
+    from backend.audit.models import AccessLog
+
+    response = _login(APIClient(), officer_a, issue_token=value)
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["issue_token"]
+    # Refused before the password is looked at: no session, no token, no sign-in recorded.
+    assert "sessionid" not in response.cookies
+    assert not StaffToken.objects.exists()
+    assert not AccessLog.objects.filter(action__in=["login", "login_failed"]).exists()
 
 
 def test_wrong_password_is_a_401_and_is_logged(officer_a: Any) -> None:
@@ -68,11 +136,7 @@ def test_missing_fields_are_field_errors(db: Any) -> None:
 
 def test_logout_ends_the_session_and_the_token(officer_a: Any) -> None:
     client = APIClient()
-    token = client.post(
-        "/api/v1/auth/login",
-        {"username": "officer_a", "password": "correct-horse-battery", "otp_token": otp_code(officer_a)},
-        format="json",
-    ).json()["token"]
+    token = _login(client, officer_a, issue_token=True).json()["token"]
     script = APIClient()
     script.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert script.post("/api/v1/auth/logout").status_code == 204

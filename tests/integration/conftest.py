@@ -236,7 +236,9 @@ def live_asgi_server(postgres_database: str, redis_settings: dict[str, str]) -> 
 def staff_client(server: LiveServer, username: str, password: str = OFFICER_PASSWORD) -> httpx.Client:
     """An httpx client of the staff API, authenticated with the token from ``POST /auth/login``."""
     client = httpx.Client(base_url=server.url + "/api/v1", timeout=30)
-    answer = client.post("/auth/login", json={"username": username, "password": password})
+    answer = client.post(
+        "/auth/login", json={"username": username, "password": password, "issue_token": True}
+    )
     assert answer.status_code == 200, answer.text
     client.headers["Authorization"] = f"Token {answer.json()['token']}"
     client.cookies.clear()  # the token alone, so no CSRF token is needed

@@ -49,11 +49,28 @@ class LoginSerializer(serializers.Serializer[Any]):
         allow_blank=True,
         help_text="The 6-digit code of the staff member's authenticator app (TOTP); required.",
     )
+    # Opt-in: the console signs in with the session cookie and has no use for a bearer token, and
+    # one handed to page script could be lifted by any script injection.
+    issue_token = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "`true`: also mint an API token for scripts and return it as `token` (only once the code is "
+            "verified; it expires after 12 h, lapses after 30 min unused, and `POST /auth/logout` with it "
+            "ends it). Absent or `false`: the login opens the session only and mints no token."
+        ),
+    )
 
 
 class LoginResponseSerializer(serializers.Serializer[Any]):
     user = StaffSerializer()
-    token = serializers.CharField(help_text="API token for scripts: send `Authorization: Token <token>`.")
+    token = serializers.CharField(
+        required=False,
+        help_text=(
+            "Only when the login asked for one (`issue_token: true`), otherwise absent: API token for "
+            "scripts, shown this once: send `Authorization: Token <token>`."
+        ),
+    )
     csrf_token = serializers.CharField(
         help_text="For the console: send as X-CSRFToken with the session cookie."
     )

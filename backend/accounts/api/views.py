@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import QuerySet
@@ -58,8 +60,9 @@ def _locked_out() -> Response:
 
 
 class LoginView(APIView):
-    """Staff login with password and TOTP code: opens a session (console) and returns an API token
-    (scripts). Five failures in 15 minutes lock the username and the address (429)."""
+    """Staff login with password and TOTP code: opens a session (console); with `issue_token: true` it
+    also returns an API token (scripts). Five failures in 15 minutes lock the username and the
+    address (429)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
@@ -94,15 +97,14 @@ class LoginView(APIView):
                     return _login_refused(request, username, "otp")
                 user.otp_device = device  # type: ignore[attr-defined]  # django-otp keeps it in the session
             login(request._request, user)
-            key = mint_token(user)
+            # Only for a caller that asked: every token is one more live bearer credential.
+            key = mint_token(user) if form.validated_data["issue_token"] else None
         staff_logged_in.send(sender=LoginView, request=request, user=user)
-        return Response(
-            {
-                "user": StaffSerializer(user).data,
-                "token": key,
-                "csrf_token": get_token(request._request),
-            }
-        )
+        answer: dict[str, Any] = {"user": StaffSerializer(user).data}
+        if key is not None:
+            answer["token"] = key
+        answer["csrf_token"] = get_token(request._request)
+        return Response(answer)
 
 
 class LogoutView(APIView):

@@ -25,7 +25,7 @@ def signed_in_cookie(user: Any, *, verified: bool = True) -> tuple[str, str]:
 
     if verified:
         client = APIClient()
-        body = login_verified(client, user)
+        body = login_verified(client, user, issue_token=True)
         return client.cookies["sessionid"].value, body["token"]
     store = SessionStore()
     store["_auth_user_id"] = str(user.pk)

@@ -55,7 +55,7 @@ def test_the_token_is_stored_hashed_and_expires(officer_a: Any) -> None:
     from backend.accounts.authentication import hash_key
     from backend.accounts.models import StaffToken
 
-    key = login_verified(APIClient(), officer_a)["token"]
+    key = login_verified(APIClient(), officer_a, issue_token=True)["token"]
     stored = StaffToken.objects.get(user=officer_a)
     assert stored.key_hash == hash_key(key) and key not in stored.key_hash
     assert abs((stored.expires_at - timezone.now()) - dt.timedelta(hours=12)) < dt.timedelta(minutes=1)
@@ -70,7 +70,7 @@ def test_the_token_is_stored_hashed_and_expires(officer_a: Any) -> None:
 def test_an_idle_token_lapses_after_30_minutes(officer_a: Any) -> None:
     from backend.accounts.models import StaffToken
 
-    key = login_verified(APIClient(), officer_a)["token"]
+    key = login_verified(APIClient(), officer_a, issue_token=True)["token"]
     StaffToken.objects.update(last_used_at=timezone.now() - dt.timedelta(minutes=31))
     script = APIClient()
     script.credentials(HTTP_AUTHORIZATION=f"Token {key}")

@@ -62,7 +62,7 @@ SECRET_WORDS = frozenset(
 
 # (schema, field) → why the answer may carry it.
 SECRET_NAMED_BUT_ALLOWED: dict[tuple[str, str], str] = {
-    ("LoginResponse", "token"): "the staff API token, shown once at sign-in (stored hashed)",
+    ("LoginResponse", "token"): "the staff API token, shown once, when a sign-in asks (stored hashed)",
     ("LoginResponse", "csrf_token"): "the session's CSRF token: the console sends it back",
     ("EnrollResponse", "device_token"): "the phone's token, shown once at enrollment (stored hashed)",
     ("OtpEnrollment", "secret"): "a new authenticator's key, shown once to its owner to type in",

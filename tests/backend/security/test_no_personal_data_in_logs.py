@@ -84,7 +84,9 @@ def test_no_canary_reaches_a_log(captured: Capture, officer_a: Any, head_a: Any,
         format="json",
     )
     body = api.post(
-        "/api/v1/auth/login", {"username": "head_a", "password": PASSWORD, "otp_token": code}, format="json"
+        "/api/v1/auth/login",
+        {"username": "head_a", "password": PASSWORD, "otp_token": code, "issue_token": True},
+        format="json",
     ).json()
     canaries["api token"] = body["token"]
     Client().post(
