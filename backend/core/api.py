@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import MutableMapping
 from typing import Any, Generic, TypeVar
 
 from django import forms
@@ -103,7 +104,9 @@ class ModelSerializer(serializers.ModelSerializer[_M], Generic[_M]):
         models.DateTimeField: ClientDateTimeField,
     }
 
-    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]) -> dict[str, Any]:
+    def include_extra_kwargs(
+        self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         # A read-only choice that may be empty says so: DRF drops ``allow_blank`` from a field made
         # read-only, so the spec's enum of a choice the model allows blank (``blank=True``) left
         # out the "" the server answers.
