@@ -11,6 +11,7 @@ import itertools
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 _counter = itertools.count(1)
@@ -220,6 +221,13 @@ def client_for(user: Any) -> APIClient:
 @pytest.fixture
 def api() -> Any:
     return client_for
+
+
+def signed_in_client(user: Any, **defaults: Any) -> Client:
+    """A browser's client with a session of ``user`` (the admin, the console's pages)."""
+    client = Client(**defaults)
+    client.force_login(user)
+    return client
 
 
 # Each enrolled phone's private key, by its device token: the phone clients sign with it.

@@ -9,14 +9,13 @@ import pytest
 from django.test import Client
 
 from tests.backend.duty.conftest import shift
+from tests.conftest import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 
 def login(user: Any) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(user)
-    return client
+    return signed_in_client(user, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
 
 def test_the_schedule_and_the_policy_are_in_chinese_for_the_system_administrator(sysadmin: Any) -> None:

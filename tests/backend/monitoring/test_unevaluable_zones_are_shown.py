@@ -11,12 +11,11 @@ import logging
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from backend.monitoring import zones
 from tests.backend.monitoring.helpers import circle_zone, post_checkins, track
-from tests.conftest import client_for, device_client, enroll_phone
+from tests.conftest import client_for, device_client, enroll_phone, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -98,29 +97,29 @@ def test_the_loader_skips_it_and_logs_it_once_per_version(
 # ---------------------------------------------------------------------------------------------
 
 
-def admin_client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_admin_lists_and_filters_zones_the_engine_cannot_evaluate(
     sysadmin: Any, broken: Any, subject_a: Any
 ) -> None:
     good = circle_zone(subject_a, 37.15, 122.35, 100, name="居住地")
-    page = admin_client(sysadmin).get("/admin/monitoring/zone/", HTTP_ACCEPT_LANGUAGE="en")
+    page = signed_in_client(sysadmin).get("/admin/monitoring/zone/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and "evaluable by the engine" in page.content.decode()
     refused = (
-        admin_client(sysadmin).get("/admin/monitoring/zone/", {"evaluable": "no"}).context["cl"].result_list
+        signed_in_client(sysadmin)
+        .get("/admin/monitoring/zone/", {"evaluable": "no"})
+        .context["cl"]
+        .result_list
     )
     accepted = (
-        admin_client(sysadmin).get("/admin/monitoring/zone/", {"evaluable": "yes"}).context["cl"].result_list
+        signed_in_client(sysadmin)
+        .get("/admin/monitoring/zone/", {"evaluable": "yes"})
+        .context["cl"]
+        .result_list
     )
     assert [z.pk for z in refused] == [broken.pk] and [z.pk for z in accepted] == [good.pk]
 
 
 def test_the_admin_change_page_says_what_is_wrong(sysadmin: Any, broken: Any) -> None:
-    page = admin_client(sysadmin).get(f"/admin/monitoring/zone/{broken.pk}/change/")
+    page = signed_in_client(sysadmin).get(f"/admin/monitoring/zone/{broken.pk}/change/")
     assert page.status_code == 200 and "approach_buffer_m must be at most 5000 m" in page.content.decode()
 
 
@@ -174,7 +173,7 @@ def test_the_admin_form_refuses_what_the_engine_refuses(
 ) -> None:
     from backend.monitoring.models import Zone
 
-    page = admin_client(sysadmin).post(
+    page = signed_in_client(sysadmin).post(
         f"/admin/monitoring/zone/{broken.pk}/change/", form_data(broken, **changes)
     )
     assert page.status_code == 200, "the form was accepted"
@@ -185,7 +184,7 @@ def test_the_admin_form_refuses_what_the_engine_refuses(
 def test_the_admin_form_saves_a_fixed_zone(sysadmin: Any, broken: Any) -> None:
     from backend.monitoring.models import Zone
 
-    page = admin_client(sysadmin).post(
+    page = signed_in_client(sysadmin).post(
         f"/admin/monitoring/zone/{broken.pk}/change/", form_data(broken, approach_buffer_m=500)
     )
     assert page.status_code == 302, page.context["adminform"].form.errors if page.context else page
@@ -194,7 +193,7 @@ def test_the_admin_form_saves_a_fixed_zone(sysadmin: Any, broken: Any) -> None:
 
 
 def test_the_admin_refuses_a_subject_of_another_office(head_a: Any, broken: Any, subject_b: Any) -> None:
-    page = admin_client(head_a).post(
+    page = signed_in_client(head_a).post(
         f"/admin/monitoring/zone/{broken.pk}/change/",
         form_data(broken, approach_buffer_m=0, subject=subject_b.pk),
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from tests.backend.reminders.conftest import FakeTransport, add_reminder, long_token, staff_token
+from tests.conftest import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +23,8 @@ def history(phone_a: Any, subject_a: Any, subject_b: Any, officer_a: Any, transp
     staff_token(officer_a, "officer-a")
 
 
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_every_page_opens_for_a_system_administrator(sysadmin: Any, history: None) -> None:
-    client = login(sysadmin)
+    client = signed_in_client(sysadmin)
     for page in PAGES:
         listing = client.get(f"/admin/{page}/")
         assert listing.status_code == 200, page
@@ -40,7 +34,7 @@ def test_every_page_opens_for_a_system_administrator(sysadmin: Any, history: Non
 def test_an_officer_sees_only_their_offices_rows_and_no_full_token(officer_a: Any, history: None) -> None:
     from backend.reminders.models import DeliveryAttempt, Reminder, StaffPushToken
 
-    client = login(officer_a)
+    client = signed_in_client(officer_a)
     shown = client.get("/admin/reminders/reminder/").context["cl"].result_list
     assert Reminder.objects.count() == 2
     assert [r.dedupe_key for r in shown] == ["seen-by-a"]

@@ -7,17 +7,10 @@ import hashlib
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from tests.conftest import enroll_phone
+from tests.conftest import enroll_phone, signed_in_client
 
 pytestmark = pytest.mark.django_db
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_phone_page_shows_its_token_prefix_but_no_push_token_hash_or_key(
@@ -26,7 +19,7 @@ def test_a_phone_page_shows_its_token_prefix_but_no_push_token_hash_or_key(
     device, _token = enroll_phone(subject_a, officer_a)
     device.push_token = "fcm-push-token-that-would-let-the-reader-message-the-phone"
     device.save(update_fields=["push_token"])
-    page = login(sysadmin).get(f"/admin/supervision/device/{device.pk}/change/")
+    page = signed_in_client(sysadmin).get(f"/admin/supervision/device/{device.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
     assert device.token_prefix in html
@@ -42,7 +35,7 @@ def test_an_enrollment_code_page_does_not_show_the_codes_hash(
 
     issued = issue_enrollment_code(subject_a, officer_a)
     record = EnrollmentCode.objects.get(subject=subject_a, used_at__isnull=True, revoked_at__isnull=True)
-    page = login(sysadmin).get(f"/admin/supervision/enrollmentcode/{record.pk}/change/")
+    page = signed_in_client(sysadmin).get(f"/admin/supervision/enrollmentcode/{record.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
     assert record.code_hash not in html and issued.code not in html
@@ -51,7 +44,7 @@ def test_an_enrollment_code_page_does_not_show_the_codes_hash(
 
 def test_an_authenticator_page_shows_neither_its_key_nor_its_qr_code(sysadmin: Any, officer_a: Any) -> None:
     device = officer_a.otp_device
-    client = login(sysadmin)
+    client = signed_in_client(sysadmin)
     page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
     assert page.status_code == 200
     assert device.key not in page.content.decode()
@@ -60,4 +53,4 @@ def test_an_authenticator_page_shows_neither_its_key_nor_its_qr_code(sysadmin: A
 
 
 def test_drf_tokens_have_no_admin_page(sysadmin: Any) -> None:
-    assert login(sysadmin).get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert signed_in_client(sysadmin).get("/admin/authtoken/tokenproxy/").status_code == 404
