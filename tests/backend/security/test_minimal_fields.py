@@ -19,6 +19,7 @@ decided and why.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import re
 from collections.abc import Iterator
@@ -312,7 +313,7 @@ def test_no_admin_page_shows_a_secret() -> None:
 
 
 def planted_spec(path: str, properties: dict[str, Any]) -> dict[str, Any]:
-    spec = load_spec()
+    spec = copy.deepcopy(load_spec())  # the loaded spec is shared by every test of the process
     schema = {"type": "object", "properties": properties}
     spec["components"]["schemas"]["Planted"] = schema
     answer = {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Planted"}}}}}
@@ -334,7 +335,7 @@ def test_a_planted_risk_score_in_a_phone_answer_is_found() -> None:
 
 
 def test_a_planted_home_address_in_a_person_list_is_found() -> None:
-    spec = load_spec()
+    spec = copy.deepcopy(load_spec())
     row = spec["components"]["schemas"]["SubjectRow"]
     row["properties"]["home_lat"] = {"type": "number"}
     assert person_list_problems(spec) == [
