@@ -4,20 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lawadmin', '0003_contractselfcheck_mocktrialscript_riskconference_and_more'),
+        ("lawadmin", "0003_contractselfcheck_mocktrialscript_riskconference_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='abilitytestentry',
-            name='field',
-            field=models.CharField(choices=[('market', 'Market regulation'), ('safety', 'Work safety'), ('land', 'Natural resources'), ('urban', 'Urban management'), ('environment', 'Environment'), ('transport', 'Transport'), ('agriculture', 'Agriculture'), ('fishery', 'Fishery and ocean'), ('health', 'Health'), ('labour', 'Labour'), ('construction', 'Construction'), ('education', 'Education'), ('tax', 'Taxation'), ('public_security', 'Public security'), ('other', 'Other field')], max_length=20, verbose_name='enforcement field'),
+            model_name="abilitytestentry",
+            name="field",
+            field=models.CharField(
+                choices=[
+                    ("market", "Market regulation"),
+                    ("safety", "Work safety"),
+                    ("land", "Natural resources"),
+                    ("urban", "Urban management"),
+                    ("environment", "Environment"),
+                    ("transport", "Transport"),
+                    ("agriculture", "Agriculture"),
+                    ("fishery", "Fishery and ocean"),
+                    ("health", "Health"),
+                    ("labour", "Labour"),
+                    ("construction", "Construction"),
+                    ("education", "Education"),
+                    ("tax", "Taxation"),
+                    ("public_security", "Public security"),
+                    ("other", "Other field"),
+                ],
+                max_length=20,
+                verbose_name="enforcement field",
+            ),
         ),
         migrations.AlterField(
-            model_name='enforcementofficer',
-            name='field',
-            field=models.CharField(choices=[('market', 'Market regulation'), ('safety', 'Work safety'), ('land', 'Natural resources'), ('urban', 'Urban management'), ('environment', 'Environment'), ('transport', 'Transport'), ('agriculture', 'Agriculture'), ('fishery', 'Fishery and ocean'), ('health', 'Health'), ('labour', 'Labour'), ('construction', 'Construction'), ('education', 'Education'), ('tax', 'Taxation'), ('public_security', 'Public security'), ('other', 'Other field')], max_length=20, verbose_name='enforcement field'),
+            model_name="enforcementofficer",
+            name="field",
+            field=models.CharField(
+                choices=[
+                    ("market", "Market regulation"),
+                    ("safety", "Work safety"),
+                    ("land", "Natural resources"),
+                    ("urban", "Urban management"),
+                    ("environment", "Environment"),
+                    ("transport", "Transport"),
+                    ("agriculture", "Agriculture"),
+                    ("fishery", "Fishery and ocean"),
+                    ("health", "Health"),
+                    ("labour", "Labour"),
+                    ("construction", "Construction"),
+                    ("education", "Education"),
+                    ("tax", "Taxation"),
+                    ("public_security", "Public security"),
+                    ("other", "Other field"),
+                ],
+                max_length=20,
+                verbose_name="enforcement field",
+            ),
         ),
     ]
