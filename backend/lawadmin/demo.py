@@ -33,7 +33,7 @@ from backend.lawadmin.models import (
     SocialSupervisor,
     StudyRecord,
 )
-from backend.lawadmin.services.legality import catalogue_due
+from backend.lawadmin.services.legality import last_quarters_due
 
 SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶"
@@ -158,23 +158,24 @@ def load() -> str:
             opinion=rnd.choices(["legal", "amend", "illegal"], weights=[6, 3, 1])[0],
         )
     notices = 0
-    for quarter in range(1, 5):
-        if catalogue_due(year, quarter) >= today:
-            continue
+    # The last four quarters past due (last year's too, early in the year): most units filed on
+    # time; one in turn and a few by chance did not, and get a notice (whatever the date).
+    for n, (filed_year, quarter) in enumerate(last_quarters_due(today)):
+        late = units[n % len(units)]
         for unit in units:
-            if rnd.random() < 0.08:
+            if unit is late or rnd.random() < 0.08:
                 continue  # missed: a notice follows
             contracts = rnd.randint(0, 25)
             ContractCatalogue.objects.create(
                 unit=unit,
-                year=year,
+                year=filed_year,
                 quarter=quarter,
                 contracts=contracts,
                 reviewed=contracts,
                 status=UnitReturn.Status.ACCEPTED,
                 submitted_at=timezone.now(),
             )
-        notices += len(services.issue_compliance_notices(year, quarter, today=today))
+        notices += len(services.issue_compliance_notices(filed_year, quarter, today=today))
     for half in (1, 2):
         rubric = InspectionRubric.objects.create(
             year=year, half=half, title=f"{year}年{'上' if half == 1 else '下'}半年法治督察"

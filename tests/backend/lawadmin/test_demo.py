@@ -36,3 +36,23 @@ def test_the_demo_year_is_loaded_and_the_indicators_read_it(bureau, settings, tm
     tested = progress_of(indicators["enforcement-tested-share"])
     assert hours is not None and 20 < hours.value < 120
     assert tested is not None and tested.value >= 10
+
+
+@pytest.mark.parametrize("day", ["2027-01-05", "2026-12-06"])
+def test_the_demo_has_compliance_notices_whatever_the_date(bureau, settings, tmp_path, day):
+    """Early in the year no quarter of this year is past due, and which units the seeded draws
+    skip moved with the date: on 2026-12-06 (Asia/Shanghai) none missed a catalogue and the demo
+    had no notice. One unit in turn misses each of the last four quarters past due."""
+    import datetime as dt
+    from unittest import mock
+
+    from backend.bureau.demo import load_units
+    from backend.lawadmin import demo
+    from backend.lawadmin.models import ComplianceNotice
+
+    settings.MEDIA_ROOT = tmp_path
+    load_units()
+    with mock.patch("django.utils.timezone.localdate", return_value=dt.date.fromisoformat(day)):
+        demo.load()
+    quarters = {(n.year, n.quarter) for n in ComplianceNotice.objects.all()}
+    assert len(quarters) == 4, quarters
