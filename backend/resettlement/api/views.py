@@ -7,7 +7,7 @@ from django.http import FileResponse
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -45,7 +45,7 @@ from backend.resettlement.models import (
     TeamMember,
     Visit,
 )
-from backend.supervision.api.serializers import checked_reveal
+from backend.supervision.api.serializers import REVEAL_ERRORS, REVEAL_PARAMETERS, checked_reveal
 from backend.supervision.models import ReleasedPerson
 
 PERSON_OFFICE = "released_person__office"
@@ -246,18 +246,10 @@ class KeyPersonLedgerView(APIView):
     Identity numbers are masked; ``?reveal=id_number&reason=…`` gives them in full to those who may
     see them (office heads, the bureau head, administrators), the reveal logged with its reason."""
 
-    documented_errors = {
-        "get": {
-            "400": "reveal=id_number without a reason.",
-            "403": "reveal=id_number by a role that does not see identity numbers.",
-        }
-    }
+    documented_errors = {"get": REVEAL_ERRORS}
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("reveal", str, enum=["id_number"], description="Full identity numbers."),
-            OpenApiParameter("reason", str, description="Why they are needed; kept in the access log."),
-        ],
+        parameters=REVEAL_PARAMETERS,
         responses={
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="XLSX ledger"

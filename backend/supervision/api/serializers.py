@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any, Generic, TypeVar
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, serializers
 
 from backend.accounts.models import Office, Role, User
@@ -26,6 +26,18 @@ from backend.supervision.services import MAX_REASON_LENGTH
 from backend.supervision.signing import public_key_problem
 
 _P = TypeVar("_P", bound=PersonBase)
+
+
+# ``?reveal=id_number&reason=…``: full identity numbers for those who may see them, the reveal logged
+# with its reason (``checked_reveal``); documented on every operation that takes it.
+REVEAL_PARAMETERS = [
+    OpenApiParameter("reveal", str, enum=["id_number"], description="Show identity numbers in full."),
+    OpenApiParameter("reason", str, description="Why the full numbers are needed; kept in the access log."),
+]
+REVEAL_ERRORS = {
+    "400": "reveal=id_number without a reason.",
+    "403": "reveal=id_number by a role that does not see identity numbers.",
+}
 
 
 def checked_reveal(request: Any, resource: str, object_id: object = "") -> str:

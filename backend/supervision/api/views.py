@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -24,6 +24,8 @@ from backend.core.parsers import StrictJSONParser
 from backend.supervision.api.renderers import PhoneJSONRenderer
 from backend.supervision.api.serializers import (
     POLICY_VALUE_FIELDS,
+    REVEAL_ERRORS,
+    REVEAL_PARAMETERS,
     ChangeLevelSerializer,
     DeviceSerializer,
     EnrollmentCodeSerializer,
@@ -64,18 +66,6 @@ class ScopedQuerysetMixin(_ViewBase):
 
     def scope(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return scope_to_offices(queryset, self.request.user, self.office_field)
-
-
-# One person's record shows the identity number masked, like every answer; these show it in full
-# to those who may see it, the reveal logged with its reason (``checked_reveal``).
-REVEAL_PARAMETERS = [
-    OpenApiParameter("reveal", str, enum=["id_number"], description="The full identity number."),
-    OpenApiParameter("reason", str, description="Why it is needed; kept in the access log."),
-]
-REVEAL_ERRORS = {
-    "400": "reveal=id_number without a reason.",
-    "403": "reveal=id_number by a role that does not see identity numbers.",
-}
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=REVEAL_PARAMETERS))
