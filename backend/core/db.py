@@ -10,9 +10,9 @@ API's own CPU from ~310 to ~190 µs.
 
 psycopg also parses each statement's text for its placeholders on every execution, and keeps
 the result only for statements up to 4 kB (ORMs write endless variants of longer ones). The hot
-statements are a few fixed texts, the upload's past that size (4.6 kB): ``hot_cursor`` raises the
-limit to ``HOT_STATEMENT_MAX_BYTES``, which cost 75 µs of every upload. The cache stays bounded
-(psycopg's LRU of 128 statements).
+statements are a few fixed texts, the upload's past that size (4.6 kB), whose parsing again cost
+75 µs of every upload: ``hot_cursor`` raises the limit to ``HOT_STATEMENT_MAX_BYTES``. The cache
+stays bounded (psycopg's LRU of 128 statements).
 
 Behind a pooler in transaction mode (PgBouncer before 1.21) prepared statements break: set
 ``DB_PREPARED_STATEMENTS=0`` there and these statements bind on the client like all the others.
@@ -40,8 +40,9 @@ def hot_cursor() -> Any:
     if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
         return connection.cursor()
     import psycopg
-    from psycopg import _queries  # its parsing cache's limit; tests/backend/core/test_db.py checks it is met
+    from psycopg import _queries
 
+    # The parsing cache's limit (private; tests/backend/test_hot_statements.py checks the cache is hit).
     if _queries.MAX_CACHED_STATEMENT_LENGTH < HOT_STATEMENT_MAX_BYTES:
         _queries.MAX_CACHED_STATEMENT_LENGTH = HOT_STATEMENT_MAX_BYTES
     connection.ensure_connection()

@@ -28,19 +28,23 @@ def id_number_problem(value: str) -> str | None:
     return None
 
 
-def mask_id_number(value: str) -> str:
-    """Keep the region code's first digits and the last four: 370686********123X."""
+def _keep_ends(value: str, head: int) -> str:
+    """``value`` with all but its first ``head`` and last four characters starred; all of it
+    starred when shorter than eight."""
     if len(value) < 8:
         return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value[:head] + "*" * (len(value) - head - 4) + value[-4:]
+
+
+def mask_id_number(value: str) -> str:
+    """Keep the region code's first digits and the last four: 370686********123X."""
+    return _keep_ends(value, 6)
 
 
 def mask_phone(value: str) -> str:
     """Keep the first three and the last four characters: 138****5678 (enough to tell people apart
     on a list; the full number is on the person's own record)."""
-    if len(value) < 8:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return _keep_ends(value, 3)
 
 
 def mask_name(value: str) -> str:

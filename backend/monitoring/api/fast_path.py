@@ -100,9 +100,8 @@ class CheckinFastPath:
             if not signed:  # the view says what is wrong
                 return self.app(environ, start_response)
             outcome = record_checkins_with_token(token, fixes, sent_at, signature)
-            if (
-                outcome is None
-            ):  # the token did not authenticate, or a replay: nothing was stored, the view says why
+            # None: the token did not authenticate, or a replay; nothing was stored, the view says why.
+            if outcome is None:
                 return self.app(environ, start_response)
             status, answer = checkin_answer(outcome)
             content = _render(answer)
