@@ -375,4 +375,4 @@ def test_the_guides_worked_example_verifies() -> None:
     assert sign_request(key, "POST", CHECKINS, body, int(time_text))["X-Signature"] == signature
     # Verified as the server verifies it (the replay record is left alone: the cache may be shared).
     message = f"POST\n{CHECKINS}\n{time_text}\n{digest}".encode()
-    load_public_key(public_key).verify(base64.b64decode(signature), message)
+    load_public_key(public_key).verify(message, base64.b64decode(signature))
