@@ -16,7 +16,7 @@ WORKDIR /app
 RUN groupadd --system app && useradd --system --gid app --home-dir /app --no-create-home app
 
 # README.md* matches nothing rather than failing when the readme is absent.
-COPY pyproject.toml README.md* ./
+COPY pyproject.toml README.md* gunicorn.conf.py ./
 COPY backend/ backend/
 COPY geofence/ geofence/
 COPY notifications/ notifications/

@@ -159,6 +159,23 @@ def test_gunicorn_serves_an_existing_wsgi_application_with_known_options() -> No
     assert parsed.workers == 4 and parsed.bind == ["0.0.0.0:8000"]
 
 
+def test_gunicorn_reads_the_project_settings_in_the_image() -> None:
+    """gunicorn reads ``gunicorn.conf.py`` from the directory it starts in: the image's WORKDIR
+    must hold it, and its worker class must load."""
+    from gunicorn.config import Config
+    from gunicorn.util import load_class
+
+    dockerfile = (PROJECT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^WORKDIR /app$", dockerfile, re.M)
+    assert re.search(r"^COPY [^\n]*\bgunicorn\.conf\.py\b[^\n]* \./$", dockerfile, re.M)
+    assert Config().settings["config"].get() == "./gunicorn.conf.py"
+    settings: dict[str, object] = {}
+    exec((PROJECT / "gunicorn.conf.py").read_text(encoding="utf-8"), settings)  # as gunicorn does
+    from backend.config.gunicorn_worker import SyncWorker
+
+    assert load_class(settings["worker_class"]) is SyncWorker
+
+
 def test_uvicorn_serves_an_existing_asgi_application_with_known_options() -> None:
     import uvicorn
 
