@@ -253,3 +253,13 @@ def test_client_sent_more() -> None:
         client.close()
         assert gunicorn_worker.client_sent_more(server) is False  # closed: nothing to drain
     assert gunicorn_worker.client_sent_more(server) is True  # closed here: cannot tell
+
+
+def test_a_tls_connection_keeps_gunicorns_close() -> None:
+    import ssl
+
+    server, client = socket.socketpair()
+    with server, client:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls = context.wrap_socket(server, server_side=True, do_handshake_on_connect=False)
+        assert gunicorn_worker.client_sent_more(tls) is True  # it cannot peek: cannot tell

@@ -68,7 +68,8 @@ class SyncWorker(GunicornSyncWorker):  # type: ignore[misc]  # gunicorn ships no
         super().handle_request(listener, req, client, addr)
         # Answered in full (an error raised above takes gunicorn's path). gunicorn then closes
         # the connection with its lingering close, which finds it closed and has nothing to do.
-        if read_whole(req) and not client_sent_more(client):
+        # TLS in gunicorn itself (not this project's way: a proxy ends it) keeps gunicorn's close.
+        if not self.cfg.is_ssl and read_whole(req) and not client_sent_more(client):
             client.close()
 
 
@@ -86,5 +87,5 @@ def client_sent_more(client: socket.socket) -> bool:
         return bool(client.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))  # b"": the client closed
     except BlockingIOError:
         return False
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a TLS socket takes no flags
         return True
