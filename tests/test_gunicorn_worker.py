@@ -16,10 +16,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from backend.config import gunicorn_worker
-from tests.integration.realservices import free_port
+from tests.integration.realservices import free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -73,16 +74,12 @@ def serving(tmp_path: Path, worker_class: str, workers: int) -> Iterator[tuple[i
                 break
             assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
             time.sleep(0.1)
-        pids: list[int] = []
-        while len(pids) < workers and time.monotonic() < deadline:
-            children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-            pids = [int(pid) for pid in children]
+        while len(workers_of := psutil.Process(server.pid).children()) < workers:
+            assert time.monotonic() < deadline, "gunicorn did not start its workers"
             time.sleep(0.05)
-        assert len(pids) == workers
-        yield port, pids
+        yield port, [worker.pid for worker in workers_of]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_process_group(server)
 
 
 def request(
